@@ -1,0 +1,75 @@
+#!/usr/bin/env node
+// Builds every runtime of Paraphe with esbuild into dist/:
+//   dist/main.cjs      Electron main process (main/app/main.ts)
+//   dist/preload.cjs   sandboxed preload (preload/index.ts)
+//   dist/cli.cjs       the `paraphe` command line (main/cli.ts), same services, no Electron
+//   dist/renderer/     the React renderer, pdf.js worker, its fonts and cMaps, locales
+// Usage: node main/tools/build.mjs [--only=main,preload,cli,renderer] [--dev]
+import { build } from 'esbuild';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const require = createRequire(import.meta.url);
+const args = process.argv.slice(2);
+const only = (args.find((a) => a.startsWith('--only='))?.slice('--only='.length) ?? 'main,preload,cli,renderer').split(',');
+const dev = args.includes('--dev');
+const out = join(root, 'dist');
+const nativeAddons = ['pkcs11js', 'keytar'];
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+
+const common = {
+  bundle: true,
+  sourcemap: dev ? 'inline' : false,
+  legalComments: 'none',
+  logLevel: 'warning',
+  define: { __PARAPHE_VERSION__: JSON.stringify(pkg.version) },
+};
+
+const node = { ...common, platform: 'node', format: 'cjs', target: 'node20', mainFields: ['module', 'main'] };
+
+async function buildMain() {
+  await build({ ...node, entryPoints: [join(root, 'main/app/main.ts')], outfile: join(out, 'main.cjs'), external: ['electron', ...nativeAddons] });
+}
+async function buildPreload() {
+  // A sandboxed preload may require('electron') and nothing else: everything is bundled.
+  await build({ ...node, entryPoints: [join(root, 'preload/index.ts')], outfile: join(out, 'preload.cjs'), external: ['electron'] });
+}
+async function buildCli() {
+  await build({ ...node, entryPoints: [join(root, 'main/cli.ts')], outfile: join(out, 'cli.cjs'), external: ['electron', ...nativeAddons] });
+}
+async function buildRenderer() {
+  const dir = join(out, 'renderer');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  await build({
+    ...common,
+    entryPoints: { app: join(root, 'renderer/src/main.tsx') },
+    outdir: dir,
+    platform: 'browser',
+    format: 'esm',
+    target: 'chrome120',
+    minify: !dev,
+    jsx: 'automatic',
+    loader: { '.svg': 'file', '.png': 'file', '.woff2': 'file', '.ttf': 'file' },
+    define: { ...common.define, 'process.env.NODE_ENV': JSON.stringify(dev ? 'development' : 'production') },
+  });
+  cpSync(join(root, 'renderer/index.html'), join(dir, 'index.html'));
+  // pdf.js: the worker, plus the standard fonts, cMaps and wasm decoders it fetches from our own origin.
+  const pdfjs = dirname(require.resolve('pdfjs-dist/package.json'));
+  cpSync(join(pdfjs, 'build/pdf.worker.min.mjs'), join(dir, 'pdf.worker.min.mjs'));
+  for (const sub of ['standard_fonts', 'cmaps', 'wasm']) {
+    if (existsSync(join(pdfjs, sub))) cpSync(join(pdfjs, sub), join(dir, 'pdfjs', sub), { recursive: true });
+  }
+  writeFileSync(join(dir, 'build.json'), JSON.stringify({ version: pkg.version, builtAt: new Date().toISOString() }));
+}
+
+const tasks = { main: buildMain, preload: buildPreload, cli: buildCli, renderer: buildRenderer };
+mkdirSync(out, { recursive: true });
+await Promise.all(only.map((name) => {
+  const task = tasks[name];
+  if (!task) throw new Error(`unknown build target "${name}" (expected ${Object.keys(tasks).join(', ')})`);
+  return task();
+}));
