@@ -1,0 +1,35 @@
+// Errors of the PDF reader. `code` is stable (tests, --json, the renderer's translations);
+// `message` is one English sentence that names the file, meant for the user as it is.
+
+export type PdfErrorCode =
+  | 'not-found' // the path does not exist
+  | 'not-a-file' // a directory, a device, a socket...
+  | 'io' // the file exists but cannot be read
+  | 'empty' // 0 bytes
+  | 'not-pdf' // no %PDF- header
+  | 'truncated' // no startxref / %%EOF at the end
+  | 'broken-xref' // startxref, an xref section or an xref entry points at the wrong bytes
+  | 'malformed' // an object the xref points at cannot be parsed
+  | 'unsupported' // a filter or feature the reader does not implement
+  | 'encrypted'; // the bytes needed are encrypted with a password we do not have
+
+export class PdfError extends Error {
+  override readonly name = 'PdfError';
+  /** Tells services the message can be shown to the user as it is (see main/errors.ts). */
+  readonly userFacing = true;
+
+  constructor(
+    readonly code: PdfErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export function isPdfError(error: unknown, code?: PdfErrorCode): error is PdfError {
+  return error instanceof PdfError && (code === undefined || error.code === code);
+}
+
+/** How messages name a document whose source has no name. */
+export const UNNAMED = 'the document';

@@ -1,0 +1,16 @@
+// The public API of main/pdf: a lazy reader of PDF files and the summary `paraphe info` prints.
+export { PdfError, isPdfError } from './errors';
+export type { PdfErrorCode } from './errors';
+export { bytesSource, fileSource } from './source';
+export type { ByteSource, FileSource, FileSourceOptions } from './source';
+export { PdfDict, PdfName, PdfReal, PdfRef, PdfStream, PdfString, decodeTextString, dictOf, isName, nameText, numberValue } from './objects';
+export type { PdfObject } from './objects';
+export { openPdf, PdfReader } from './reader';
+export type { OpenOptions, PdfHeader, Revision } from './reader';
+export type { XrefEntry, XrefSection } from './xref';
+export type { FieldInfo, SignatureValue } from './fields';
+export type { EncryptionDescription } from './security';
+export { decodeFilters } from './filters';
+export type { FilterStep } from './filters';
+export { inspectPdf, summarize } from './inspect';
+export type { EncryptionSummary, PdfSummary, SignatureEntry } from './inspect';
