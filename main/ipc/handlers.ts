@@ -1,0 +1,43 @@
+// The handler table: one entry per channel of the contract, each a thin call into a service.
+import type { Locale } from '../../preload/contract/schemas';
+import type { Services } from '../services';
+import type { Handlers } from './dispatch';
+import type { RendererBridge } from './renderer-bridge';
+
+export function effectiveLocale(preference: string, systemLocale: string): Locale {
+  if (preference === 'en' || preference === 'fr') return preference;
+  return systemLocale.toLowerCase().startsWith('fr') ? 'fr' : 'en';
+}
+
+export function createHandlers(services: Services, bridge: RendererBridge): Handlers {
+  const { settings, documents, dialogs, env } = services;
+  return {
+    'app:info': async () => {
+      const current = await settings.get();
+      return {
+        name: env.appName,
+        version: env.version,
+        platform: env.platform,
+        systemLocale: env.systemLocale,
+        locale: effectiveLocale(current.locale, env.systemLocale),
+      };
+    },
+    'settings:get': () => settings.get(),
+    'settings:setLocale': ({ locale }) => settings.setLocale(locale),
+    'document:chooseAndOpen': async () => {
+      const path = await dialogs.chooseDocument();
+      return path === null ? null : documents.openPath(path);
+    },
+    'document:openPath': ({ path }) => documents.openPath(path),
+    'document:openBytes': ({ name, bytes }) => documents.openBytes(name, bytes),
+    'document:readRange': ({ docId, begin, end }) => documents.readRange(docId, begin, end),
+    'document:close': ({ docId }) => documents.close(docId),
+    'recent:list': async () => (await settings.get()).recent,
+    'recent:remove': ({ path }) => settings.removeRecent(path),
+    'recent:clear': () => settings.clearRecent(),
+    'renderer:answer': ({ requestId, outcome }) => {
+      bridge.answer(requestId, outcome);
+      return null;
+    },
+  };
+}

@@ -1,0 +1,78 @@
+// User settings and the recent-documents list, kept as JSON in the app's data folder.
+// Nothing secret is ever stored here (PINs, passwords and tokens never are).
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Settings } from '../../preload/contract/schemas';
+import type { LocalePreference, RecentDocument, Settings as SettingsT } from '../../preload/contract/schemas';
+import { writeFileAtomic } from './atomic-write';
+
+const MAX_RECENT = 12;
+const DEFAULTS: SettingsT = { locale: 'system', recent: [] };
+
+export class SettingsService {
+  private current: SettingsT = structuredClone(DEFAULTS);
+  private loaded = false;
+  private queue: Promise<void> = Promise.resolve();
+  readonly file: string;
+
+  constructor(private readonly dir: string) {
+    this.file = join(dir, 'settings.json');
+  }
+
+  async get(): Promise<SettingsT> {
+    await this.load();
+    return structuredClone(this.current);
+  }
+
+  async setLocale(locale: LocalePreference): Promise<SettingsT> {
+    return this.update((s) => ({ ...s, locale }));
+  }
+
+  async addRecent(entry: RecentDocument): Promise<RecentDocument[]> {
+    const next = await this.update((s) => ({
+      ...s,
+      recent: [entry, ...s.recent.filter((r) => r.path !== entry.path)].slice(0, MAX_RECENT),
+    }));
+    return next.recent;
+  }
+
+  async removeRecent(path: string): Promise<RecentDocument[]> {
+    return (await this.update((s) => ({ ...s, recent: s.recent.filter((r) => r.path !== path) }))).recent;
+  }
+
+  async clearRecent(): Promise<RecentDocument[]> {
+    return (await this.update((s) => ({ ...s, recent: [] }))).recent;
+  }
+
+  private async load(): Promise<void> {
+    if (this.loaded) return;
+    this.loaded = true;
+    let text: string;
+    try {
+      text = await readFile(this.file, 'utf8');
+    } catch {
+      return; // first run: defaults
+    }
+    try {
+      const parsed = Settings.safeParse(JSON.parse(text));
+      // A damaged settings file must not stop the app: fall back to defaults, keep what parses.
+      if (parsed.success) this.current = parsed.data;
+      else console.warn(`settings: ${this.file} does not match the expected shape; using defaults`);
+    } catch {
+      console.warn(`settings: ${this.file} is not valid JSON; using defaults`);
+    }
+  }
+
+  private update(change: (s: SettingsT) => SettingsT): Promise<SettingsT> {
+    const run = this.queue.then(async () => {
+      await this.load();
+      const next = Settings.parse(change(structuredClone(this.current)));
+      await mkdir(this.dir, { recursive: true, mode: 0o700 });
+      await writeFileAtomic(this.file, `${JSON.stringify(next, null, 2)}\n`);
+      this.current = next;
+      return structuredClone(next);
+    });
+    this.queue = run.then(() => undefined, () => undefined);
+    return run;
+  }
+}
