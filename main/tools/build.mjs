@@ -53,7 +53,7 @@ async function buildRenderer() {
     target: 'chrome120',
     minify: !dev,
     jsx: 'automatic',
-    loader: { '.svg': 'file', '.png': 'file', '.woff2': 'file', '.ttf': 'file' },
+    loader: { '.svg': 'file', '.png': 'file', '.gif': 'file', '.woff2': 'file', '.ttf': 'file' },
     define: { ...common.define, 'process.env.NODE_ENV': JSON.stringify(dev ? 'development' : 'production') },
   });
   cpSync(join(root, 'renderer/index.html'), join(dir, 'index.html'));
