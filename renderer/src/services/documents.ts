@@ -1,0 +1,89 @@
+// Opening and closing documents: the flows behind the Open button, drag-and-drop, the recent
+// list and "open with". The store is updated here; components only call these.
+import { useStore } from '../store';
+import { call, toUiError } from './api';
+
+function baseName(path: string): string {
+  return path.split(/[\\/]/).pop() ?? path;
+}
+
+async function closePrevious(previousDocId: string | undefined, newDocId: string): Promise<void> {
+  if (previousDocId && previousDocId !== newDocId) {
+    await call('closeDocument', { docId: previousDocId }).catch(() => undefined);
+  }
+}
+
+export async function refreshRecent(): Promise<void> {
+  try {
+    useStore.getState().setRecent(await call('listRecent'));
+  } catch {
+    // the recent list is a convenience: a failure to read it is not worth a banner
+  }
+}
+
+export async function openWithDialog(): Promise<void> {
+  const previous = useStore.getState().doc?.docId;
+  try {
+    const doc = await call('chooseAndOpenDocument');
+    if (!doc) return;
+    useStore.getState().documentOpened(doc);
+    await closePrevious(previous, doc.docId);
+  } catch (error) {
+    useStore.getState().fail(toUiError(error));
+  }
+  await refreshRecent();
+}
+
+export async function openPath(path: string): Promise<void> {
+  const store = useStore.getState();
+  const previous = store.doc?.docId;
+  store.startOpening(baseName(path));
+  try {
+    const doc = await call('openDocumentPath', { path });
+    useStore.getState().documentOpened(doc);
+    await closePrevious(previous, doc.docId);
+  } catch (error) {
+    useStore.getState().fail(toUiError(error));
+  }
+  await refreshRecent();
+}
+
+/** A dropped file: by path when the platform tells it (Electron), else by its bytes. */
+export async function openDroppedFile(file: File): Promise<void> {
+  const path = window.paraphe.pathForFile(file);
+  if (path) return openPath(path);
+  const store = useStore.getState();
+  const previous = store.doc?.docId;
+  store.startOpening(file.name);
+  try {
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    const doc = await call('openDocumentBytes', { name: file.name || 'document.pdf', bytes });
+    useStore.getState().documentOpened(doc);
+    await closePrevious(previous, doc.docId);
+  } catch (error) {
+    useStore.getState().fail(toUiError(error));
+  }
+}
+
+export async function closeDocument(): Promise<void> {
+  const doc = useStore.getState().doc;
+  useStore.getState().documentClosed();
+  if (doc) await call('closeDocument', { docId: doc.docId }).catch(() => undefined);
+  await refreshRecent();
+}
+
+export async function removeRecent(path: string): Promise<void> {
+  try {
+    useStore.getState().setRecent(await call('removeRecent', { path }));
+  } catch (error) {
+    useStore.getState().fail(toUiError(error));
+  }
+}
+
+export async function clearRecent(): Promise<void> {
+  try {
+    useStore.getState().setRecent(await call('clearRecent'));
+  } catch (error) {
+    useStore.getState().fail(toUiError(error));
+  }
+}

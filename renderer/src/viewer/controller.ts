@@ -1,0 +1,150 @@
+// The document view: pdf.js's PDFViewer over a range transport fed by main (document:readRange),
+// so only the bytes of the pages on screen are read and rendered. PDFViewer renders pages lazily
+// (those visible plus a small buffer) and drops far-away canvases: a 1,000-page document opens as
+// fast as a 1-page one.
+import { pdfjsLib } from './pdfjs-global';
+import { EventBus, PDFLinkService, PDFViewer } from 'pdfjs-dist/web/pdf_viewer.mjs';
+import type { PDFDocumentProxy } from 'pdfjs-dist';
+import type { DocumentSummary } from '../../../preload/contract/schemas';
+import { call } from '../services/api';
+import type { ZoomValue } from '../store';
+
+const INITIAL_CHUNK = 64 * 1024;
+const RANGE_CHUNK = 256 * 1024;
+export const ZOOM_STEPS = [0.25, 0.5, 0.75, 1, 1.25, 1.5, 2, 3, 4];
+
+export interface ViewerCallbacks {
+  onPageChange(page: number): void;
+  onPagesCount(count: number): void;
+  onScaleChange(scale: number, preset: ZoomValue): void;
+  onError(code: string, message: string): void;
+}
+
+export class ViewerController {
+  private readonly eventBus = new EventBus();
+  private readonly viewer: PDFViewer;
+  private readonly linkService: PDFLinkService;
+  private pdf: PDFDocumentProxy | null = null;
+  private loadingTask: { destroy(): Promise<void> } | null = null;
+  private destroyed = false;
+
+  constructor(container: HTMLDivElement, callbacks: ViewerCallbacks) {
+    this.linkService = new PDFLinkService({ eventBus: this.eventBus, externalLinkTarget: 0 });
+    this.viewer = new PDFViewer({
+      container,
+      eventBus: this.eventBus,
+      linkService: this.linkService,
+      textLayerMode: 1,
+      annotationMode: pdfjsLib.AnnotationMode.ENABLE_FORMS,
+      // pdf.js must not pull remote resources or open links by itself
+      imageResourcesPath: './pdfjs/images/',
+    });
+    this.linkService.setViewer(this.viewer);
+    this.eventBus.on('pagesinit', () => {
+      this.viewer.currentScaleValue = 'auto';
+    });
+    this.eventBus.on('pagechanging', (e: { pageNumber: number }) => callbacks.onPageChange(e.pageNumber));
+    this.eventBus.on('scalechanging', (e: { scale: number; presetValue?: string }) => {
+      const preset = e.presetValue === 'page-width' || e.presetValue === 'page-fit' || e.presetValue === 'auto' ? e.presetValue : e.scale;
+      callbacks.onScaleChange(e.scale, preset);
+    });
+    this.callbacks = callbacks;
+  }
+
+  private readonly callbacks: ViewerCallbacks;
+
+  async load(doc: DocumentSummary): Promise<void> {
+    const initial = await call('readDocumentRange', { docId: doc.docId, begin: 0, end: Math.min(doc.size, INITIAL_CHUNK) });
+    const transport = new pdfjsLib.PDFDataRangeTransport(doc.size, initial);
+    transport.requestDataRange = (begin: number, end: number) => {
+      call('readDocumentRange', { docId: doc.docId, begin, end })
+        .then((chunk) => {
+          if (!this.destroyed) transport.onDataRange(begin, chunk);
+        })
+        .catch((error: unknown) => this.callbacks.onError('render-failed', error instanceof Error ? error.message : String(error)));
+    };
+    const task = pdfjsLib.getDocument({
+      range: transport,
+      rangeChunkSize: RANGE_CHUNK,
+      disableAutoFetch: true,
+      disableStream: true,
+      enableXfa: false,
+      cMapUrl: './pdfjs/cmaps/',
+      cMapPacked: true,
+      standardFontDataUrl: './pdfjs/standard_fonts/',
+      wasmUrl: './pdfjs/wasm/',
+    });
+    this.loadingTask = task;
+    task.onPassword = () => {
+      this.callbacks.onError('password-required', `${doc.name} is protected by a password.`);
+      void task.destroy();
+    };
+    try {
+      const pdf = await task.promise;
+      if (this.destroyed) {
+        await task.destroy();
+        return;
+      }
+      this.pdf = pdf;
+      this.viewer.setDocument(pdf);
+      this.linkService.setDocument(pdf);
+      this.callbacks.onPagesCount(pdf.numPages);
+    } catch (error) {
+      if (this.destroyed) return;
+      const name = error instanceof Error ? error.name : '';
+      if (name === 'PasswordException') return; // reported by onPassword
+      this.callbacks.onError('render-failed', error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  get document(): PDFDocumentProxy | null {
+    return this.pdf;
+  }
+
+  get pagesCount(): number {
+    return this.viewer.pagesCount;
+  }
+
+  goToPage(page: number): void {
+    if (!this.pdf) return;
+    const clamped = Math.min(Math.max(1, Math.round(page)), this.pdf.numPages);
+    this.viewer.currentPageNumber = clamped;
+  }
+
+  nextPage(): void {
+    this.goToPage(this.viewer.currentPageNumber + 1);
+  }
+
+  previousPage(): void {
+    this.goToPage(this.viewer.currentPageNumber - 1);
+  }
+
+  setZoom(zoom: ZoomValue): void {
+    if (!this.pdf) return;
+    if (typeof zoom === 'number') this.viewer.currentScale = zoom;
+    else this.viewer.currentScaleValue = zoom;
+  }
+
+  zoomIn(): void {
+    const current = this.viewer.currentScale;
+    const next = ZOOM_STEPS.find((s) => s > current + 0.001) ?? ZOOM_STEPS[ZOOM_STEPS.length - 1] ?? current;
+    this.setZoom(next);
+  }
+
+  zoomOut(): void {
+    const current = this.viewer.currentScale;
+    const next = [...ZOOM_STEPS].reverse().find((s) => s < current - 0.001) ?? ZOOM_STEPS[0] ?? current;
+    this.setZoom(next);
+  }
+
+  async destroy(): Promise<void> {
+    this.destroyed = true;
+    this.viewer.setDocument(null as unknown as PDFDocumentProxy);
+    this.linkService.setDocument(null);
+    const pdf = this.pdf;
+    this.pdf = null;
+    // Destroying the loading task destroys the document and its worker-side state.
+    if (this.loadingTask) await this.loadingTask.destroy();
+    void pdf;
+  }
+}

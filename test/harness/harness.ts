@@ -1,0 +1,203 @@
+// The browser test harness: the built renderer (dist/renderer) served on 127.0.0.1 with the app's
+// CSP, in Debian's Chromium driven by Playwright, where window.paraphe is the real preload API
+// (preload/api.ts) whose calls reach the real main-process handler table (main/ipc) through a
+// Playwright binding. Only the OS file dialog is stood in for (a queue of paths the test sets).
+import { build } from 'esbuild';
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright';
+import type { Browser, BrowserContext, Page } from 'playwright';
+import { CONTENT_SECURITY_POLICY } from '../../main/app/csp';
+import { contentTypeFor, resolveStaticFile } from '../../main/app/static-files';
+import { appOriginPolicy, dispatch } from '../../main/ipc/dispatch';
+import { createHandlers } from '../../main/ipc/handlers';
+import { RendererBridge } from '../../main/ipc/renderer-bridge';
+import { createServices } from '../../main/services';
+import type { Services } from '../../main/services';
+import { decodeWire, encodeWire } from './wire';
+
+export const root = fileURLToPath(new URL('../..', import.meta.url));
+export const rendererDir = join(root, 'dist', 'renderer');
+export const screenshotDir = join(root, 'test-results', 'screenshots');
+
+export const CHROMIUM = process.env.PARAPHE_CHROMIUM ?? '/usr/bin/chromium';
+
+/** Why UI tests cannot run here, or null when they can. */
+export function uiUnavailableReason(): string | null {
+  if (!existsSync(CHROMIUM)) return `Chromium not found at ${CHROMIUM} (apt-get install chromium, or set PARAPHE_CHROMIUM)`;
+  if (!existsSync(join(rendererDir, 'index.html'))) return 'the renderer is not built (run npm run build)';
+  return null;
+}
+
+let shimSource: Promise<string> | null = null;
+function shim(): Promise<string> {
+  shimSource ??= build({
+    entryPoints: [join(root, 'test/harness/shim.ts')],
+    bundle: true,
+    write: false,
+    format: 'iife',
+    platform: 'browser',
+    target: 'chrome120',
+    logLevel: 'warning',
+  }).then((r) => r.outputFiles[0]?.text ?? '');
+  return shimSource;
+}
+
+function serve(dir: string): Promise<{ server: Server; origin: string }> {
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const file = req.method === 'GET' ? resolveStaticFile(dir, url.pathname) : null;
+    if (!file) {
+      res.writeHead(404).end();
+      return;
+    }
+    readFile(file).then(
+      (body) => {
+        res.writeHead(200, {
+          'Content-Type': contentTypeFor(file),
+          'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+          'X-Content-Type-Options': 'nosniff',
+          'Cache-Control': 'no-store',
+        });
+        res.end(body);
+      },
+      () => res.writeHead(404).end(),
+    );
+  });
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      resolve({ server, origin: `http://127.0.0.1:${port}` });
+    });
+  });
+}
+
+export interface HarnessOptions {
+  /** Browser locale, e.g. 'en-US' or 'fr-FR' (what the app sees as the OS locale). */
+  locale?: string;
+  userDataDir?: string;
+}
+
+export interface AppSession {
+  page: Page;
+  context: BrowserContext;
+  services: Services;
+  bridge: RendererBridge;
+  /** The paths the stand-in file dialog will answer, in order (null = user cancels). */
+  dialogAnswers: (string | null)[];
+  /** Every CSP violation and uncaught page error seen so far. */
+  problems: string[];
+  /** IPC calls made by the page: channel names in order. */
+  calls: string[];
+  userDataDir: string;
+  screenshot(name: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export class Harness {
+  private constructor(
+    private readonly browser: Browser,
+    private readonly server: Server,
+    readonly origin: string,
+  ) {}
+
+  static async start(): Promise<Harness> {
+    const { server, origin } = await serve(rendererDir);
+    try {
+      const browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        headless: true,
+        args: [
+          '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
+          '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run',
+        ],
+        timeout: 30_000,
+      });
+      return new Harness(browser, server, origin);
+    } catch (error) {
+      server.close();
+      throw error;
+    }
+  }
+
+  /** A fresh app: new browser context, new services with their own settings folder. */
+  async open(options: HarnessOptions = {}): Promise<AppSession> {
+    const locale = options.locale ?? 'en-US';
+    const ownsDataDir = options.userDataDir === undefined;
+    const userDataDir = options.userDataDir ?? (await mkdtemp(join(tmpdir(), 'paraphe-ui-')));
+    const dialogAnswers: (string | null)[] = [];
+    const services = createServices({
+      userDataDir,
+      dialogs: { chooseDocument: async () => dialogAnswers.shift() ?? null },
+      env: { appName: 'Paraphe', version: '0.0.0-test', platform: process.platform, systemLocale: locale },
+    });
+    const bridge = new RendererBridge();
+    const handlers = createHandlers(services, bridge);
+    const policy = appOriginPolicy(this.origin);
+    const context = await this.browser.newContext({ locale, viewport: { width: 1280, height: 860 } });
+    const page = await context.newPage();
+    const problems: string[] = [];
+    const calls: string[] = [];
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    page.on('console', (message) => {
+      const text = message.text();
+      if (text.includes('Content Security Policy') || text.includes('Content-Security-Policy')) problems.push(`CSP: ${text}`);
+    });
+    await page.exposeBinding('__parapheInvoke', async (source, channel: string, payload: unknown) => {
+      calls.push(channel);
+      const envelope = await dispatch(handlers, policy, channel, decodeWire(payload), {
+        url: source.frame.url(),
+        isMainFrame: source.frame === source.page.mainFrame(),
+        isAppWindow: source.page === page,
+      });
+      return encodeWire(envelope);
+    });
+    await page.addInitScript({ content: await shim() });
+    await page.addInitScript(() => {
+      document.addEventListener('securitypolicyviolation', (e) => {
+        console.error(`Content Security Policy violation: ${e.violatedDirective} ${e.blockedURI}`);
+      });
+    });
+    bridge.attach((channel, message) => {
+      void page.evaluate(
+        ([c, m]) => (window as unknown as { __parapheDeliver(c: string, m: unknown): void }).__parapheDeliver(c, m),
+        [channel, encodeWire(message)] as const,
+      ).catch(() => undefined);
+    });
+    await page.goto(`${this.origin}/index.html`);
+    await page.locator('.app[data-ready="true"]').waitFor({ timeout: 15_000 });
+    return {
+      page,
+      context,
+      services,
+      bridge,
+      dialogAnswers,
+      problems,
+      calls,
+      userDataDir,
+      screenshot: async (name) => {
+        await mkdir(screenshotDir, { recursive: true });
+        const path = join(screenshotDir, `${name}.png`);
+        await page.screenshot({ path });
+        return path;
+      },
+      close: async () => {
+        bridge.attach(null);
+        await context.close();
+        await services.dispose();
+        if (ownsDataDir) await rm(userDataDir, { recursive: true, force: true });
+      },
+    };
+  }
+
+  async stop(): Promise<void> {
+    await this.browser.close();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
