@@ -27,7 +27,11 @@ export default tseslint.config(
   },
   // Node side: main (except main/app), native, test may not import electron; nobody but native imports addons.
   {
-    files: ['main/**/*.ts', 'test/**/*.ts'],
+    files: ['test/**/*.ts'],
+    rules: restrict(electron, nativeAddons),
+  },
+  {
+    files: ['main/**/*.ts'],
     ignores: ['main/app/**'],
     rules: restrict(electron, nativeAddons, { group: ['**/renderer/**'], message: 'main/ never imports the renderer.' }),
   },
@@ -35,7 +39,12 @@ export default tseslint.config(
     files: ['main/app/**/*.ts'],
     rules: restrict(nativeAddons, { group: ['**/renderer/**'], message: 'main/ never imports the renderer.' }),
   },
-  // Inner layers never import outer ones.
+  // Inner layers never import outer ones (the generic rule first: later blocks override it).
+  {
+    files: ['main/services/**/*.ts', 'main/pdf/**/*.ts', 'main/cms/**/*.ts', 'main/signers/**/*.ts', 'main/remote/**/*.ts', 'main/validation/**/*.ts'],
+    ignores: ['main/services/**'],
+    rules: restrict(electron, nativeAddons, { group: ['**/ipc/**', '**/app/**', '**/services/**'], message: 'Dependencies point inward: app -> ipc -> services -> {pdf, cms, signers, remote, validation} -> native.' }),
+  },
   {
     files: ['main/pdf/**/*.ts'],
     rules: restrict(electron, nativeAddons, { group: ['**/cms/**', '**/services/**', '**/ipc/**', '**/app/**', '**/signers/**'], message: 'main/pdf knows no crypto and no outer layer.' }),
@@ -43,11 +52,6 @@ export default tseslint.config(
   {
     files: ['main/cms/**/*.ts'],
     rules: restrict(electron, nativeAddons, { group: ['**/pdf/**', '**/services/**', '**/ipc/**', '**/app/**'], message: 'main/cms knows no PDF and no outer layer.' }),
-  },
-  {
-    files: ['main/services/**/*.ts', 'main/pdf/**/*.ts', 'main/cms/**/*.ts', 'main/signers/**/*.ts', 'main/remote/**/*.ts', 'main/validation/**/*.ts'],
-    ignores: ['main/services/**'],
-    rules: restrict(electron, nativeAddons, { group: ['**/ipc/**', '**/app/**', '**/services/**'], message: 'Dependencies point inward: app -> ipc -> services -> {pdf, cms, signers, remote, validation} -> native.' }),
   },
   {
     files: ['main/services/**/*.ts'],

@@ -40,6 +40,7 @@ if (!skipStatic) {
   step('lint', join(npx, 'eslint'), ['--max-warnings', '0', '.']);
   step('typecheck (node)', join(npx, 'tsc'), ['-p', 'tsconfig.node.json']);
   step('typecheck (web)', join(npx, 'tsc'), ['-p', 'tsconfig.web.json']);
+  step('typecheck (tests)', join(npx, 'tsc'), ['-p', 'tsconfig.test.json']);
   step('build', process.execPath, ['main/tools/build.mjs']);
 }
 
