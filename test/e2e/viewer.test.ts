@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Harness, uiUnavailableReason } from '../harness/harness';
 import type { AppSession } from '../harness/harness';
-import { makeTestPdfs } from '../fixtures/pdfs';
+import { makeTestPdfs, PDF_USER_PASSWORD } from '../fixtures/pdfs';
 
 const unavailable = uiUnavailableReason();
 if (unavailable) console.log(`SKIPPED UI tests: ${unavailable}`);
@@ -251,6 +251,39 @@ describe('viewer in Chromium through the real handlers', { skip: unavailable ?? 
       assert.equal(await page.getByRole('button', { name: 'Next page' }).isVisible(), true);
       const saved = JSON.parse(await readFile(join(app.userDataDir, 'settings.json'), 'utf8')) as { locale: string };
       assert.equal(saved.locale, 'en');
+    });
+  });
+
+  it('asks for the password of an encrypted PDF, says when it is wrong, and opens it with the right one', async () => {
+    await withApp({}, async (app) => {
+      const { page } = app;
+      await openViaDialog(app, pdfs.encrypted);
+      const dialog = page.getByRole('dialog', { name: 'This document is protected by a password' });
+      await dialog.waitFor();
+      await dialog.getByLabel('Password').fill('not-the-password');
+      await dialog.getByRole('button', { name: 'Open' }).click();
+      await dialog.getByText('That password is not correct. Try again.').waitFor();
+      await app.screenshot('password-incorrect');
+      await dialog.getByLabel('Password').fill(PDF_USER_PASSWORD);
+      await dialog.getByRole('button', { name: 'Open' }).click();
+      await page.locator('.page[data-page-number="1"] canvas').first().waitFor();
+      assert.equal(await page.getByRole('dialog').count(), 0);
+      assert.ok(app.payloads.length > 0);
+      assert.ok(!app.payloads.some((p) => p.includes(PDF_USER_PASSWORD)), 'the password never reaches main');
+      const settings = await readFile(join(app.userDataDir, 'settings.json'), 'utf8');
+      assert.ok(!settings.includes(PDF_USER_PASSWORD), 'the password is not written to the settings');
+    });
+  });
+
+  it('returns to the start screen with a banner when the password prompt is cancelled', async () => {
+    await withApp({}, async (app) => {
+      const { page } = app;
+      await openViaDialog(app, pdfs.encrypted);
+      const dialog = page.getByRole('dialog');
+      await dialog.waitFor();
+      await dialog.getByRole('button', { name: 'Cancel' }).click();
+      await page.locator('[role="alert"][data-error-code="password-required"]').waitFor();
+      await page.getByRole('button', { name: 'Open a PDF…' }).waitFor();
     });
   });
 

@@ -95,6 +95,8 @@ export interface AppSession {
   problems: string[];
   /** IPC calls made by the page: channel names in order. */
   calls: string[];
+  /** The same calls' payloads as sent on the wire (JSON), to check what reaches main. */
+  payloads: string[];
   userDataDir: string;
   screenshot(name: string): Promise<string>;
   close(): Promise<void>;
@@ -144,6 +146,7 @@ export class Harness {
     const page = await context.newPage();
     const problems: string[] = [];
     const calls: string[] = [];
+    const payloads: string[] = [];
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
     page.on('console', (message) => {
       const text = message.text();
@@ -151,6 +154,7 @@ export class Harness {
     });
     await page.exposeBinding('__parapheInvoke', async (source, channel: string, payload: unknown) => {
       calls.push(channel);
+      payloads.push(JSON.stringify(payload));
       const envelope = await dispatch(handlers, policy, channel, decodeWire(payload), {
         url: source.frame.url(),
         isMainFrame: source.frame === source.page.mainFrame(),
@@ -180,6 +184,7 @@ export class Harness {
       dialogAnswers,
       problems,
       calls,
+      payloads,
       userDataDir,
       screenshot: async (name) => {
         await mkdir(screenshotDir, { recursive: true });

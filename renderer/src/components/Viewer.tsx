@@ -6,6 +6,7 @@ import { closeDocument, openWithDialog } from '../services/documents';
 import { useStore } from '../store';
 import type { ZoomValue } from '../store';
 import { ViewerController, ZOOM_STEPS } from '../viewer/controller';
+import { PasswordDialog, askPassword } from './PasswordDialog';
 import { Thumbnails } from './Thumbnails';
 
 function zoomOptionValue(zoom: ZoomValue): string {
@@ -119,6 +120,7 @@ export function Viewer() {
         useStore.getState().fail({ code, message });
         void closeDocument();
       },
+      askPassword: (incorrect) => askPassword(doc.name, incorrect),
     });
     setController(ctl);
     store.setPage(1);
@@ -152,6 +154,7 @@ export function Viewer() {
   return (
     <section className="viewer-screen" aria-label={doc?.name}>
       <Toolbar controller={controller} />
+      <PasswordDialog />
       <div className="viewer-body">
         {thumbnailsVisible && pdf && <Thumbnails pdf={pdf} onSelect={(n) => controller?.goToPage(n)} />}
         <div className="viewer-pane">

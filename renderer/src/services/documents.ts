@@ -1,5 +1,6 @@
 // Opening and closing documents: the flows behind the Open button, drag-and-drop, the recent
 // list and "open with". The store is updated here; components only call these.
+import type { DocumentSummary } from '../../../preload/contract/schemas';
 import { useStore } from '../store';
 import { call, toUiError } from './api';
 
@@ -21,30 +22,31 @@ export async function refreshRecent(): Promise<void> {
   }
 }
 
-export async function openWithDialog(): Promise<void> {
-  const previous = useStore.getState().doc?.docId;
+/**
+ * The one open flow: `load` asks main for the document (null when the user cancels); on success
+ * the viewer switches to it and the previous document is closed, on failure a banner explains.
+ */
+async function open(name: string | null, load: () => Promise<DocumentSummary | null>): Promise<void> {
+  const store = useStore.getState();
+  const previous = store.doc?.docId;
+  if (name) store.startOpening(name);
   try {
-    const doc = await call('chooseAndOpenDocument');
+    const doc = await load();
     if (!doc) return;
     useStore.getState().documentOpened(doc);
     await closePrevious(previous, doc.docId);
   } catch (error) {
     useStore.getState().fail(toUiError(error));
   }
+}
+
+export async function openWithDialog(): Promise<void> {
+  await open(null, () => call('chooseAndOpenDocument'));
   await refreshRecent();
 }
 
 export async function openPath(path: string): Promise<void> {
-  const store = useStore.getState();
-  const previous = store.doc?.docId;
-  store.startOpening(baseName(path));
-  try {
-    const doc = await call('openDocumentPath', { path });
-    useStore.getState().documentOpened(doc);
-    await closePrevious(previous, doc.docId);
-  } catch (error) {
-    useStore.getState().fail(toUiError(error));
-  }
+  await open(baseName(path), () => call('openDocumentPath', { path }));
   await refreshRecent();
 }
 
@@ -52,17 +54,10 @@ export async function openPath(path: string): Promise<void> {
 export async function openDroppedFile(file: File): Promise<void> {
   const path = window.paraphe.pathForFile(file);
   if (path) return openPath(path);
-  const store = useStore.getState();
-  const previous = store.doc?.docId;
-  store.startOpening(file.name);
-  try {
+  await open(file.name, async () => {
     const bytes = new Uint8Array(await file.arrayBuffer());
-    const doc = await call('openDocumentBytes', { name: file.name || 'document.pdf', bytes });
-    useStore.getState().documentOpened(doc);
-    await closePrevious(previous, doc.docId);
-  } catch (error) {
-    useStore.getState().fail(toUiError(error));
-  }
+    return call('openDocumentBytes', { name: file.name || 'document.pdf', bytes });
+  });
 }
 
 export async function closeDocument(): Promise<void> {

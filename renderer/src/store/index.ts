@@ -31,6 +31,9 @@ export interface DocumentSlice {
   /** The scale pdf.js applied (1 = 100 %), whatever the zoom mode. */
   scale: number;
   thumbnailsVisible: boolean;
+  /** pdf.js needs the user's password to open the document (it stays in the renderer). */
+  passwordPrompt: { name: string; incorrect: boolean } | null;
+  setPasswordPrompt: (prompt: { name: string; incorrect: boolean } | null) => void;
   startOpening: (name: string) => void;
   documentOpened: (doc: DocumentSummary) => void;
   documentClosed: () => void;
@@ -68,9 +71,11 @@ const createDocumentSlice: StateCreator<Store, [], [], DocumentSlice> = (set) =>
   zoom: 'auto',
   scale: 1,
   thumbnailsVisible: true,
+  passwordPrompt: null,
+  setPasswordPrompt: (passwordPrompt) => set({ passwordPrompt }),
   startOpening: (name) => set({ status: 'opening', openingName: name, error: null }),
   documentOpened: (doc) => set({ doc, status: 'ready', openingName: null, page: 1, pageCount: doc.pageCount ?? 0, zoom: 'auto' }),
-  documentClosed: () => set({ doc: null, status: 'idle', openingName: null, page: 1, pageCount: 0 }),
+  documentClosed: () => set({ doc: null, status: 'idle', openingName: null, page: 1, pageCount: 0, passwordPrompt: null }),
   fail: (error) => set((s) => ({ error, status: s.doc ? 'ready' : 'idle', openingName: null })),
   dismissError: () => set({ error: null }),
   setPage: (page) => set({ page }),

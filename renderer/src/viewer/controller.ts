@@ -18,6 +18,8 @@ export interface ViewerCallbacks {
   onPagesCount(count: number): void;
   onScaleChange(scale: number, preset: ZoomValue): void;
   onError(code: string, message: string): void;
+  /** The document's password, typed by the user; null when they cancel. */
+  askPassword(incorrect: boolean): Promise<string | null>;
 }
 
 export class ViewerController {
@@ -75,9 +77,18 @@ export class ViewerController {
       wasmUrl: './pdfjs/wasm/',
     });
     this.loadingTask = task;
-    task.onPassword = () => {
-      this.callbacks.onError('password-required', `${doc.name} is protected by a password.`);
-      void task.destroy();
+    // pdf.js decrypts in the renderer: the password goes from the user's keyboard to pdf.js and
+    // nowhere else (never to main, never logged). reason 2 = the previous try was wrong.
+    task.onPassword = (update: (password: string) => void, reason: number) => {
+      this.callbacks.askPassword(reason === pdfjsLib.PasswordResponses.INCORRECT_PASSWORD).then((password) => {
+        if (this.destroyed) return;
+        if (password === null) {
+          this.callbacks.onError('password-required', `${doc.name} is protected by a password.`);
+          void task.destroy();
+        } else {
+          update(password);
+        }
+      }, () => undefined);
     };
     try {
       const pdf = await task.promise;
