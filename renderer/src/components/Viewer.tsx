@@ -108,10 +108,9 @@ export function Viewer() {
     const store = useStore.getState();
     const ctl = new ViewerController(container, {
       onPageChange: (p) => useStore.getState().setPage(p),
-      onPagesCount: (n) => {
-        useStore.getState().setPageCount(n);
-        setPdf(ctl.document);
-      },
+      onPagesCount: (n) => useStore.getState().setPageCount(n),
+      // Thumbnails wait for the first page: they must not compete with it for the main thread.
+      onFirstPaint: () => setPdf(ctl.document),
       onScaleChange: (scale, preset) => {
         useStore.getState().setScale(scale);
         useStore.getState().setZoom(preset);

@@ -1,5 +1,5 @@
 // The document view: pdf.js's PDFViewer over a range transport fed by main (document:readRange),
-// so only the bytes of the pages on screen are read and rendered. PDFViewer renders pages lazily
+// so only the bytes of the pages on screen are read and rendered (small files come in one read). PDFViewer renders pages lazily
 // (those visible plus a small buffer) and drops far-away canvases: a 1,000-page document opens as
 // fast as a 1-page one.
 import { pdfjsLib } from './pdfjs-global';
@@ -9,13 +9,17 @@ import type { DocumentSummary } from '../../../preload/contract/schemas';
 import { call } from '../services/api';
 import type { ZoomValue } from '../store';
 
-const INITIAL_CHUNK = 64 * 1024;
+/** Files up to this size are read in one request: fewer round trips than ranges would take. */
+const WHOLE_FILE_LIMIT = 2 * 1024 * 1024;
+/** pdf.js counts a chunk as loaded only when it is whole: the initial data is exactly one chunk. */
 const RANGE_CHUNK = 256 * 1024;
 export const ZOOM_STEPS = [0.25, 0.5, 0.75, 1, 1.25, 1.5, 2, 3, 4];
 
 export interface ViewerCallbacks {
   onPageChange(page: number): void;
   onPagesCount(count: number): void;
+  /** The first page on screen is painted: the moment to start secondary work (thumbnails). */
+  onFirstPaint(): void;
   onScaleChange(scale: number, preset: ZoomValue): void;
   onError(code: string, message: string): void;
   /** The document's password, typed by the user; null when they cancel. */
@@ -45,6 +49,12 @@ export class ViewerController {
     this.eventBus.on('pagesinit', () => {
       this.viewer.currentScaleValue = 'auto';
     });
+    let painted = false;
+    this.eventBus.on('pagerendered', () => {
+      if (painted) return;
+      painted = true;
+      callbacks.onFirstPaint();
+    });
     this.eventBus.on('pagechanging', (e: { pageNumber: number }) => callbacks.onPageChange(e.pageNumber));
     this.eventBus.on('scalechanging', (e: { scale: number; presetValue?: string }) => {
       const preset = e.presetValue === 'page-width' || e.presetValue === 'page-fit' || e.presetValue === 'auto' ? e.presetValue : e.scale;
@@ -56,26 +66,28 @@ export class ViewerController {
   private readonly callbacks: ViewerCallbacks;
 
   async load(doc: DocumentSummary): Promise<void> {
-    const initial = await call('readDocumentRange', { docId: doc.docId, begin: 0, end: Math.min(doc.size, INITIAL_CHUNK) });
-    const transport = new pdfjsLib.PDFDataRangeTransport(doc.size, initial);
-    transport.requestDataRange = (begin: number, end: number) => {
-      call('readDocumentRange', { docId: doc.docId, begin, end })
-        .then((chunk) => {
-          if (!this.destroyed) transport.onDataRange(begin, chunk);
-        })
-        .catch((error: unknown) => this.callbacks.onError('render-failed', error instanceof Error ? error.message : String(error)));
-    };
-    const task = pdfjsLib.getDocument({
-      range: transport,
-      rangeChunkSize: RANGE_CHUNK,
-      disableAutoFetch: true,
-      disableStream: true,
+    const initial = await call('readDocumentRange', { docId: doc.docId, begin: 0, end: Math.min(doc.size, doc.size <= WHOLE_FILE_LIMIT ? doc.size : RANGE_CHUNK) });
+    const common = {
       enableXfa: false,
       cMapUrl: './pdfjs/cmaps/',
       cMapPacked: true,
       standardFontDataUrl: './pdfjs/standard_fonts/',
       wasmUrl: './pdfjs/wasm/',
-    });
+    };
+    let task;
+    if (doc.size <= WHOLE_FILE_LIMIT) {
+      task = pdfjsLib.getDocument({ ...common, data: initial });
+    } else {
+      const transport = new pdfjsLib.PDFDataRangeTransport(doc.size, initial);
+      transport.requestDataRange = (begin: number, end: number) => {
+        call('readDocumentRange', { docId: doc.docId, begin, end })
+          .then((chunk) => {
+            if (!this.destroyed) transport.onDataRange(begin, chunk);
+          })
+          .catch((error: unknown) => this.callbacks.onError('render-failed', error instanceof Error ? error.message : String(error)));
+      };
+      task = pdfjsLib.getDocument({ ...common, range: transport, rangeChunkSize: RANGE_CHUNK, disableAutoFetch: true, disableStream: true });
+    }
     this.loadingTask = task;
     // pdf.js decrypts in the renderer: the password goes from the user's keyboard to pdf.js and
     // nowhere else (never to main, never logged). reason 2 = the previous try was wrong.
