@@ -82,6 +82,8 @@ describe('viewer in Chromium through the real handlers', { skip: unavailable ?? 
       await page.locator('.page[data-page-number="1"] .textLayer span').first().waitFor();
       const text = await page.locator('.page[data-page-number="1"] .textLayer').innerText();
       assert.match(text, /Paraphe test document/);
+      await page.locator('.page[data-page-number="1"] .textLayer span', { hasText: 'quick brown fox' }).first().selectText();
+      assert.match(await page.evaluate(() => window.getSelection()?.toString() ?? ''), /quick brown fox/, 'the text can be selected');
       await page.locator('.thumb[data-page-number="2"][data-rendered="true"]').waitFor();
       assert.equal(await page.title(), `${pdfs.simple.split('/').pop()} — Paraphe`);
       await app.screenshot('viewer');
