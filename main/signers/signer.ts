@@ -1,0 +1,35 @@
+// The one primitive every signing backend implements (software keys, PKCS#11 tokens, CSC remote
+// signing). Authorization (PIN, OTP, SAD) is not part of it: a backend gets it from its own
+// authorization object before signing, and never keeps it.
+
+export type HashAlgorithm = 'sha256' | 'sha384' | 'sha512';
+export type SignatureAlgorithm = 'rsa-pkcs1' | 'rsa-pss' | 'ecdsa';
+
+export interface SignRequest {
+  /** The DER encoding of the CMS signed attributes (a SET OF Attribute): what is signed. */
+  data: Uint8Array;
+  /** hash(data) with `hash`: what tokens and remote services sign. */
+  digest: Uint8Array;
+  hash: HashAlgorithm;
+  algorithm: SignatureAlgorithm;
+}
+
+export interface Signer {
+  /** For messages: e.g. "Élodie Signataire (signer.p12)". */
+  readonly label: string;
+  /** The signing certificate, DER. */
+  readonly certificate: Uint8Array;
+  /** Further certificates of its chain, DER, issuer first; may be incomplete (AIA completes it). */
+  readonly chain: Uint8Array[];
+  readonly keyType: 'rsa' | 'ec';
+  /** RSA modulus size or EC field size, in bits (sizes the /Contents placeholder). */
+  readonly keyBits: number;
+  /** What this key can do, preferred first. */
+  readonly algorithms: SignatureAlgorithm[];
+  /** The value of SignerInfo.signature (ECDSA: a DER Ecdsa-Sig-Value). */
+  sign(request: SignRequest): Promise<Uint8Array>;
+  /** Batch-capable backends sign many at once (one login, one CSC call). */
+  signMany?(requests: SignRequest[]): Promise<Uint8Array[]>;
+  /** Forget key material and sessions. */
+  close(): Promise<void>;
+}
