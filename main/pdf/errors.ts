@@ -11,7 +11,13 @@ export type PdfErrorCode =
   | 'broken-xref' // startxref, an xref section or an xref entry points at the wrong bytes
   | 'malformed' // an object the xref points at cannot be parsed
   | 'unsupported' // a filter or feature the reader does not implement
-  | 'encrypted'; // the bytes needed are encrypted with a password we do not have
+  | 'encrypted' // the bytes needed are encrypted with a password we do not have (or: an encrypted file cannot be updated)
+  // Refusals of the incremental writer and signature-field preparation:
+  | 'certified-no-changes' // a certification signature with DocMDP P=1 forbids any further signature
+  | 'already-signed' // a certification signature must be the first signature of the document
+  | 'field-not-found' // the named field is not a signature field (or cannot be created under that name)
+  | 'field-already-signed' // the named signature field already has a value
+  | 'page-out-of-range'; // a visible signature on a page the document does not have
 
 export class PdfError extends Error {
   override readonly name = 'PdfError';

@@ -1,0 +1,227 @@
+// The incremental writer (ISO 32000-2, 7.5.6): an update holds new and replaced objects, a
+// cross-reference section for exactly those objects and a trailer whose /Prev chains to the file's
+// newest section. The original bytes are never rewritten: earlier signatures cover them, and any
+// rewrite (even "equivalent" re-serialization) breaks those signatures. The caller appends the
+// bytes build() returns after an unchanged copy of the original file.
+import { deflateSync } from 'node:zlib';
+import { PdfError } from './errors';
+import { PdfDict, PdfName, PdfRef, PdfStream, PdfString, latin1Bytes } from './objects';
+import type { PdfObject } from './objects';
+import type { PdfReader } from './reader';
+import { serializeIndirect, serializeObject } from './serialize';
+
+export interface BuiltUpdate {
+  /** The bytes to append after the original file (a leading EOL included when the file lacks one). */
+  readonly bytes: Uint8Array;
+  /** Object number -> absolute offset of its "num gen obj" in the final file (original size + position). */
+  readonly offsets: Map<number, number>;
+  /** Absolute offset of the new cross-reference section (what the update's startxref says). */
+  readonly startxref: number;
+}
+
+/**
+ * One incremental update of a document opened by openPdf. add() allocates new object numbers from
+ * the trailer's /Size upward (generation 0); set() replaces an existing object in this update.
+ * build() lays the update out: objects, then a cross-reference section of the same kind as the
+ * file's newest one (a classic table for table and hybrid files, an xref stream for xref-stream
+ * files), trailer, startxref, %%EOF.
+ */
+export class IncrementalUpdate {
+  private readonly objects = new Map<number, { ref: PdfRef; obj: PdfObject }>();
+  private nextNum: number;
+  private readonly baseSize: number;
+
+  constructor(readonly reader: PdfReader) {
+    if (reader.isEncrypted) {
+      // Writing into an encrypted file means encrypting every new string and stream with the
+      // document's key, which needs the owner's consent (permissions) we cannot check yet.
+      throw new PdfError('encrypted', `${reader.name} is encrypted; Paraphe cannot sign encrypted PDFs yet`);
+    }
+    let size = 0;
+    for (const section of reader.sections) {
+      for (const trailer of [section.trailer, section.xrefStream?.trailer]) {
+        const value = trailer?.get('Size');
+        if (typeof value === 'number' && value > size) size = value;
+      }
+    }
+    // A /Size smaller than the highest object number in use is wrong, but new numbers must not collide.
+    for (const num of reader.xref.numbers()) if (num >= size) size = num + 1;
+    this.baseSize = size;
+    this.nextNum = size;
+  }
+
+  /** Adds a new object (generation 0) and returns its reference. */
+  add(obj: PdfObject): PdfRef {
+    const ref = new PdfRef(this.nextNum, 0);
+    this.nextNum += 1;
+    this.objects.set(ref.num, { ref, obj });
+    return ref;
+  }
+
+  /** Replaces object `ref` (an existing object, or one added to this update) in this update. */
+  set(ref: PdfRef, obj: PdfObject): void {
+    if (ref.num <= 0 || !Number.isInteger(ref.num)) throw new RangeError(`cannot write object number ${ref.num}`);
+    this.objects.set(ref.num, { ref, obj });
+  }
+
+  /** The object this update will write for `ref`, if any. */
+  get(ref: PdfRef): PdfObject | undefined {
+    const entry = this.objects.get(ref.num);
+    return entry && entry.ref.gen === ref.gen ? entry.obj : undefined;
+  }
+
+  /** Whether this update writes object `num`. */
+  has(num: number): boolean {
+    return this.objects.has(num);
+  }
+
+  build(): BuiltUpdate {
+    const reader = this.reader;
+    const originalSize = reader.size;
+    const chunks: Uint8Array[] = [];
+    let length = 0;
+    const push = (bytes: Uint8Array): void => {
+      chunks.push(bytes);
+      length += bytes.length;
+    };
+    if (!endsWithEol(reader)) push(latin1Bytes('\n'));
+
+    const offsets = new Map<number, number>();
+    const nums = [...this.objects.keys()].sort((a, b) => a - b);
+    for (const num of nums) {
+      const { ref, obj } = this.objects.get(num) as { ref: PdfRef; obj: PdfObject };
+      offsets.set(num, originalSize + length);
+      push(serializeIndirect(ref, obj));
+    }
+
+    const newest = reader.sections[0];
+    const useStream = newest?.kind === 'stream';
+    const xrefOffset = originalSize + length;
+    const trailer = new PdfDict();
+    let size = Math.max(this.baseSize, this.nextNum);
+    let xrefNum = 0;
+    if (useStream) {
+      xrefNum = Math.max(size, (nums.at(-1) ?? 0) + 1);
+      size = xrefNum + 1;
+    } else {
+      size = Math.max(size, (nums.at(-1) ?? 0) + 1);
+    }
+    trailer.set('Size', size);
+    const root = reader.trailer.get('Root');
+    if (root !== undefined) trailer.set('Root', root);
+    const info = reader.trailer.get('Info');
+    if (info !== undefined && info !== null) trailer.set('Info', info);
+    trailer.set('ID', this.fileId(chunks, length));
+    trailer.set('Prev', reader.startxref);
+
+    if (useStream) {
+      const entries = new Map<number, { ref: PdfRef; offset: number }>();
+      for (const num of nums) entries.set(num, { ref: (this.objects.get(num) as { ref: PdfRef }).ref, offset: offsets.get(num) as number });
+      entries.set(xrefNum, { ref: new PdfRef(xrefNum, 0), offset: xrefOffset });
+      offsets.set(xrefNum, xrefOffset);
+      push(serializeIndirect(new PdfRef(xrefNum, 0), xrefStream(trailer, entries, xrefOffset)));
+    } else {
+      let text = 'xref\n';
+      for (const [start, count] of ranges(nums)) {
+        text += `${start} ${count}\n`;
+        for (let num = start; num < start + count; num++) {
+          const gen = (this.objects.get(num) as { ref: PdfRef }).ref.gen;
+          text += `${String(offsets.get(num)).padStart(10, '0')} ${String(gen).padStart(5, '0')} n\r\n`;
+        }
+      }
+      push(latin1Bytes(text));
+      push(latin1Bytes('trailer\n'));
+      push(serializeObject(trailer));
+      push(latin1Bytes('\n'));
+    }
+    push(latin1Bytes(`startxref\n${xrefOffset}\n%%EOF\n`));
+
+    const bytes = new Uint8Array(length);
+    let at = 0;
+    for (const chunk of chunks) {
+      bytes.set(chunk, at);
+      at += chunk.length;
+    }
+    return { bytes, offsets, startxref: xrefOffset };
+  }
+
+  /**
+   * /ID [first second]: the first identifier stays the document's (7.5.5); the second changes with
+   * every update. main/pdf does no cryptography, so the second is a 128-bit FNV-1a mix of the
+   * update's bytes, the original size and the clock: unique enough for an identifier, not a digest.
+   */
+  private fileId(chunks: readonly Uint8Array[], length: number): PdfString[] {
+    const seeds = [0x811c9dc5, 0x01000193 ^ length, 0x9e3779b9 ^ this.reader.size, (Date.now() ^ (Math.random() * 0x100000000)) >>> 0];
+    const state = seeds.map((s) => s >>> 0);
+    // The first 256 KiB are plenty to tell updates apart (a DSS with big CRLs need not be mixed whole).
+    let budget = 256 * 1024;
+    for (const chunk of chunks) {
+      for (const byte of chunk.subarray(0, budget)) {
+        for (let i = 0; i < 4; i++) state[i] = Math.imul(((state[i] as number) ^ byte) >>> 0, 0x01000193) >>> 0;
+      }
+      budget -= Math.min(budget, chunk.length);
+    }
+    const second = new Uint8Array(16);
+    state.forEach((s, i) => {
+      second[i * 4] = s >>> 24;
+      second[i * 4 + 1] = (s >>> 16) & 0xff;
+      second[i * 4 + 2] = (s >>> 8) & 0xff;
+      second[i * 4 + 3] = s & 0xff;
+    });
+    const id = this.reader.trailer.get('ID');
+    const first = Array.isArray(id) && id[0] instanceof PdfString ? id[0] : null;
+    return [first ? new PdfString(first.bytes, true) : new PdfString(second, true), new PdfString(second, true)];
+  }
+}
+
+/**
+ * Whether the file ends with an end-of-line marker. The reader knows where its last revision ends
+ * (just after %%EOF and its EOL): when that is the end of the file and it is past "%%EOF", the
+ * file ends with an EOL. Anything else (no EOL, trailing bytes we have not looked at) gets one.
+ */
+function endsWithEol(reader: PdfReader): boolean {
+  const last = reader.revisions.at(-1);
+  if (!last || last.eofOffset === null) return false;
+  return last.end === reader.size && last.end > last.eofOffset + 5;
+}
+
+/** Consecutive runs of sorted numbers as [start, count]. */
+function ranges(nums: readonly number[]): [number, number][] {
+  const out: [number, number][] = [];
+  for (const num of nums) {
+    const last = out.at(-1);
+    if (last && last[0] + last[1] === num) last[1] += 1;
+    else out.push([num, 1]);
+  }
+  return out;
+}
+
+/** A cross-reference stream (7.5.8): type 1 entries only, FlateDecode without predictor. */
+function xrefStream(trailer: PdfDict, entries: Map<number, { ref: PdfRef; offset: number }>, maxOffset: number): PdfStream {
+  let offsetWidth = 1;
+  while (maxOffset >= 2 ** (8 * offsetWidth)) offsetWidth++;
+  const nums = [...entries.keys()].sort((a, b) => a - b);
+  const rowWidth = 1 + offsetWidth + 2;
+  const rows = new Uint8Array(nums.length * rowWidth);
+  nums.forEach((num, i) => {
+    const { ref, offset } = entries.get(num) as { ref: PdfRef; offset: number };
+    const at = i * rowWidth;
+    rows[at] = 1;
+    let value = offset;
+    for (let k = offsetWidth; k >= 1; k--) {
+      rows[at + k] = value % 256;
+      value = Math.floor(value / 256);
+    }
+    rows[at + offsetWidth + 1] = (ref.gen >> 8) & 0xff;
+    rows[at + offsetWidth + 2] = ref.gen & 0xff;
+  });
+  const dict = new PdfDict([
+    ['Type', new PdfName('XRef')],
+    ['Size', trailer.get('Size') as PdfObject],
+    ['Index', ranges(nums).flat()],
+    ['W', [1, offsetWidth, 2]],
+    ['Filter', new PdfName('FlateDecode')],
+  ]);
+  for (const [key, value] of trailer.entries) if (!dict.has(key)) dict.set(key, value);
+  return PdfStream.fromBytes(dict, deflateSync(rows));
+}
