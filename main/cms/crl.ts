@@ -1,0 +1,92 @@
+// Certificate revocation lists (RFC 5280 section 5): DER or PEM, issued and signed by the CA that
+// issued the certificates they list (indirect CRLs and delta CRLs are not handled: their entries
+// would need the certificate issuer extension and a base CRL). The network part is
+// main/remote/revocation.ts.
+import * as asn1js from 'asn1js';
+import * as pkijs from 'pkijs';
+import { algorithmName, verifySignature } from './algorithms';
+import { certificateLabel, nameOf, parseCertificate } from './certificates';
+import type { Certificate } from './certificates';
+import { copyBytes, integerHex, normalizeSerial, parseAsn1, pemOrDer } from './engine';
+import { CmsError } from './errors';
+
+export interface CrlEntry {
+  revokedAt: Date;
+  /** CRLReason in words, when the entry gives one. */
+  reason?: string;
+}
+
+export interface CrlResult {
+  /** The issuer's name (common name, or the DN) for messages. */
+  issuer: string;
+  thisUpdate: Date;
+  nextUpdate?: Date;
+  /** The entry for a serial number (hex, any case, leading zeros ignored), or null if not listed. */
+  isRevoked(serialHex: string): CrlEntry | null;
+  /** Number of entries. */
+  size: number;
+  /** The DER CRL, as it goes into a DSS /CRLs entry. */
+  der: Uint8Array;
+}
+
+const CRL_REASONS = [
+  'unspecified', 'keyCompromise', 'cACompromise', 'affiliationChanged', 'superseded', 'cessationOfOperation', 'certificateHold', 'unused',
+  'removeFromCRL', 'privilegeWithdrawn', 'aACompromise',
+];
+const REASON_CODE = '2.5.29.21';
+
+/**
+ * Parses a CRL (DER or PEM) and checks that `issuer` issued it: same name and a signature that
+ * verifies with its key. Errors: crl-bad-response, crl-bad-signature.
+ */
+export function parseCrl(bytes: Uint8Array, options: { issuer: Uint8Array | Certificate; server?: string }): CrlResult {
+  const server = options.server ?? 'the CRL server';
+  const issuer = parseCertificate(options.issuer, 'the issuer certificate');
+  const crlDer = copyBytes(pemOrDer(bytes, 'X509 CRL'));
+  let crl: pkijs.CertificateRevocationList;
+  try {
+    const root = parseAsn1(crlDer);
+    if (root === null) throw new Error('not DER');
+    crl = new pkijs.CertificateRevocationList({ schema: root });
+  } catch (e) {
+    throw new CmsError('crl-bad-response', `${cap(server)} did not send a certificate revocation list.`, { cause: e });
+  }
+  const issuerName = nameOf(crl.issuer) ?? 'an unnamed CA';
+  if (!crl.issuer.isEqual(issuer.cert.subject)) {
+    throw new CmsError('crl-bad-signature', `The revocation list of ${server} is issued by ${issuerName}, not by the issuer of the certificate (${certificateLabel(issuer)}).`);
+  }
+  let signed: boolean;
+  try {
+    signed = verifySignature({
+      data: new Uint8Array(crl.tbsView),
+      signature: new Uint8Array(crl.signatureValue.valueBlock.valueHexView),
+      publicKey: issuer.x509.publicKey,
+      signatureAlgorithm: crl.signatureAlgorithm,
+    });
+  } catch (e) {
+    if (e instanceof CmsError) throw new CmsError('crl-bad-signature', `The revocation list of ${server} uses ${algorithmName(crl.signatureAlgorithm.algorithmId)}, which this client cannot check.`, { cause: e });
+    throw e;
+  }
+  if (!signed) throw new CmsError('crl-bad-signature', `The signature of the revocation list of ${server} does not verify with ${certificateLabel(issuer)}.`);
+
+  const entries = new Map<string, CrlEntry>();
+  for (const entry of crl.revokedCertificates ?? []) {
+    const item: CrlEntry = { revokedAt: entry.revocationDate.value };
+    const reasonExt = entry.crlEntryExtensions?.extensions.find((e) => e.extnID === REASON_CODE);
+    const reason = reasonExt ? parseAsn1(new Uint8Array(reasonExt.extnValue.valueBlock.valueHexView)) : null;
+    if (reason instanceof asn1js.Enumerated) item.reason = CRL_REASONS[reason.valueBlock.valueDec] ?? `reason ${reason.valueBlock.valueDec}`;
+    entries.set(integerHex(entry.userCertificate), item);
+  }
+  return {
+    issuer: issuerName,
+    thisUpdate: crl.thisUpdate.value,
+    ...(crl.nextUpdate ? { nextUpdate: crl.nextUpdate.value } : {}),
+    isRevoked: (serialHex) => entries.get(normalizeSerial(serialHex)) ?? null,
+    size: entries.size,
+    der: crlDer,
+  };
+}
+
+function cap(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

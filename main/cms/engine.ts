@@ -1,0 +1,77 @@
+// Byte helpers the rest of main/cms shares. pkijs and asn1js give the structures; signatures are
+// verified with node:crypto (algorithms.ts), so no pkijs crypto engine is needed here (pkijs picks
+// Node's global WebCrypto by itself for code that wants one).
+import * as asn1js from 'asn1js';
+
+/** The DER encoding of an asn1js value or pkijs schema, as a Uint8Array. */
+export function der(value: { toBER(sizeOnly?: boolean): ArrayBuffer }): Uint8Array {
+  return new Uint8Array(value.toBER(false));
+}
+
+/** Parses exactly one BER/DER element spanning all of `bytes`, or returns null. */
+export function parseAsn1(bytes: Uint8Array): asn1js.AsnType | null {
+  if (bytes.length === 0) return null;
+  const parsed = asn1js.fromBER(bytes);
+  if (parsed.offset === -1 || parsed.offset !== bytes.length || parsed.result.error) return null;
+  return parsed.result;
+}
+
+/** The bytes as a view of a plain ArrayBuffer (what WebCrypto-typed APIs such as pkijs' fromBER take). */
+export function arrayBufferView(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  return bytes.buffer instanceof ArrayBuffer ? (bytes as Uint8Array<ArrayBuffer>) : new Uint8Array(bytes);
+}
+
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.length), Buffer.from(b.buffer, b.byteOffset, b.length)) === 0;
+}
+
+export function toHex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex').toUpperCase();
+}
+
+/** A copy of the bytes of a view (a fresh Uint8Array that owns its buffer). */
+export function copyBytes(view: Uint8Array | ArrayBuffer): Uint8Array {
+  return view instanceof Uint8Array ? new Uint8Array(view) : new Uint8Array(view.slice(0));
+}
+
+/** Upper-case hex of a positive INTEGER without leading zero octets (how serials are compared). */
+export function integerHex(value: asn1js.Integer): string {
+  const hex = toHex(value.valueBlock.valueHexView).replace(/^(00)+(?=.)/, '');
+  return hex === '' ? '00' : hex;
+}
+
+/** Normalizes a serial number written in hex (any case, optional separators and leading zeros). */
+export function normalizeSerial(serial: string): string {
+  const hex = serial.replace(/[^0-9a-f]/gi, '').toUpperCase().replace(/^0+/, '');
+  if (hex === '') return '00';
+  return hex.length % 2 === 1 ? `0${hex}` : hex;
+}
+
+/** "2024-05-01 12:34 UTC": dates in messages. */
+export function formatDate(date: Date): string {
+  return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+/** DER bytes, or the first PEM block of `label` (e.g. 'CERTIFICATE', 'X509 CRL') decoded. */
+export function pemOrDer(bytes: Uint8Array, label: string): Uint8Array {
+  const text = pemText(bytes);
+  if (text === null) return bytes;
+  const re = new RegExp(`-----BEGIN ${label}-----([\\s\\S]*?)-----END ${label}-----`);
+  const match = re.exec(text);
+  return match?.[1] ? new Uint8Array(Buffer.from(match[1].replace(/\s+/g, ''), 'base64')) : bytes;
+}
+
+/** Every PEM block of `label`, decoded (empty when the bytes are not PEM). */
+export function pemBlocks(bytes: Uint8Array, label: string): Uint8Array[] {
+  const text = pemText(bytes);
+  if (text === null) return [];
+  const re = new RegExp(`-----BEGIN ${label}-----([\\s\\S]*?)-----END ${label}-----`, 'g');
+  return [...text.matchAll(re)].map((m) => new Uint8Array(Buffer.from((m[1] ?? '').replace(/\s+/g, ''), 'base64')));
+}
+
+function pemText(bytes: Uint8Array): string | null {
+  // DER starts with a SEQUENCE tag (0x30); PEM with text, maybe after a BOM or explanatory lines.
+  if (bytes.length === 0 || bytes[0] === 0x30) return null;
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, 64 * 1024 * 1024)).toString('latin1');
+  return text.includes('-----BEGIN ') ? text : null;
+}

@@ -1,0 +1,438 @@
+// CAdES detached signatures for PAdES (ETSI EN 319 142-1 B-B / B-T): a DER ContentInfo holding a
+// SignedData with no eContent, one SignerInfo, and the signed attributes PAdES baseline asks for:
+// content-type, message-digest and signing-certificate-v2 — and no signing-time: in PAdES baseline
+// signatures (ETSI EN 319 142-1) the claimed signing time is the signature dictionary's /M and the
+// signing-time attribute is not present. An RFC 3161 token over the signature value goes into the
+// unsigned attribute signature-time-stamp (B-T).
+import * as asn1js from 'asn1js';
+import * as pkijs from 'pkijs';
+import type { HashAlgorithm, SignatureAlgorithm, SignRequest } from '../signers/signer';
+import {
+  OID, digest, digestAlgorithmIdentifier, hashByOid, hashOid, signatureAlgorithmIdentifier, verifySignature,
+} from './algorithms';
+import { certificateLabel, fingerprint, parseCertificate, subjectKeyIdentifier } from './certificates';
+import type { Certificate } from './certificates';
+import { arrayBufferView, bytesEqual, copyBytes, der, parseAsn1 } from './engine';
+import { CmsError } from './errors';
+
+export interface CadesOptions {
+  /** hash(the signed byte ranges) with `hash`: the message-digest attribute. */
+  contentDigest: Uint8Array;
+  hash: HashAlgorithm;
+  algorithm: SignatureAlgorithm;
+  /** DER. */
+  signerCertificate: Uint8Array;
+  /** Further certificates to embed (issuer first); duplicates and the signer's own are dropped. */
+  chain: readonly Uint8Array[];
+  /** Signs `data` (the DER SET of signed attributes); returns SignerInfo.signature. */
+  sign: (request: SignRequest) => Promise<Uint8Array>;
+  /** Returns a DER TimeStampToken (ContentInfo) whose imprint is over the signature value. */
+  timestamp?: (signatureValue: Uint8Array) => Promise<Uint8Array>;
+}
+
+export interface SignedAttributes {
+  attributes: pkijs.Attribute[];
+  /** The DER SET OF Attribute (tag 0x31): the bytes that are signed. */
+  der: Uint8Array;
+}
+
+/**
+ * The signed attributes of a PAdES signature, in DER order: content-type id-data, message-digest,
+ * signing-certificate-v2 (RFC 5035: ESSCertIDv2 over the signer certificate with `hash`, the
+ * hashAlgorithm omitted when it is SHA-256, its DER default, and issuerSerial).
+ */
+export function signedAttributesFor(options: { contentDigest: Uint8Array; hash: HashAlgorithm; signerCertificate: Uint8Array | Certificate }): SignedAttributes {
+  const signer = parseCertificate(options.signerCertificate, 'the signing certificate');
+  if (options.contentDigest.length !== digest(options.hash, new Uint8Array(0)).length) {
+    throw new CmsError('unsupported-algorithm', `The document digest is ${options.contentDigest.length} bytes long, which is not a ${options.hash.toUpperCase()} digest.`);
+  }
+  const messageDigest = new pkijs.Attribute({ type: OID.messageDigest, values: [new asn1js.OctetString({ valueHex: options.contentDigest })] });
+  const sorted = derSetOrder([CONTENT_TYPE_DATA, signingCertificateAttribute(signer, options.hash), { attribute: messageDigest, der: der(messageDigest.toSchema()) }]);
+  return {
+    attributes: sorted.map((s) => s.attribute),
+    der: der(new asn1js.Set({ value: sorted.map((s) => s.attribute.toSchema()) })),
+  };
+}
+
+interface EncodedAttribute {
+  attribute: pkijs.Attribute;
+  der: Uint8Array;
+}
+
+function encoded(attribute: pkijs.Attribute): EncodedAttribute {
+  return { attribute, der: der(attribute.toSchema()) };
+}
+
+const CONTENT_TYPE_DATA = encoded(new pkijs.Attribute({ type: OID.contentType, values: [new asn1js.ObjectIdentifier({ value: OID.data })] }));
+
+// The attribute depends only on the certificate and the hash: made once per signer (batches sign
+// hundreds of documents with one certificate).
+const signingCertificateAttributes = new WeakMap<Certificate, Map<HashAlgorithm, EncodedAttribute>>();
+
+function signingCertificateAttribute(signer: Certificate, hash: HashAlgorithm): EncodedAttribute {
+  let byHash = signingCertificateAttributes.get(signer);
+  if (!byHash) {
+    byHash = new Map();
+    signingCertificateAttributes.set(signer, byHash);
+  }
+  let attribute = byHash.get(hash);
+  if (!attribute) {
+    attribute = encoded(new pkijs.Attribute({ type: OID.signingCertificateV2, values: [signingCertificateV2(signer, hash)] }));
+    byHash.set(hash, attribute);
+  }
+  return attribute;
+}
+
+/** SigningCertificateV2 ::= SEQUENCE { certs SEQUENCE OF ESSCertIDv2 } (RFC 5035 section 3). */
+function signingCertificateV2(signer: Certificate, hash: HashAlgorithm): asn1js.Sequence {
+  const essCertId: asn1js.AsnType[] = [];
+  if (hash !== 'sha256') essCertId.push(digestAlgorithmIdentifier(hash).toSchema());
+  essCertId.push(new asn1js.OctetString({ valueHex: digest(hash, signer.der) }));
+  essCertId.push(
+    new pkijs.IssuerSerial({
+      issuer: new pkijs.GeneralNames({ names: [new pkijs.GeneralName({ type: 4, value: signer.cert.issuer })] }),
+      serialNumber: signer.cert.serialNumber,
+    }).toSchema(),
+  );
+  return new asn1js.Sequence({ value: [new asn1js.Sequence({ value: [new asn1js.Sequence({ value: essCertId })] })] });
+}
+
+/**
+ * X.690 11.6: a DER SET OF lists its elements in ascending order of their encodings, compared as
+ * octet strings, the shorter padded with trailing zero octets.
+ */
+function derSetOrder<T extends { der: Uint8Array }>(items: T[]): T[] {
+  return [...items].sort((a, b) => {
+    const n = Math.max(a.der.length, b.der.length);
+    for (let i = 0; i < n; i++) {
+      const x = a.der[i] ?? 0;
+      const y = b.der[i] ?? 0;
+      if (x !== y) return x - y;
+    }
+    return 0;
+  });
+}
+
+/** Makes a CAdES detached signature (DER ContentInfo) — see the file comment. */
+export async function createCadesSignature(options: CadesOptions): Promise<Uint8Array> {
+  return buildCades(options, true);
+}
+
+async function buildCades(options: CadesOptions, real: boolean): Promise<Uint8Array> {
+  const signer = parseCertificate(options.signerCertificate, 'the signing certificate');
+  checkKeyMatchesAlgorithm(signer, options.algorithm);
+  const signed = signedAttributesFor({ ...options, signerCertificate: signer });
+  const signatureAlgorithm = signatureAlgorithmIdentifier(options.algorithm, options.hash);
+  const signature = await options.sign({ data: signed.der, digest: digest(options.hash, signed.der), hash: options.hash, algorithm: options.algorithm });
+  if (!(signature instanceof Uint8Array) || signature.length === 0) {
+    throw new CmsError('signature-mismatch', `The key of ${certificateLabel(signer)} returned no signature.`);
+  }
+  if (real && !verifySignature({ data: signed.der, signature, publicKey: signer.x509.publicKey, signatureAlgorithm, digestAlgorithmOid: hashOid(options.hash) })) {
+    throw new CmsError(
+      'signature-mismatch',
+      `The signature made with the key does not verify with ${certificateLabel(signer)}: the key and the certificate do not belong together.`,
+    );
+  }
+
+  const signerInfo = new pkijs.SignerInfo({
+    version: 1,
+    sid: new pkijs.IssuerAndSerialNumber({ issuer: signer.cert.issuer, serialNumber: signer.cert.serialNumber }),
+    digestAlgorithm: digestAlgorithmIdentifier(options.hash),
+    signedAttrs: new pkijs.SignedAndUnsignedAttributes({ type: 0, attributes: signed.attributes }),
+    signatureAlgorithm,
+    signature: new asn1js.OctetString({ valueHex: signature }),
+  });
+  // The [0] IMPLICIT signed attributes must be the very bytes that were signed, tag aside.
+  const embedded = der(signerInfo.signedAttrs?.toSchema() as asn1js.Constructed);
+  embedded[0] = 0x31;
+  if (!bytesEqual(embedded, signed.der)) throw new Error('internal: the signed attributes changed when embedded');
+
+  if (options.timestamp) {
+    const token = await options.timestamp(signature);
+    const value = real ? timestampTokenFor(token, signature) : parseAsn1(token);
+    if (value === null) throw new CmsError('bad-timestamp-token', 'The timestamp token is not valid DER.');
+    signerInfo.unsignedAttrs = new pkijs.SignedAndUnsignedAttributes({
+      type: 1,
+      attributes: [new pkijs.Attribute({ type: OID.signatureTimeStampToken, values: [value] })],
+    });
+  }
+
+  const signedData = new pkijs.SignedData({
+    version: 1,
+    digestAlgorithms: [digestAlgorithmIdentifier(options.hash)],
+    encapContentInfo: new pkijs.EncapsulatedContentInfo({ eContentType: OID.data }),
+    certificates: embeddableCertificates(signer, options.chain),
+    signerInfos: [signerInfo],
+  });
+  return der(new pkijs.ContentInfo({ contentType: OID.signedData, content: signedData.toSchema(true) }).toSchema());
+}
+
+function checkKeyMatchesAlgorithm(signer: Certificate, algorithm: SignatureAlgorithm): void {
+  const type = signer.x509.publicKey.asymmetricKeyType;
+  const rsa = type === 'rsa' || type === 'rsa-pss';
+  const ok = algorithm === 'ecdsa' ? type === 'ec' : rsa && (algorithm === 'rsa-pss' || type === 'rsa');
+  if (!ok) {
+    const names: Record<SignatureAlgorithm, string> = { 'rsa-pkcs1': 'RSA PKCS#1 v1.5', 'rsa-pss': 'RSASSA-PSS', ecdsa: 'ECDSA' };
+    throw new CmsError('unsupported-algorithm', `${names[algorithm] ?? String(algorithm)} cannot be used with the ${String(type).toUpperCase()} key of ${certificateLabel(signer)}.`);
+  }
+}
+
+/** The signer certificate then the chain, each once, as pkijs objects that encode to their very DER. */
+function embeddableCertificates(signer: Certificate, chain: readonly Uint8Array[]): pkijs.Certificate[] {
+  const seen = new Set<string>();
+  const out: pkijs.Certificate[] = [];
+  for (const item of [signer, ...chain]) {
+    const cert = parseCertificate(item, 'a certificate of the chain');
+    const id = fingerprint(cert.der);
+    if (seen.has(id)) continue;
+    seen.add(id);
+    out.push(embeddable(cert));
+  }
+  return out;
+}
+
+/**
+ * A pkijs Certificate that SignedData encodes as the original certificate, parsed once. The
+ * signing-certificate-v2 hash is over these bytes: an encoder that changed them would make the
+ * signature invalid for every validator, so a certificate that does not re-encode identically
+ * (BER, not DER) is refused.
+ */
+class EncodedCertificate extends pkijs.Certificate {
+  constructor(private readonly encoding: asn1js.Sequence) {
+    super();
+  }
+
+  override toSchema(): asn1js.Sequence {
+    return this.encoding;
+  }
+}
+
+const embeddables = new WeakMap<Certificate, EncodedCertificate>();
+
+function embeddable(cert: Certificate): EncodedCertificate {
+  let out = embeddables.get(cert);
+  if (!out) {
+    const parsed = parseAsn1(cert.der);
+    if (!(parsed instanceof asn1js.Sequence) || !bytesEqual(der(parsed), cert.der)) {
+      throw new CmsError('bad-certificate', `${cap(certificateLabel(cert))} is not DER-encoded and cannot be embedded unchanged.`);
+    }
+    out = new EncodedCertificate(parsed);
+    embeddables.set(cert, out);
+  }
+  return out;
+}
+
+function cap(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** Parses a TimeStampToken and checks it is over `signatureValue`; returns it as asn1js, unchanged. */
+function timestampTokenFor(token: Uint8Array, signatureValue: Uint8Array): asn1js.AsnType {
+  const value = parseAsn1(token);
+  if (value === null || !bytesEqual(der(value), token)) {
+    throw new CmsError('bad-timestamp-token', 'The timestamp token is not DER-encoded and cannot be embedded unchanged.');
+  }
+  const info = tstInfoOf(token);
+  const hash = hashByOid(info.messageImprint.hashAlgorithm.algorithmId);
+  const imprint = new Uint8Array(info.messageImprint.hashedMessage.valueBlock.valueHexView);
+  if (!hash || !bytesEqual(digest(hash, signatureValue), imprint)) {
+    throw new CmsError('bad-timestamp-token', 'The timestamp token is not over this signature value.');
+  }
+  return value;
+}
+
+/** The TSTInfo of a DER TimeStampToken (ContentInfo SignedData with eContentType id-ct-TSTInfo). */
+export function tstInfoOf(token: Uint8Array): pkijs.TSTInfo {
+  try {
+    const signedData = signedDataOf(token);
+    const eContent = signedData.encapContentInfo.eContent;
+    if (signedData.encapContentInfo.eContentType !== OID.tstInfo || !eContent) throw new Error('no TSTInfo');
+    return pkijs.TSTInfo.fromBER(eContent.getValue());
+  } catch (e) {
+    throw new CmsError('bad-timestamp-token', 'The timestamp token is not a CMS SignedData holding a TSTInfo.', { cause: e });
+  }
+}
+
+/** The SignedData of a DER ContentInfo; throws CmsError('bad-signature-container'). */
+export function signedDataOf(contentInfo: Uint8Array): pkijs.SignedData {
+  try {
+    const info = pkijs.ContentInfo.fromBER(arrayBufferView(contentInfo));
+    if (info.contentType !== OID.signedData) throw new Error(`content type ${info.contentType}`);
+    const content = info.content as asn1js.Sequence;
+    const signedData = new pkijs.SignedData({ schema: content });
+    received.set(signedData, content);
+    return signedData;
+  } catch (e) {
+    throw new CmsError('bad-signature-container', 'The signature container is not a CMS SignedData.', { cause: e });
+  }
+}
+
+/** The parsed SignedData SEQUENCE a pkijs SignedData was read from (to give certificates back byte for byte). */
+const received = new WeakMap<pkijs.SignedData, asn1js.Sequence>();
+
+/** The DER certificates a SignedData carries, in order, as received. */
+export function signedDataCertificates(signedData: pkijs.SignedData): Uint8Array[] {
+  const content = received.get(signedData);
+  if (content) {
+    // certificates [0] IMPLICIT CertificateSet: X.509 certificates are its universal SEQUENCE elements
+    const set = content.valueBlock.value.find((b) => b.idBlock.tagClass === 3 && b.idBlock.tagNumber === 0) as asn1js.Constructed | undefined;
+    return (set?.valueBlock.value ?? [])
+      .filter((b) => b.idBlock.tagClass === 1 && b.idBlock.tagNumber === 16)
+      .map((b) => copyBytes(b.valueBeforeDecodeView));
+  }
+  return (signedData.certificates ?? [])
+    .filter((c): c is pkijs.Certificate => c instanceof pkijs.Certificate)
+    .map((c) => der(c.toSchema()));
+}
+
+/** The DER signature-time-stamp tokens in the unsigned attributes of every SignerInfo of a CMS signature. */
+export function signatureTimestampTokens(cms: Uint8Array): Uint8Array[] {
+  const signedData = signedDataOf(cms);
+  const tokens: Uint8Array[] = [];
+  for (const info of signedData.signerInfos) {
+    for (const attribute of info.unsignedAttrs?.attributes ?? []) {
+      if (attribute.type !== OID.signatureTimeStampToken) continue;
+      for (const value of attribute.values as asn1js.AsnType[]) tokens.push(der(value));
+    }
+  }
+  return tokens;
+}
+
+/** The certificates inside the signature timestamp tokens of a CMS signature (for the DSS). */
+export function timestampTokenCertificates(cms: Uint8Array): Uint8Array[] {
+  return signatureTimestampTokens(cms).flatMap((token) => signedDataCertificates(signedDataOf(token)));
+}
+
+export interface SignerInfoCheck {
+  /** The certificate the SignerInfo names (from the SignedData or `extraCertificates`), if found. */
+  signer: Certificate | null;
+  /** Why the signature does not verify; null when it does. */
+  failure: string | null;
+}
+
+/**
+ * Checks SignerInfo `index` of a SignedData over `content` (the eContent, or the detached content):
+ * finds the signer certificate (issuerAndSerialNumber or subjectKeyIdentifier), checks the
+ * content-type and message-digest signed attributes, and verifies the signature with node:crypto.
+ */
+export function checkSignerInfo(
+  signedData: pkijs.SignedData,
+  index: number,
+  content: Uint8Array,
+  extraCertificates: readonly Uint8Array[] = [],
+): SignerInfoCheck {
+  const info = signedData.signerInfos[index];
+  if (!info) return { signer: null, failure: 'it has no signer' };
+  const candidates = [...signedDataCertificates(signedData), ...extraCertificates].map((c) => parseCertificate(c));
+  const signer = candidates.find((c) => signerIdentifies(info, c)) ?? null;
+  if (!signer) return { signer, failure: 'the certificate of its signer is missing' };
+  const hash = hashByOid(info.digestAlgorithm.algorithmId);
+  if (!hash) return { signer, failure: `its digest algorithm ${info.digestAlgorithm.algorithmId} is not supported` };
+  let data = content;
+  if (info.signedAttrs) {
+    const attrs = info.signedAttrs.attributes;
+    const contentType = attrs.find((a) => a.type === OID.contentType)?.values[0] as asn1js.ObjectIdentifier | undefined;
+    const messageDigest = attrs.find((a) => a.type === OID.messageDigest)?.values[0] as asn1js.OctetString | undefined;
+    if (!contentType || contentType.valueBlock.toString() !== signedData.encapContentInfo.eContentType) return { signer, failure: 'its content-type attribute is missing or wrong' };
+    if (!messageDigest || !bytesEqual(new Uint8Array(messageDigest.valueBlock.valueHexView), digest(hash, content))) {
+      return { signer, failure: 'its message digest does not match the content' };
+    }
+    // pkijs keeps the received encoding, with the [0] tag already replaced by SET (0x31).
+    data = new Uint8Array(info.signedAttrs.encodedValue);
+  }
+  const ok = verifySignature({
+    data,
+    signature: new Uint8Array(info.signature.valueBlock.valueHexView),
+    publicKey: signer.x509.publicKey,
+    signatureAlgorithm: info.signatureAlgorithm,
+    digestAlgorithmOid: info.digestAlgorithm.algorithmId,
+  });
+  return { signer, failure: ok ? null : 'its signature does not verify with the certificate of its signer' };
+}
+
+function signerIdentifies(info: pkijs.SignerInfo, candidate: Certificate): boolean {
+  const sid = info.sid as unknown;
+  if (sid instanceof pkijs.IssuerAndSerialNumber) {
+    return candidate.cert.issuer.isEqual(sid.issuer) && candidate.cert.serialNumber.isEqual(sid.serialNumber);
+  }
+  // subjectKeyIdentifier [0] IMPLICIT OCTET STRING (primitive) or, as some encoders write it, constructed
+  const block = sid as { idBlock?: { isConstructed: boolean }; valueBlock?: { valueHexView?: Uint8Array; value?: { valueBlock: { valueHexView: Uint8Array } }[] } };
+  const keyId = block.idBlock?.isConstructed ? block.valueBlock?.value?.[0]?.valueBlock.valueHexView : block.valueBlock?.valueHexView;
+  if (!keyId) return false;
+  const ski = subjectKeyIdentifier(candidate) ?? digest('sha1', new Uint8Array(candidate.cert.subjectPublicKeyInfo.subjectPublicKey.valueBlock.valueHexView));
+  return bytesEqual(new Uint8Array(keyId), ski);
+}
+
+export interface CadesSizeOptions {
+  signerCertificate: Uint8Array;
+  chain: readonly Uint8Array[];
+  keyType: 'rsa' | 'ec';
+  /** RSA modulus bits, or EC field bits (256, 384, 521). */
+  keyBits: number;
+  hash: HashAlgorithm;
+  /** Defaults to the largest encoding for the key: rsa-pss for RSA, ecdsa for EC. */
+  algorithm?: SignatureAlgorithm;
+  /** DER length of the timestamp token to allow for (B-T and above); none when omitted. */
+  timestampTokenSize?: number;
+}
+
+/**
+ * The DER length of the signature createCadesSignature would make for this signer: the real
+ * structure, built with a signature value of the largest size the key can produce and a dummy
+ * timestamp of `timestampTokenSize` bytes. Callers add a margin for tokens of other sizes.
+ */
+export async function estimateCadesSize(options: CadesSizeOptions): Promise<number> {
+  const algorithm = options.algorithm ?? (options.keyType === 'ec' ? 'ecdsa' : 'rsa-pss');
+  const signatureSize = maxSignatureSize(options.keyType, options.keyBits);
+  const tokenSize = options.timestampTokenSize;
+  // The size depends on nothing else: batches ask once per signer.
+  const key = [
+    ...[options.signerCertificate, ...options.chain].map((c) => fingerprint(parseCertificate(c).der)),
+    options.keyType, options.keyBits, options.hash, algorithm, tokenSize ?? '-',
+  ].join(' ');
+  const known = estimates.get(key);
+  if (known !== undefined) return known;
+  const cms = await buildCades(
+    {
+      contentDigest: digest(options.hash, new Uint8Array(0)),
+      hash: options.hash,
+      algorithm,
+      signerCertificate: options.signerCertificate,
+      chain: options.chain,
+      sign: async () => new Uint8Array(signatureSize).fill(0xff),
+      timestamp: tokenSize === undefined ? undefined : async () => dummyElement(tokenSize),
+    },
+    false,
+  );
+  if (estimates.size >= 64) estimates.clear();
+  estimates.set(key, cms.length);
+  return cms.length;
+}
+
+const estimates = new Map<string, number>();
+
+/** The largest SignerInfo.signature a key produces: the modulus size, or a DER Ecdsa-Sig-Value with both integers at full length plus a sign octet. */
+export function maxSignatureSize(keyType: 'rsa' | 'ec', keyBits: number): number {
+  const n = Math.ceil(keyBits / 8);
+  if (keyType === 'rsa') return n;
+  const integer = tlvLength(n + 1);
+  return tlvLength(2 * integer);
+}
+
+function tlvLength(contentLength: number): number {
+  return 1 + headerLength(contentLength) + contentLength;
+}
+
+function headerLength(contentLength: number): number {
+  if (contentLength < 0x80) return 1;
+  let bytes = 0;
+  for (let n = contentLength; n > 0; n = Math.floor(n / 256)) bytes++;
+  return 1 + bytes;
+}
+
+/** A DER OCTET STRING of at least `size` bytes in all (the smallest such). */
+function dummyElement(size: number): Uint8Array {
+  let content = Math.max(0, size - 6);
+  while (tlvLength(content) < size) content++;
+  return der(new asn1js.OctetString({ valueHex: new Uint8Array(content) }));
+}

@@ -1,0 +1,102 @@
+// Pure parts of main/cms/signed-data.ts: the signed attributes (exactly three, in DER SET OF
+// order), the largest signature a key makes, and signatures of an in-memory self-signed certificate
+// that main/cms itself verifies.
+import assert from 'node:assert/strict';
+import { createHash, generateKeyPairSync, sign as cryptoSign, webcrypto } from 'node:crypto';
+import { before, describe, it } from 'node:test';
+import * as asn1js from 'asn1js';
+import * as pkijs from 'pkijs';
+import {
+  CmsError, checkSignerInfo, createCadesSignature, estimateCadesSize, maxSignatureSize, signedAttributesFor, signedDataOf,
+} from '../../main/cms';
+
+/** A self-signed P-256 certificate made with pkijs, and its key. */
+async function selfSigned(name: string) {
+  const subtle = webcrypto.subtle;
+  const keys = await subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']);
+  const cert = new pkijs.Certificate();
+  cert.version = 2;
+  cert.serialNumber = new asn1js.Integer({ value: 4242 });
+  const cn = () => new pkijs.AttributeTypeAndValue({ type: '2.5.4.3', value: new asn1js.Utf8String({ value: name }) });
+  cert.issuer.typesAndValues.push(cn());
+  cert.subject.typesAndValues.push(cn());
+  cert.notBefore.value = new Date(Date.now() - 3600_000);
+  cert.notAfter.value = new Date(Date.now() + 3600_000);
+  const engine = new pkijs.CryptoEngine({ name: 'node', crypto: webcrypto as unknown as pkijs.CryptoEngineParameters['crypto'] });
+  await cert.subjectPublicKeyInfo.importKey(keys.publicKey, engine);
+  await cert.sign(keys.privateKey, 'SHA-256', engine);
+  const der = new Uint8Array(cert.toSchema(true).toBER());
+  const pkcs8 = new Uint8Array(await subtle.exportKey('pkcs8', keys.privateKey));
+  return { der, pkcs8 };
+}
+
+describe('signed attributes', () => {
+  let cert: Awaited<ReturnType<typeof selfSigned>>;
+  before(async () => {
+    cert = await selfSigned('Zoë Test');
+  });
+
+  it('are content-type, message-digest and signing-certificate-v2 only, in ascending DER order', () => {
+    const { attributes, der } = signedAttributesFor({ contentDigest: new Uint8Array(32).fill(5), hash: 'sha256', signerCertificate: cert.der });
+    assert.deepEqual(
+      [...attributes.map((a) => a.type)].sort(),
+      ['1.2.840.113549.1.9.16.2.47', '1.2.840.113549.1.9.3', '1.2.840.113549.1.9.4'].sort(),
+    );
+    const encodings = attributes.map((a) => Buffer.from(a.toSchema().toBER()));
+    for (let i = 1; i < encodings.length; i++) assert.ok(Buffer.compare(encodings[i - 1] as Buffer, encodings[i] as Buffer) < 0, `attribute ${i} out of order`);
+    assert.equal(der[0], 0x31);
+    assert.deepEqual(Buffer.from(der.subarray(der.length - (encodings[2] as Buffer).length)), encodings[2]);
+  });
+
+  it('refuse a document digest of the wrong length for the hash', () => {
+    assert.throws(
+      () => signedAttributesFor({ contentDigest: new Uint8Array(32), hash: 'sha384', signerCertificate: cert.der }),
+      (e: unknown) => e instanceof CmsError && e.code === 'unsupported-algorithm',
+    );
+  });
+});
+
+describe('maxSignatureSize', () => {
+  it('bounds real ECDSA signatures on P-256, P-384 and P-521, within two bytes of the largest seen', () => {
+    for (const [curve, bits] of [['P-256', 256], ['P-384', 384], ['P-521', 521]] as const) {
+      const { privateKey } = generateKeyPairSync('ec', { namedCurve: curve });
+      const max = maxSignatureSize('ec', bits);
+      let largest = 0;
+      for (let i = 0; i < 64; i++) largest = Math.max(largest, cryptoSign('sha256', Buffer.from([i]), { key: privateKey, dsaEncoding: 'der' }).length);
+      assert.ok(largest <= max, `${curve}: ${largest} > ${max}`);
+      assert.ok(max - largest <= 2, `${curve}: bound ${max} far above ${largest}`);
+    }
+    assert.equal(maxSignatureSize('ec', 256), 72);
+    assert.equal(maxSignatureSize('ec', 521), 141);
+  });
+
+  it('is the modulus size for RSA', () => {
+    assert.equal(maxSignatureSize('rsa', 2048), 256);
+    assert.equal(maxSignatureSize('rsa', 3072), 384);
+  });
+});
+
+describe('createCadesSignature with an in-memory certificate', () => {
+  it('makes a SignedData whose SignerInfo verifies over the signed attributes, and whose estimate bounds it', async () => {
+    const cert = await selfSigned('Zoë Test');
+    const key = webcrypto.subtle;
+    const privateKey = await key.importKey('pkcs8', cert.pkcs8, { name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign']);
+    const content = new TextEncoder().encode('the signed byte ranges');
+    const cms = await createCadesSignature({
+      contentDigest: new Uint8Array(createHash('sha256').update(content).digest()),
+      hash: 'sha256',
+      algorithm: 'ecdsa',
+      signerCertificate: cert.der,
+      chain: [],
+      // WebCrypto ECDSA gives r||s; CMS wants a DER Ecdsa-Sig-Value
+      sign: async ({ data }) => new Uint8Array(pkijs.createCMSECDSASignature(await key.sign({ name: 'ECDSA', hash: 'SHA-256' }, privateKey, data))),
+    });
+    const sd = signedDataOf(cms);
+    const check = checkSignerInfo(sd, 0, content);
+    assert.equal(check.failure, null);
+    assert.deepEqual(check.signer?.der, cert.der);
+    assert.match(checkSignerInfo(sd, 0, new TextEncoder().encode('other bytes')).failure ?? '', /message digest/);
+    const estimate = await estimateCadesSize({ signerCertificate: cert.der, chain: [], keyType: 'ec', keyBits: 256, hash: 'sha256' });
+    assert.ok(estimate >= cms.length && estimate - cms.length < 16, `estimate ${estimate}, real ${cms.length}`);
+  });
+});
