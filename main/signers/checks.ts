@@ -1,0 +1,131 @@
+// What a signing certificate must be before anything is signed with it (a clear error before any
+// byte is written), and how certificates are named in messages and in the UI.
+import 'reflect-metadata';
+import { createHash, X509Certificate as NodeCertificate } from 'node:crypto';
+import * as x509 from '@peculiar/x509';
+import { SignerError } from './errors';
+
+export interface CertificateDescription {
+  /** The subject's common name, or its whole DN when it has none. */
+  subject: string;
+  /** The issuer's common name, or its whole DN when it has none. */
+  issuer: string;
+  /** Full distinguished names (RFC 2253 / RFC 4514). */
+  subjectDn: string;
+  issuerDn: string;
+  /** Upper-case hex, as node:crypto and openssl print it. */
+  serial: string;
+  notBefore: Date;
+  notAfter: Date;
+  /** SHA-256 of the DER, lower-case hex without separators. */
+  fingerprintSha256: string;
+}
+
+export interface CertificateCheck {
+  /**
+   * Things the user may want to know that do not prevent signing (e.g. a certificate whose only
+   * extended key usage is TLS client authentication). One English sentence each.
+   */
+  warnings: string[];
+}
+
+/** Extended key usages that allow signing documents. */
+export const SIGNING_EXTENDED_KEY_USAGES: Readonly<Record<string, string>> = {
+  '1.3.6.1.5.5.7.3.4': 'email protection',
+  '2.5.29.37.0': 'any extended key usage',
+  '1.2.840.113583.1.1.5': 'Adobe Authentic Documents Trust',
+  '1.3.6.1.4.1.311.10.3.12': 'Microsoft document signing',
+  '1.3.6.1.5.5.7.3.36': 'document signing',
+  '1.3.6.1.5.5.7.3.2': 'TLS client authentication',
+};
+const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
+
+const EKU_NAMES: Readonly<Record<string, string>> = {
+  ...SIGNING_EXTENDED_KEY_USAGES,
+  '1.3.6.1.5.5.7.3.1': 'TLS server authentication',
+  '1.3.6.1.5.5.7.3.3': 'code signing',
+  '1.3.6.1.5.5.7.3.8': 'time stamping',
+  '1.3.6.1.5.5.7.3.9': 'OCSP signing',
+  '1.3.6.1.4.1.311.10.3.4': 'encrypting file system',
+};
+
+function parse(der: Uint8Array): { cert: x509.X509Certificate; node: NodeCertificate } {
+  try {
+    // A copy: @peculiar/x509 wants an ArrayBuffer-backed view (not a SharedArrayBuffer one).
+    return { cert: new x509.X509Certificate(new Uint8Array(der)), node: new NodeCertificate(der) };
+  } catch (e) {
+    throw new SignerError('bad-certificate', 'The certificate cannot be read: it is not a valid X.509 certificate.', { cause: e });
+  }
+}
+
+function commonNameOr(name: x509.Name, dn: string): string {
+  const cn = name.getField('CN');
+  return cn.length > 0 ? cn.join(', ') : dn;
+}
+
+/** Names and dates of a certificate, for messages and the UI. */
+export function describeCertificate(der: Uint8Array): CertificateDescription {
+  const { cert, node } = parse(der);
+  return describeParsed(der, cert, node);
+}
+
+function describeParsed(der: Uint8Array, cert: x509.X509Certificate, node: NodeCertificate): CertificateDescription {
+  return {
+    subject: commonNameOr(cert.subjectName, cert.subject),
+    issuer: commonNameOr(cert.issuerName, cert.issuer),
+    subjectDn: cert.subject,
+    issuerDn: cert.issuer,
+    serial: node.serialNumber.toUpperCase(),
+    notBefore: cert.notBefore,
+    notAfter: cert.notAfter,
+    fingerprintSha256: createHash('sha256').update(der).digest('hex'),
+  };
+}
+
+/** "2021-01-01" (UTC): unambiguous in every locale. */
+const day = (date: Date): string => date.toISOString().slice(0, 10);
+
+/**
+ * Refuses a certificate that cannot make a valid signature at `at`: 'expired', 'not-yet-valid',
+ * 'no-signing-key-usage' (keyUsage present with neither digitalSignature nor nonRepudiation),
+ * 'wrong-extended-key-usage' (extendedKeyUsage present without a document-signing purpose).
+ * Returns warnings for what is allowed but worth saying.
+ */
+export function checkSigningCertificate(der: Uint8Array, options: { at: Date }): CertificateCheck {
+  const { cert, node } = parse(der);
+  const who = describeParsed(der, cert, node).subject;
+  const warnings: string[] = [];
+
+  if (options.at.getTime() > cert.notAfter.getTime()) {
+    throw new SignerError('expired', `The certificate of ${who} expired on ${day(cert.notAfter)}.`);
+  }
+  if (options.at.getTime() < cert.notBefore.getTime()) {
+    throw new SignerError('not-yet-valid', `The certificate of ${who} is not valid before ${day(cert.notBefore)}.`);
+  }
+
+  const keyUsage = cert.getExtension(x509.KeyUsagesExtension);
+  if (keyUsage) {
+    if ((keyUsage.usages & (x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.nonRepudiation)) === 0) {
+      throw new SignerError(
+        'no-signing-key-usage',
+        `The certificate of ${who} cannot sign: its key usage allows neither digital signatures nor non-repudiation.`,
+      );
+    }
+  }
+
+  const extendedKeyUsage = cert.getExtension(x509.ExtendedKeyUsageExtension);
+  if (extendedKeyUsage) {
+    const purposes = extendedKeyUsage.usages.map(String);
+    const signing = purposes.filter((oid) => oid in SIGNING_EXTENDED_KEY_USAGES);
+    if (signing.length === 0) {
+      const names = purposes.map((oid) => EKU_NAMES[oid] ?? oid).join(', ');
+      throw new SignerError('wrong-extended-key-usage', `The certificate of ${who} is not meant for signing documents: it is meant for ${names}.`);
+    }
+    if (signing.length === 1 && signing[0] === CLIENT_AUTH) {
+      warnings.push(
+        `The certificate of ${who} is meant for TLS client authentication only; some validators may not accept it for document signatures.`,
+      );
+    }
+  }
+  return { warnings };
+}
