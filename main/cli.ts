@@ -5,6 +5,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { UsageError, parseCommandLine } from './cli/args';
 import { runInfo } from './cli/info';
+import { askSecretOnTty, runSign } from './cli/sign';
+import type { SignDeps } from './cli/sign';
+import { openPkcs12Signer, PersonalIdStore } from './signers';
+import { keychainPort, userDataDir } from './services/paths';
 import type { Output } from './cli/info';
 
 /** Defined by the bundler (main/tools/build.mjs); undefined when running the sources under tsx. */
@@ -15,13 +19,43 @@ const USAGE = `Usage: paraphe <command> [options]
 Commands:
   info FILE.pdf... [--json]  describe PDF files: version, pages, encryption, signatures,
                              revisions, linearization, cross-reference kind
+  sign FILE.pdf... ...       sign PDF files (PAdES B-B to B-LTA) with a PKCS#12 file or
+                             the personal digital ID; see 'paraphe sign --help'
   help [COMMAND]             show this help, or the help of one command
 
 Options:
   -h, --help                 show this help
   -V, --version              print the version of paraphe
 
-Exit codes: 0 success, 1 a file could not be read, 2 wrong arguments.
+Exit codes: 0 success, 1 a file could not be read or signed, 2 wrong arguments.
+`;
+
+const SIGN_USAGE = `Usage: paraphe sign INPUT.pdf... (-o OUT.pdf | --out-dir DIR)
+    --p12 FILE [--password-env VAR]        password read from env var VAR (prompt on a TTY otherwise)
+    --self-signed                          the personal digital ID from the keychain
+    [--level B-B|B-T|B-LT|B-LTA] [--tsa URL] [--hash sha256|sha384|sha512]
+    [--field NAME] [--visible PAGE,X1,Y1,X2,Y2] [--image FILE] [--reason T] [--location T]
+    [--certify no-changes|form-filling|annotations] [--json]
+
+Signs each input with a PAdES signature (SubFilter ETSI.CAdES.detached) added as an
+incremental update: earlier signatures stay valid, the input is never modified, and an output
+appears whole or not at all (a temp file beside it is renamed at the end).
+
+  -o OUT.pdf           the output, for one input (it must not be the input)
+  --out-dir DIR        for several inputs: DIR/<input name> each (created if missing)
+  --level              B-B (default): signature only; B-T: plus a signature timestamp from
+                       --tsa; B-LT: plus certificates and OCSP/CRL data (DSS); B-LTA: plus a
+                       document timestamp. If a level cannot be reached, nothing is written.
+  --hash               digest algorithm (default sha256)
+  --field NAME         sign the empty signature field NAME, or create a field of that name
+  --visible P,X1,Y1,X2,Y2  a visible signature on page P (from 1) in that rectangle (points,
+                       from the bottom-left corner); invisible otherwise
+  --image FILE         a PNG or JPEG drawn in the visible signature
+  --certify MODE       a certification signature allowing no-changes, form-filling or
+                       annotations afterwards
+  --json               print results as JSON (one object for one input, an array for several)
+
+Exit codes: 0 every input signed, 1 any input failed (each reported), 2 wrong arguments.
 `;
 
 const INFO_USAGE = `Usage: paraphe info FILE.pdf... [--json]
@@ -43,6 +77,33 @@ A file that cannot be read (missing, a directory, empty, not a PDF, truncated, b
 cross-reference table) is reported on stderr as "paraphe: <message>"; the others are still
 described, and the exit code is 1.
 `;
+
+/** The folder of this install (where package.json and assets/ are). */
+export function appRoot(): string {
+  for (const start of [typeof __dirname === 'string' ? __dirname : undefined, process.argv[1], process.cwd()]) {
+    for (let dir = start ? resolve(start) : ''; dir && dir !== dirname(dir); dir = dirname(dir)) {
+      if (existsSync(join(dir, 'assets', 'fonts')) && existsSync(join(dir, 'package.json'))) return dir;
+    }
+  }
+  return process.cwd();
+}
+
+function signDeps(): SignDeps {
+  return {
+    root: appRoot(),
+    env: process.env,
+    askSecret: askSecretOnTty,
+    openP12: (file, password) => openPkcs12Signer(file, password),
+    openPersonalId: async () => {
+      const store = new PersonalIdStore({ dir: userDataDir(), keychain: keychainPort() });
+      const [first] = await store.list();
+      if (!first) {
+        throw Object.assign(new Error('There is no personal digital ID yet: create one in Paraphe (Sign > Create my digital ID).'), { code: 'no-personal-id', userFacing: true });
+      }
+      return store.signer(first.id);
+    },
+  };
+}
 
 export function version(): string {
   if (typeof __PARAPHE_VERSION__ === 'string') return __PARAPHE_VERSION__;
@@ -81,13 +142,15 @@ export async function main(argv: string[], io: Output = stdio): Promise<number> 
     const command = parseCommandLine(argv);
     switch (command.kind) {
       case 'help':
-        io.out(command.topic === 'info' ? INFO_USAGE : USAGE);
+        io.out(command.topic === 'info' ? INFO_USAGE : command.topic === 'sign' ? SIGN_USAGE : USAGE);
         return 0;
       case 'version':
         io.out(`${version()}\n`);
         return 0;
       case 'info':
         return await runInfo(command.files, command.json, io);
+      case 'sign':
+        return await runSign(command, io, signDeps());
     }
   } catch (error) {
     if (error instanceof UsageError) {

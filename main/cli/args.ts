@@ -5,7 +5,29 @@ import { parseArgs } from 'node:util';
 export type Command =
   | { readonly kind: 'help'; readonly topic: string | null }
   | { readonly kind: 'version' }
-  | { readonly kind: 'info'; readonly files: readonly string[]; readonly json: boolean };
+  | { readonly kind: 'info'; readonly files: readonly string[]; readonly json: boolean }
+  | SignCommand;
+
+export type Level = 'B-B' | 'B-T' | 'B-LT' | 'B-LTA';
+export type Hash = 'sha256' | 'sha384' | 'sha512';
+
+/** `paraphe sign`, parsed and checked (not yet touching any file). */
+export interface SignCommand {
+  readonly kind: 'sign';
+  readonly inputs: readonly string[];
+  readonly output: { readonly file: string } | { readonly dir: string };
+  readonly identity: { readonly kind: 'p12'; readonly file: string; readonly passwordEnv: string | null } | { readonly kind: 'self-signed' };
+  readonly level: Level;
+  readonly tsa: string | null;
+  readonly hash: Hash;
+  readonly field: string | null;
+  readonly visible: { readonly page: number; readonly rect: [number, number, number, number] } | null;
+  readonly image: string | null;
+  readonly reason: string | null;
+  readonly location: string | null;
+  readonly certify: 1 | 2 | 3 | null;
+  readonly json: boolean;
+}
 
 /** Wrong arguments: exit code 2, one line on stderr, a hint to --help. */
 export class UsageError extends Error {
@@ -19,7 +41,7 @@ export class UsageError extends Error {
   }
 }
 
-export const COMMANDS = ['info', 'help'] as const;
+export const COMMANDS = ['info', 'sign', 'help'] as const;
 
 function distance(a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, i) => i);
@@ -87,6 +109,8 @@ export function parseCommandLine(argv: readonly string[]): Command {
       if (positionals.length === 0) throw new UsageError('info needs at least one PDF file', 'info');
       return { kind: 'info', files: positionals, json: values.json === true };
     }
+    case 'sign':
+      return parseSign(rest);
     default:
       throw unknownCommand(first);
   }
@@ -95,4 +119,95 @@ export function parseCommandLine(argv: readonly string[]): Command {
 function unknownCommand(word: string): UsageError {
   const suggestion = suggestCommand(word);
   return new UsageError(`unknown command '${word}'${suggestion ? ` (did you mean '${suggestion}'?)` : ''}`);
+}
+
+const SIGN_OPTIONS = {
+  output: { type: 'string', short: 'o' },
+  'out-dir': { type: 'string' },
+  p12: { type: 'string' },
+  'password-env': { type: 'string' },
+  'self-signed': { type: 'boolean' },
+  level: { type: 'string' },
+  tsa: { type: 'string' },
+  hash: { type: 'string' },
+  field: { type: 'string' },
+  visible: { type: 'string' },
+  image: { type: 'string' },
+  reason: { type: 'string' },
+  location: { type: 'string' },
+  certify: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const LEVELS: readonly Level[] = ['B-B', 'B-T', 'B-LT', 'B-LTA'];
+const HASHES: readonly Hash[] = ['sha256', 'sha384', 'sha512'];
+const CERTIFY: Record<string, 1 | 2 | 3> = { 'no-changes': 1, 'form-filling': 2, annotations: 3 };
+
+function oneOf<T extends string>(option: string, value: string, allowed: readonly T[]): T {
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new UsageError(`--${option} must be one of ${allowed.join(', ')} (got '${value}')`, 'sign');
+}
+
+function parseSign(args: readonly string[]): Command | SignCommand {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...args], options: SIGN_OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    const message = error instanceof Error ? error.message.replace(/^Unknown option/, 'unknown option').replace(/\. To specify.*$/s, '') : String(error);
+    throw new UsageError(message.charAt(0).toLowerCase() + message.slice(1), 'sign');
+  }
+  const v = parsed.values;
+  if (v.help) return { kind: 'help', topic: 'sign' };
+  const inputs = parsed.positionals;
+  if (inputs.length === 0) throw new UsageError('sign needs at least one PDF file', 'sign');
+  if ((v.output === undefined) === (v['out-dir'] === undefined)) throw new UsageError('give either -o OUT.pdf (one input) or --out-dir DIR', 'sign');
+  if (v.output !== undefined && inputs.length > 1) throw new UsageError('-o takes one input; use --out-dir DIR for several', 'sign');
+  if ((v.p12 === undefined) === (v['self-signed'] !== true)) throw new UsageError('choose the identity: --p12 FILE or --self-signed', 'sign');
+  if (v['password-env'] !== undefined && v.p12 === undefined) throw new UsageError('--password-env goes with --p12', 'sign');
+  const level = oneOf('level', v.level ?? 'B-B', LEVELS);
+  if (level !== 'B-B' && v.tsa === undefined) throw new UsageError(`--level ${level} needs --tsa URL (a timestamp server)`, 'sign');
+  if (v.tsa !== undefined) {
+    let url: URL;
+    try {
+      url = new URL(v.tsa);
+    } catch {
+      throw new UsageError(`--tsa is not a URL: '${v.tsa}'`, 'sign');
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError('--tsa must be an http:// or https:// URL', 'sign');
+  }
+  let visible: SignCommand['visible'] = null;
+  if (v.visible !== undefined) {
+    const parts = v.visible.split(',').map((p) => Number(p.trim()));
+    const [page, x1, y1, x2, y2] = parts;
+    if (parts.length !== 5 || parts.some((n) => !Number.isFinite(n)) || page === undefined || x1 === undefined || y1 === undefined || x2 === undefined || y2 === undefined) {
+      throw new UsageError('--visible takes PAGE,X1,Y1,X2,Y2 (numbers, in points from the bottom-left corner)', 'sign');
+    }
+    if (!Number.isInteger(page) || page < 1) throw new UsageError('--visible: the page number starts at 1', 'sign');
+    if (x2 <= x1 || y2 <= y1) throw new UsageError('--visible: X2 must be greater than X1 and Y2 greater than Y1', 'sign');
+    visible = { page, rect: [x1, y1, x2, y2] };
+  }
+  if (v.image !== undefined && visible === null) throw new UsageError('--image goes with --visible', 'sign');
+  let certify: 1 | 2 | 3 | null = null;
+  if (v.certify !== undefined) {
+    const p = CERTIFY[v.certify];
+    if (p === undefined) throw new UsageError(`--certify must be one of ${Object.keys(CERTIFY).join(', ')} (got '${v.certify}')`, 'sign');
+    certify = p;
+  }
+  return {
+    kind: 'sign',
+    inputs,
+    output: v.output !== undefined ? { file: v.output } : { dir: v['out-dir'] ?? '' },
+    identity: v.p12 !== undefined ? { kind: 'p12', file: v.p12, passwordEnv: v['password-env'] ?? null } : { kind: 'self-signed' },
+    level,
+    tsa: v.tsa ?? null,
+    hash: oneOf('hash', v.hash ?? 'sha256', HASHES),
+    field: v.field ?? null,
+    visible,
+    image: v.image ?? null,
+    reason: v.reason ?? null,
+    location: v.location ?? null,
+    certify,
+    json: v.json === true,
+  };
 }

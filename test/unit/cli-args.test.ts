@@ -32,7 +32,7 @@ describe('parseCommandLine', () => {
     assert.throws(() => parseCommandLine(['info', '--jsn', 'a.pdf']), (e: unknown) => e instanceof UsageError && e.message === "unknown option '--jsn' for 'info'" && e.command === 'info');
     assert.throws(() => parseCommandLine(['info', '--json=yes', 'a.pdf']), { message: "option '--json' takes no value" });
     assert.throws(() => parseCommandLine(['info', '--json']), { message: 'info needs at least one PDF file' });
-    assert.throws(() => parseCommandLine(['help', 'sign']), { message: "unknown command 'sign'" });
+    assert.throws(() => parseCommandLine(['help', 'verify']), { message: "unknown command 'verify'" });
   });
 
   it('suggests the closest command for a typo only', () => {

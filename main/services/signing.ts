@@ -1,0 +1,251 @@
+// The staged signing session: prepare -> digest -> sign -> finish -> extend (DESIGN.md).
+//   prepare  read the PDF lazily, lay out the incremental update (field, widget, appearance,
+//            signature dictionary with /ByteRange and a /Contents placeholder sized by a dry run)
+//   digest   stream-hash the two byte ranges while copying the input to a temp file
+//   sign     CMS signed attributes -> Signer.sign -> SignedData (+ RFC 3161 signature timestamp)
+//   finish   write /Contents in place
+//   extend   B-LT: append a DSS with certificates and revocation data of the signer's and the
+//            TSA's chains; B-LTA: then append a document timestamp
+// Nothing is written to the output until every step succeeded: the temp file is renamed last.
+// No silent downgrade: if the asked level cannot be reached, nothing is written and the error
+// says which step failed.
+import { readFile, stat } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
+import { AppError, isUserFacing } from '../errors';
+import {
+  buildSignatureAppearance, fileSource, openPdf, prepareDssUpdate, prepareSignatureUpdate,
+} from '../pdf';
+import type { PdfReader } from '../pdf';
+import { createCadesSignature, estimateCadesSize, timestampTokenCertificates, vriKey } from '../cms';
+import { fetchValidationData, requestTimestamp } from '../remote';
+import type { HashAlgorithm, Signer } from '../signers/signer';
+import { TempOutput, contentsHex, newHash } from './signed-output';
+
+export type PadesLevel = 'B-B' | 'B-T' | 'B-LT' | 'B-LTA';
+export const PADES_LEVELS: readonly PadesLevel[] = ['B-B', 'B-T', 'B-LT', 'B-LTA'];
+
+export interface SignOptions {
+  level: PadesLevel;
+  tsaUrl?: string;
+  hash: HashAlgorithm;
+  field?: string;
+  visible?: { page: number; rect: [number, number, number, number] };
+  image?: Uint8Array;
+  reason?: string;
+  location?: string;
+  /** DocMDP P: 1 no changes, 2 form filling and signing, 3 also annotations. */
+  certify?: 1 | 2 | 3;
+  /** The clock (tests). */
+  now?: () => Date;
+  /** Timestamp request timeout. */
+  timeoutMs?: number;
+}
+
+export interface SignResult {
+  input: string;
+  output: string;
+  field: string;
+  level: PadesLevel;
+  size: number;
+  signedAt: string;
+  timestampedAt: string | null;
+}
+
+const FONT = 'assets/fonts/DejaVuSans.ttf';
+/** Slack beyond the dry run: DER length variations (INTEGER signs, ECDSA r/s) and timestamp tokens of other sizes. */
+const PLACEHOLDER_MARGIN = 1536;
+
+let fontBytes: Promise<Uint8Array> | null = null;
+function loadFont(root: string): Promise<Uint8Array> {
+  fontBytes ??= readFile(resolve(root, FONT));
+  return fontBytes;
+}
+
+function needsTsa(level: PadesLevel): boolean {
+  return level !== 'B-B';
+}
+
+function formatDate(date: Date): string {
+  return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+/** One signer, one batch: the TSA token size is measured once (dry run) and reused. */
+export class SigningSession {
+  private timestampSize: number | null = null;
+
+  constructor(
+    private readonly signer: Signer,
+    private readonly options: SignOptions,
+    /** Where assets/ lives (the app or the CLI install). */
+    private readonly root: string,
+  ) {
+    if (needsTsa(options.level) && !options.tsaUrl) {
+      throw new AppError('tsa-required', `Level ${options.level} needs a timestamp server: give its URL (--tsa URL).`);
+    }
+  }
+
+  /** Signs `input` into `output`. The input is only read; the output appears whole or not at all. */
+  async sign(input: string, output: string): Promise<SignResult> {
+    const inputPath = resolve(input);
+    const outputPath = resolve(output);
+    if (inputPath === outputPath) throw new AppError('output-is-input', `The output must not be the input file (${basename(inputPath)}): the original is never overwritten.`);
+    const now = (this.options.now ?? (() => new Date()))();
+    const temp = await TempOutput.create(outputPath).catch((error: unknown) => {
+      throw new AppError('output-not-writable', `${outputPath} cannot be written (${(error as NodeJS.ErrnoException).code ?? 'error'}).`);
+    });
+    try {
+      const result = await this.signInto(inputPath, temp, now);
+      await temp.commit();
+      return { ...result, input: inputPath, output: outputPath, size: (await stat(outputPath)).size };
+    } catch (error) {
+      await temp.discard();
+      throw error;
+    }
+  }
+
+  private async signInto(input: string, temp: TempOutput, now: Date): Promise<Omit<SignResult, 'input' | 'output' | 'size'>> {
+    const { signer, options } = this;
+    // prepare
+    const source = await fileSource(input);
+    let prepared;
+    try {
+      const reader = await openPdf(source, { name: basename(input) });
+      const contentsBytes = await this.placeholderSize();
+      const font = options.visible ? await loadFont(this.root) : null;
+      prepared = await prepareSignatureUpdate(reader, {
+        kind: 'signature',
+        fieldName: options.field,
+        visible: options.visible && font
+          ? {
+              page: options.visible.page,
+              rect: options.visible.rect,
+              appearance: (add, width, height) => buildSignatureAppearance(add, {
+                width,
+                height,
+                font,
+                text: { name: subjectName(signer), date: formatDate(now), reason: options.reason, location: options.location },
+                image: options.image ? { bytes: options.image } : undefined,
+              }),
+            }
+          : undefined,
+        subFilter: 'ETSI.CAdES.detached',
+        signingTime: now,
+        reason: options.reason,
+        location: options.location,
+        docMdp: options.certify,
+        contentsBytes,
+      });
+    } finally {
+      await source.close();
+    }
+
+    // digest
+    const hash = newHash(options.hash);
+    await temp.copyFrom(input, hash);
+    await temp.append(prepared.bytes, hash, gapOf(prepared.byteRange));
+    const contentDigest = new Uint8Array(hash.digest());
+
+    // sign
+    let timestampedAt: string | null = null;
+    const cms = await createCadesSignature({
+      contentDigest,
+      hash: options.hash,
+      algorithm: signer.algorithms[0] ?? 'rsa-pkcs1',
+      signerCertificate: signer.certificate,
+      chain: signer.chain,
+      sign: (request) => signer.sign(request),
+      timestamp: needsTsa(options.level)
+        ? async (signatureValue) => {
+            const imprint = new Uint8Array(newHash(options.hash).update(signatureValue).digest());
+            const reply = await requestTimestamp(options.tsaUrl ?? '', { imprint, hash: options.hash, timeoutMs: options.timeoutMs });
+            timestampedAt = reply.genTime.toISOString();
+            return reply.token;
+          }
+        : undefined,
+    });
+
+    // finish
+    if (cms.length * 2 > prepared.contentsHexLength) {
+      throw new AppError('placeholder-too-small', `The signature (${cms.length} bytes) is larger than the space reserved for it; nothing was written.`);
+    }
+    await temp.patch(prepared.contentsOffset, contentsHex(cms, prepared.contentsHexLength));
+
+    // extend
+    if (options.level === 'B-LT' || options.level === 'B-LTA') await this.addValidationData(temp, cms, prepared.contentsHexLength / 2);
+    if (options.level === 'B-LTA') await this.addDocumentTimestamp(temp);
+
+    return { field: prepared.fieldName, level: options.level, signedAt: now.toISOString(), timestampedAt };
+  }
+
+  /** Dry run: the CMS this signer makes, with a dummy signature and timestamp of real sizes. */
+  private async placeholderSize(): Promise<number> {
+    const { signer, options } = this;
+    const tokenSize = needsTsa(options.level) ? await this.measureTimestamp() : undefined;
+    const size = await estimateCadesSize({
+      signerCertificate: signer.certificate,
+      chain: signer.chain,
+      keyType: signer.keyType,
+      keyBits: signer.keyBits,
+      hash: options.hash,
+      timestampTokenSize: tokenSize,
+    });
+    return size + PLACEHOLDER_MARGIN;
+  }
+
+  private async measureTimestamp(): Promise<number> {
+    if (this.timestampSize !== null) return this.timestampSize;
+    const imprint = new Uint8Array(newHash(this.options.hash).update(`paraphe dry run ${Date.now()}`).digest());
+    const reply = await requestTimestamp(this.options.tsaUrl ?? '', { imprint, hash: this.options.hash, timeoutMs: this.options.timeoutMs });
+    this.timestampSize = reply.token.length;
+    return this.timestampSize;
+  }
+
+  private async addValidationData(temp: TempOutput, cms: Uint8Array, contentsBytes: number): Promise<void> {
+    const source = await fileSource(temp.path);
+    try {
+      const reader: PdfReader = await openPdf(source, { name: basename(temp.target) });
+      const data = await fetchValidationData({
+        certificates: [this.signer.certificate, ...this.signer.chain, ...timestampTokenCertificates(cms)],
+        timeoutMs: this.options.timeoutMs,
+      });
+      const entries = { certs: data.certs, ocsps: data.ocsps, crls: data.crls };
+      // The VRI key hashes /Contents as written, zero padding included (ISO 32000-2, Table 261).
+      const vri = new Map([[vriKey(cms, contentsBytes), entries]]);
+      const update = await prepareDssUpdate(reader, { ...entries, vri });
+      await temp.append(update.bytes);
+    } catch (error) {
+      if (isUserFacing(error)) throw new AppError(error.code, `B-LT could not be reached: ${error.message}`);
+      throw error;
+    } finally {
+      await source.close();
+    }
+  }
+
+  private async addDocumentTimestamp(temp: TempOutput): Promise<void> {
+    const tokenSize = await this.measureTimestamp();
+    const source = await fileSource(temp.path);
+    let prepared;
+    try {
+      const reader = await openPdf(source, { name: basename(temp.target) });
+      prepared = await prepareSignatureUpdate(reader, { kind: 'doc-timestamp', subFilter: 'ETSI.RFC3161', contentsBytes: tokenSize + PLACEHOLDER_MARGIN });
+    } finally {
+      await source.close();
+    }
+    const hash = newHash(this.options.hash);
+    await temp.hashInto(hash);
+    await temp.append(prepared.bytes, hash, gapOf(prepared.byteRange));
+    const imprint = new Uint8Array(hash.digest());
+    const reply = await requestTimestamp(this.options.tsaUrl ?? '', { imprint, hash: this.options.hash, timeoutMs: this.options.timeoutMs });
+    await temp.patch(prepared.contentsOffset, contentsHex(reply.token, prepared.contentsHexLength));
+  }
+}
+
+/** The /Contents gap of a /ByteRange [0 a b c]: bytes a..b are not signed. */
+function gapOf(byteRange: readonly [number, number, number, number]): { start: number; end: number } {
+  return { start: byteRange[1], end: byteRange[2] };
+}
+
+function subjectName(signer: Signer): string {
+  const match = /^(.*) \(/.exec(signer.label);
+  return match?.[1] ?? signer.label;
+}
