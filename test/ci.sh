@@ -8,11 +8,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages: PKCS#11 (softhsm2, opensc), keychain (gnome-keyring, dbus, libsecret for keytar's
-# build), UI tests (chromium), third-party verdicts and test PDFs (poppler-utils, qpdf, ghostscript),
+# build), UI tests (chromium), third-party verdicts and test PDFs (poppler-utils, qpdf, ghostscript,
+# python3-reportlab for AcroForm fields),
 # PKI (openssl), NSS tools for poppler's signer (libnss3-tools), xvfb for the Electron smoke test,
 # and the native addon toolchain (python3, make, g++).
 packages=(softhsm2 opensc gnome-keyring dbus dbus-x11 libsecret-1-dev libsecret-tools chromium
-  poppler-utils qpdf ghostscript openssl libnss3-tools xvfb xauth python3 make g++)
+  poppler-utils qpdf ghostscript python3-reportlab openssl libnss3-tools xvfb xauth python3 make g++)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -21,6 +21,7 @@ import type { TestTsa } from '../fixtures/tsa';
 import { makeTestPdfs } from '../fixtures/pdfs';
 import type { TestPdfs } from '../fixtures/pdfs';
 import { signWithPdfsig, verifyWithPdfsig } from '../fixtures/signed-by-poppler';
+import { FORM_FIELDS, makeFormPdf } from '../fixtures/forms';
 import { fileSource, inspectPdf, openPdf } from '../../main/pdf';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -133,6 +134,27 @@ describe('paraphe sign', { timeout: 300_000 }, () => {
     });
   }
 
+  it('signs a form made by ReportLab and leaves its fields and values untouched', async () => {
+    const form = await makeFormPdf(dir);
+    const out = join(dir, 'form-signed.pdf');
+    const result = await paraphe(['sign', form, '-o', out, ...p12()], env);
+    assert.equal(result.code, 0, result.stderr);
+    await qpdfCheck(out);
+    await assertAllValid(out, pki, 1);
+    const source = await fileSource(out);
+    try {
+      const fields = await (await openPdf(source)).fields();
+      const names = fields.map((f) => f.name).sort();
+      assert.deepEqual(names, ['Signature1', 'agree', 'city', 'name']);
+    } finally {
+      await source.close();
+    }
+    const text = (await run('pdftotext', [out, '-'])).stdout.toString('utf8');
+    assert.ok(text.includes('Form made by ReportLab'));
+    const dump = (await run('qpdf', ['--qdf', '--object-streams=disable', out, '-'])).stdout.toString('latin1');
+    assert.ok(dump.includes(`(${FORM_FIELDS.name})`) && dump.includes(`(${FORM_FIELDS.city})`), 'field values are still there');
+  });
+
   it('adds a second signature by another signer and keeps both valid', async () => {
     const first = join(dir, 'two-1.pdf');
     const second = join(dir, 'two-2.pdf');
@@ -175,7 +197,8 @@ describe('paraphe sign', { timeout: 300_000 }, () => {
     const lta = join(dir, 'blta.pdf');
     assert.equal((await paraphe(['sign', pdfs.simple, '-o', lta, ...p12(), '--level', 'B-LTA', '--tsa', tsa.url], env)).code, 0);
     await qpdfCheck(lta);
-    const summary = await inspectPdf(await fileSource(lta));
+    const ltaSource = await fileSource(lta);
+    const summary = await inspectPdf(ltaSource).finally(() => ltaSource.close());
     assert.equal(summary.docTimestampCount, 1);
     const report = await verifyWithPdfsig(lta, { pki });
     assert.equal(report.signatures.length, 2, 'the signature and the document timestamp');
