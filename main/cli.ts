@@ -4,6 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { UsageError, parseCommandLine } from './cli/args';
+import { AppError } from './errors';
 import { runInfo } from './cli/info';
 import { askSecretOnTty, runSign } from './cli/sign';
 import type { SignDeps } from './cli/sign';
@@ -98,7 +99,7 @@ function signDeps(): SignDeps {
       const store = new PersonalIdStore({ dir: userDataDir(), keychain: keychainPort() });
       const [first] = await store.list();
       if (!first) {
-        throw Object.assign(new Error('There is no personal digital ID yet: create one in Paraphe (Sign > Create my digital ID).'), { code: 'no-personal-id', userFacing: true });
+        throw new AppError('no-personal-id', 'There is no personal digital ID yet: create one in Paraphe (Sign > Create my digital ID).');
       }
       return store.signer(first.id);
     },

@@ -3,7 +3,7 @@
 // signed, 1 when any failed (each failure reported, nothing partial written), 2 for usage errors.
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { isUserFacing } from '../errors';
+import { AppError, isUserFacing } from '../errors';
 import { SigningSession } from '../services/signing';
 import type { SignResult } from '../services/signing';
 import type { Signer } from '../signers/signer';
@@ -96,7 +96,7 @@ export async function runSign(command: SignCommand, io: Output, deps: SignDeps):
       const counter = command.inputs.length > 1 ? `[${index + 1}/${command.inputs.length}] ` : '';
       try {
         await stat(input).catch(() => {
-          throw Object.assign(new Error(`${input} does not exist`), { code: 'not-found', userFacing: true });
+          throw new AppError('not-found', `${input} does not exist`);
         });
         const output = await outputFor(command, input);
         const result: SignResult = await session.sign(input, output);

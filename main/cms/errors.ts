@@ -3,6 +3,8 @@
 // English sentence meant for the user as it is: it names the server (URL) or the certificate
 // ("the certificate of Élodie Signataire"), never key material.
 
+import { UserFacingError } from '../errors';
+
 export type CmsErrorCode =
   // Certificates and signatures
   | 'bad-certificate' // bytes that are no X.509 certificate
@@ -50,19 +52,7 @@ export type CmsErrorCode =
   | 'no-revocation-data' // neither OCSP nor CRL could be obtained for a certificate that names them
   | 'cancelled';
 
-export class CmsError extends Error {
-  override readonly name = 'CmsError';
-  /** Tells services the message can be shown to the user as it is (see main/errors.ts). */
-  readonly userFacing = true;
-
-  constructor(
-    readonly code: CmsErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
+export class CmsError extends UserFacingError<CmsErrorCode> {}
 
 export function isCmsError(error: unknown, code?: CmsErrorCode): error is CmsError {
   return error instanceof CmsError && (code === undefined || error.code === code);

@@ -1,6 +1,8 @@
 // Errors of the PDF reader. `code` is stable (tests, --json, the renderer's translations);
 // `message` is one English sentence that names the file, meant for the user as it is.
 
+import { UserFacingError } from '../errors';
+
 export type PdfErrorCode =
   | 'not-found' // the path does not exist
   | 'not-a-file' // a directory, a device, a socket...
@@ -19,19 +21,7 @@ export type PdfErrorCode =
   | 'field-already-signed' // the named signature field already has a value
   | 'page-out-of-range'; // a visible signature on a page the document does not have
 
-export class PdfError extends Error {
-  override readonly name = 'PdfError';
-  /** Tells services the message can be shown to the user as it is (see main/errors.ts). */
-  readonly userFacing = true;
-
-  constructor(
-    readonly code: PdfErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
+export class PdfError extends UserFacingError<PdfErrorCode> {}
 
 export function isPdfError(error: unknown, code?: PdfErrorCode): error is PdfError {
   return error instanceof PdfError && (code === undefined || error.code === code);

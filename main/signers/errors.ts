@@ -2,6 +2,8 @@
 // `message` is one English sentence meant for the user as it is (see main/errors.ts). Messages
 // name the file or the identity, never a password or key material.
 
+import { UserFacingError } from '../errors';
+
 export type SignerErrorCode =
   // Reading a PKCS#12 file
   | 'not-found' // the path does not exist
@@ -31,19 +33,7 @@ export type SignerErrorCode =
   | 'invalid-personal-id' // a name or email that cannot go in a certificate
   | 'empty-password'; // exporting to a .p12 without a password
 
-export class SignerError extends Error {
-  override readonly name = 'SignerError';
-  /** Tells services the message can be shown to the user as it is (see main/errors.ts). */
-  readonly userFacing = true;
-
-  constructor(
-    readonly code: SignerErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
+export class SignerError extends UserFacingError<SignerErrorCode> {}
 
 export function isSignerError(error: unknown, code?: SignerErrorCode): error is SignerError {
   return error instanceof SignerError && (code === undefined || error.code === code);

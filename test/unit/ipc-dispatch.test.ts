@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { APP_ORIGIN } from '../../main/app/csp';
-import { AppError } from '../../main/errors';
+import { AppError, UserFacingError } from '../../main/errors';
 import { appOriginPolicy, dispatch } from '../../main/ipc/dispatch';
 import type { DispatchLog, Handlers, SenderInfo } from '../../main/ipc/dispatch';
 import { RendererBridge } from '../../main/ipc/renderer-bridge';
@@ -138,10 +138,11 @@ describe('dispatch', () => {
     assert.deepEqual(result, { ok: false, error: { code: 'not-found', message: 'contrat.pdf cannot be found (it may have been moved or deleted).' } });
   });
 
-  it('keeps the code of an error marked userFacing, from an async handler too', async () => {
+  it('keeps the code of a layer error (a UserFacingError subclass), from an async handler too', async () => {
+    class SettingsError extends UserFacingError<'settings-read-only'> {}
     const { handlers } = fakeHandlers({
       'recent:clear': async () => {
-        throw Object.assign(new Error('The settings file is read-only.'), { code: 'settings-read-only', userFacing: true });
+        throw new SettingsError('settings-read-only', 'The settings file is read-only.');
       },
     });
     const result = await dispatch(handlers, policy, 'recent:clear', {}, trusted, recorder().log);
