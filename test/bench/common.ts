@@ -6,6 +6,8 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { makeTestPdfs } from '../fixtures/pdfs';
+import type { TestPdfs } from '../fixtures/pdfs';
 
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -128,4 +130,34 @@ export async function makeLargePdf(dir: string, options: { pages?: number; xref?
   if (qpdf.status !== 0 && qpdf.status !== 3) throw new Error(`qpdf failed: ${qpdf.stderr}`);
   await rm(raw);
   return large;
+}
+
+/** Inputs made once per bench and shared by its sections (the caller removes `dir`). */
+export class BenchInputs {
+  private pdfs: Promise<TestPdfs> | undefined;
+  private readonly large = new Map<string, Promise<string>>();
+
+  constructor(readonly dir: string) {}
+
+  /** The fixtures' test PDFs (Ghostscript and qpdf), made on first use. */
+  testPdfs(): Promise<TestPdfs> {
+    this.pdfs ??= makeTestPdfs(this.dir);
+    return this.pdfs;
+  }
+
+  /** An n-page Ghostscript PDF (fixtures' manyPages). */
+  async manyPages(n: number): Promise<string> {
+    return (await this.testPdfs()).manyPages(n);
+  }
+
+  /** makeLargePdf(pages, xref), made once. */
+  largePdf(pages: number, xref: 'stream' | 'table' = 'stream'): Promise<string> {
+    const key = `${pages}-${xref}`;
+    let made = this.large.get(key);
+    if (made === undefined) {
+      made = makeLargePdf(this.dir, { pages, xref });
+      this.large.set(key, made);
+    }
+    return made;
+  }
 }
