@@ -1,9 +1,9 @@
 // `paraphe sign`: the same signing session as the app, for scripts and batches. One identity (one
 // password entry) for every input; a line per file as it is done; exit 0 when every input was
 // signed, 1 when any failed (each failure reported, nothing partial written), 2 for usage errors.
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { AppError, isUserFacing } from '../errors';
+import { isUserFacing } from '../errors';
 import { SigningSession } from '../services/signing';
 import type { SignResult } from '../services/signing';
 import type { Signer } from '../signers/signer';
@@ -52,14 +52,26 @@ async function openSigner(command: SignCommand, deps: SignDeps): Promise<Signer>
   return deps.openP12(file, password);
 }
 
-async function outputFor(command: SignCommand, input: string): Promise<string> {
-  if ('file' in command.output) return resolve(command.output.file);
+/** Where each input goes; two inputs may not land on the same output. */
+async function outputsFor(command: SignCommand): Promise<string[]> {
+  if ('file' in command.output) return [resolve(command.output.file)];
   const dir = resolve(command.output.dir);
+  const outputs = command.inputs.map((input) => join(dir, basename(input)));
+  const seen = new Map<string, string>();
+  for (const [i, output] of outputs.entries()) {
+    const other = seen.get(output);
+    if (other !== undefined) throw new UsageError(`${other} and ${command.inputs[i]} would both be written to ${output}`, 'sign');
+    seen.set(output, command.inputs[i] ?? '');
+  }
   await mkdir(dir, { recursive: true });
-  return join(dir, basename(input));
+  return outputs;
 }
 
+/** Documents signed at once in a batch: file I/O of one overlaps the hashing and signing of others. */
+const IN_FLIGHT = 3;
+
 export async function runSign(command: SignCommand, io: Output, deps: SignDeps): Promise<number> {
+  const outputs = await outputsFor(command);
   let signer: Signer;
   try {
     signer = await openSigner(command, deps);
@@ -92,22 +104,41 @@ export async function runSign(command: SignCommand, io: Output, deps: SignDeps):
       location: command.location ?? undefined,
       certify: command.certify ?? undefined,
     }, deps.root);
-    for (const [index, input] of command.inputs.entries()) {
-      const counter = command.inputs.length > 1 ? `[${index + 1}/${command.inputs.length}] ` : '';
-      try {
-        await stat(input).catch(() => {
-          throw new AppError('not-found', `${input} does not exist`);
-        });
-        const output = await outputFor(command, input);
-        const result: SignResult = await session.sign(input, output);
-        outcomes.push({ input, ok: true, output: result.output, field: result.field, level: result.level, signedAt: result.signedAt, timestampedAt: result.timestampedAt });
-        if (!command.json) io.out(`${counter}signed ${input} -> ${result.output} (${result.level}, field ${result.field})\n`);
-      } catch (error) {
-        const info = describe(error);
-        outcomes.push({ input, ok: false, error: info });
-        io.err(`${counter}paraphe: ${input}: ${info.message}\n`);
+    const total = command.inputs.length;
+    const report = (index: number, outcome: FileOutcome) => {
+      const counter = total > 1 ? `[${index + 1}/${total}] ` : '';
+      if (outcome.ok) {
+        if (!command.json) io.out(`${counter}signed ${outcome.input} -> ${outcome.output} (${outcome.level}, field ${outcome.field})\n`);
+      } else {
+        io.err(`${counter}paraphe: ${outcome.input}: ${outcome.error?.message}\n`);
       }
-    }
+    };
+    const signOne = async (index: number): Promise<FileOutcome> => {
+      const input = command.inputs[index] ?? '';
+      try {
+        const result: SignResult = await session.sign(input, outputs[index] ?? '');
+        return { input, ok: true, output: result.output, field: result.field, level: result.level, signedAt: result.signedAt, timestampedAt: result.timestampedAt };
+      } catch (error) {
+        return { input, ok: false, error: describe(error) };
+      }
+    };
+    // A few at a time, reported in input order as soon as each one's turn comes.
+    const done: (FileOutcome | undefined)[] = new Array(total);
+    let next = 0;
+    let reported = 0;
+    const worker = async () => {
+      while (next < total) {
+        const index = next++;
+        done[index] = await signOne(index);
+        while (reported < total && done[reported]) {
+          const outcome = done[reported] as FileOutcome;
+          outcomes.push(outcome);
+          report(reported, outcome);
+          reported += 1;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, total) }, worker));
   } finally {
     await signer.close();
   }

@@ -140,15 +140,13 @@ export function dictOf(value: PdfObject | undefined): PdfDict | undefined {
 }
 
 export function latin1(bytes: Uint8Array): string {
-  let out = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) out += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return out;
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
 }
 
+/** One byte per char (the low 8 bits, as a binary string means). */
 export function latin1Bytes(text: string): Uint8Array {
-  const out = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i) & 0xff;
-  return out;
+  const buffer = Buffer.from(text, 'latin1');
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }
 
 // PDFDocEncoding (ISO 32000-2, Annex D.3) where it differs from Latin-1; undefined bytes are -1.

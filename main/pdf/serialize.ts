@@ -25,9 +25,7 @@ export function formatName(name: string): string {
 }
 
 function hex(bytes: Uint8Array): string {
-  let out = '<';
-  for (const b of bytes) out += b.toString(16).padStart(2, '0').toUpperCase();
-  return `${out}>`;
+  return `<${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex').toUpperCase()}>`;
 }
 
 function literal(bytes: Uint8Array): string {

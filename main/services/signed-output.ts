@@ -4,8 +4,8 @@
 // output. A failure at any step removes the temp file: no partial output, the input untouched.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Hash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { open, rename, rm, stat } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { HashAlgorithm } from '../signers/signer';
 
@@ -27,23 +27,31 @@ export class TempOutput {
     return (await stat(this.path)).size;
   }
 
-  /** Copies `source` into the (empty) temp file, feeding every byte to `hash` if given. */
+  /**
+   * Copies `source` into the (empty) temp file, feeding every byte to `hash` if given. One 1 MiB
+   * buffer is reused: a read stream allocates a new one per chunk, and those pile up until the
+   * garbage collector runs (peak memory then grows with the file size).
+   */
   async copyFrom(source: string, hash?: Hash): Promise<void> {
-    const handle = await open(this.path, 'w');
+    const input = await open(source, 'r');
+    const output = await open(this.path, 'w');
     try {
-      for await (const chunk of createReadStream(source, { highWaterMark: 1024 * 1024 })) {
-        const bytes = chunk as Buffer;
-        hash?.update(bytes);
-        await handle.write(bytes);
-      }
+      await pump(input, hash, async (chunk) => {
+        await output.write(chunk);
+      });
     } finally {
-      await handle.close();
+      await Promise.all([input.close(), output.close()]);
     }
   }
 
   /** Feeds the whole current file to `hash`. */
   async hashInto(hash: Hash): Promise<void> {
-    for await (const chunk of createReadStream(this.path, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
+    const input = await open(this.path, 'r');
+    try {
+      await pump(input, hash);
+    } finally {
+      await input.close();
+    }
   }
 
   /**
@@ -87,6 +95,20 @@ export class TempOutput {
 
   async discard(): Promise<void> {
     await rm(this.path, { force: true });
+  }
+}
+
+const CHUNK = 1024 * 1024;
+
+/** Reads `input` to its end through one reused buffer, hashing and passing on each chunk. */
+async function pump(input: FileHandle, hash: Hash | undefined, sink?: (chunk: Buffer) => Promise<void>): Promise<void> {
+  const buffer = Buffer.allocUnsafe(CHUNK);
+  for (;;) {
+    const { bytesRead } = await input.read(buffer, 0, CHUNK, null);
+    if (bytesRead === 0) return;
+    const chunk = buffer.subarray(0, bytesRead);
+    hash?.update(chunk);
+    if (sink) await sink(chunk);
   }
 }
 

@@ -71,7 +71,7 @@ function formatDate(date: Date): string {
 
 /** One signer, one batch: the TSA token size is measured once (dry run) and reused. */
 export class SigningSession {
-  private timestampSize: number | null = null;
+  private timestampSize: Promise<number> | null = null;
 
   constructor(
     private readonly signer: Signer,
@@ -192,11 +192,17 @@ export class SigningSession {
     return size + PLACEHOLDER_MARGIN;
   }
 
-  private async measureTimestamp(): Promise<number> {
-    if (this.timestampSize !== null) return this.timestampSize;
-    const imprint = new Uint8Array(newHash(this.options.hash).update(`paraphe dry run ${Date.now()}`).digest());
-    const reply = await requestTimestamp(this.options.tsaUrl ?? '', { imprint, hash: this.options.hash, timeoutMs: this.options.timeoutMs });
-    this.timestampSize = reply.token.length;
+  /** The size of this TSA's tokens, measured once per session (concurrent documents share it). */
+  private measureTimestamp(): Promise<number> {
+    this.timestampSize ??= (async () => {
+      const imprint = new Uint8Array(newHash(this.options.hash).update(`paraphe dry run ${Date.now()}`).digest());
+      const reply = await requestTimestamp(this.options.tsaUrl ?? '', { imprint, hash: this.options.hash, timeoutMs: this.options.timeoutMs });
+      return reply.token.length;
+    })();
+    // A failed measurement is not cached: the next document tries again.
+    this.timestampSize.catch(() => {
+      this.timestampSize = null;
+    });
     return this.timestampSize;
   }
 

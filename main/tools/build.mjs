@@ -28,7 +28,22 @@ const common = {
   define: { __PARAPHE_VERSION__: JSON.stringify(pkg.version) },
 };
 
-const node = { ...common, platform: 'node', format: 'cjs', target: 'node20', mainFields: ['module', 'main'] };
+/**
+ * fontkit imports brotli (1.4 MB of JS, initialised at load) only to read WOFF2 fonts; we embed
+ * a TrueType font, so the bundles get a stub that says so if it is ever reached.
+ */
+const noBrotli = {
+  name: 'no-brotli',
+  setup(b) {
+    b.onResolve({ filter: /^brotli(\/.*)?$/ }, (args) => ({ path: args.path, namespace: 'no-brotli' }));
+    b.onLoad({ filter: /.*/, namespace: 'no-brotli' }, () => ({
+      contents: "module.exports = function () { throw new Error('WOFF2 fonts are not supported: Paraphe embeds TrueType fonts'); };",
+      loader: 'js',
+    }));
+  },
+};
+
+const node = { ...common, platform: 'node', format: 'cjs', target: 'node20', mainFields: ['module', 'main'], plugins: [noBrotli] };
 
 async function buildMain() {
   await build({ ...node, entryPoints: [join(root, 'main/app/main.ts')], outfile: join(out, 'main.cjs'), external: ['electron', ...nativeAddons] });
