@@ -326,6 +326,20 @@ describe('paraphe sign', { timeout: 300_000 }, () => {
       }
     });
 
+    it('two inputs that would land on the same output file', async () => {
+      await mkdir(join(dir, 'same-a'), { recursive: true });
+      await mkdir(join(dir, 'same-b'), { recursive: true });
+      const a = join(dir, 'same-a', 'doc.pdf');
+      const b = join(dir, 'same-b', 'doc.pdf');
+      await copyFile(pdfs.simple, a);
+      await copyFile(pdfs.simple, b);
+      const outDir = join(dir, 'same-out');
+      const result = await paraphe(['sign', a, b, '--out-dir', outDir, ...p12()], env);
+      assert.equal(result.code, 2);
+      assert.match(result.stderr, /would both be written to/);
+      await assert.rejects(readdir(outDir), 'nothing was created');
+    });
+
     it('usage errors exit with 2', async () => {
       const result = await paraphe(['sign', pdfs.simple, '--p12', pki.p12.signer]);
       assert.equal(result.code, 2);
