@@ -9,7 +9,7 @@
 // Nothing is written to the output until every step succeeded: the temp file is renamed last.
 // No silent downgrade: if the asked level cannot be reached, nothing is written and the error
 // says which step failed.
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { AppError, isUserFacing } from '../errors';
 import {
@@ -95,8 +95,9 @@ export class SigningSession {
     });
     try {
       const result = await this.signInto(inputPath, temp, now);
+      const size = temp.size();
       await temp.commit();
-      return { ...result, input: inputPath, output: outputPath, size: (await stat(outputPath)).size };
+      return { ...result, input: inputPath, output: outputPath, size };
     } catch (error) {
       await temp.discard();
       throw error;
