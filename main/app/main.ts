@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { app, dialog, ipcMain, protocol } from 'electron';
-import type { BrowserWindow, IpcMainInvokeEvent, OpenDialogOptions, WebContents } from 'electron';
+import type { BrowserWindow, IpcMainInvokeEvent, OpenDialogOptions, SaveDialogOptions, WebContents } from 'electron';
 import { channels } from '../../preload/contract/schemas';
 import type { ChannelName } from '../../preload/contract/schemas';
 import { appOriginPolicy, dispatch } from '../ipc/dispatch';
@@ -15,7 +15,7 @@ import type { Handlers, SenderInfo } from '../ipc/dispatch';
 import { createHandlers, effectiveLocale } from '../ipc/handlers';
 import { RendererBridge } from '../ipc/renderer-bridge';
 import { createServices } from '../services';
-import type { Services } from '../services';
+import type { SaveRequest, Services } from '../services';
 import { pdfPathFromArg, pdfPathsFromArgv } from './argv';
 import { APP_ORIGIN, APP_SCHEME, CONTENT_SECURITY_POLICY } from './csp';
 import { installHardening } from './hardening';
@@ -88,7 +88,9 @@ function start(): void {
     serveAppProtocol(rendererRoot);
     const ready = createServices({
       userDataDir: app.getPath('userData'),
-      dialogs: { chooseDocument },
+      dialogs: { chooseDocument, chooseCertificateFile, chooseSavePath },
+      // dist/main.cjs -> the app folder (package.json, dist/, assets/), inside app.asar when packaged.
+      appRoot: join(__dirname, '..'),
       env: { appName: 'Paraphe', version: app.getVersion(), platform: process.platform, systemLocale: app.getLocale() },
     });
     services = ready;
@@ -187,6 +189,35 @@ function start(): void {
     const parent = mainWindow && !mainWindow.isDestroyed() ? mainWindow : null;
     const result = parent ? await dialog.showOpenDialog(parent, options) : await dialog.showOpenDialog(options);
     return result.canceled ? null : (result.filePaths[0] ?? null);
+  }
+
+  async function chooseCertificateFile(): Promise<string | null> {
+    const fr = (await currentLocale()) === 'fr';
+    const options: OpenDialogOptions = {
+      title: fr ? 'Importer un certificat (.p12, .pfx)' : 'Import a certificate (.p12, .pfx)',
+      properties: ['openFile'],
+      filters: [{ name: fr ? 'Certificats PKCS#12' : 'PKCS#12 certificates', extensions: ['p12', 'pfx', 'P12', 'PFX'] }],
+    };
+    const parent = mainWindow && !mainWindow.isDestroyed() ? mainWindow : null;
+    const result = parent ? await dialog.showOpenDialog(parent, options) : await dialog.showOpenDialog(options);
+    return result.canceled ? null : (result.filePaths[0] ?? null);
+  }
+
+  async function chooseSavePath(request: SaveRequest): Promise<string | null> {
+    const fr = (await currentLocale()) === 'fr';
+    const pdf = request.kind === 'signed-pdf';
+    const options: SaveDialogOptions = {
+      title: pdf ? (fr ? 'Enregistrer le document signé' : 'Save the signed document') : (fr ? 'Exporter mon identifiant numérique' : 'Export my digital ID'),
+      defaultPath: request.defaultPath,
+      buttonLabel: fr ? 'Enregistrer' : 'Save',
+      filters: pdf
+        ? [{ name: fr ? 'Documents PDF' : 'PDF documents', extensions: ['pdf'] }]
+        : [{ name: fr ? 'Certificats PKCS#12' : 'PKCS#12 certificates', extensions: ['p12', 'pfx'] }],
+      properties: ['createDirectory', 'showOverwriteConfirmation'],
+    };
+    const parent = mainWindow && !mainWindow.isDestroyed() ? mainWindow : null;
+    const result = parent ? await dialog.showSaveDialog(parent, options) : await dialog.showSaveDialog(options);
+    return result.canceled || !result.filePath ? null : result.filePath;
   }
 
   async function currentLocale() {

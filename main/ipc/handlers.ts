@@ -10,7 +10,7 @@ export function effectiveLocale(preference: string, systemLocale: string): Local
 }
 
 export function createHandlers(services: Services, bridge: RendererBridge): Handlers {
-  const { settings, documents, dialogs, env } = services;
+  const { settings, documents, identities, signing, dialogs, env } = services;
   return {
     'app:info': async () => {
       const current = await settings.get();
@@ -35,6 +35,14 @@ export function createHandlers(services: Services, bridge: RendererBridge): Hand
     'recent:list': async () => (await settings.get()).recent,
     'recent:remove': ({ path }) => settings.removeRecent(path),
     'recent:clear': () => settings.clearRecent(),
+    'identity:list': () => identities.list(),
+    'identity:createPersonal': (request) => identities.createPersonal(request),
+    'identity:chooseP12File': () => identities.chooseP12File(),
+    'identity:importP12': ({ path, password }) => identities.importP12(path, password),
+    'identity:remove': ({ id }) => identities.remove(id),
+    'identity:exportPersonal': ({ id, password }) => identities.exportPersonal(id, password),
+    'signature:preview': (request) => signing.preview(request),
+    'document:sign': (request) => signing.sign(request),
     'renderer:answer': ({ requestId, outcome }) => {
       bridge.answer(requestId, outcome);
       return null;

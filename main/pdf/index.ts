@@ -28,3 +28,4 @@ export { detectImageFormat, embedImage } from './image';
 export type { EmbeddedImage, ImageFormat } from './image';
 export { ObjectEditor, docMdpPermission, findPage } from './acroform';
 export type { PageInfo } from './acroform';
+export { appearancePreviewPdf } from './preview';

@@ -2,7 +2,7 @@
 // transport), so a 200 MB or 1,000-page file opens as fast as a small one and is never copied
 // whole across the IPC boundary. The input file is only ever read.
 import { randomBytes } from 'node:crypto';
-import { stat } from 'node:fs/promises';
+import { open as openFile, stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import type { DocumentSummary } from '../../preload/contract/schemas';
 import { AppError } from '../errors';
@@ -49,6 +49,25 @@ export class DocumentService {
     // Reads may be views into the reader's block cache; structured clone would copy the whole
     // underlying buffer, and nobody outside may alias the cache: hand out an exact copy.
     return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
+  }
+
+  /** What main knows of an open document (its path is null for dropped bytes). */
+  summary(docId: string): DocumentSummary {
+    return structuredClone(this.get(docId).summary);
+  }
+
+  /** Writes the document's bytes to `target` (a new file): a dropped document must be a file to be signed. */
+  async copyTo(docId: string, target: string): Promise<void> {
+    const { source } = this.get(docId);
+    const handle = await openFile(target, 'wx', 0o600);
+    try {
+      const chunk = 1024 * 1024;
+      for (let at = 0; at < source.size; at += chunk) {
+        await handle.write(await source.read(at, Math.min(chunk, source.size - at)));
+      }
+    } finally {
+      await handle.close();
+    }
   }
 
   async close(docId: string): Promise<null> {

@@ -1,12 +1,15 @@
 // The use cases the IPC handlers and the CLI call. Nothing here imports electron: the app hands in
 // what only it can do (dialogs) through small ports.
+import { PersonalIdStore } from '../signers';
+import type { KeychainAccess } from '../signers';
+import type { Dialogs } from './dialogs';
 import { DocumentService } from './documents';
+import { IdentityService } from './identities';
+import { keychainPort } from './paths';
 import { SettingsService } from './settings';
+import { SignDocumentService } from './sign-document';
 
-export interface Dialogs {
-  /** Ask the user for a PDF to open; null when they cancel. */
-  chooseDocument(): Promise<string | null>;
-}
+export type { Dialogs, SaveRequest } from './dialogs';
 
 export interface Environment {
   appName: string;
@@ -20,20 +23,37 @@ export interface Services {
   env: Environment;
   settings: SettingsService;
   documents: DocumentService;
+  identities: IdentityService;
+  signing: SignDocumentService;
   dialogs: Dialogs;
   dispose(): Promise<void>;
 }
 
-export function createServices(options: { userDataDir: string; dialogs: Dialogs; env: Environment }): Services {
+export interface ServicesOptions {
+  userDataDir: string;
+  dialogs: Dialogs;
+  env: Environment;
+  /** Where assets/ lives (fonts of visible signatures): the app folder, or the checkout. */
+  appRoot: string;
+  /** The OS keychain (default: native/keychain). Tests may pass another, preferably the real one. */
+  keychain?: KeychainAccess;
+}
+
+export function createServices(options: ServicesOptions): Services {
   const settings = new SettingsService(options.userDataDir);
   const documents = new DocumentService(settings);
+  const personal = new PersonalIdStore({ dir: options.userDataDir, keychain: options.keychain ?? keychainPort() });
+  const identities = new IdentityService(settings, personal, options.dialogs);
+  const signing = new SignDocumentService({ documents, identities, dialogs: options.dialogs, root: options.appRoot });
   return {
     env: options.env,
     settings,
     documents,
+    identities,
+    signing,
     dialogs: options.dialogs,
     dispose: () => documents.closeAll(),
   };
 }
 
-export { DocumentService, SettingsService };
+export { DocumentService, IdentityService, SettingsService, SignDocumentService };

@@ -3,10 +3,11 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Settings } from '../../preload/contract/schemas';
-import type { LocalePreference, RecentDocument, Settings as SettingsT } from '../../preload/contract/schemas';
+import type { LocalePreference, RecentDocument, SavedP12Identity, Settings as SettingsT } from '../../preload/contract/schemas';
 import { writeFileAtomic } from './atomic-write';
 
 const MAX_RECENT = 12;
+const MAX_IDENTITIES = 50;
 const DEFAULTS: SettingsT = { locale: 'system', recent: [] };
 
 export class SettingsService {
@@ -42,6 +43,20 @@ export class SettingsService {
 
   async clearRecent(): Promise<RecentDocument[]> {
     return (await this.update((s) => ({ ...s, recent: [] }))).recent;
+  }
+
+  /** Remembers an imported .p12 (path and certificate summary; never its password). */
+  async addP12Identity(entry: SavedP12Identity): Promise<SavedP12Identity[]> {
+    const next = await this.update((s) => ({
+      ...s,
+      identities: [entry, ...(s.identities ?? []).filter((i) => i.fingerprint !== entry.fingerprint)].slice(0, MAX_IDENTITIES),
+    }));
+    return next.identities ?? [];
+  }
+
+  async removeP12Identity(fingerprint: string): Promise<SavedP12Identity[]> {
+    const next = await this.update((s) => ({ ...s, identities: (s.identities ?? []).filter((i) => i.fingerprint !== fingerprint) }));
+    return next.identities ?? [];
   }
 
   private async load(): Promise<void> {

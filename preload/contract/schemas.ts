@@ -41,10 +41,104 @@ export const RecentDocument = z.object({
   pageCount: z.number().int().nonnegative().nullable(),
 });
 
+/** A PKCS#12 file the user imported: its path and what its certificate says. Never its password. */
+export const SavedP12Identity = z.object({
+  path: z.string(),
+  fingerprint: z.string().regex(/^[0-9a-f]{64}$/),
+  subject: z.string(),
+  issuer: z.string(),
+  serial: z.string(),
+  notBefore: z.string(),
+  notAfter: z.string(),
+  addedAt: z.string(),
+});
+
 export const Settings = z.object({
   locale: LocalePreference,
   recent: z.array(RecentDocument).max(50),
+  /** Imported .p12/.pfx identities (absent until the first import). */
+  identities: z.array(SavedP12Identity).max(50).optional(),
 });
+
+/** Opaque handle of a signing identity: its kind and its certificate's SHA-256 fingerprint. */
+export const IdentityId = z.string().regex(/^(personal|p12)-[0-9a-f]{64}$/, 'not an identity handle');
+export const PersonalKeyType = z.enum(['rsa-3072', 'p256']);
+
+/** A signing identity as the interface shows it; no key material, no password. */
+export const Identity = z.object({
+  id: IdentityId,
+  kind: z.enum(['personal', 'p12']),
+  /** The certificate's subject common name. */
+  name: z.string(),
+  email: z.string().nullable(),
+  issuer: z.string(),
+  serial: z.string(),
+  /** ISO 8601. */
+  notBefore: z.string(),
+  notAfter: z.string(),
+  fingerprint: z.string(),
+  /** The .p12/.pfx file; null for the personal digital ID. */
+  file: z.string().nullable(),
+  keyType: PersonalKeyType.nullable(),
+  /** A .p12 needs its password for each signature; the personal ID's key is in the keychain. */
+  needsPassword: z.boolean(),
+});
+
+export const PadesLevel = z.enum(['B-B', 'B-T', 'B-LT', 'B-LTA']);
+export const CertifyMode = z.enum(['no-changes', 'form-filling', 'annotations']);
+
+/** A secret typed by the user for one call; never stored, logged or sent back. */
+const Secret = z.string().min(1).max(1024);
+/** Free text of a signature (reason, location): one line or a few, no NUL. */
+const SignatureText = z.string().max(500).refine((t) => !t.includes('\0'), 'text contains a NUL byte');
+/** Size of a signature rectangle in points. */
+const Points = z.number().finite().min(8).max(14_400);
+const Coordinate = z.number().finite().min(-14_400).max(28_800);
+
+export const SignaturePlacement = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('invisible') }).strict(),
+  z
+    .object({
+      kind: z.literal('visible'),
+      /** 1-based page number. */
+      page: z.number().int().min(1).max(1_000_000),
+      /** [x1, y1, x2, y2] in the page's default user space (PDF points, origin bottom-left). */
+      rect: z.tuple([Coordinate, Coordinate, Coordinate, Coordinate]),
+    })
+    .strict()
+    .refine((p) => Math.abs(p.rect[2] - p.rect[0]) >= 8 && Math.abs(p.rect[3] - p.rect[1]) >= 8, 'the rectangle must be at least 8 points wide and high'),
+]);
+
+const HttpUrl = z
+  .string()
+  .max(2048)
+  .refine((u) => {
+    try {
+      const url = new URL(u);
+      return url.protocol === 'http:' || url.protocol === 'https:';
+    } catch {
+      return false;
+    }
+  }, 'not an http(s) URL');
+
+export const SignRequest = z
+  .object({
+    docId: DocId,
+    identityId: IdentityId,
+    /** The .p12 password, for this one signature (p12 identities only). */
+    password: Secret.optional(),
+    placement: SignaturePlacement,
+    reason: SignatureText.optional(),
+    location: SignatureText.optional(),
+    level: PadesLevel,
+    tsaUrl: HttpUrl.optional(),
+    certify: CertifyMode.optional(),
+  })
+  .strict()
+  .refine((r) => r.level === 'B-B' || r.tsaUrl !== undefined, { message: 'levels B-T, B-LT and B-LTA need a timestamp server URL', path: ['tsaUrl'] })
+  .refine((r) => !r.identityId.startsWith('p12-') || r.password !== undefined, { message: 'a .p12 identity needs its password', path: ['password'] })
+  .refine((r) => !r.identityId.startsWith('personal-') || r.password === undefined, { message: 'the personal digital ID takes no password', path: ['password'] });
+
 
 export const AppInfo = z.object({
   name: z.string(),
@@ -81,6 +175,39 @@ export const channels = {
   'recent:list': { request: Empty, response: z.array(RecentDocument) },
   'recent:remove': { request: z.object({ path: FilePath }).strict(), response: z.array(RecentDocument) },
   'recent:clear': { request: Empty, response: z.array(RecentDocument) },
+  'identity:list': { request: Empty, response: z.array(Identity) },
+  'identity:createPersonal': {
+    request: z
+      .object({ name: z.string().trim().min(1).max(64), email: z.string().trim().min(3).max(255), keyType: PersonalKeyType })
+      .strict(),
+    response: Identity,
+  },
+  /** The OS open dialog for a .p12/.pfx; null when the user cancels. */
+  'identity:chooseP12File': { request: Empty, response: z.object({ path: z.string(), name: z.string() }).nullable() },
+  /** Opens the file once with the password (checked, then forgotten) and remembers path + certificate. */
+  'identity:importP12': { request: z.object({ path: FilePath, password: Secret }).strict(), response: Identity },
+  /** The personal ID: its key is deleted from the keychain. A .p12: forgotten (the file stays). */
+  'identity:remove': { request: z.object({ id: IdentityId }).strict(), response: z.array(Identity) },
+  /** Save dialog, then the personal ID written as a .p12 protected by `password`; null when cancelled. */
+  'identity:exportPersonal': {
+    request: z.object({ id: IdentityId.refine((id) => id.startsWith('personal-'), 'only the personal digital ID can be exported'), password: Secret }).strict(),
+    response: z.object({ path: z.string() }).nullable(),
+  },
+  /** A one-page PDF of exactly width x height points showing the signature's appearance. */
+  'signature:preview': {
+    request: z
+      .object({ identityId: IdentityId, width: Points, height: Points, reason: SignatureText.optional(), location: SignatureText.optional() })
+      .strict(),
+    response: Bytes,
+  },
+  /**
+   * Signs the open document: main asks where to save (never over the input), signs, and opens the
+   * signed copy. null when the user cancels the save dialog.
+   */
+  'document:sign': {
+    request: SignRequest,
+    response: z.object({ output: z.string(), document: DocumentSummary }).nullable(),
+  },
   /** The renderer's answer to a main -> renderer request (see rendererRequests). */
   'renderer:answer': {
     request: z
@@ -139,6 +266,13 @@ export type DocumentSummary = z.output<typeof DocumentSummary>;
 export type RecentDocument = z.output<typeof RecentDocument>;
 export type Settings = z.output<typeof Settings>;
 export type AppInfo = z.output<typeof AppInfo>;
+export type SavedP12Identity = z.output<typeof SavedP12Identity>;
+export type Identity = z.output<typeof Identity>;
+export type PersonalKeyType = z.output<typeof PersonalKeyType>;
+export type PadesLevel = z.output<typeof PadesLevel>;
+export type CertifyMode = z.output<typeof CertifyMode>;
+export type SignaturePlacement = z.output<typeof SignaturePlacement>;
+export type SignRequest = z.output<typeof SignRequest>;
 export type Locale = z.output<typeof Locale>;
 export type LocalePreference = z.output<typeof LocalePreference>;
 

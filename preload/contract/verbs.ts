@@ -18,6 +18,14 @@ export const verbs = {
   listRecent: 'recent:list',
   removeRecent: 'recent:remove',
   clearRecent: 'recent:clear',
+  listIdentities: 'identity:list',
+  createPersonalId: 'identity:createPersonal',
+  chooseP12File: 'identity:chooseP12File',
+  importP12: 'identity:importP12',
+  removeIdentity: 'identity:remove',
+  exportPersonalId: 'identity:exportPersonal',
+  previewSignature: 'signature:preview',
+  signDocument: 'document:sign',
 } as const satisfies Record<string, ChannelName>;
 
 /** Main -> renderer notification channel: payload { name, payload }. */

@@ -1,7 +1,7 @@
 // The browser test harness: the built renderer (dist/renderer) served on 127.0.0.1 with the app's
 // CSP, in Debian's Chromium driven by Playwright, where window.paraphe is the real preload API
 // (preload/api.ts) whose calls reach the real main-process handler table (main/ipc) through a
-// Playwright binding. Only the OS file dialog is stood in for (a queue of paths the test sets).
+// Playwright binding. Only the OS file dialogs are stood in for (queues of paths the test sets).
 import { build } from 'esbuild';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
@@ -18,7 +18,8 @@ import { appOriginPolicy, dispatch } from '../../main/ipc/dispatch';
 import { createHandlers } from '../../main/ipc/handlers';
 import { RendererBridge } from '../../main/ipc/renderer-bridge';
 import { createServices } from '../../main/services';
-import type { Services } from '../../main/services';
+import type { SaveRequest, Services } from '../../main/services';
+import type { KeychainAccess } from '../../main/signers';
 import { decodeWire, encodeWire } from './wire';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -82,6 +83,11 @@ export interface HarnessOptions {
   /** Browser locale, e.g. 'en-US' or 'fr-FR' (what the app sees as the OS locale). */
   locale?: string;
   userDataDir?: string;
+  /**
+   * The keychain the services use. Default: the real native keychain (keytar), which talks to the
+   * private gnome-keyring a test started with test/fixtures/keyring.ts in its own process.
+   */
+  keychain?: KeychainAccess;
 }
 
 export interface AppSession {
@@ -91,6 +97,12 @@ export interface AppSession {
   bridge: RendererBridge;
   /** The paths the stand-in file dialog will answer, in order (null = user cancels). */
   dialogAnswers: (string | null)[];
+  /** The same for the .p12/.pfx open dialog. */
+  p12DialogAnswers: (string | null)[];
+  /** The same for the save dialog (signed PDF, exported .p12). */
+  saveDialogAnswers: (string | null)[];
+  /** What the save dialog was asked each time (kind and proposed path). */
+  saveDialogRequests: SaveRequest[];
   /** Every CSP violation and uncaught page error seen so far. */
   problems: string[];
   /** IPC calls made by the page: channel names in order. */
@@ -134,9 +146,21 @@ export class Harness {
     const ownsDataDir = options.userDataDir === undefined;
     const userDataDir = options.userDataDir ?? (await mkdtemp(join(tmpdir(), 'paraphe-ui-')));
     const dialogAnswers: (string | null)[] = [];
+    const p12DialogAnswers: (string | null)[] = [];
+    const saveDialogAnswers: (string | null)[] = [];
+    const saveDialogRequests: SaveRequest[] = [];
     const services = createServices({
       userDataDir,
-      dialogs: { chooseDocument: async () => dialogAnswers.shift() ?? null },
+      dialogs: {
+        chooseDocument: async () => dialogAnswers.shift() ?? null,
+        chooseCertificateFile: async () => p12DialogAnswers.shift() ?? null,
+        chooseSavePath: async (request) => {
+          saveDialogRequests.push(request);
+          return saveDialogAnswers.shift() ?? null;
+        },
+      },
+      appRoot: root,
+      keychain: options.keychain,
       env: { appName: 'Paraphe', version: '0.0.0-test', platform: process.platform, systemLocale: locale },
     });
     const bridge = new RendererBridge();
@@ -182,6 +206,9 @@ export class Harness {
       services,
       bridge,
       dialogAnswers,
+      p12DialogAnswers,
+      saveDialogAnswers,
+      saveDialogRequests,
       problems,
       calls,
       payloads,

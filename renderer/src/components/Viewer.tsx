@@ -7,6 +7,9 @@ import { useStore } from '../store';
 import type { ZoomValue } from '../store';
 import { ViewerController, ZOOM_STEPS } from '../viewer/controller';
 import { PasswordDialog, askPassword } from './PasswordDialog';
+import { SignatureOverlay } from './SignatureOverlay';
+import { SignaturesPanel } from './SignaturesPanel';
+import { SignPanel } from './SignPanel';
 import { Thumbnails } from './Thumbnails';
 
 function zoomOptionValue(zoom: ZoomValue): string {
@@ -56,6 +59,10 @@ function Toolbar({ controller }: { controller: ViewerController | null }) {
   const zoom = useStore((s) => s.zoom);
   const scale = useStore((s) => s.scale);
   const toggleThumbnails = useStore((s) => s.toggleThumbnails);
+  const signPanelOpen = useStore((s) => s.signPanelOpen);
+  const openSignPanel = useStore((s) => s.openSignPanel);
+  const closeSignPanel = useStore((s) => s.closeSignPanel);
+  const toggleSignatures = useStore((s) => s.toggleSignaturesPanel);
   const zoomValue = zoomOptionValue(zoom);
   const presets = ZOOM_STEPS.map(String);
   return (
@@ -64,7 +71,11 @@ function Toolbar({ controller }: { controller: ViewerController | null }) {
       <button type="button" onClick={() => void openWithDialog()} aria-label={t('toolbar.open')} title={t('toolbar.open')}>{t('toolbar.openShort')}</button>
       <span className="doc-name" title={doc?.path ?? doc?.name}>{doc?.name}</span>
       {doc && <span className="doc-meta">{t('doc.info', { version: doc.pdfVersion, size: formatBytes(locale, doc.size) })}</span>}
-      {doc && doc.signatureCount > 0 && <span className="badge">{t('doc.signed', { count: doc.signatureCount })}</span>}
+      {doc && doc.signatureCount > 0 && (
+        <button type="button" className="badge" data-testid="signature-badge" onClick={() => toggleSignatures()} title={t('signatures.show')}>
+          {t('doc.signed', { count: doc.signatureCount })}
+        </button>
+      )}
       {doc?.encrypted && <span className="badge">{t('doc.encrypted')}</span>}
       <span className="spacer" />
       <button type="button" onClick={() => controller?.previousPage()} disabled={page <= 1} aria-label={t('toolbar.previous')} title={t('toolbar.previous')}>‹</button>
@@ -90,6 +101,16 @@ function Toolbar({ controller }: { controller: ViewerController | null }) {
       </select>
       <span className="scale" data-testid="scale">{Math.round(scale * 100)} %</span>
       <button type="button" onClick={() => controller?.zoomIn()} aria-label={t('toolbar.zoomIn')} title={t('toolbar.zoomIn')}>+</button>
+      <button
+        type="button"
+        className={signPanelOpen ? 'sign-button active' : 'sign-button'}
+        aria-pressed={signPanelOpen}
+        disabled={!doc}
+        onClick={() => (signPanelOpen ? closeSignPanel() : openSignPanel())}
+        title={t('toolbar.signHint')}
+      >
+        {t('toolbar.sign')}
+      </button>
       <button type="button" onClick={() => void closeDocument()} aria-label={t('toolbar.close')} title={t('toolbar.close')}>✕</button>
     </div>
   );
@@ -98,6 +119,9 @@ function Toolbar({ controller }: { controller: ViewerController | null }) {
 export function Viewer() {
   const doc = useStore((s) => s.doc);
   const thumbnailsVisible = useStore((s) => s.thumbnailsVisible);
+  const signPanelOpen = useStore((s) => s.signPanelOpen);
+  const signaturesPanelOpen = useStore((s) => s.signaturesPanelOpen);
+  const drawing = useStore((s) => s.drawing);
   const containerRef = useRef<HTMLDivElement>(null);
   const [controller, setController] = useState<ViewerController | null>(null);
   const [pdf, setPdf] = useState<PDFDocumentProxy | null>(null);
@@ -157,10 +181,14 @@ export function Viewer() {
       <div className="viewer-body">
         {thumbnailsVisible && pdf && <Thumbnails pdf={pdf} onSelect={(n) => controller?.goToPage(n)} />}
         <div className="viewer-pane">
-          <div ref={containerRef} className="viewer-container" data-testid="viewer" tabIndex={0}>
+          <div ref={containerRef} className={drawing ? 'viewer-container drawing' : 'viewer-container'} data-testid="viewer" tabIndex={0}>
+            {/* pdf.js's PDFViewer owns the first child; the signature rectangle is drawn beside it. */}
             <div className="pdfViewer" />
+            <SignatureOverlay controller={controller} containerRef={containerRef} />
           </div>
         </div>
+        {signPanelOpen && <SignPanel />}
+        {!signPanelOpen && signaturesPanelOpen && <SignaturesPanel />}
       </div>
     </section>
   );

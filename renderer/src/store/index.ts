@@ -2,7 +2,9 @@
 // actions that talk to main live in renderer/services, not here.
 import { create } from 'zustand';
 import type { StateCreator } from 'zustand';
-import type { AppInfo, DocumentSummary, Locale, LocalePreference, RecentDocument } from '../../../preload/contract/schemas';
+import type {
+  AppInfo, CertifyMode, DocumentSummary, Identity, Locale, LocalePreference, PadesLevel, RecentDocument,
+} from '../../../preload/contract/schemas';
 
 export interface UiError {
   code: string;
@@ -51,7 +53,52 @@ export interface RecentSlice {
   setRecent: (recent: RecentDocument[]) => void;
 }
 
-export type Store = AppSlice & DocumentSlice & RecentSlice;
+/** A signature rectangle on a page, in PDF points (default user space, origin bottom-left). */
+export interface SignatureRect {
+  page: number;
+  rect: [number, number, number, number];
+}
+
+export type PlacementMode = 'invisible' | 'visible';
+export type CertifyChoice = 'none' | CertifyMode;
+
+export interface SignSlice {
+  signPanelOpen: boolean;
+  identities: Identity[];
+  identitiesLoaded: boolean;
+  selectedIdentityId: string | null;
+  placementMode: PlacementMode;
+  /** The user is dragging (or about to drag) the signature rectangle on a page. */
+  drawing: boolean;
+  signatureRect: SignatureRect | null;
+  reason: string;
+  location: string;
+  level: PadesLevel;
+  tsaUrl: string;
+  certify: CertifyChoice;
+  signing: boolean;
+  /** The last error of the sign panel (identity, preview, signing), shown in the panel. */
+  signError: UiError | null;
+  /** Where the last signed copy was saved (a confirmation line in the signatures panel). */
+  lastSignedPath: string | null;
+  signaturesPanelOpen: boolean;
+  openSignPanel: () => void;
+  closeSignPanel: () => void;
+  setIdentities: (identities: Identity[], select?: string | null) => void;
+  selectIdentity: (id: string | null) => void;
+  setPlacementMode: (mode: PlacementMode) => void;
+  setDrawing: (drawing: boolean) => void;
+  setSignatureRect: (rect: SignatureRect | null) => void;
+  setSignField: (field: 'reason' | 'location' | 'tsaUrl', value: string) => void;
+  setLevel: (level: PadesLevel) => void;
+  setCertify: (certify: CertifyChoice) => void;
+  setSigning: (signing: boolean) => void;
+  setSignError: (error: UiError | null) => void;
+  signed: (path: string) => void;
+  toggleSignaturesPanel: (open?: boolean) => void;
+}
+
+export type Store = AppSlice & DocumentSlice & RecentSlice & SignSlice;
 
 const createAppSlice: StateCreator<Store, [], [], AppSlice> = (set) => ({
   locale: 'en',
@@ -74,8 +121,8 @@ const createDocumentSlice: StateCreator<Store, [], [], DocumentSlice> = (set) =>
   passwordPrompt: null,
   setPasswordPrompt: (passwordPrompt) => set({ passwordPrompt }),
   startOpening: (name) => set({ status: 'opening', openingName: name, error: null }),
-  documentOpened: (doc) => set({ doc, status: 'ready', openingName: null, page: 1, pageCount: doc.pageCount ?? 0, zoom: 'auto' }),
-  documentClosed: () => set({ doc: null, status: 'idle', openingName: null, page: 1, pageCount: 0, passwordPrompt: null }),
+  documentOpened: (doc) => set({ doc, status: 'ready', openingName: null, page: 1, pageCount: doc.pageCount ?? 0, zoom: 'auto', signatureRect: null, drawing: false, lastSignedPath: null, signaturesPanelOpen: false }),
+  documentClosed: () => set({ doc: null, status: 'idle', openingName: null, page: 1, pageCount: 0, passwordPrompt: null, signPanelOpen: false, signaturesPanelOpen: false, signatureRect: null, drawing: false, lastSignedPath: null }),
   fail: (error) => set((s) => ({ error, status: s.doc ? 'ready' : 'idle', openingName: null })),
   dismissError: () => set({ error: null }),
   setPage: (page) => set({ page }),
@@ -90,8 +137,47 @@ const createRecentSlice: StateCreator<Store, [], [], RecentSlice> = (set) => ({
   setRecent: (recent) => set({ recent }),
 });
 
+const createSignSlice: StateCreator<Store, [], [], SignSlice> = (set) => ({
+  signPanelOpen: false,
+  identities: [],
+  identitiesLoaded: false,
+  selectedIdentityId: null,
+  placementMode: 'invisible',
+  drawing: false,
+  signatureRect: null,
+  reason: '',
+  location: '',
+  level: 'B-B',
+  tsaUrl: '',
+  certify: 'none',
+  signing: false,
+  signError: null,
+  lastSignedPath: null,
+  signaturesPanelOpen: false,
+  openSignPanel: () => set({ signPanelOpen: true, signaturesPanelOpen: false, signError: null }),
+  closeSignPanel: () => set({ signPanelOpen: false, drawing: false, signError: null }),
+  setIdentities: (identities, select) =>
+    set((s) => {
+      const wanted = select === undefined ? s.selectedIdentityId : select;
+      const selected = identities.some((i) => i.id === wanted) ? wanted : (identities[0]?.id ?? null);
+      return { identities, identitiesLoaded: true, selectedIdentityId: selected };
+    }),
+  selectIdentity: (selectedIdentityId) => set({ selectedIdentityId, signError: null }),
+  setPlacementMode: (placementMode) => set({ placementMode, drawing: placementMode === 'visible', signatureRect: null }),
+  setDrawing: (drawing) => set({ drawing }),
+  setSignatureRect: (signatureRect) => set({ signatureRect, drawing: false }),
+  setSignField: (field, value) => set({ [field]: value } as Pick<SignSlice, typeof field>),
+  setLevel: (level) => set({ level }),
+  setCertify: (certify) => set({ certify }),
+  setSigning: (signing) => set({ signing }),
+  setSignError: (signError) => set({ signError }),
+  signed: (lastSignedPath) => set({ lastSignedPath, signPanelOpen: false, drawing: false, signatureRect: null, signing: false, signError: null, signaturesPanelOpen: true }),
+  toggleSignaturesPanel: (open) => set((s) => ({ signaturesPanelOpen: open ?? !s.signaturesPanelOpen })),
+});
+
 export const useStore = create<Store>()((...a) => ({
   ...createAppSlice(...a),
   ...createDocumentSlice(...a),
   ...createRecentSlice(...a),
+  ...createSignSlice(...a),
 }));

@@ -4,7 +4,7 @@
 // fast as a 1-page one.
 import { pdfjsLib } from './pdfjs-global';
 import { EventBus, PDFLinkService, PDFViewer } from 'pdfjs-dist/web/pdf_viewer.mjs';
-import type { PDFDocumentProxy } from 'pdfjs-dist';
+import type { PDFDocumentProxy, PageViewport } from 'pdfjs-dist';
 import type { DocumentSummary } from '../../../preload/contract/schemas';
 import { call } from '../services/api';
 import type { ZoomValue } from '../store';
@@ -24,6 +24,12 @@ export interface ViewerCallbacks {
   onError(code: string, message: string): void;
   /** The document's password, typed by the user; null when they cancel. */
   askPassword(incorrect: boolean): Promise<string | null>;
+}
+
+/** A page on screen: its element (pdf.js's page div) and its viewport at the current scale. */
+export interface PageGeometry {
+  element: HTMLDivElement;
+  viewport: PageViewport;
 }
 
 export class ViewerController {
@@ -126,6 +132,27 @@ export class ViewerController {
 
   get pagesCount(): number {
     return this.viewer.pagesCount;
+  }
+
+  /** The page's element and viewport (to map CSS pixels to PDF points); null before layout. */
+  pageGeometry(pageNumber: number): PageGeometry | null {
+    if (!this.pdf || pageNumber < 1 || pageNumber > this.viewer.pagesCount) return null;
+    const view = this.viewer.getPageView(pageNumber - 1) as { div?: HTMLDivElement; viewport?: PageViewport } | undefined;
+    return view?.div && view.viewport ? { element: view.div, viewport: view.viewport } : null;
+  }
+
+  /** Calls `listener` whenever pages move or change size (zoom, layout, rotation); returns the unsubscribe function. */
+  onLayout(listener: () => void): () => void {
+    const events = ['pagesinit', 'scalechanging', 'pagerendered', 'rotationchanging', 'resize'];
+    // pdf.js resizes the page divs after dispatching 'scalechanging': listen after that frame too.
+    const handler = () => {
+      listener();
+      requestAnimationFrame(() => listener());
+    };
+    for (const name of events) this.eventBus.on(name, handler);
+    return () => {
+      for (const name of events) this.eventBus.off(name, handler);
+    };
   }
 
   goToPage(page: number): void {

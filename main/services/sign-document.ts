@@ -1,0 +1,143 @@
+// Signing from the app: the open document, an identity, a placement and a level in; the signed
+// copy, saved where the user says (never over the input) and opened, out. The engine is
+// SigningSession (./signing): this file only decides the order of things and the output path.
+//
+// Order: check the request against the document (encrypted, page number) -> open the identity
+// (a wrong .p12 password is said before any dialog) -> ask where to save -> sign -> reopen.
+import { mkdtemp, readFile, realpath, rm, stat } from 'node:fs/promises';
+import { homedir, tmpdir } from 'node:os';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import type { DocumentSummary, SignRequest } from '../../preload/contract/schemas';
+import { AppError } from '../errors';
+import { appearancePreviewPdf } from '../pdf';
+import type { Dialogs } from './dialogs';
+import type { DocumentService } from './documents';
+import type { IdentityService } from './identities';
+import { SigningSession } from './signing';
+import type { SignOptions } from './signing';
+
+const FONT = 'assets/fonts/DejaVuSans.ttf';
+const DOC_MDP = { 'no-changes': 1, 'form-filling': 2, annotations: 3 } as const;
+
+export interface SignDocumentDeps {
+  documents: DocumentService;
+  identities: IdentityService;
+  dialogs: Dialogs;
+  /** Where assets/ lives (the app or the checkout). */
+  root: string;
+  /** The clock (tests). */
+  now?: () => Date;
+}
+
+export interface SignedDocument {
+  output: string;
+  document: DocumentSummary;
+}
+
+/** The date as the engine writes it in the appearance (main/services/signing.ts). */
+function formatDate(date: Date): string {
+  return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+/** The path the save dialog proposes: "<name>-signed.pdf" beside the input, not an existing file. */
+export async function defaultOutputPath(input: string | null, name: string, fallbackDir: string = homedir()): Promise<string> {
+  const dir = input ? dirname(input) : fallbackDir;
+  const base = input ? basename(input) : name;
+  const stem = extname(base).toLowerCase() === '.pdf' ? base.slice(0, -4) : base;
+  for (let n = 1; ; n++) {
+    const candidate = join(dir, `${stem}-signed${n > 1 ? `-${n}` : ''}.pdf`);
+    if (!(await stat(candidate).then(() => true, () => false))) return candidate;
+    if (n >= 99) return candidate;
+  }
+}
+
+/** The canonical form of a path that may not exist yet (its folder's real path + its name). */
+async function canonical(path: string): Promise<string> {
+  const absolute = resolve(path);
+  try {
+    return await realpath(absolute);
+  } catch {
+    try {
+      return join(await realpath(dirname(absolute)), basename(absolute));
+    } catch {
+      return absolute;
+    }
+  }
+}
+
+/** Refuses an output that is the input, also through a symbolic link. */
+export async function refuseInputAsOutput(input: string, output: string): Promise<void> {
+  if (resolve(input) === resolve(output) || (await canonical(input)) === (await canonical(output))) {
+    throw new AppError('output-is-input', `The signed copy cannot replace ${basename(input)}: the original is never overwritten. Choose another name.`);
+  }
+}
+
+export class SignDocumentService {
+  private font: Promise<Uint8Array> | null = null;
+
+  constructor(private readonly deps: SignDocumentDeps) {}
+
+  /** A one-page PDF the size of the signature rectangle, showing its appearance for `identityId`. */
+  async preview(request: { identityId: string; width: number; height: number; reason?: string; location?: string }): Promise<Uint8Array> {
+    const identity = await this.deps.identities.get(request.identityId);
+    const now = (this.deps.now ?? (() => new Date()))();
+    return appearancePreviewPdf({
+      width: request.width,
+      height: request.height,
+      font: await this.loadFont(),
+      text: { name: identity.name, date: formatDate(now), reason: request.reason, location: request.location },
+    });
+  }
+
+  /** Signs; null when the user cancels the save dialog (nothing written). */
+  async sign(request: SignRequest): Promise<SignedDocument | null> {
+    const { documents, identities, dialogs, root } = this.deps;
+    const doc = documents.summary(request.docId);
+    if (doc.encrypted) throw new AppError('encrypted', `${doc.name} is encrypted; Paraphe cannot sign encrypted PDFs yet.`);
+    const { placement } = request;
+    if (placement.kind === 'visible' && doc.pageCount !== null && placement.page > doc.pageCount) {
+      throw new AppError('page-out-of-range', `${doc.name} has ${doc.pageCount} page${doc.pageCount === 1 ? '' : 's'}; there is no page ${placement.page}.`);
+    }
+    const options: SignOptions = {
+      level: request.level,
+      tsaUrl: request.tsaUrl,
+      hash: 'sha256',
+      visible: placement.kind === 'visible' ? { page: placement.page, rect: placement.rect } : undefined,
+      reason: request.reason?.trim() || undefined,
+      location: request.location?.trim() || undefined,
+      certify: request.certify ? DOC_MDP[request.certify] : undefined,
+      now: this.deps.now,
+    };
+
+    const signer = await identities.openSigner(request.identityId, request.password);
+    let scratch: string | null = null;
+    let output: string;
+    try {
+      const session = new SigningSession(signer, options, root);
+      let input = doc.path;
+      if (input === null) {
+        // A dropped document has no file: sign a private copy of its bytes.
+        scratch = await mkdtemp(join(tmpdir(), 'paraphe-dropped-'));
+        input = join(scratch, basename(doc.name));
+        await documents.copyTo(doc.docId, input);
+      }
+      const chosen = await dialogs.chooseSavePath({ kind: 'signed-pdf', defaultPath: await defaultOutputPath(doc.path, doc.name) });
+      if (chosen === null) return null;
+      output = resolve(chosen);
+      await refuseInputAsOutput(input, output);
+      output = (await session.sign(input, output)).output;
+    } finally {
+      await signer.close();
+      if (scratch) await rm(scratch, { recursive: true, force: true });
+    }
+    return { output, document: await documents.openPath(output) };
+  }
+
+  private loadFont(): Promise<Uint8Array> {
+    this.font ??= readFile(resolve(this.deps.root, FONT)).then((b) => new Uint8Array(b));
+    this.font.catch(() => {
+      this.font = null;
+    });
+    return this.font;
+  }
+}

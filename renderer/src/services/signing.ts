@@ -1,0 +1,132 @@
+// The sign flow: identities (list, create the personal ID, import a .p12, remove, export), the
+// appearance preview, and signing the open document. The store is updated here; components only
+// call these. A .p12 password is passed through for the one call that needs it and kept nowhere.
+import type { Identity, PersonalKeyType, SignRequest } from '../../../preload/contract/schemas';
+import { useStore } from '../store';
+import { call, toUiError } from './api';
+import { refreshRecent } from './documents';
+
+function fail(error: unknown): void {
+  useStore.getState().setSignError(toUiError(error));
+}
+
+export async function loadIdentities(): Promise<void> {
+  try {
+    useStore.getState().setIdentities(await call('listIdentities'));
+  } catch (error) {
+    fail(error);
+  }
+}
+
+/** Creates the personal digital ID and selects it; false when it failed (the panel says why). */
+export async function createPersonalId(request: { name: string; email: string; keyType: PersonalKeyType }): Promise<boolean> {
+  const store = useStore.getState();
+  store.setSignError(null);
+  try {
+    const created = await call('createPersonalId', request);
+    store.setIdentities(await call('listIdentities'), created.id);
+    return true;
+  } catch (error) {
+    fail(error);
+    return false;
+  }
+}
+
+/** The OS dialog for a .p12/.pfx file; null when cancelled. */
+export async function chooseP12File(): Promise<{ path: string; name: string } | null> {
+  useStore.getState().setSignError(null);
+  try {
+    return await call('chooseP12File');
+  } catch (error) {
+    fail(error);
+    return null;
+  }
+}
+
+/** Checks the password by opening the file once, then remembers the file; the new identity or null. */
+export async function importP12(path: string, password: string): Promise<Identity | null> {
+  const store = useStore.getState();
+  store.setSignError(null);
+  try {
+    const imported = await call('importP12', { path, password });
+    store.setIdentities(await call('listIdentities'), imported.id);
+    return imported;
+  } catch (error) {
+    fail(error);
+    return null;
+  }
+}
+
+export async function removeIdentity(id: string): Promise<void> {
+  const store = useStore.getState();
+  store.setSignError(null);
+  try {
+    store.setIdentities(await call('removeIdentity', { id }), null);
+  } catch (error) {
+    fail(error);
+  }
+}
+
+/** Exports the personal ID as a .p12 where the user says; the path, or null when cancelled or failed. */
+export async function exportPersonalId(id: string, password: string): Promise<string | null> {
+  useStore.getState().setSignError(null);
+  try {
+    return (await call('exportPersonalId', { id, password }))?.path ?? null;
+  } catch (error) {
+    fail(error);
+    return null;
+  }
+}
+
+/** The appearance as a one-page PDF (for pdf.js); throws ApiError. */
+export function previewSignature(request: { identityId: string; width: number; height: number; reason?: string; location?: string }): Promise<Uint8Array> {
+  return call('previewSignature', request);
+}
+
+function optional(text: string): string | undefined {
+  const trimmed = text.trim();
+  return trimmed.length > 0 ? trimmed : undefined;
+}
+
+/**
+ * Signs the open document with what the sign panel holds; main asks where to save. On success the
+ * signed copy replaces the document in the viewer and its signatures are listed.
+ */
+export async function signDocument(password: string): Promise<void> {
+  const store = useStore.getState();
+  const { doc, selectedIdentityId, identities, placementMode, signatureRect, level, certify } = store;
+  if (!doc || store.signing) return;
+  const identity = identities.find((i) => i.id === selectedIdentityId);
+  const refuse = (code: string) => store.setSignError({ code, message: '' });
+  if (!identity) return refuse('no-identity');
+  if (identity.needsPassword && password.length === 0) return refuse('password-required');
+  if (placementMode === 'visible' && !signatureRect) return refuse('no-rectangle');
+  const tsaUrl = optional(store.tsaUrl);
+  if (level !== 'B-B' && !tsaUrl) return refuse('tsa-required');
+
+  const request: SignRequest = {
+    docId: doc.docId,
+    identityId: identity.id,
+    password: identity.needsPassword ? password : undefined,
+    placement: placementMode === 'visible' && signatureRect ? { kind: 'visible', page: signatureRect.page, rect: signatureRect.rect } : { kind: 'invisible' },
+    reason: optional(store.reason),
+    location: optional(store.location),
+    level,
+    tsaUrl: level === 'B-B' ? undefined : tsaUrl,
+    certify: certify === 'none' ? undefined : certify,
+  };
+  store.setSignError(null);
+  store.setSigning(true);
+  try {
+    const result = await call('signDocument', request);
+    if (!result) return; // the user cancelled the save dialog
+    useStore.getState().documentOpened(result.document);
+    useStore.getState().signed(result.output);
+    await call('closeDocument', { docId: doc.docId }).catch(() => undefined);
+    await refreshRecent();
+  } catch (error) {
+    fail(error);
+  } finally {
+    useStore.getState().setSigning(false);
+  }
+}

@@ -1,0 +1,156 @@
+// The sign flow's channels at the boundary: dispatch refuses malformed or dangerous payloads
+// (the renderer never chooses the output path, never passes a file:// timestamp server, never gets
+// key material back) before any handler runs.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { APP_ORIGIN } from '../../main/app/csp';
+import { appOriginPolicy, dispatch } from '../../main/ipc/dispatch';
+import type { DispatchLog, Handlers, SenderInfo } from '../../main/ipc/dispatch';
+import { verbs } from '../../preload/contract/verbs';
+
+const trusted: SenderInfo = { url: `${APP_ORIGIN}/index.html`, isMainFrame: true, isAppWindow: true };
+const policy = appOriginPolicy(APP_ORIGIN);
+const quiet: DispatchLog = { warn: () => undefined, error: () => undefined };
+
+const DOC = 'doc-0123456789abcdef';
+const FP = 'ab'.repeat(32);
+const P12 = `p12-${FP}`;
+const PERSONAL = `personal-${FP}`;
+
+const identity = {
+  id: P12,
+  kind: 'p12',
+  name: 'Élodie Signataire',
+  email: null,
+  issuer: 'Paraphe Test Issuing CA',
+  serial: '01',
+  notBefore: '2026-01-01T00:00:00.000Z',
+  notAfter: '2028-01-01T00:00:00.000Z',
+  fingerprint: FP,
+  file: '/home/anne/signer.p12',
+  keyType: null,
+  needsPassword: true,
+};
+
+/** Handlers that record what reaches them. */
+function recording(table: Record<string, (request: unknown) => unknown>) {
+  const calls: unknown[] = [];
+  const handlers: Record<string, (request: unknown) => unknown> = {};
+  for (const [channel, fn] of Object.entries(table)) {
+    handlers[channel] = (request) => {
+      calls.push(request);
+      return fn(request);
+    };
+  }
+  return { handlers: handlers as unknown as Handlers, calls };
+}
+
+const validSign = {
+  docId: DOC,
+  identityId: P12,
+  password: 'secret',
+  placement: { kind: 'visible', page: 1, rect: [50, 50, 250, 120] },
+  reason: 'I approve',
+  level: 'B-B',
+};
+
+describe('document:sign schema', () => {
+  it('passes a valid request to the handler', async () => {
+    const { handlers, calls } = recording({ 'document:sign': () => null });
+    const result = await dispatch(handlers, policy, 'document:sign', validSign, trusted, quiet);
+    assert.deepEqual(result, { ok: true, value: null });
+    assert.deepEqual(calls, [validSign]);
+    const invisible = { docId: DOC, identityId: PERSONAL, placement: { kind: 'invisible' }, level: 'B-LTA', tsaUrl: 'http://127.0.0.1:3180/tsa', certify: 'form-filling' };
+    assert.equal((await dispatch(handlers, policy, 'document:sign', invisible, trusted, quiet)).ok, true);
+  });
+
+  it('refuses what the renderer must not decide or send, without calling the handler', async () => {
+    const { handlers, calls } = recording({ 'document:sign': () => assert.fail('handler called') });
+    const cases: Array<[string, unknown]> = [
+      ['the output path (main asks the user)', { ...validSign, output: '/etc/passwd' }],
+      ['a level needing a TSA without its URL', { ...validSign, level: 'B-T' }],
+      ['a file:// timestamp server', { ...validSign, level: 'B-T', tsaUrl: 'file:///etc/passwd' }],
+      ['a timestamp server that is not a URL', { ...validSign, level: 'B-LT', tsaUrl: 'tsa.example' }],
+      ['a .p12 identity without its password', { ...validSign, password: undefined }],
+      ['an empty password', { ...validSign, password: '' }],
+      ['a password for the personal ID', { ...validSign, identityId: PERSONAL }],
+      ['an identity that is not a handle', { ...validSign, identityId: '/home/anne/signer.p12' }],
+      ['a document that is not a handle', { ...validSign, docId: '/tmp/a.pdf' }],
+      ['an unknown level', { ...validSign, level: 'B-X' }],
+      ['an unknown certification', { ...validSign, certify: 'anything' }],
+      ['page 0', { ...validSign, placement: { kind: 'visible', page: 0, rect: [50, 50, 250, 120] } }],
+      ['a fractional page', { ...validSign, placement: { kind: 'visible', page: 1.5, rect: [50, 50, 250, 120] } }],
+      ['a rectangle of 3 numbers', { ...validSign, placement: { kind: 'visible', page: 1, rect: [50, 50, 250] } }],
+      ['a sliver of a rectangle', { ...validSign, placement: { kind: 'visible', page: 1, rect: [50, 50, 250, 52] } }],
+      ['a rectangle at infinity', { ...validSign, placement: { kind: 'visible', page: 1, rect: [50, 50, 1e300, 120] } }],
+      ['an unknown placement', { ...validSign, placement: { kind: 'field', name: 'Signature1' } }],
+      ['an invisible placement with a rectangle', { ...validSign, placement: { kind: 'invisible', rect: [0, 0, 10, 10] } }],
+      ['a reason with a NUL byte', { ...validSign, reason: 'a\0b' }],
+      ['a reason of 10,000 characters', { ...validSign, reason: 'x'.repeat(10_000) }],
+    ];
+    for (const [what, payload] of cases) {
+      const result = await dispatch(handlers, policy, 'document:sign', payload, trusted, quiet);
+      assert.equal(!result.ok && result.error.code, 'invalid-request', what);
+    }
+    assert.equal(calls.length, 0);
+  });
+
+  it('says which field is wrong', async () => {
+    const { handlers } = recording({});
+    const result = await dispatch(handlers, policy, 'document:sign', { ...validSign, level: 'B-T' }, trusted, quiet);
+    assert.match(!result.ok ? result.error.message : '', /\(tsaUrl\).*timestamp server/);
+  });
+});
+
+describe('identity and preview schemas', () => {
+  it('refuses malformed identity requests', async () => {
+    const { handlers, calls } = recording({
+      'identity:createPersonal': () => assert.fail('handler called'),
+      'identity:importP12': () => assert.fail('handler called'),
+      'identity:remove': () => assert.fail('handler called'),
+      'identity:exportPersonal': () => assert.fail('handler called'),
+      'identity:chooseP12File': () => assert.fail('handler called'),
+    });
+    const cases: Array<[string, unknown]> = [
+      ['identity:createPersonal', { name: '', email: 'a@b.c', keyType: 'p256' }],
+      ['identity:createPersonal', { name: 'A', email: 'a@b.c', keyType: 'rsa-1024' }],
+      ['identity:createPersonal', { name: 'x'.repeat(65), email: 'a@b.c', keyType: 'p256' }],
+      ['identity:createPersonal', { name: 'A', email: 'a@b.c', keyType: 'p256', privateKey: 'x' }],
+      ['identity:importP12', { path: '/x.p12' }],
+      ['identity:importP12', { path: '/x.p12', password: '' }],
+      ['identity:importP12', { path: 'a\0b.p12', password: 'p' }],
+      ['identity:remove', { id: FP }],
+      ['identity:exportPersonal', { id: P12, password: 'p' }],
+      ['identity:exportPersonal', { id: PERSONAL, password: '' }],
+      ['identity:chooseP12File', { path: '/x.p12' }],
+    ];
+    for (const [channel, payload] of cases) {
+      const result = await dispatch(handlers, policy, channel, payload, trusted, quiet);
+      assert.equal(!result.ok && result.error.code, 'invalid-request', `${channel} ${JSON.stringify(payload)}`);
+    }
+    assert.equal(calls.length, 0);
+  });
+
+  it('refuses previews of impossible sizes', async () => {
+    const { handlers, calls } = recording({ 'signature:preview': () => assert.fail('handler called') });
+    for (const size of [{ width: 0, height: 50 }, { width: Number.NaN, height: 50 }, { width: 200, height: 1e9 }, { width: -5, height: 50 }]) {
+      const result = await dispatch(handlers, policy, 'signature:preview', { identityId: P12, ...size }, trusted, quiet);
+      assert.equal(!result.ok && result.error.code, 'invalid-request', JSON.stringify(size));
+    }
+    assert.equal(calls.length, 0);
+  });
+
+  it('never answers more than the contract says: key material added by mistake is dropped', async () => {
+    const { handlers } = recording({ 'identity:list': () => [{ ...identity, privateKey: '-----BEGIN PRIVATE KEY-----', password: 'secret' }] });
+    const result = await dispatch(handlers, policy, 'identity:list', {}, trusted, quiet);
+    assert.equal(result.ok, true);
+    const text = JSON.stringify(result);
+    assert.ok(!text.includes('PRIVATE KEY') && !text.includes('secret'), text);
+  });
+
+  it('has one verb per new channel', () => {
+    for (const channel of ['identity:list', 'identity:createPersonal', 'identity:chooseP12File', 'identity:importP12', 'identity:remove', 'identity:exportPersonal', 'signature:preview', 'document:sign']) {
+      assert.equal(Object.values(verbs).filter((c) => c === channel).length, 1, channel);
+    }
+  });
+});
