@@ -68,7 +68,7 @@ async function outputsFor(command: SignCommand): Promise<string[]> {
 }
 
 /** Documents signed at once in a batch: file I/O of one overlaps the hashing and signing of others. */
-const IN_FLIGHT = 3;
+const IN_FLIGHT = 4;
 
 export async function runSign(command: SignCommand, io: Output, deps: SignDeps): Promise<number> {
   const outputs = await outputsFor(command);

@@ -20,12 +20,11 @@ export { prepareSignatureUpdate } from './signature-update';
 export type { PreparedSignature, SignatureUpdateOptions, VisibleSignatureOptions } from './signature-update';
 export { prepareDssUpdate } from './dss-update';
 export type { DssData, DssEntries, VriEntry } from './dss-update';
-export { buildSignatureAppearance, emptyAppearance, layoutAppearance, appearanceParagraphs, DEFAULT_APPEARANCE_LABELS, MAX_FONT_SIZE, MIN_FONT_SIZE } from './appearance';
+// Appearances, fonts, images and previews pull in fontkit and pngjs, whose set-up costs ~20 ms
+// at start-up: callers import './appearance' and './preview' lazily (await import), only for
+// visible signatures. Their types are exported here.
 export type { AppearanceLabels, AppearanceLayout, SignatureAppearanceOptions, SignatureAppearanceText } from './appearance';
-export { loadAppearanceFont } from './font';
 export type { AppearanceFont } from './font';
-export { detectImageFormat, embedImage } from './image';
 export type { EmbeddedImage, ImageFormat } from './image';
 export { ObjectEditor, docMdpPermission, findPage } from './acroform';
 export type { PageInfo } from './acroform';
-export { appearancePreviewPdf } from './preview';

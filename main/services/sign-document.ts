@@ -9,7 +9,6 @@ import { homedir, tmpdir } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { DocumentSummary, SignRequest } from '../../preload/contract/schemas';
 import { AppError } from '../errors';
-import { appearancePreviewPdf } from '../pdf';
 import type { Dialogs } from './dialogs';
 import type { DocumentService } from './documents';
 import type { IdentityService } from './identities';
@@ -81,7 +80,7 @@ export class SignDocumentService {
   async preview(request: { identityId: string; width: number; height: number; reason?: string; location?: string }): Promise<Uint8Array> {
     const identity = await this.deps.identities.get(request.identityId);
     const now = (this.deps.now ?? (() => new Date()))();
-    return appearancePreviewPdf({
+    return (await import('../pdf/preview')).appearancePreviewPdf({
       width: request.width,
       height: request.height,
       font: await this.loadFont(),

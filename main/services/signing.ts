@@ -12,9 +12,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { AppError, isUserFacing } from '../errors';
-import {
-  buildSignatureAppearance, fileSource, openPdf, prepareDssUpdate, prepareSignatureUpdate,
-} from '../pdf';
+import { fileSource, openPdf, prepareDssUpdate, prepareSignatureUpdate } from '../pdf';
 import type { PdfReader } from '../pdf';
 import { createCadesSignature, estimateCadesSize, timestampTokenCertificates, vriKey } from '../cms';
 import { fetchValidationData, requestTimestamp } from '../remote';
@@ -113,10 +111,11 @@ export class SigningSession {
       const reader = await openPdf(source, { name: basename(input) });
       const contentsBytes = await this.placeholderSize();
       const font = options.visible ? await loadFont(this.root) : null;
+      const { buildSignatureAppearance } = options.visible ? await import('../pdf/appearance') : { buildSignatureAppearance: null };
       prepared = await prepareSignatureUpdate(reader, {
         kind: 'signature',
         fieldName: options.field,
-        visible: options.visible && font
+        visible: options.visible && font && buildSignatureAppearance
           ? {
               page: options.visible.page,
               rect: options.visible.rect,
