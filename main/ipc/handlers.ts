@@ -1,13 +1,10 @@
 // The handler table: one entry per channel of the contract, each a thin call into a service.
-import type { Locale } from '../../preload/contract/schemas';
 import type { Services } from '../services';
+import { effectiveLocale } from '../services/locale';
 import type { Handlers } from './dispatch';
 import type { RendererBridge } from './renderer-bridge';
 
-export function effectiveLocale(preference: string, systemLocale: string): Locale {
-  if (preference === 'en' || preference === 'fr') return preference;
-  return systemLocale.toLowerCase().startsWith('fr') ? 'fr' : 'en';
-}
+export { effectiveLocale } from '../services/locale';
 
 export function createHandlers(services: Services, bridge: RendererBridge): Handlers {
   const { settings, documents, identities, signing, dialogs, env } = services;

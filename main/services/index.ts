@@ -7,6 +7,7 @@ import { DocumentService } from './documents';
 import { IdentityService } from './identities';
 import { keychainPort } from './paths';
 import { SettingsService } from './settings';
+import { effectiveLocale } from './locale';
 import { SignDocumentService } from './sign-document';
 
 export type { Dialogs, SaveRequest } from './dialogs';
@@ -44,7 +45,13 @@ export function createServices(options: ServicesOptions): Services {
   const documents = new DocumentService(settings);
   const personal = new PersonalIdStore({ dir: options.userDataDir, keychain: options.keychain ?? keychainPort() });
   const identities = new IdentityService(settings, personal, options.dialogs);
-  const signing = new SignDocumentService({ documents, identities, dialogs: options.dialogs, root: options.appRoot });
+  const signing = new SignDocumentService({
+    documents,
+    identities,
+    dialogs: options.dialogs,
+    root: options.appRoot,
+    locale: async () => effectiveLocale((await settings.get()).locale, options.env.systemLocale),
+  });
   return {
     env: options.env,
     settings,

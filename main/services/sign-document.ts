@@ -7,7 +7,9 @@
 import { mkdtemp, readFile, realpath, rm, stat } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import type { DocumentSummary, SignRequest } from '../../preload/contract/schemas';
+import type { DocumentSummary, Locale, SignRequest } from '../../preload/contract/schemas';
+import type { AppearanceLabels } from '../pdf';
+import { APPEARANCE_LABELS } from './locale';
 import { AppError } from '../errors';
 import type { Dialogs } from './dialogs';
 import type { DocumentService } from './documents';
@@ -24,6 +26,8 @@ export interface SignDocumentDeps {
   dialogs: Dialogs;
   /** Where assets/ lives (the app or the checkout). */
   root: string;
+  /** The interface language now: the words of a visible signature follow it. */
+  locale?: () => Promise<Locale>;
   /** The clock (tests). */
   now?: () => Date;
 }
@@ -84,7 +88,7 @@ export class SignDocumentService {
       width: request.width,
       height: request.height,
       font: await this.loadFont(),
-      text: { name: identity.name, date: formatDate(now), reason: request.reason, location: request.location },
+      text: { name: identity.name, date: formatDate(now), reason: request.reason, location: request.location, labels: await this.labels() },
     });
   }
 
@@ -105,6 +109,7 @@ export class SignDocumentService {
       reason: request.reason?.trim() || undefined,
       location: request.location?.trim() || undefined,
       certify: request.certify ? DOC_MDP[request.certify] : undefined,
+      labels: await this.labels(),
       now: this.deps.now,
     };
 
@@ -130,6 +135,10 @@ export class SignDocumentService {
       if (scratch) await rm(scratch, { recursive: true, force: true });
     }
     return { output, document: await documents.openPath(output) };
+  }
+
+  private async labels(): Promise<AppearanceLabels> {
+    return APPEARANCE_LABELS[this.deps.locale ? await this.deps.locale() : 'en'];
   }
 
   private loadFont(): Promise<Uint8Array> {

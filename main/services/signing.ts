@@ -13,7 +13,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { AppError, isUserFacing } from '../errors';
 import { fileSource, openPdf, prepareDssUpdate, prepareSignatureUpdate } from '../pdf';
-import type { PdfReader } from '../pdf';
+import type { AppearanceLabels, PdfReader } from '../pdf';
 import { createCadesSignature, estimateCadesSize, timestampTokenCertificates, vriKey } from '../cms';
 import { fetchValidationData, requestTimestamp } from '../remote';
 import type { HashAlgorithm, Signer } from '../signers/signer';
@@ -31,6 +31,8 @@ export interface SignOptions {
   image?: Uint8Array;
   reason?: string;
   location?: string;
+  /** The words of a visible signature ("Digitally signed by", ...); English by default. */
+  labels?: AppearanceLabels;
   /** DocMDP P: 1 no changes, 2 form filling and signing, 3 also annotations. */
   certify?: 1 | 2 | 3;
   /** The clock (tests). */
@@ -123,7 +125,7 @@ export class SigningSession {
                 width,
                 height,
                 font,
-                text: { name: subjectName(signer), date: formatDate(now), reason: options.reason, location: options.location },
+                text: { name: subjectName(signer), date: formatDate(now), reason: options.reason, location: options.location, labels: options.labels },
                 image: options.image ? { bytes: options.image } : undefined,
               }),
             }

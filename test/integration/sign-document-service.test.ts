@@ -224,6 +224,22 @@ describe('the sign flow services (createServices)', { skip, timeout: 120_000 }, 
     assert.ok(bytes.length < 64 * 1024, `a small file (${bytes.length} bytes)`);
   });
 
+  it('writes the signature\'s words in the interface language (French when chosen)', async () => {
+    const identity = await importSigner();
+    await services.settings.setLocale('fr');
+    try {
+      const bytes = await services.signing.preview({ identityId: identity.id, width: 260, height: 80, reason: 'Approuvé', location: 'Lyon' });
+      const file = join(dir, 'preview-fr.pdf');
+      await writeFile(file, bytes);
+      const text = (await run('pdftotext', ['-enc', 'UTF-8', file, '-'])).stdout.toString('utf8').replace(/\s+/g, ' ');
+      assert.match(text, /Signé numériquement par/);
+      assert.match(text, /Motif\s*: Approuvé/);
+      assert.match(text, /Lieu\s*: Lyon/);
+    } finally {
+      await services.settings.setLocale('system');
+    }
+  });
+
   it('creates the personal ID in the real keychain, exports it as a .p12, signs with it, and deletes it', async () => {
     const created = await services.identities.createPersonal({ name: 'Zoë Personnelle', email: 'zoe@paraphe.invalid', keyType: 'p256' });
     assert.equal(created.kind, 'personal');
