@@ -216,6 +216,28 @@ describe('paraphe sign', { timeout: 300_000 }, () => {
     assert.match(verified.output, /Verification: OK/);
   });
 
+  for (const variant of ['objectStreams', 'linearized', 'incremental', 'pdf20', 'popplerSigned'] as const) {
+    it(`reaches B-LTA on a PDF (${variant}) with its earlier signatures still valid`, async () => {
+      const input = variant === 'popplerSigned' ? popplerSigned : pdfs[variant];
+      const out = join(dir, `blta-${variant}.pdf`);
+      const result = await paraphe(['sign', input, '-o', out, ...p12(), '--level', 'B-LTA', '--tsa', tsa.url], env);
+      assert.equal(result.code, 0, result.stderr);
+      await qpdfCheck(out);
+      const report = await verifyWithPdfsig(out, { pki });
+      const signatures = report.signatures.filter((sig) => sig.type !== 'unknown');
+      assert.equal(signatures.length, variant === 'popplerSigned' ? 2 : 1, report.output);
+      for (const sig of signatures) assert.equal(sig.signatureValidation, 'Signature is Valid.', report.output);
+      const source = await fileSource(out);
+      try {
+        const summary = await inspectPdf(source);
+        assert.equal(summary.docTimestampCount, 1);
+        assert.equal(summary.revisionCount, (variant === 'incremental' ? 2 : variant === 'popplerSigned' ? 2 : 1) + 3, 'signature, DSS and document timestamp, each its own revision');
+      } finally {
+        await source.close();
+      }
+    });
+  }
+
   it('draws a visible signature with the signer name, reason and an image', async () => {
     const out = join(dir, 'visible.pdf');
     const png = join(root, 'assets/icons/icon.png');
