@@ -13,7 +13,7 @@ import { certificateLabel, extendedKeyUsage, isValidAt } from './certificates';
 import type { Certificate } from './certificates';
 import { bytesEqual, copyBytes, der, formatDate, integerHex, parseAsn1 } from './engine';
 import { CmsError } from './errors';
-import { checkSignerInfo, signedDataCertificates, signedDataOf } from './signed-data';
+import { checkSignerInfo, signedDataCertificates, signedDataOf, tstInfoOf } from './signed-data';
 
 export interface TimeStampRequestOptions {
   /** hash(data) with `hash`. */
@@ -176,10 +176,7 @@ export function verifyTimeStampToken(token: Uint8Array, options: TimeStampCheckO
 
 function tstInfo(token: Uint8Array, server: string): pkijs.TSTInfo {
   try {
-    const signedData = signedDataOf(token);
-    const eContent = signedData.encapContentInfo.eContent;
-    if (signedData.encapContentInfo.eContentType !== OID.tstInfo || !eContent) throw new Error('no TSTInfo');
-    return pkijs.TSTInfo.fromBER(eContent.getValue());
+    return tstInfoOf(token);
   } catch (e) {
     throw new CmsError('tsa-bad-response', `${cap(server)} sent a timestamp token without a valid TSTInfo.`, { cause: e });
   }
