@@ -8,6 +8,7 @@ import { AppError } from './errors';
 import { runInfo } from './cli/info';
 import { askSecretOnTty, runSign } from './cli/sign';
 import type { SignDeps } from './cli/sign';
+import { runVerify } from './cli/verify';
 import { openPkcs12Signer, PersonalIdStore } from './signers';
 import { keychainPort, userDataDir } from './services/paths';
 import type { Output } from './cli/info';
@@ -22,6 +23,8 @@ Commands:
                              revisions, linearization, cross-reference kind
   sign FILE.pdf... ...       sign PDF files (PAdES B-B to B-LTA) with a PKCS#12 file or
                              the personal digital ID; see 'paraphe sign --help'
+  verify FILE.pdf... ...     check the signatures of PDF files: intact, who signed, when,
+                             trusted, revoked; see 'paraphe verify --help'
   help [COMMAND]             show this help, or the help of one command
 
 Options:
@@ -77,6 +80,26 @@ Options:
 A file that cannot be read (missing, a directory, empty, not a PDF, truncated, broken
 cross-reference table) is reported on stderr as "paraphe: <message>"; the others are still
 described, and the exit code is 1.
+`;
+
+const VERIFY_USAGE = `Usage: paraphe verify FILE.pdf... [--trust CERT.pem]... [--no-system-trust] [--online] [--json]
+
+Checks every signature and document timestamp of each PDF: whether the signed content is
+unchanged, whether the signature matches the certificate of its signer, who signed and when
+(and whether a timestamp certifies the time), whether the certificate comes from a trusted
+authority and was not cancelled (revoked), what changed after signing, and the PAdES level.
+
+  --trust CERT.pem     also trust this certificate (PEM or DER; repeatable)
+  --no-system-trust    do not trust the root certificates Node ships (Mozilla's list)
+  --online             fetch missing certificates and revocation data (OCSP, CRL) from the
+                       network; otherwise only the data inside the document is used
+  --json               one JSON object per file and line: file, verdict, signatures (field,
+                       kind, signer, signedAt, timestamp, intact, signatureValid, trusted,
+                       revocation, coversWholeFile, revision, modifications, level, status,
+                       reasons)
+
+Exit codes: 0 every signature is valid, 1 any signature is invalid or cannot be confirmed,
+2 a file cannot be read or wrong arguments, 3 a file has no signature.
 `;
 
 /** The folder of this install (where package.json and assets/ are). */
@@ -143,7 +166,7 @@ export async function main(argv: string[], io: Output = stdio): Promise<number> 
     const command = parseCommandLine(argv);
     switch (command.kind) {
       case 'help':
-        io.out(command.topic === 'info' ? INFO_USAGE : command.topic === 'sign' ? SIGN_USAGE : USAGE);
+        io.out(command.topic === 'info' ? INFO_USAGE : command.topic === 'sign' ? SIGN_USAGE : command.topic === 'verify' ? VERIFY_USAGE : USAGE);
         return 0;
       case 'version':
         io.out(`${version()}\n`);
@@ -152,6 +175,8 @@ export async function main(argv: string[], io: Output = stdio): Promise<number> 
         return await runInfo(command.files, command.json, io);
       case 'sign':
         return await runSign(command, io, signDeps());
+      case 'verify':
+        return await runVerify(command, io);
     }
   } catch (error) {
     if (error instanceof UsageError) {

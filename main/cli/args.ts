@@ -6,7 +6,18 @@ export type Command =
   | { readonly kind: 'help'; readonly topic: string | null }
   | { readonly kind: 'version' }
   | { readonly kind: 'info'; readonly files: readonly string[]; readonly json: boolean }
-  | SignCommand;
+  | SignCommand
+  | VerifyCommand;
+
+/** `paraphe verify`, parsed. */
+export interface VerifyCommand {
+  readonly kind: 'verify';
+  readonly files: readonly string[];
+  readonly trust: readonly string[];
+  readonly systemTrust: boolean;
+  readonly online: boolean;
+  readonly json: boolean;
+}
 
 export type Level = 'B-B' | 'B-T' | 'B-LT' | 'B-LTA';
 export type Hash = 'sha256' | 'sha384' | 'sha512';
@@ -41,7 +52,7 @@ export class UsageError extends Error {
   }
 }
 
-export const COMMANDS = ['info', 'sign', 'help'] as const;
+export const COMMANDS = ['info', 'sign', 'verify', 'help'] as const;
 
 function distance(a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, i) => i);
@@ -111,6 +122,8 @@ export function parseCommandLine(argv: readonly string[]): Command {
     }
     case 'sign':
       return parseSign(rest);
+    case 'verify':
+      return parseVerify(rest);
     default:
       throw unknownCommand(first);
   }
@@ -208,6 +221,35 @@ function parseSign(args: readonly string[]): Command | SignCommand {
     reason: v.reason ?? null,
     location: v.location ?? null,
     certify,
+    json: v.json === true,
+  };
+}
+
+const VERIFY_OPTIONS = {
+  trust: { type: 'string', multiple: true },
+  'no-system-trust': { type: 'boolean' },
+  online: { type: 'boolean' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function parseVerify(args: readonly string[]): Command {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...args], options: VERIFY_OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    const message = error instanceof Error ? error.message.replace(/^Unknown option/, 'unknown option').replace(/\. To specify.*$/s, '') : String(error);
+    throw new UsageError(message.charAt(0).toLowerCase() + message.slice(1), 'verify');
+  }
+  const v = parsed.values;
+  if (v.help) return { kind: 'help', topic: 'verify' };
+  if (parsed.positionals.length === 0) throw new UsageError('verify needs at least one PDF file', 'verify');
+  return {
+    kind: 'verify',
+    files: parsed.positionals,
+    trust: v.trust ?? [],
+    systemTrust: v['no-system-trust'] !== true,
+    online: v.online === true,
     json: v.json === true,
   };
 }

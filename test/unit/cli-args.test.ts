@@ -32,13 +32,14 @@ describe('parseCommandLine', () => {
     assert.throws(() => parseCommandLine(['info', '--jsn', 'a.pdf']), (e: unknown) => e instanceof UsageError && e.message === "unknown option '--jsn' for 'info'" && e.command === 'info');
     assert.throws(() => parseCommandLine(['info', '--json=yes', 'a.pdf']), { message: "option '--json' takes no value" });
     assert.throws(() => parseCommandLine(['info', '--json']), { message: 'info needs at least one PDF file' });
-    assert.throws(() => parseCommandLine(['help', 'verify']), { message: "unknown command 'verify'" });
+    assert.throws(() => parseCommandLine(['help', 'tokens']), { message: "unknown command 'tokens'" });
   });
 
   it('suggests the closest command for a typo only', () => {
     assert.equal(suggestCommand('ifno'), 'info');
     assert.equal(suggestCommand('INFO'), 'info');
-    assert.equal(suggestCommand('verify'), null);
+    assert.equal(suggestCommand('verfy'), 'verify');
+    assert.equal(suggestCommand('tokens'), null);
   });
 });
 

@@ -1,0 +1,659 @@
+// The signature validator: for every signature and document timestamp of a PDF, in revision order,
+// what it protects (integrity), who signed (signer, trust), when (claimed /M, signature timestamp,
+// document timestamps), whether the certificate was cancelled (revocation from the DSS, the
+// signature itself or, with `online`, the network), the PAdES level reached, and a status.
+// The byte ranges are hashed while reading the file in blocks: memory does not grow with its size.
+import { X509Certificate, createHash } from 'node:crypto';
+import { rootCertificates } from 'node:tls';
+import * as asn1js from 'asn1js';
+import type * as pkijs from 'pkijs';
+import { PdfDict, PdfName, PdfRef, PdfStream, PdfString, decodeTextString, openPdf } from '../pdf';
+import type { ByteSource, FieldInfo, PdfObject, PdfReader } from '../pdf';
+import {
+  OID, buildChain, checkSignerInfo, digest, fingerprint, hasOcspNoCheck, hashByOid, isCmsError, isValidAt, parseCertificate, parseCrl,
+  parseOcspResponse, serialHex, signatureTimestampTokens, signedDataCertificates, signedDataOf, subjectName, tstInfoOf, verifySignature,
+  verifyTimeStampToken,
+} from '../cms';
+import type { AnyHash, Certificate, HashAlgorithm, TimeStampInfo } from '../cms';
+import { fetchCrl, fetchIssuer, fetchOcsp } from '../remote';
+import { modificationsAfter } from './modifications-adapter';
+import type { Modifications } from './modifications-adapter';
+import { reason } from './reasons';
+import type { Reason, ReasonCode } from './reasons';
+
+export interface ValidationOptions {
+  /** Certificates the user trusts (DER or PEM). */
+  trustAnchors: readonly Uint8Array[];
+  /** Also trust the root set Node ships (Mozilla's). */
+  systemTrust: boolean;
+  /** Fetch missing issuers and revocation data over the network. */
+  online: boolean;
+  /** The validation time (tests). Default now. */
+  now?: Date;
+}
+
+export type Status = 'VALID' | 'INVALID' | 'INDETERMINATE';
+export type Verdict = Status | 'NO_SIGNATURES';
+export type Revocation = 'good' | 'revoked' | 'unknown' | 'not-checked';
+export type Level = 'B-B' | 'B-T' | 'B-LT' | 'B-LTA' | 'none';
+export type SignatureKind = 'approval' | 'certification' | 'doc-timestamp';
+
+export interface SignerSummary {
+  subject: string;
+  issuer: string;
+  serial: string;
+  /** The common name, for sentences. */
+  name: string;
+}
+
+export interface TimestampSummary {
+  time: string;
+  tsa: string;
+  valid: boolean;
+}
+
+export interface SignatureReport {
+  field: string | null;
+  kind: SignatureKind;
+  subFilter: string | null;
+  signer: SignerSummary | null;
+  signedAt: string | null;
+  timestamp: TimestampSummary | null;
+  intact: boolean;
+  signatureValid: boolean;
+  trusted: boolean;
+  revocation: Revocation;
+  coversWholeFile: boolean;
+  revision: number | null;
+  modifications: Modifications;
+  level: Level;
+  status: Status;
+  reasons: Reason[];
+  /** Where the revocation answers came from, and the chain, for "details". */
+  chain: string[];
+  revocationSources: string[];
+  /** Every certificate of the chain had its revocation answer in the DSS (for B-LT). */
+  revocationFromDss: boolean;
+}
+
+export interface FileReport {
+  file: string;
+  verdict: Verdict;
+  signatures: SignatureReport[];
+}
+
+/** Reasons that make a signature INVALID; every other reason but the informative ones makes it INDETERMINATE. */
+const INVALID: ReadonlySet<ReasonCode> = new Set<ReasonCode>([
+  'BYTE_RANGE_MALFORMED', 'BYTE_RANGE_NOT_REVISION', 'CONTENTS_MISSING', 'CONTAINER_UNREADABLE', 'DIGEST_MISMATCH', 'SIGNATURE_INVALID',
+  'CERTIFICATE_REVOKED', 'TIMESTAMP_IMPRINT_MISMATCH', 'MODIFIED_NOT_ALLOWED',
+]);
+const INFORMATIVE: ReadonlySet<ReasonCode> = new Set<ReasonCode>(['MODIFICATIONS_NOT_ANALYSED', 'REVOKED_AFTER_SIGNING', 'CLAIMED_TIME_AFTER_TIMESTAMP']);
+/** Clock difference tolerated between the signer's /M and the timestamp. */
+const CLOCK_SKEW_MS = 5 * 60 * 1000;
+
+const REVOCATION_ARCHIVAL = '1.2.840.113583.1.1.8';
+const CHUNK = 1024 * 1024;
+
+/** Validates every signature of the PDF in `source`. Throws PdfError when the file cannot be read. */
+export async function validatePdf(source: ByteSource, options: ValidationOptions): Promise<FileReport> {
+  const reader = await openPdf(source);
+  const file = source.name ?? 'document';
+  const context = await contextOf(reader, source, options);
+  const fields = (await reader.fields()).filter((f) => f.type === 'Sig' && f.signature !== null);
+  const entries: { field: FieldInfo; end: number }[] = fields.map((field) => {
+    const br = field.signature?.byteRange;
+    const end = br && br.length === 4 ? (br[2] ?? 0) + (br[3] ?? 0) : Number.MAX_SAFE_INTEGER;
+    return { field, end };
+  });
+  entries.sort((a, b) => a.end - b.end);
+  const signatures: SignatureReport[] = [];
+  for (const { field } of entries) signatures.push(await validateSignature(field, context));
+  finishLevels(signatures, context);
+  for (const sig of signatures) sig.status = statusOf(sig.reasons);
+  return { file, verdict: verdictOf(signatures), signatures };
+}
+
+export function verdictOf(signatures: readonly SignatureReport[]): Verdict {
+  if (signatures.length === 0) return 'NO_SIGNATURES';
+  if (signatures.some((s) => s.status === 'INVALID')) return 'INVALID';
+  if (signatures.some((s) => s.status === 'INDETERMINATE')) return 'INDETERMINATE';
+  return 'VALID';
+}
+
+function statusOf(reasons: readonly Reason[]): Status {
+  if (reasons.some((r) => INVALID.has(r.code))) return 'INVALID';
+  if (reasons.some((r) => !INFORMATIVE.has(r.code))) return 'INDETERMINATE';
+  return 'VALID';
+}
+
+// ---------------------------------------------------------------------------------------------
+
+interface Context {
+  reader: PdfReader;
+  source: ByteSource;
+  options: ValidationOptions;
+  now: Date;
+  anchors: Certificate[];
+  anchorPrints: Set<string>;
+  /** The system roots (empty without systemTrust), by subject DN as node:crypto writes it. */
+  system: Map<string, Uint8Array[]>;
+  dss: { certs: Uint8Array[]; ocsps: Uint8Array[]; crls: Uint8Array[]; revision: number | null } | null;
+  docMdpSig: string | null;
+}
+
+/** Node's root set, by subject (Node's own parser: fast); parsed with pkijs only when a chain needs one. */
+let systemRoots: Map<string, Uint8Array[]> | null = null;
+
+function systemRootsBySubject(): Map<string, Uint8Array[]> {
+  if (!systemRoots) {
+    systemRoots = new Map();
+    for (const pem of rootCertificates) {
+      try {
+        const x509 = new X509Certificate(pem);
+        const list = systemRoots.get(x509.subject) ?? [];
+        list.push(new Uint8Array(x509.raw));
+        systemRoots.set(x509.subject, list);
+      } catch {
+        // A root Node ships that cannot be read: not used.
+      }
+    }
+  }
+  return systemRoots;
+}
+
+async function contextOf(reader: PdfReader, source: ByteSource, options: ValidationOptions): Promise<Context> {
+  const anchors = options.trustAnchors.map((a) => parseCertificate(a, 'a trusted certificate'));
+  const catalog = await reader.catalog();
+  let dss: Context['dss'] = null;
+  const dssValue = catalog.get('DSS');
+  const dssDict = await reader.resolve(dssValue);
+  if (dssDict instanceof PdfDict) {
+    const streams = async (key: string): Promise<Uint8Array[]> => {
+      const array = await reader.resolve(dssDict.get(key));
+      if (!Array.isArray(array)) return [];
+      const out: Uint8Array[] = [];
+      for (const item of array) {
+        const stream = await reader.resolve(item);
+        if (stream instanceof PdfStream) out.push(await reader.streamData(stream));
+      }
+      return out;
+    };
+    const rootRef = reader.revisions.at(-1)?.trailer.get('Root');
+    const ref = dssValue instanceof PdfRef ? dssValue : rootRef instanceof PdfRef ? rootRef : null;
+    dss = { certs: await streams('Certs'), ocsps: await streams('OCSPs'), crls: await streams('CRLs'), revision: ref ? (reader.objectRevision(ref.num)?.number ?? null) : null };
+  }
+  // The signature dictionary the catalog's /Perms /DocMDP names: the certification signature.
+  let docMdpSig: string | null = null;
+  const perms = await reader.resolve(catalog.get('Perms'));
+  if (perms instanceof PdfDict) {
+    const docMdp = perms.get('DocMDP');
+    if (docMdp instanceof PdfRef) docMdpSig = docMdp.key;
+  }
+  return {
+    reader, source, options, now: options.now ?? new Date(), anchors, anchorPrints: new Set(anchors.map((a) => fingerprint(a.der))), dss, docMdpSig,
+    system: options.systemTrust ? systemRootsBySubject() : new Map(),
+  };
+}
+
+async function signatureDictionary(reader: PdfReader, field: FieldInfo): Promise<PdfDict | null> {
+  if (field.signature?.ref) {
+    const dict = await reader.getObject(field.signature.ref.num, field.signature.ref.gen);
+    return dict instanceof PdfDict ? dict : null;
+  }
+  if (field.ref) {
+    const fieldDict = await reader.getObject(field.ref.num, field.ref.gen);
+    if (fieldDict instanceof PdfDict) {
+      const value = await reader.resolve(fieldDict.get('V'));
+      if (value instanceof PdfDict) return value;
+    }
+  }
+  return null;
+}
+
+function blankReport(field: FieldInfo, kind: SignatureKind): SignatureReport {
+  return {
+    field: field.name, kind, subFilter: field.signature?.subFilter ?? null, signer: null, signedAt: null, timestamp: null, intact: false,
+    signatureValid: false, trusted: false, revocation: 'not-checked', coversWholeFile: false, revision: null, modifications: 'none', level: 'none',
+    status: 'INDETERMINATE', reasons: [], chain: [], revocationSources: [], revocationFromDss: false,
+  };
+}
+
+async function isCertification(reader: PdfReader, dict: PdfDict, field: FieldInfo, docMdpSig: string | null): Promise<boolean> {
+  if (docMdpSig !== null && field.signature?.ref?.key === docMdpSig) return true;
+  const refs = await reader.resolve(dict.get('Reference'));
+  if (!Array.isArray(refs)) return false;
+  for (const item of refs) {
+    const ref = await reader.resolve(item);
+    if (ref instanceof PdfDict) {
+      const method = await reader.resolve(ref.get('TransformMethod'));
+      if (method instanceof PdfName && method.value === 'DocMDP') return true;
+    }
+  }
+  return false;
+}
+
+async function validateSignature(field: FieldInfo, ctx: Context): Promise<SignatureReport> {
+  const { reader, source } = ctx;
+  const sig = field.signature;
+  const dict = await signatureDictionary(reader, field);
+  const isDocTs = sig?.type === 'DocTimeStamp' || sig?.subFilter === 'ETSI.RFC3161';
+  const kind: SignatureKind = isDocTs ? 'doc-timestamp' : dict && (await isCertification(reader, dict, field, ctx.docMdpSig)) ? 'certification' : 'approval';
+  const report = blankReport(field, kind);
+  const contentsValue = dict ? await reader.resolve(dict.get('Contents')) : null;
+  if (!(contentsValue instanceof PdfString)) {
+    report.reasons.push(reason('CONTENTS_MISSING'));
+    return report;
+  }
+  const cms = trimDer(contentsValue.bytes);
+
+  // --- ByteRange: [0, '<' offset, after '>', rest of ITS revision], the gap is exactly /Contents.
+  const br = sig?.byteRange ?? null;
+  const range = br ? await checkByteRange(br, contentsValue.bytes.length, source) : 'no /ByteRange';
+  if (typeof range === 'string' || !br) {
+    report.reasons.push(reason('BYTE_RANGE_MALFORMED', typeof range === 'string' ? range : undefined));
+    return report;
+  }
+  const end = range.end;
+  report.coversWholeFile = end === source.size;
+  const revision = reader.revisionEndingAt(end);
+  report.revision = revision?.number ?? null;
+  const byteRangeOk = revision !== null;
+  if (!byteRangeOk) report.reasons.push(reason('BYTE_RANGE_NOT_REVISION', `the signed bytes end at offset ${end}, not at the end of a revision`));
+
+  if (dict && !isDocTs) report.signedAt = pdfDate(await reader.resolve(dict.get('M')));
+
+  const digests = new Map<AnyHash, Uint8Array>();
+  const rangeDigest = async (hash: AnyHash) => {
+    let value = digests.get(hash);
+    if (!value) {
+      value = await hashRanges(source, br, hash);
+      digests.set(hash, value);
+    }
+    return value;
+  };
+
+  const embedded: Uint8Array[] = [];
+  let signer: Certificate | null;
+  let signatureTime: TimeStampInfo | null = null;
+  let signedData: pkijs.SignedData;
+  try {
+    signedData = signedDataOf(cms);
+    embedded.push(...signedDataCertificates(signedData));
+  } catch {
+    report.reasons.push(reason('CONTAINER_UNREADABLE'));
+    return report;
+  }
+
+  if (isDocTs) {
+    // --- Document timestamp: the TSTInfo imprint is the hash of the ranges.
+    try {
+      const tst = tstInfoOf(cms);
+      const hash = hashByOid(tst.messageImprint.hashAlgorithm.algorithmId);
+      if (!hash) throw new Error('unsupported hash');
+      const imprint = await rangeDigest(hash);
+      const info = verifyTimeStampToken(cms, { imprint, hash: hash as HashAlgorithm });
+      report.intact = byteRangeOk;
+      report.signatureValid = true;
+      signatureTime = info;
+      signer = info.tsaCertificate ? parseCertificate(info.tsaCertificate) : null;
+      report.timestamp = { time: info.genTime.toISOString(), tsa: signer ? subjectName(signer) : 'unknown', valid: true };
+      report.signedAt = info.genTime.toISOString();
+    } catch (error) {
+      if (isCmsError(error, 'tsa-imprint-mismatch')) report.reasons.push(reason('DIGEST_MISMATCH', 'the document timestamp does not match the document'));
+      else report.reasons.push(reason('SIGNATURE_INVALID', error instanceof Error ? error.message : String(error)));
+      return report;
+    }
+  } else {
+    // --- CMS signature: message digest over the ranges, then the signature over the signed attributes.
+    const subFilter = sig?.subFilter ?? null;
+    if (subFilter !== 'ETSI.CAdES.detached' && subFilter !== 'adbe.pkcs7.detached' && subFilter !== 'adbe.pkcs7.sha1') {
+      report.reasons.push(reason('UNSUPPORTED_SUBFILTER', `SubFilter ${subFilter ?? 'missing'}`));
+      return report;
+    }
+    const info = signedData.signerInfos[0];
+    if (!info) {
+      report.reasons.push(reason('CONTAINER_UNREADABLE', 'it has no signer'));
+      return report;
+    }
+    const hash = hashByOid(info.digestAlgorithm.algorithmId);
+    if (!hash) {
+      report.reasons.push(reason('UNSUPPORTED_ALGORITHM', `digest ${info.digestAlgorithm.algorithmId}`));
+      return report;
+    }
+    const dssCerts = ctx.dss?.certs ?? [];
+    let content: Uint8Array;
+    let expected: Uint8Array;
+    if (subFilter === 'adbe.pkcs7.sha1') {
+      content = new Uint8Array(signedData.encapContentInfo.eContent?.getValue() ?? new ArrayBuffer(0));
+      expected = await rangeDigest('sha1');
+    } else {
+      content = new Uint8Array(0);
+      expected = await rangeDigest(hash);
+    }
+    const attrs = info.signedAttrs?.attributes ?? [];
+    const md = attrs.find((a) => a.type === OID.messageDigest)?.values[0] as asn1js.OctetString | undefined;
+    let digestOk: boolean;
+    if (subFilter === 'adbe.pkcs7.sha1') digestOk = bytesEqual(content, expected);
+    else if (md) digestOk = bytesEqual(new Uint8Array(md.valueBlock.valueHexView), expected);
+    else digestOk = false;
+    if (!digestOk) report.reasons.push(reason('DIGEST_MISMATCH'));
+    report.intact = digestOk && byteRangeOk;
+    // checkSignerInfo finds the signer certificate; the signature itself is checked here over the
+    // signed attributes (the content is never loaded: its digest was compared above).
+    const check = checkSignerInfo(signedData, 0, content, dssCerts);
+    signer = check.signer;
+    if (!signer) {
+      report.reasons.push(reason('SIGNER_CERTIFICATE_MISSING'));
+      return report;
+    }
+    if (!info.signedAttrs) {
+      report.reasons.push(reason('UNSUPPORTED_ALGORITHM', 'a signature without signed attributes'));
+    } else {
+      try {
+        report.signatureValid = verifySignature({
+          data: new Uint8Array(info.signedAttrs.encodedValue),
+          signature: new Uint8Array(info.signature.valueBlock.valueHexView),
+          publicKey: signer.x509.publicKey,
+          signatureAlgorithm: info.signatureAlgorithm,
+          digestAlgorithmOid: info.digestAlgorithm.algorithmId,
+        });
+        if (!report.signatureValid) report.reasons.push(reason('SIGNATURE_INVALID'));
+      } catch (error) {
+        report.reasons.push(reason('UNSUPPORTED_ALGORITHM', error instanceof Error ? error.message : undefined));
+      }
+    }
+    // --- Signature timestamp: its imprint is the hash of the signature value.
+    const [token] = signatureTimestampTokens(cms);
+    if (token) {
+      let tsa = 'unknown';
+      try {
+        const tst = tstInfoOf(token);
+        const tsHash = hashByOid(tst.messageImprint.hashAlgorithm.algorithmId);
+        if (!tsHash) throw new Error('unsupported hash');
+        const imprint = digest(tsHash, new Uint8Array(info.signature.valueBlock.valueHexView));
+        const ts = verifyTimeStampToken(token, { imprint, hash: tsHash as HashAlgorithm });
+        if (ts.tsaCertificate) tsa = subjectName(ts.tsaCertificate);
+        const tsaChain = await chainOf(ts.tsaCertificate ?? new Uint8Array(0), [...ts.certificates, ...embedded, ...dssCerts], ctx, ts.genTime);
+        const tsaTrusted = tsaChain.trusted;
+        if (!tsaTrusted) report.reasons.push(reason('TIMESTAMP_UNTRUSTED', `timestamp authority ${tsa}`));
+        report.timestamp = { time: ts.genTime.toISOString(), tsa, valid: tsaTrusted };
+        if (tsaTrusted) signatureTime = ts;
+        if (report.signedAt && Date.parse(report.signedAt) > ts.genTime.getTime() + CLOCK_SKEW_MS) {
+          report.reasons.push(reason('CLAIMED_TIME_AFTER_TIMESTAMP', `stated ${report.signedAt}, timestamp ${ts.genTime.toISOString()}`));
+        }
+      } catch (error) {
+        if (isCmsError(error, 'tsa-imprint-mismatch')) report.reasons.push(reason('TIMESTAMP_IMPRINT_MISMATCH'));
+        else report.reasons.push(reason('TIMESTAMP_INVALID', error instanceof Error ? error.message : undefined));
+        let time: string | null = null;
+        try {
+          time = tstInfoOf(token).genTime.toISOString();
+        } catch {
+          // unreadable token: no time to show
+        }
+        report.timestamp = time ? { time, tsa, valid: false } : null;
+      }
+    }
+    report.level = attrs.some((a) => a.type === OID.signingCertificateV2) ? (report.timestamp?.valid ? 'B-T' : 'B-B') : 'none';
+  }
+
+  if (!signer) return report;
+  report.signer = {
+    subject: signer.x509.subject.split('\n').join(', '),
+    issuer: signer.x509.issuer.split('\n').join(', '),
+    serial: serialHex(signer),
+    name: subjectName(signer),
+  };
+
+  // --- Validity at signing time: proven by a trusted timestamp, else judged now.
+  const at = signatureTime?.genTime ?? ctx.now;
+  if (!isDocTs && !isValidAt(signer, at)) {
+    report.reasons.push(reason('CERTIFICATE_EXPIRED', `valid from ${signer.x509.validFrom} to ${signer.x509.validTo}`));
+  }
+
+  if (!isDocTs && !keyUsageAllowsSigning(signer)) report.reasons.push(reason('KEY_USAGE_NOT_SIGNING', 'its key usage has neither digitalSignature nor nonRepudiation'));
+
+  // --- Trust and revocation.
+  const revocationData = embeddedRevocation(signedData);
+  const chain = await chainOf(signer.der, [...embedded, ...(ctx.dss?.certs ?? [])], ctx, at);
+  report.chain = chain.certificates.map((c) => subjectName(c));
+  report.trusted = chain.trusted;
+  if (!chain.trusted) report.reasons.push(reason(isDocTs ? 'TIMESTAMP_UNTRUSTED' : 'CHAIN_UNTRUSTED', `chain: ${report.chain.join(' → ')}`));
+  if (report.timestamp && isDocTs) report.timestamp.valid = chain.trusted;
+  const revocation = await revocationOf(chain.certificates, ctx, revocationData, report.revocationSources);
+  report.revocation = revocation.status;
+  report.revocationFromDss = revocation.allFromDss;
+  if (revocation.status === 'revoked') {
+    // PAdES: a revocation after a time proven by a trusted timestamp does not undo the signature.
+    const proven = signatureTime && revocation.revokedAt && revocation.revokedAt.getTime() > signatureTime.genTime.getTime();
+    report.reasons.push(reason(proven ? 'REVOKED_AFTER_SIGNING' : 'CERTIFICATE_REVOKED', revocation.detail));
+  }
+  if (revocation.status === 'unknown') report.reasons.push(reason('REVOCATION_UNKNOWN', revocation.detail));
+
+  // --- Changes after the signed revision.
+  if (report.revision !== null) {
+    const mods = await modificationsAfter(reader, report.revision);
+    report.modifications = mods.modifications;
+    if (!mods.allowed) report.reasons.push(reason('MODIFIED_NOT_ALLOWED', mods.details.join('; ') || undefined));
+    else if (!mods.analysed) report.reasons.push(reason('MODIFICATIONS_NOT_ANALYSED', mods.details.join('; ') || undefined));
+  }
+  return report;
+}
+
+/** keyUsage (RFC 5280 4.2.1.3), when present, must allow digitalSignature (bit 0) or nonRepudiation (bit 1). */
+function keyUsageAllowsSigning(certificate: Certificate): boolean {
+  const extension = certificate.cert.extensions?.find((e) => e.extnID === '2.5.29.15');
+  if (!extension) return true;
+  const bits = (extension.parsedValue as asn1js.BitString | undefined)?.valueBlock.valueHexView;
+  if (!bits || bits.length === 0) return true;
+  return ((bits[0] ?? 0) & 0xc0) !== 0;
+}
+
+/** B-LT and B-LTA need the whole file: DSS revocation data for the chain, a later document timestamp. */
+function finishLevels(signatures: SignatureReport[], ctx: Context): void {
+  for (const sig of signatures) {
+    if (sig.kind === 'doc-timestamp' || (sig.level !== 'B-T' && sig.level !== 'B-B')) continue;
+    if (sig.level !== 'B-T' || !ctx.dss || !sig.revocationFromDss || sig.revocation !== 'good') continue;
+    sig.level = 'B-LT';
+    const dssRevision = ctx.dss.revision ?? Number.MAX_SAFE_INTEGER;
+    const covered = signatures.some((ts) => ts.kind === 'doc-timestamp' && ts.intact && ts.revision !== null && ts.revision >= dssRevision && ts.revision > (sig.revision ?? 0));
+    if (covered) sig.level = 'B-LTA';
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+interface Chain {
+  certificates: Certificate[];
+  trusted: boolean;
+}
+
+async function chainOf(leaf: Uint8Array, candidates: readonly Uint8Array[], ctx: Context, at: Date): Promise<Chain> {
+  if (leaf.length === 0) return { certificates: [], trusted: false };
+  const options = { at, ...(ctx.options.online ? { fetchMissing: (c: Uint8Array) => fetchIssuer(c).catch(() => null) } : {}) };
+  try {
+    const pool = [...candidates, ...ctx.anchors.map((a) => a.der)];
+    let certificates = (await buildChain(leaf, pool, options)).map((d) => parseCertificate(d));
+    let trusted = certificates.some((c) => ctx.anchorPrints.has(fingerprint(c.der)));
+    if (!trusted && ctx.system.size > 0) {
+      // Ends short of a root, or at a root the user did not name: a system root of that name?
+      const last = certificates.at(-1) as Certificate;
+      const roots = [...(ctx.system.get(last.x509.issuer) ?? []), ...(ctx.system.get(last.x509.subject) ?? [])];
+      if (roots.length > 0) {
+        const prints = new Set(roots.map((r) => fingerprint(r)));
+        certificates = (await buildChain(leaf, [...pool, ...roots], options)).map((d) => parseCertificate(d));
+        trusted = certificates.some((c) => ctx.anchorPrints.has(fingerprint(c.der)) || prints.has(fingerprint(c.der)));
+        for (const c of certificates) if (prints.has(fingerprint(c.der))) ctx.anchorPrints.add(fingerprint(c.der));
+      }
+    }
+    return { certificates, trusted };
+  } catch {
+    return { certificates: [parseCertificate(leaf)], trusted: false };
+  }
+}
+
+interface RevocationResult {
+  status: Revocation;
+  detail?: string;
+  /** Every certificate of the chain had its answer in the DSS. */
+  allFromDss: boolean;
+  /** The earliest revocation date in the chain, when one is revoked. */
+  revokedAt?: Date;
+}
+
+/** The status of every certificate of the chain below the trust anchor; the worst wins. */
+async function revocationOf(chain: readonly Certificate[], ctx: Context, embedded: { ocsps: Uint8Array[]; crls: Uint8Array[] }, sources: string[]): Promise<RevocationResult> {
+  const statuses: Revocation[] = [];
+  let detail: string | undefined;
+  let revokedAt: Date | undefined;
+  let allFromDss = chain.length > 1;
+  for (let i = 0; i < chain.length - 1; i++) {
+    const cert = chain[i] as Certificate;
+    const issuer = chain[i + 1] as Certificate;
+    if (ctx.anchorPrints.has(fingerprint(cert.der))) break;
+    if (hasOcspNoCheck(cert)) continue;
+    const label = subjectName(cert);
+    const found = lookUp(cert, issuer, ctx.dss?.ocsps ?? [], ctx.dss?.crls ?? []) ?? null;
+    let answer = found ? { ...found, source: `DSS ${found.source}` } : null;
+    if (!answer) {
+      allFromDss = false;
+      const inSignature = lookUp(cert, issuer, embedded.ocsps, embedded.crls);
+      if (inSignature) answer = { ...inSignature, source: `signature ${inSignature.source}` };
+    }
+    if (!answer && ctx.options.online) {
+      try {
+        const ocsp = await fetchOcsp(cert.der, issuer.der);
+        answer = { status: ocsp.status, revokedAt: ocsp.revokedAt, source: 'OCSP (online)' };
+      } catch {
+        try {
+          const crl = await fetchCrl(cert.der, issuer.der);
+          const entry = crl.isRevoked(serialHex(cert));
+          answer = { status: entry ? 'revoked' : 'good', revokedAt: entry?.revokedAt, source: 'CRL (online)' };
+        } catch (error) {
+          answer = { status: 'unknown', source: `online check failed: ${error instanceof Error ? error.message : String(error)}` };
+        }
+      }
+    }
+    if (!answer) {
+      statuses.push('not-checked');
+      continue;
+    }
+    sources.push(`${label}: ${answer.status} (${answer.source})`);
+    statuses.push(answer.status);
+    if (answer.status === 'revoked') {
+      detail = `${label}, revoked${answer.revokedAt ? ` on ${answer.revokedAt.toISOString()}` : ''}`;
+      if (answer.revokedAt && (!revokedAt || answer.revokedAt < revokedAt)) revokedAt = answer.revokedAt;
+      else if (!answer.revokedAt) revokedAt = new Date(0);
+    }
+    else if (answer.status === 'unknown' && !detail) detail = `${label}: ${answer.source}`;
+  }
+  const order: Revocation[] = ['revoked', 'unknown', 'not-checked', 'good'];
+  const status = order.find((s) => statuses.includes(s)) ?? 'not-checked';
+  return { status, ...(detail ? { detail } : {}), ...(revokedAt ? { revokedAt } : {}), allFromDss: allFromDss && status === 'good' };
+}
+
+function lookUp(cert: Certificate, issuer: Certificate, ocsps: readonly Uint8Array[], crls: readonly Uint8Array[]): { status: 'good' | 'revoked' | 'unknown'; revokedAt?: Date; source: string } | null {
+  for (const der of ocsps) {
+    try {
+      const result = parseOcspResponse(der, { certificate: cert, issuer });
+      return { status: result.status, ...(result.revokedAt ? { revokedAt: result.revokedAt } : {}), source: 'OCSP' };
+    } catch {
+      // Not about this certificate, or not signed by its issuer.
+    }
+  }
+  for (const der of crls) {
+    try {
+      const crl = parseCrl(der, { issuer });
+      const entry = crl.isRevoked(serialHex(cert));
+      return { status: entry ? 'revoked' : 'good', ...(entry ? { revokedAt: entry.revokedAt } : {}), source: 'CRL' };
+    } catch {
+      // Another issuer's list.
+    }
+  }
+  return null;
+}
+
+/** adbe-revocationInfoArchival (a signed attribute): { crl [0] SEQUENCE OF CRL, ocsp [1] SEQUENCE OF OCSPResponse }. */
+function embeddedRevocation(signedData: pkijs.SignedData): { ocsps: Uint8Array[]; crls: Uint8Array[] } {
+  const out = { ocsps: [] as Uint8Array[], crls: [] as Uint8Array[] };
+  for (const info of signedData.signerInfos) {
+    for (const attribute of info.signedAttrs?.attributes ?? []) {
+      if (attribute.type !== REVOCATION_ARCHIVAL) continue;
+      for (const value of attribute.values as asn1js.AsnType[]) {
+        const parsed = asn1js.fromBER(value.toBER(false));
+        if (!(parsed.result instanceof asn1js.Sequence)) continue;
+        for (const tagged of parsed.result.valueBlock.value) {
+          const inner = (tagged as asn1js.Constructed).valueBlock.value[0] as asn1js.Sequence | undefined;
+          const target = tagged.idBlock.tagNumber === 0 ? out.crls : tagged.idBlock.tagNumber === 1 ? out.ocsps : null;
+          if (!target || !inner) continue;
+          for (const item of inner.valueBlock.value) target.push(new Uint8Array(item.toBER(false)));
+        }
+      }
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** Checks the /ByteRange; returns the end of the signed bytes, or what is wrong. */
+async function checkByteRange(br: readonly number[], contentsLength: number, source: ByteSource): Promise<{ end: number } | string> {
+  if (br.length !== 4) return `it has ${br.length} numbers instead of 4`;
+  const [a, b, c, d] = br as [number, number, number, number];
+  if (![a, b, c, d].every((n) => Number.isInteger(n) && n >= 0)) return 'it holds negative or fractional numbers';
+  if (a !== 0) return 'it does not start at the beginning of the file';
+  if (b <= 0 || c <= b + 1) return 'its ranges overlap or are empty';
+  if (c + d > source.size) return 'it goes beyond the end of the file';
+  const gap = await source.read(b, c - b);
+  if (gap[0] !== 0x3c || gap[gap.length - 1] !== 0x3e) return 'the unsigned gap is not exactly the signature value';
+  let digits = 0;
+  for (let i = 1; i < gap.length - 1; i++) {
+    const byte = gap[i] as number;
+    const hex = (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x46) || (byte >= 0x61 && byte <= 0x66);
+    if (hex) digits++;
+    else if (![0x20, 0x0a, 0x0d, 0x09, 0x0c].includes(byte)) return 'the unsigned gap holds more than the signature value';
+  }
+  if (Math.ceil(digits / 2) !== contentsLength) return 'the unsigned gap is not the signature value of this signature';
+  return { end: c + d };
+}
+
+async function hashRanges(source: ByteSource, br: readonly number[], hash: AnyHash): Promise<Uint8Array> {
+  const h = createHash(hash);
+  for (let i = 0; i + 1 < br.length; i += 2) {
+    const start = br[i] as number;
+    const length = br[i + 1] as number;
+    for (let pos = start; pos < start + length; pos += CHUNK) h.update(await source.read(pos, Math.min(CHUNK, start + length - pos)));
+  }
+  return new Uint8Array(h.digest());
+}
+
+/** The DER object at the start of a zero-padded /Contents. */
+function trimDer(bytes: Uint8Array): Uint8Array {
+  if (bytes.length < 2 || bytes[0] !== 0x30) return bytes;
+  const first = bytes[1] as number;
+  if (first === 0x80) {
+    // BER indefinite length (NSS writes it): the parser says where the object ends.
+    const parsed = asn1js.fromBER(bytes);
+    return parsed.offset > 0 ? bytes.subarray(0, parsed.offset) : bytes;
+  }
+  if (first < 0x80) return bytes.subarray(0, Math.min(bytes.length, 2 + first));
+  const n = first & 0x7f;
+  let length = 0;
+  for (let i = 0; i < n; i++) length = length * 256 + (bytes[2 + i] ?? 0);
+  return bytes.subarray(0, Math.min(bytes.length, 2 + n + length));
+}
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/** A PDF date (D:YYYYMMDDHHmmSSOHH'mm') as ISO 8601, or null. */
+export function pdfDate(value: PdfObject): string | null {
+  if (!(value instanceof PdfString)) return null;
+  const text = decodeTextString(value.bytes);
+  const m = /^(?:D:)?(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?([Zz+-])?(\d{2})?'?(\d{2})?'?/.exec(text.trim());
+  if (!m) return null;
+  const [, y, mo = '01', d = '01', h = '00', mi = '00', s = '00', sign, oh = '00', om = '00'] = m;
+  const offset = sign === '+' || sign === '-' ? `${sign}${oh}:${om}` : 'Z';
+  const date = new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}${offset}`);
+  return Number.isNaN(date.getTime()) ? null : date.toISOString();
+}

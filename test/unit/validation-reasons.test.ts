@@ -1,0 +1,65 @@
+// The reason table of the validator and the small parsers of validate.ts / cli/verify.ts.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { REASONS, reason } from '../../main/validation/reasons';
+import type { ReasonCode } from '../../main/validation/reasons';
+import { pdfDate, verdictOf } from '../../main/validation/validate';
+import type { SignatureReport } from '../../main/validation/validate';
+import { PdfString } from '../../main/pdf';
+import { certificatesOf } from '../../main/cli/verify';
+import { parseCommandLine } from '../../main/cli/args';
+
+describe('validation reasons', () => {
+  it('has one English and one French sentence for every code', () => {
+    for (const [code, text] of Object.entries(REASONS)) {
+      assert.match(code, /^[A-Z_]+$/);
+      assert.ok(text.en.endsWith('.') && text.fr.endsWith('.'), code);
+      assert.notEqual(text.en, text.fr, code);
+    }
+  });
+
+  it('appends the detail to the English message only', () => {
+    const r = reason('CHAIN_UNTRUSTED' satisfies ReasonCode, 'chain: A → B.');
+    assert.equal(r.code, 'CHAIN_UNTRUSTED');
+    assert.match(r.message, /\(chain: A → B\)\.$/);
+    assert.equal(r.messages.en, r.message);
+    assert.equal(r.messages.fr, REASONS.CHAIN_UNTRUSTED.fr);
+    assert.equal(reason('DIGEST_MISMATCH').message, REASONS.DIGEST_MISMATCH.en);
+  });
+});
+
+describe('validation helpers', () => {
+  const str = (s: string) => new PdfString(new TextEncoder().encode(s), false);
+
+  it('reads PDF dates with and without offsets', () => {
+    assert.equal(pdfDate(str("D:20261123010203+01'00'")), '2026-11-23T00:02:03.000Z');
+    assert.equal(pdfDate(str('D:20261123010203Z')), '2026-11-23T01:02:03.000Z');
+    assert.equal(pdfDate(str('D:2026')), '2026-01-01T00:00:00.000Z');
+    assert.equal(pdfDate(str('yesterday')), null);
+    assert.equal(pdfDate(null), null);
+  });
+
+  it('gives the verdict of a file from its signatures', () => {
+    const s = (status: SignatureReport['status']) => ({ status }) as SignatureReport;
+    assert.equal(verdictOf([]), 'NO_SIGNATURES');
+    assert.equal(verdictOf([s('VALID'), s('VALID')]), 'VALID');
+    assert.equal(verdictOf([s('VALID'), s('INDETERMINATE')]), 'INDETERMINATE');
+    assert.equal(verdictOf([s('INDETERMINATE'), s('INVALID')]), 'INVALID');
+  });
+
+  it('reads every certificate of a PEM bundle, or the file as DER', () => {
+    const pem = `-----BEGIN CERTIFICATE-----\nAQID\n-----END CERTIFICATE-----\nx\n-----BEGIN CERTIFICATE-----\nBAUG\n-----END CERTIFICATE-----\n`;
+    assert.deepEqual(certificatesOf(new TextEncoder().encode(pem)).map((c) => [...c]), [[1, 2, 3], [4, 5, 6]]);
+    assert.deepEqual([...(certificatesOf(new Uint8Array([0x30, 0]))[0] ?? [])], [0x30, 0]);
+  });
+
+  it('parses paraphe verify arguments', () => {
+    assert.deepEqual(parseCommandLine(['verify', 'a.pdf', 'b.pdf', '--trust', 'x.pem', '--trust', 'y.pem', '--no-system-trust', '--online', '--json']), {
+      kind: 'verify', files: ['a.pdf', 'b.pdf'], trust: ['x.pem', 'y.pem'], systemTrust: false, online: true, json: true,
+    });
+    assert.deepEqual(parseCommandLine(['verify', 'a.pdf']), { kind: 'verify', files: ['a.pdf'], trust: [], systemTrust: true, online: false, json: false });
+    assert.deepEqual(parseCommandLine(['verify', '--help']), { kind: 'help', topic: 'verify' });
+    assert.throws(() => parseCommandLine(['verify']), { message: 'verify needs at least one PDF file' });
+    assert.throws(() => parseCommandLine(['verify', 'a.pdf', '--trusted', 'x']), /unknown option/);
+  });
+});
