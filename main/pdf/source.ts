@@ -4,6 +4,8 @@ import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { PdfError } from './errors';
 
+const STREAM_CHUNK = 1024 * 1024;
+
 export interface ByteSource {
   /** Total size in bytes. */
   readonly size: number;
@@ -14,6 +16,11 @@ export interface ByteSource {
    * view of a shared buffer: callers must not modify it.
    */
   read(position: number, length: number): Promise<Uint8Array<ArrayBuffer>>;
+  /**
+   * Streams [position, position + length) through `sink` in chunks that reuse one buffer (so
+   * hashing a 200 MB range allocates nothing per chunk); a chunk is only valid during its call.
+   */
+  stream?(position: number, length: number, sink: (chunk: Uint8Array) => void): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -138,6 +145,24 @@ class CachedFileSource implements FileSource {
       this.blocks.delete(oldest);
     }
     return promise;
+  }
+
+  async stream(position: number, length: number, sink: (chunk: Uint8Array) => void): Promise<void> {
+    if (this.closed) throw new PdfError('io', `${this.name} is closed`);
+    const end = Math.min(position + length, this.size);
+    const buffer = new Uint8Array(Math.min(STREAM_CHUNK, Math.max(1, end - position)));
+    for (let pos = position; pos < end; ) {
+      let bytesRead: number;
+      try {
+        ({ bytesRead } = await this.handle.read(buffer, 0, Math.min(buffer.length, end - pos), pos));
+      } catch (error) {
+        throw new PdfError('io', `${this.name} cannot be read at byte ${pos} (${(error as { code?: string }).code ?? String(error)})`, { cause: error });
+      }
+      if (bytesRead === 0) break;
+      this.bytesRead += bytesRead;
+      sink(buffer.subarray(0, bytesRead));
+      pos += bytesRead;
+    }
   }
 
   private async readDirect(position: number, length: number): Promise<Uint8Array<ArrayBuffer>> {

@@ -621,7 +621,8 @@ async function hashRanges(source: ByteSource, br: readonly number[], hash: AnyHa
   for (let i = 0; i + 1 < br.length; i += 2) {
     const start = br[i] as number;
     const length = br[i + 1] as number;
-    for (let pos = start; pos < start + length; pos += CHUNK) h.update(await source.read(pos, Math.min(CHUNK, start + length - pos)));
+    if (source.stream) await source.stream(start, length, (chunk) => h.update(chunk));
+    else for (let pos = start; pos < start + length; pos += CHUNK) h.update(await source.read(pos, Math.min(CHUNK, start + length - pos)));
   }
   return new Uint8Array(h.digest());
 }
