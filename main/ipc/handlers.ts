@@ -29,6 +29,7 @@ export function createHandlers(services: Services, bridge: RendererBridge): Hand
     'document:openBytes': ({ name, bytes }) => documents.openBytes(name, bytes),
     'document:readRange': ({ docId, begin, end }) => documents.readRange(docId, begin, end),
     'document:close': ({ docId }) => documents.close(docId),
+    'document:validate': ({ docId }) => documents.validate(docId),
     'recent:list': async () => (await settings.get()).recent,
     'recent:remove': ({ path }) => settings.removeRecent(path),
     'recent:clear': () => settings.clearRecent(),

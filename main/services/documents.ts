@@ -4,10 +4,12 @@
 import { randomBytes } from 'node:crypto';
 import { open as openFile, stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
-import type { DocumentSummary } from '../../preload/contract/schemas';
+import type { DocumentSummary, DocumentValidation, SignatureValidation } from '../../preload/contract/schemas';
 import { AppError } from '../errors';
 import { bytesSource, fileSource, inspectPdf } from '../pdf';
 import type { ByteSource } from '../pdf';
+import { validatePdf } from '../validation/validate';
+import type { SignatureReport } from '../validation/validate';
 import type { SettingsService } from './settings';
 
 interface OpenDocument {
@@ -54,6 +56,22 @@ export class DocumentService {
   /** What main knows of an open document (its path is null for dropped bytes). */
   summary(docId: string): DocumentSummary {
     return structuredClone(this.get(docId).summary);
+  }
+
+  /**
+   * Checks every signature of an open document. Trust anchors: the OS/Mozilla roots for now (the
+   * user's own trusted certificates come with settings); offline, from what the file carries.
+   */
+  async validate(docId: string): Promise<DocumentValidation> {
+    const { source } = this.get(docId);
+    let report;
+    try {
+      report = await validatePdf(source, { trustAnchors: [], systemTrust: true, online: false });
+    } catch (error) {
+      if (error instanceof AppError) throw error;
+      throw new AppError('validation-failed', `The signatures could not be checked: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    return { docId, verdict: report.verdict, signatures: report.signatures.map(toValidation) };
   }
 
   /** Writes the document's bytes to `target` (a new file): a dropped document must be a file to be signed. */
@@ -123,4 +141,23 @@ export class DocumentService {
     this.open.set(docId, { summary, source });
     return summary;
   }
+}
+
+function toValidation(sig: SignatureReport): SignatureValidation {
+  return {
+    field: sig.field,
+    kind: sig.kind,
+    subFilter: sig.subFilter,
+    status: sig.status,
+    signer: sig.signer ? { name: sig.signer.name, subject: sig.signer.subject } : null,
+    signedAt: sig.signedAt,
+    timestamp: sig.timestamp ? { time: sig.timestamp.time, tsa: sig.timestamp.tsa, valid: sig.timestamp.valid } : null,
+    intact: sig.intact,
+    modifications: sig.modifications,
+    level: sig.level,
+    coversWholeFile: sig.coversWholeFile,
+    revocation: sig.revocation,
+    trusted: sig.trusted,
+    reasons: sig.reasons.map((r) => ({ code: r.code, en: r.messages.en, fr: r.messages.fr })),
+  };
 }

@@ -34,6 +34,42 @@ export const DocumentSummary = z.object({
   signatures: z.array(SignatureSummary),
 });
 
+const ValidationStatus = z.enum(['VALID', 'INVALID', 'INDETERMINATE']);
+
+/** One finding of the validator: a stable code and its sentence in both languages. */
+export const ValidationReason = z.object({ code: z.string().regex(/^[A-Z_]{1,64}$/), en: z.string(), fr: z.string() }).strict();
+
+/** What the verification panel shows of one signature (from main/validation's SignatureReport). */
+export const SignatureValidation = z
+  .object({
+    field: z.string().nullable(),
+    kind: z.enum(['approval', 'certification', 'doc-timestamp']),
+    subFilter: z.string().nullable(),
+    status: ValidationStatus,
+    /** The signer's certificate: its common name (for sentences) and full subject. */
+    signer: z.object({ name: z.string(), subject: z.string() }).strict().nullable(),
+    /** The time claimed by the signer (/M), ISO 8601. */
+    signedAt: z.string().nullable(),
+    /** The signature timestamp, when there is one: a certified time. */
+    timestamp: z.object({ time: z.string(), tsa: z.string(), valid: z.boolean() }).strict().nullable(),
+    intact: z.boolean(),
+    modifications: z.enum(['none', 'dss-timestamps', 'form-filling', 'annotations', 'other']),
+    level: z.enum(['B-B', 'B-T', 'B-LT', 'B-LTA', 'none']),
+    coversWholeFile: z.boolean(),
+    revocation: z.enum(['good', 'revoked', 'unknown', 'not-checked']),
+    trusted: z.boolean(),
+    reasons: z.array(ValidationReason),
+  })
+  .strict();
+
+export const DocumentValidation = z
+  .object({
+    docId: DocId,
+    verdict: z.enum(['VALID', 'INVALID', 'INDETERMINATE', 'NO_SIGNATURES']),
+    signatures: z.array(SignatureValidation),
+  })
+  .strict();
+
 export const RecentDocument = z.object({
   path: z.string(),
   name: z.string(),
@@ -172,6 +208,8 @@ export const channels = {
     response: Bytes,
   },
   'document:close': { request: z.object({ docId: DocId }).strict(), response: z.null() },
+  /** Checks every signature of the open document (integrity, trust, time, changes after signing). */
+  'document:validate': { request: z.object({ docId: DocId }).strict(), response: DocumentValidation },
   'recent:list': { request: Empty, response: z.array(RecentDocument) },
   'recent:remove': { request: z.object({ path: FilePath }).strict(), response: z.array(RecentDocument) },
   'recent:clear': { request: Empty, response: z.array(RecentDocument) },
@@ -264,6 +302,8 @@ export type RendererResponseOf<K extends RendererRequestKind> = z.input<(typeof 
 export type ErrorInfo = z.output<typeof ErrorInfo>;
 export type DocumentSummary = z.output<typeof DocumentSummary>;
 export type RecentDocument = z.output<typeof RecentDocument>;
+export type SignatureValidation = z.output<typeof SignatureValidation>;
+export type DocumentValidation = z.output<typeof DocumentValidation>;
 export type Settings = z.output<typeof Settings>;
 export type AppInfo = z.output<typeof AppInfo>;
 export type SavedP12Identity = z.output<typeof SavedP12Identity>;

@@ -15,6 +15,7 @@ export const verbs = {
   openDocumentBytes: 'document:openBytes',
   readDocumentRange: 'document:readRange',
   closeDocument: 'document:close',
+  validateDocument: 'document:validate',
   listRecent: 'recent:list',
   removeRecent: 'recent:remove',
   clearRecent: 'recent:clear',

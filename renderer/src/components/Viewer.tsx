@@ -50,6 +50,23 @@ function PageInput({ controller }: { controller: ViewerController | null }) {
   );
 }
 
+/** The toolbar's signature badge: how many signatures and, once checked, the overall status. */
+function SignatureBadge({ count, docId, onClick }: { count: number; docId: string; onClick: () => void }) {
+  const t = useT();
+  const validation = useStore((s) => s.validation);
+  const current = validation?.docId === docId ? validation : null;
+  const verdict = current?.state === 'done' && current.result.verdict !== 'NO_SIGNATURES' ? current.result.verdict : null;
+  let status: string | null = null;
+  if (verdict) status = t(`verify.badge.${verdict}`);
+  else if (current === null || current.state === 'checking') status = t('verify.badge.checking');
+  return (
+    <button type="button" className="badge signature-badge" data-testid="signature-badge" data-status={verdict ?? current?.state ?? 'checking'} onClick={onClick} title={t('signatures.show')}>
+      <span className="badge-count">{t('doc.signed', { count })}</span>
+      {status && <span className="badge-status"> · {status}</span>}
+    </button>
+  );
+}
+
 function Toolbar({ controller }: { controller: ViewerController | null }) {
   const t = useT();
   const locale = useStore((s) => s.locale);
@@ -72,9 +89,7 @@ function Toolbar({ controller }: { controller: ViewerController | null }) {
       <span className="doc-name" title={doc?.path ?? doc?.name}>{doc?.name}</span>
       {doc && <span className="doc-meta">{t('doc.info', { version: doc.pdfVersion, size: formatBytes(locale, doc.size) })}</span>}
       {doc && doc.signatureCount > 0 && (
-        <button type="button" className="badge" data-testid="signature-badge" onClick={() => toggleSignatures()} title={t('signatures.show')}>
-          {t('doc.signed', { count: doc.signatureCount })}
-        </button>
+        <SignatureBadge count={doc.signatureCount} docId={doc.docId} onClick={() => toggleSignatures()} />
       )}
       {doc?.encrypted && <span className="badge">{t('doc.encrypted')}</span>}
       <span className="spacer" />

@@ -3,6 +3,7 @@
 import type { DocumentSummary } from '../../../preload/contract/schemas';
 import { useStore } from '../store';
 import { call, toUiError } from './api';
+import { checkSignatures } from './validation';
 
 function baseName(path: string): string {
   return path.split(/[\\/]/).pop() ?? path;
@@ -34,6 +35,7 @@ async function open(name: string | null, load: () => Promise<DocumentSummary | n
     const doc = await load();
     if (!doc) return;
     useStore.getState().documentOpened(doc);
+    void checkSignatures(doc);
     await closePrevious(previous, doc.docId);
   } catch (error) {
     useStore.getState().fail(toUiError(error));

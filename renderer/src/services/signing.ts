@@ -4,6 +4,7 @@
 import type { Identity, PersonalKeyType, SignRequest } from '../../../preload/contract/schemas';
 import { useStore } from '../store';
 import { call, toUiError } from './api';
+import { checkSignatures } from './validation';
 import { refreshRecent } from './documents';
 
 function fail(error: unknown): void {
@@ -122,6 +123,7 @@ export async function signDocument(password: string): Promise<void> {
     if (!result) return; // the user cancelled the save dialog
     useStore.getState().documentOpened(result.document);
     useStore.getState().signed(result.output);
+    void checkSignatures(result.document);
     await call('closeDocument', { docId: doc.docId }).catch(() => undefined);
     await refreshRecent();
   } catch (error) {

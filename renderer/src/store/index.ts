@@ -3,7 +3,7 @@
 import { create } from 'zustand';
 import type { StateCreator } from 'zustand';
 import type {
-  AppInfo, CertifyMode, DocumentSummary, Identity, Locale, LocalePreference, PadesLevel, RecentDocument,
+  AppInfo, CertifyMode, DocumentSummary, DocumentValidation, Identity, Locale, LocalePreference, PadesLevel, RecentDocument,
 } from '../../../preload/contract/schemas';
 
 export interface UiError {
@@ -22,6 +22,12 @@ export interface AppSlice {
 export type ZoomValue = 'page-width' | 'page-fit' | 'auto' | number;
 export type DocStatus = 'idle' | 'opening' | 'ready';
 
+/** The background check of the open document's signatures. */
+export type ValidationState =
+  | { docId: string; state: 'checking' }
+  | { docId: string; state: 'done'; result: DocumentValidation }
+  | { docId: string; state: 'failed'; error: UiError };
+
 export interface DocumentSlice {
   doc: DocumentSummary | null;
   status: DocStatus;
@@ -33,6 +39,10 @@ export interface DocumentSlice {
   /** The scale pdf.js applied (1 = 100 %), whatever the zoom mode. */
   scale: number;
   thumbnailsVisible: boolean;
+  /** The signatures check of the open document (null: not started, or nothing to check). */
+  validation: ValidationState | null;
+  /** Ignored unless it is about the open document (a check may end after another was opened). */
+  setValidation: (validation: ValidationState) => void;
   /** pdf.js needs the user's password to open the document (it stays in the renderer). */
   passwordPrompt: { name: string; incorrect: boolean } | null;
   setPasswordPrompt: (prompt: { name: string; incorrect: boolean } | null) => void;
@@ -118,11 +128,13 @@ const createDocumentSlice: StateCreator<Store, [], [], DocumentSlice> = (set) =>
   zoom: 'auto',
   scale: 1,
   thumbnailsVisible: true,
+  validation: null,
+  setValidation: (validation) => set((s) => (s.doc?.docId === validation.docId ? { validation } : {})),
   passwordPrompt: null,
   setPasswordPrompt: (passwordPrompt) => set({ passwordPrompt }),
   startOpening: (name) => set({ status: 'opening', openingName: name, error: null }),
-  documentOpened: (doc) => set({ doc, status: 'ready', openingName: null, page: 1, pageCount: doc.pageCount ?? 0, zoom: 'auto', signatureRect: null, drawing: false, lastSignedPath: null, signaturesPanelOpen: false }),
-  documentClosed: () => set({ doc: null, status: 'idle', openingName: null, page: 1, pageCount: 0, passwordPrompt: null, signPanelOpen: false, signaturesPanelOpen: false, signatureRect: null, drawing: false, lastSignedPath: null }),
+  documentOpened: (doc) => set({ doc, status: 'ready', openingName: null, page: 1, pageCount: doc.pageCount ?? 0, zoom: 'auto', signatureRect: null, drawing: false, lastSignedPath: null, signaturesPanelOpen: false, validation: null }),
+  documentClosed: () => set({ doc: null, validation: null, status: 'idle', openingName: null, page: 1, pageCount: 0, passwordPrompt: null, signPanelOpen: false, signaturesPanelOpen: false, signatureRect: null, drawing: false, lastSignedPath: null }),
   fail: (error) => set((s) => ({ error, status: s.doc ? 'ready' : 'idle', openingName: null })),
   dismissError: () => set({ error: null }),
   setPage: (page) => set({ page }),
