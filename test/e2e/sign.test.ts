@@ -10,7 +10,7 @@ import { basename, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setKeychainTimeout } from '../../native/keychain';
 import { Harness, uiUnavailableReason } from '../harness/harness';
-import type { AppSession } from '../harness/harness';
+import type { AppSession, HarnessOptions } from '../harness/harness';
 import { startPrivateKeyring } from '../fixtures/keyring';
 import type { PrivateKeyring } from '../fixtures/keyring';
 import { makeTestPdfs } from '../fixtures/pdfs';
@@ -56,16 +56,7 @@ describe('sign flow in Chromium through the real handlers', { skip: unavailable 
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  async function withApp<T>(options: Parameters<Harness['open']>[0], body: (app: AppSession) => Promise<T>): Promise<T> {
-    const app = await harness.open(options);
-    try {
-      const result = await body(app);
-      assert.deepEqual(app.problems, [], 'no CSP violation and no uncaught error in the page');
-      return result;
-    } finally {
-      await app.close();
-    }
-  }
+  const withApp = <T>(options: HarnessOptions, body: (app: AppSession) => Promise<T>): Promise<T> => harness.withApp(options, body);
 
   /** A fresh copy of the test PDF in a folder of its own (the signed copy is proposed beside it). */
   async function freshDocument(name: string): Promise<string> {

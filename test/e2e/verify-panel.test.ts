@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { IncrementalUpdate, PdfDict, PdfName, PdfStream, fileSource, findPage, openPdf } from '../../main/pdf';
 import { Harness, root, uiUnavailableReason } from '../harness/harness';
-import type { AppSession } from '../harness/harness';
+import type { AppSession, HarnessOptions } from '../harness/harness';
 import { makeTestPdfs } from '../fixtures/pdfs';
 import { createTestPki, freePort, missingTools, run } from '../fixtures/pki';
 import type { TestPki } from '../fixtures/pki';
@@ -48,16 +48,7 @@ describe('verification panel in Chromium through the real handlers', { skip: una
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  async function withApp<T>(options: Parameters<Harness['open']>[0], body: (app: AppSession) => Promise<T>): Promise<T> {
-    const app = await harness.open(options);
-    try {
-      const result = await body(app);
-      assert.deepEqual(app.problems, [], 'no CSP violation and no uncaught error in the page');
-      return result;
-    } finally {
-      await app.close();
-    }
-  }
+  const withApp = <T>(options: HarnessOptions, body: (app: AppSession) => Promise<T>): Promise<T> => harness.withApp(options, body);
 
   /** Opens `path` with the (stood-in) open dialog, then the panel from the badge; returns the card's status line. */
   async function openAndCheck(app: AppSession, path: string, openLabel: string): Promise<{ status: string; card: string }> {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Harness, uiUnavailableReason } from '../harness/harness';
-import type { AppSession } from '../harness/harness';
+import type { AppSession, HarnessOptions } from '../harness/harness';
 import { makeTestPdfs, PDF_USER_PASSWORD } from '../fixtures/pdfs';
 
 const unavailable = uiUnavailableReason();
@@ -31,16 +31,7 @@ describe('viewer in Chromium through the real handlers', { skip: unavailable ?? 
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  async function withApp<T>(options: Parameters<Harness['open']>[0], body: (app: AppSession) => Promise<T>): Promise<T> {
-    const app = await harness.open(options);
-    try {
-      const result = await body(app);
-      assert.deepEqual(app.problems, [], 'no CSP violation and no uncaught error in the page');
-      return result;
-    } finally {
-      await app.close();
-    }
-  }
+  const withApp = <T>(options: HarnessOptions, body: (app: AppSession) => Promise<T>): Promise<T> => harness.withApp(options, body);
 
   async function openViaDialog(app: AppSession, path: string): Promise<void> {
     app.dialogAnswers.push(path);

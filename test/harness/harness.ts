@@ -2,6 +2,7 @@
 // CSP, in Debian's Chromium driven by Playwright, where window.paraphe is the real preload API
 // (preload/api.ts) whose calls reach the real main-process handler table (main/ipc) through a
 // Playwright binding. Only the OS file dialogs are stood in for (queues of paths the test sets).
+import assert from 'node:assert/strict';
 import { build } from 'esbuild';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
@@ -226,6 +227,21 @@ export class Harness {
         if (ownsDataDir) await rm(userDataDir, { recursive: true, force: true });
       },
     };
+  }
+
+  /**
+   * Runs `body` in a fresh app, then checks that the page saw no CSP violation and no uncaught
+   * error, and closes the app whatever happened.
+   */
+  async withApp<T>(options: HarnessOptions, body: (app: AppSession) => Promise<T>): Promise<T> {
+    const app = await this.open(options);
+    try {
+      const result = await body(app);
+      assert.deepEqual(app.problems, [], 'no CSP violation and no uncaught error in the page');
+      return result;
+    } finally {
+      await app.close();
+    }
   }
 
   async stop(): Promise<void> {
