@@ -3,22 +3,22 @@
 // copy with a byte flipped inside the signed range, and a copy whose page content was changed in
 // an incremental update after signing. Screenshots go to test-results/screenshots/verify-*.png.
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { IncrementalUpdate, PdfDict, PdfName, PdfStream, fileSource, findPage, openPdf } from '../../main/pdf';
-import { Harness, root, uiUnavailableReason } from '../harness/harness';
+import { Harness, uiUnavailableReason } from '../harness/harness';
 import type { AppSession, HarnessOptions } from '../harness/harness';
 import { makeTestPdfs } from '../fixtures/pdfs';
 import { createTestPki, freePort, missingTools, run } from '../fixtures/pki';
 import type { TestPki } from '../fixtures/pki';
+import { buildCli, cli } from '../fixtures/signing-bed';
+import { changePageContentAfter, flipSignedByte } from '../fixtures/tamper';
 
 const missing = missingTools('openssl', 'qpdf', 'gs');
 const unavailable = uiUnavailableReason() ?? (missing.length > 0 ? `not installed: ${missing.join(', ')}` : null);
 if (unavailable) console.log(`SKIPPED verify panel UI tests: ${unavailable}`);
 
-const cli = join(root, 'main/bin/paraphe.cjs');
 
 describe('verification panel in Chromium through the real handlers', { skip: unavailable ?? false, timeout: 240_000 }, () => {
   let harness: Harness;
@@ -31,7 +31,7 @@ describe('verification panel in Chromium through the real handlers', { skip: una
     await Promise.all([mkdir(join(dir, 'pki')), mkdir(join(dir, 'pdfs'))]);
     const started = Harness.start().then((h) => (harness = h));
     const made = (async () => {
-      await run(process.execPath, [join(root, 'main/tools/build.mjs'), '--only=cli'], { timeoutMs: 120_000 });
+      await buildCli();
       pki = await createTestPki(join(dir, 'pki'), { ocspPort: await freePort(), httpPort: await freePort() });
       const pdfs = await makeTestPdfs(join(dir, 'pdfs'));
       signedFile = join(dir, 'signed.pdf');
@@ -82,11 +82,8 @@ describe('verification panel in Chromium through the real handlers', { skip: una
   });
 
   it('a byte flipped inside the signed range: invalid', async () => {
-    const bytes = await readFile(signedFile);
-    const at = bytes.indexOf('stream') + 20;
-    bytes[at] = (bytes[at] ?? 0) ^ 0x01;
     const flipped = join(dir, 'flipped.pdf');
-    await writeFile(flipped, bytes);
+    await flipSignedByte(signedFile, flipped);
     await withApp({ locale: 'en-US' }, async (app) => {
       const { status } = await openAndCheck(app, flipped, 'Open a PDF…');
       assert.equal(status, 'Invalid — the signed content was altered');
@@ -96,24 +93,8 @@ describe('verification panel in Chromium through the real handlers', { skip: una
   });
 
   it('page content changed in an update after signing: changed after signing, in English and in French', async () => {
-    const source = await fileSource(signedFile);
-    let bytes: Uint8Array;
-    try {
-      const reader = await openPdf(source);
-      const page = await findPage(reader, 1);
-      const update = new IncrementalUpdate(reader);
-      const content = new TextEncoder().encode('BT /F1 24 Tf 72 700 Td (Changed after signing) Tj ET');
-      const contentRef = update.add(PdfStream.fromBytes(new PdfDict([['Length', content.length]]), content));
-      const copy = new PdfDict([...page.dict.keys()].map((k) => [k, page.dict.get(k) ?? null] as const));
-      copy.set('Contents', contentRef);
-      copy.set('Type', new PdfName('Page'));
-      update.set(page.ref, copy);
-      bytes = Buffer.concat([await readFile(signedFile), update.build().bytes]);
-    } finally {
-      await source.close();
-    }
     const changed = join(dir, 'changed.pdf');
-    await writeFile(changed, bytes);
+    await changePageContentAfter(signedFile, changed);
     await withApp({ locale: 'en-US' }, async (app) => {
       const { status, card } = await openAndCheck(app, changed, 'Open a PDF…');
       assert.equal(status, 'Invalid — the document was changed after signing');

@@ -8,24 +8,16 @@ import { chmod, copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { createTestPki, freePort, run } from '../fixtures/pki';
+import { freePort, run } from '../fixtures/pki';
 import type { TestPki } from '../fixtures/pki';
-import { startPkiHttpServer } from '../fixtures/http';
-import type { PkiHttpServer } from '../fixtures/http';
-import { startOcspResponder } from '../fixtures/ocsp';
-import type { OcspResponder } from '../fixtures/ocsp';
-import { startTsa } from '../fixtures/tsa';
 import type { TestTsa } from '../fixtures/tsa';
-import { makeTestPdfs } from '../fixtures/pdfs';
 import type { TestPdfs } from '../fixtures/pdfs';
+import { cli, root, startSigningBed } from '../fixtures/signing-bed';
+import type { SigningBed } from '../fixtures/signing-bed';
 import { signWithPdfsig, verifyWithPdfsig } from '../fixtures/signed-by-poppler';
 import { FORM_FIELDS, makeFormPdf } from '../fixtures/forms';
 import { fileSource, inspectPdf, openPdf } from '../../main/pdf';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const cli = join(root, 'main/bin/paraphe.cjs');
 
 interface CliResult { code: number | null; stdout: string; stderr: string }
 
@@ -87,9 +79,8 @@ async function assertAllValid(file: string, pki: TestPki, expected: number, last
 
 describe('paraphe sign', { timeout: 300_000 }, () => {
   let dir: string;
+  let bed: SigningBed | undefined;
   let pki: TestPki;
-  let http: PkiHttpServer;
-  let ocsp: OcspResponder;
   let tsa: TestTsa;
   let pdfs: TestPdfs;
   let popplerSigned: string;
@@ -97,21 +88,14 @@ describe('paraphe sign', { timeout: 300_000 }, () => {
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'paraphe-sign-'));
-    const [ocspPort, httpPort] = [await freePort(), await freePort()];
-    await mkdir(join(dir, 'pki'));
-    await mkdir(join(dir, 'pdfs'));
-    pki = await createTestPki(join(dir, 'pki'), { ocspPort, httpPort });
-    http = await startPkiHttpServer(pki, httpPort);
-    ocsp = await startOcspResponder(pki, { port: ocspPort, maxRequests: 500 });
-    tsa = await startTsa(pki);
-    pdfs = await makeTestPdfs(join(dir, 'pdfs'));
+    bed = await startSigningBed(dir);
+    ({ pki, tsa, pdfs } = bed);
     popplerSigned = join(dir, 'pdfs', 'signed-by-poppler.pdf');
     await signWithPdfsig(pdfs.simple, popplerSigned, pki);
-    spawnSync(process.execPath, [join(root, 'main/tools/build.mjs'), '--only=cli'], { stdio: 'inherit' });
   });
 
   after(async () => {
-    await Promise.allSettled([tsa?.stop(), ocsp?.stop(), http?.stop()]);
+    await bed?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 

@@ -6,10 +6,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { IncrementalUpdate, PdfDict, PdfRef, PdfStream, bytesSource, openPdf, prepareDssUpdate, prepareSignatureUpdate } from '../../main/pdf';
-import type { PdfReader, SignatureUpdateOptions } from '../../main/pdf';
-import { ObjectEditor, findPage } from '../../main/pdf/acroform';
+import { PdfDict, PdfRef, PdfStream, prepareDssUpdate, prepareSignatureUpdate } from '../../main/pdf';
+import type { SignatureUpdateOptions } from '../../main/pdf';
+import { findPage } from '../../main/pdf/acroform';
 import { name, pdfDict, textString } from '../../main/pdf/serialize';
+import { concat, open, update } from '../unit/helpers/pdf-edit';
 import { analyzeModifications } from '../../main/validation/modifications';
 import type { TestPdfs } from '../fixtures/pdfs';
 import { makeTestPdfs } from '../fixtures/pdfs';
@@ -22,15 +23,7 @@ const missingPoppler = missingTools('gs', 'qpdf', 'pdfsig', 'certutil', 'pk12uti
 const skipPoppler = missingPoppler.length > 0 ? `not installed: ${missingPoppler.join(', ')}` : false;
 
 const SIG: SignatureUpdateOptions = { kind: 'signature', subFilter: 'ETSI.CAdES.detached', contentsBytes: 256 };
-const concat = (a: Uint8Array, b: Uint8Array): Uint8Array => new Uint8Array(Buffer.concat([a, b]));
-const open = (bytes: Uint8Array): Promise<PdfReader> => openPdf(bytesSource(bytes), { name: 'test.pdf' });
 
-async function update(bytes: Uint8Array, edit: (reader: PdfReader, update: IncrementalUpdate, editor: ObjectEditor) => Promise<void>): Promise<Uint8Array> {
-  const reader = await open(bytes);
-  const u = new IncrementalUpdate(reader);
-  await edit(reader, u, new ObjectEditor(reader, u));
-  return concat(bytes, u.build().bytes);
-}
 const sign = async (bytes: Uint8Array, options: Partial<SignatureUpdateOptions> = {}): Promise<Uint8Array> =>
   concat(bytes, (await prepareSignatureUpdate(await open(bytes), { ...SIG, ...options })).bytes);
 const analyze = async (bytes: Uint8Array, signed: number) => analyzeModifications(await open(bytes), signed);

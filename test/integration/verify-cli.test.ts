@@ -2,32 +2,26 @@
 // TSA and the OCSP responder, a poppler-made adbe.pkcs7.detached signature, broken and unsigned
 // files. The CLI runs as a process, asynchronously: the fixture servers live in this process.
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import type { TestContext } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { createTestPki, freePort, issueCertificate, missingTools, revokeCertificate, run } from '../fixtures/pki';
+import { issueCertificate, missingTools, revokeCertificate, run } from '../fixtures/pki';
 import type { TestPki } from '../fixtures/pki';
-import { startPkiHttpServer } from '../fixtures/http';
-import type { PkiHttpServer } from '../fixtures/http';
-import { startOcspResponder } from '../fixtures/ocsp';
 import type { OcspResponder } from '../fixtures/ocsp';
-import { startTsa } from '../fixtures/tsa';
 import type { TestTsa } from '../fixtures/tsa';
-import { makeTestPdfs } from '../fixtures/pdfs';
 import type { TestPdfs } from '../fixtures/pdfs';
+import { cli, startSigningBed } from '../fixtures/signing-bed';
+import type { SigningBed } from '../fixtures/signing-bed';
+import { changePageContentAfter, flipSignedByte } from '../fixtures/tamper';
 import { signWithPdfsig } from '../fixtures/signed-by-poppler';
-import { IncrementalUpdate, PdfDict, PdfName, PdfStream, fileSource, findPage, openPdf, prepareSignatureUpdate } from '../../main/pdf';
+import { fileSource, openPdf, prepareSignatureUpdate } from '../../main/pdf';
 import type { VerifyJson } from '../../main/cli/verify';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { signatureTimestampTokens } from '../../main/cms';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const cli = join(root, 'main/bin/paraphe.cjs');
 const skip = missingTools('openssl', 'qpdf', 'gs', 'pdfsig').length > 0 ? `missing tools: ${missingTools('openssl', 'qpdf', 'gs', 'pdfsig').join(', ')}` : false;
 
 interface CliResult { code: number | null; stdout: string; stderr: string }
@@ -39,8 +33,8 @@ async function paraphe(args: string[], env: Record<string, string> = {}): Promis
 
 describe('paraphe verify', { timeout: 300_000 }, () => {
   let dir: string;
+  let bed: SigningBed | undefined;
   let pki: TestPki;
-  let http: PkiHttpServer;
   let ocsp: OcspResponder;
   let tsa: TestTsa;
   let pdfs: TestPdfs;
@@ -67,19 +61,12 @@ describe('paraphe verify', { timeout: 300_000 }, () => {
   before(async () => {
     if (skip) return;
     dir = await mkdtemp(join(tmpdir(), 'paraphe-verify-'));
-    const [ocspPort, httpPort] = [await freePort(), await freePort()];
-    await mkdir(join(dir, 'pki'));
-    await mkdir(join(dir, 'pdfs'));
-    pki = await createTestPki(join(dir, 'pki'), { ocspPort, httpPort });
-    http = await startPkiHttpServer(pki, httpPort);
-    ocsp = await startOcspResponder(pki, { port: ocspPort, maxRequests: 500 });
-    tsa = await startTsa(pki);
-    pdfs = await makeTestPdfs(join(dir, 'pdfs'));
-    spawnSync(process.execPath, [join(root, 'main/tools/build.mjs'), '--only=cli'], { stdio: 'inherit' });
+    bed = await startSigningBed(dir);
+    ({ pki, ocsp, tsa, pdfs } = bed);
   });
 
   after(async () => {
-    await Promise.allSettled([tsa?.stop(), ocsp?.stop(), http?.stop()]);
+    await bed?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
@@ -195,12 +182,8 @@ describe('paraphe verify', { timeout: 300_000 }, () => {
   });
 
   it('a byte flipped inside a signed range makes the signature INVALID', { skip }, async () => {
-    const bytes = await readFile(signed.bb ?? (await sign('bb', p12())));
-    // Flip a byte of the original page content (well inside the first range, in a stream).
-    const at = bytes.indexOf('stream') + 20;
-    bytes[at] = (bytes[at] ?? 0) ^ 0x01;
     const file = join(dir, 'flipped.pdf');
-    await writeFile(file, bytes);
+    await flipSignedByte(signed.bb ?? (await sign('bb', p12())), file);
     const { result, json } = await verify(file);
     assert.equal(result.code, 1);
     assert.equal(json.verdict, 'INVALID');
@@ -229,25 +212,8 @@ describe('paraphe verify', { timeout: 300_000 }, () => {
 
   it('page content changed in an update after signing: modifications other, INVALID', { skip }, async () => {
     const input = signed.bb ?? (await sign('bb', p12()));
-    const source = await fileSource(input);
-    let bytes: Uint8Array;
-    try {
-      const reader = await openPdf(source);
-      const page = await findPage(reader, 1);
-      const update = new IncrementalUpdate(reader);
-      const content = new TextEncoder().encode('BT /F1 24 Tf 72 700 Td (Changed after signing) Tj ET');
-      const contentRef = update.add(PdfStream.fromBytes(new PdfDict([['Length', content.length]]), content));
-      const keys = [...page.dict.keys()];
-      const copy = new PdfDict(keys.map((k) => [k, page.dict.get(k) ?? null] as const));
-      copy.set('Contents', contentRef);
-      copy.set('Type', new PdfName('Page'));
-      update.set(page.ref, copy);
-      bytes = Buffer.concat([await readFile(input), update.build().bytes]);
-    } finally {
-      await source.close();
-    }
     const file = join(dir, 'changed.pdf');
-    await writeFile(file, bytes);
+    await changePageContentAfter(input, file);
     const { result, json } = await verify(file);
     assert.equal(result.code, 1);
     const sig = json.signatures[0];

@@ -3,24 +3,16 @@
 // the signature in each way the classification knows.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { IncrementalUpdate, PdfDict, PdfRef, PdfStream, bytesSource, openPdf, prepareDssUpdate, prepareSignatureUpdate } from '../../main/pdf';
-import type { PdfReader, SignatureUpdateOptions } from '../../main/pdf';
-import { ObjectEditor, findPage } from '../../main/pdf/acroform';
+import { PdfDict, PdfRef, PdfStream, prepareDssUpdate, prepareSignatureUpdate } from '../../main/pdf';
+import type { SignatureUpdateOptions } from '../../main/pdf';
+import { findPage } from '../../main/pdf/acroform';
 import { name, pdfDict, textString } from '../../main/pdf/serialize';
+import { concat, open, update } from './helpers/pdf-edit';
 import { analyzeModifications, levelAllowed, worseLevel } from '../../main/validation/modifications';
 import { simplePdf } from './helpers/pdf-build';
 
 const SIG: SignatureUpdateOptions = { kind: 'signature', subFilter: 'ETSI.CAdES.detached', contentsBytes: 64 };
-const concat = (a: Uint8Array, b: Uint8Array): Uint8Array => new Uint8Array(Buffer.concat([a, b]));
-const open = (bytes: Uint8Array): Promise<PdfReader> => openPdf(bytesSource(bytes), { name: 'test.pdf' });
 
-/** Appends one incremental update made by `edit`. */
-async function update(bytes: Uint8Array, edit: (reader: PdfReader, update: IncrementalUpdate, editor: ObjectEditor) => Promise<void>): Promise<Uint8Array> {
-  const reader = await open(bytes);
-  const u = new IncrementalUpdate(reader);
-  await edit(reader, u, new ObjectEditor(reader, u));
-  return concat(bytes, u.build().bytes);
-}
 
 async function sign(bytes: Uint8Array, options: Partial<SignatureUpdateOptions> = {}): Promise<Uint8Array> {
   return concat(bytes, (await prepareSignatureUpdate(await open(bytes), { ...SIG, ...options })).bytes);
