@@ -29,7 +29,11 @@ export function createHandlers(services: Services, bridge: RendererBridge): Hand
     'document:openBytes': ({ name, bytes }) => documents.openBytes(name, bytes),
     'document:readRange': ({ docId, begin, end }) => documents.readRange(docId, begin, end),
     'document:close': ({ docId }) => documents.close(docId),
-    'document:validate': ({ docId }) => documents.validate(docId),
+    'document:validate': ({ docId, online }) => documents.validate(docId, { online: online ?? false }),
+    'document:openSignedVersion': ({ docId, signatureIndex }) => documents.openSignedVersion(docId, signatureIndex),
+    'trust:addFromSignature': ({ docId, signatureIndex, certificateIndex }) =>
+      settings.addTrustedCertificate(documents.certificateToTrust(docId, signatureIndex, certificateIndex)),
+    'trust:remove': ({ fingerprint }) => settings.removeTrustedCertificate(fingerprint),
     'recent:list': async () => (await settings.get()).recent,
     'recent:remove': ({ path }) => settings.removeRecent(path),
     'recent:clear': () => settings.clearRecent(),

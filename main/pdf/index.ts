@@ -1,7 +1,7 @@
 // The public API of main/pdf: a lazy reader of PDF files and the summary `paraphe info` prints.
 export { PdfError, isPdfError } from './errors';
 export type { PdfErrorCode } from './errors';
-export { bytesSource, fileSource } from './source';
+export { bytesSource, fileSource, prefixSource } from './source';
 export type { ByteSource, FileSource, FileSourceOptions } from './source';
 export { PdfDict, PdfName, PdfReal, PdfRef, PdfStream, PdfString, decodeTextString, dictOf, isName, nameText, numberValue } from './objects';
 export type { PdfObject } from './objects';

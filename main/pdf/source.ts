@@ -199,3 +199,23 @@ export function bytesSource(input: Uint8Array, name?: string): ByteSource {
     },
   };
 }
+
+/**
+ * The first `length` bytes of `inner`: how an earlier revision of an incrementally updated PDF is
+ * read (a revision is a prefix of the file). Closing the prefix closes `inner`, which it owns.
+ */
+export function prefixSource(inner: ByteSource, length: number, name?: string): ByteSource {
+  if (!Number.isInteger(length) || length < 0 || length > inner.size) {
+    throw new RangeError(`prefix of ${length} bytes is outside a source of ${inner.size} bytes`);
+  }
+  const clamp = (position: number, want: number): number => Math.max(0, Math.min(want, length - position));
+  const prefix: ByteSource = {
+    size: length,
+    ...(name === undefined ? (inner.name === undefined ? {} : { name: inner.name }) : { name }),
+    read: (position, want) => inner.read(position, clamp(position, want)),
+    close: () => inner.close(),
+  };
+  const stream = inner.stream?.bind(inner);
+  if (stream) prefix.stream = (position, want, sink) => stream(position, clamp(position, want), sink);
+  return prefix;
+}

@@ -1,12 +1,12 @@
 // Open documents: main reads the file lazily and serves byte ranges to the viewer (pdf.js range
 // transport), so a 200 MB or 1,000-page file opens as fast as a small one and is never copied
 // whole across the IPC boundary. The input file is only ever read.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes, X509Certificate } from 'node:crypto';
 import { open as openFile, stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
-import type { DocumentSummary, DocumentValidation, SignatureValidation } from '../../preload/contract/schemas';
+import type { CertificateView, DocumentSummary, DocumentValidation, SignatureValidation, TrustedCertificate } from '../../preload/contract/schemas';
 import { AppError } from '../errors';
-import { bytesSource, fileSource, inspectPdf } from '../pdf';
+import { bytesSource, fileSource, inspectPdf, openPdf, prefixSource } from '../pdf';
 import type { ByteSource } from '../pdf';
 import { validatePdf } from '../validation/validate';
 import type { SignatureReport } from '../validation/validate';
@@ -15,6 +15,10 @@ import type { SettingsService } from './settings';
 interface OpenDocument {
   summary: DocumentSummary;
   source: ByteSource;
+  /** From the last validation, per signature: its chain (DER, signer first) and the revision it signs. */
+  checked?: { chain: Uint8Array[]; revision: number | null; field: string | null }[];
+  /** Signed versions opened from this document: closed with it (they read through its source). */
+  derived: Set<string>;
 }
 
 const MAX_OPEN = 16;
@@ -59,19 +63,67 @@ export class DocumentService {
   }
 
   /**
-   * Checks every signature of an open document. Trust anchors: the OS/Mozilla roots for now (the
-   * user's own trusted certificates come with settings); offline, from what the file carries.
+   * Checks every signature of an open document. Trust anchors: the OS/Mozilla roots and the
+   * certificates the user trusts (settings). Offline, from what the file carries, unless `online`:
+   * then missing certificates (AIA) and revocation answers are fetched.
    */
-  async validate(docId: string): Promise<DocumentValidation> {
-    const { source } = this.get(docId);
+  async validate(docId: string, options: { online?: boolean } = {}): Promise<DocumentValidation> {
+    const doc = this.get(docId);
+    const online = options.online ?? false;
+    const anchors = await this.settings.trustAnchors();
     let report;
     try {
-      report = await validatePdf(source, { trustAnchors: [], systemTrust: true, online: false });
+      report = await validatePdf(doc.source, { trustAnchors: anchors, systemTrust: true, online });
     } catch (error) {
       if (error instanceof AppError) throw error;
       throw new AppError('validation-failed', `The signatures could not be checked: ${error instanceof Error ? error.message : String(error)}`);
     }
-    return { docId, verdict: report.verdict, signatures: report.signatures.map(toValidation) };
+    doc.checked = report.signatures.map((sig) => ({ chain: sig.chainCertificates, revision: sig.revision, field: sig.field }));
+    const userTrusted = new Set(anchors.map(fingerprintOf));
+    return { docId, verdict: report.verdict, online, signatures: report.signatures.map((sig) => toValidation(sig, userTrusted)) };
+  }
+
+  /**
+   * The certificate at `certificateIndex` of a signature's chain, as the last validation of the
+   * document built it, described for the trust list. The renderer names it by position only: it
+   * never hands main certificate bytes to trust.
+   */
+  certificateToTrust(docId: string, signatureIndex: number, certificateIndex: number): TrustedCertificate {
+    const checked = this.get(docId).checked;
+    if (!checked) throw new AppError('not-validated', 'Check the signatures of this document before trusting one of its certificates.');
+    const der = checked[signatureIndex]?.chain[certificateIndex];
+    if (!der) throw new AppError('no-such-certificate', 'This certificate is not part of the signature as it was checked.');
+    const view = certificateView(der, new Set());
+    const { trustedByUser: _t, selfSigned: _s, ...described } = view;
+    return { ...described, der: Buffer.from(der).toString('base64'), addedAt: new Date().toISOString() };
+  }
+
+  /**
+   * Opens the revision a signature covers as a document of its own: what the signer saw and
+   * signed, without what was added later. It reads through the open document's source.
+   */
+  async openSignedVersion(docId: string, signatureIndex: number): Promise<DocumentSummary> {
+    const parent = this.get(docId);
+    if (!parent.checked) await this.validate(docId);
+    const entry = parent.checked?.[signatureIndex];
+    if (!entry) throw new AppError('no-such-signature', 'This document has no such signature.');
+    const reader = await openPdf(parent.source, { name: parent.summary.name });
+    const revision = entry.revision === null ? undefined : reader.revisions[entry.revision - 1];
+    if (!revision) {
+      throw new AppError('no-signed-version', 'The version this signature covers cannot be found: its byte range does not end where a revision of the file ends.');
+    }
+    // The parent owns its source: the signed version reads through it and is closed with it.
+    const shared: ByteSource = { size: parent.source.size, read: (p, l) => parent.source.read(p, l), close: () => Promise.resolve() };
+    if (parent.source.stream) shared.stream = parent.source.stream.bind(parent.source);
+    const source = prefixSource(shared, revision.end, parent.summary.name);
+    const summary = await this.register(parent.summary.name, null, source, {
+      of: docId,
+      field: entry.field,
+      revision: revision.number,
+      revisionCount: reader.revisions.length,
+    });
+    parent.derived.add(summary.docId);
+    return summary;
   }
 
   /** Writes the document's bytes to `target` (a new file): a dropped document must be a file to be signed. */
@@ -92,6 +144,7 @@ export class DocumentService {
     const doc = this.open.get(docId);
     if (doc) {
       this.open.delete(docId);
+      for (const child of doc.derived) await this.close(child);
       await doc.source.close();
     }
     return null;
@@ -111,7 +164,7 @@ export class DocumentService {
     return doc;
   }
 
-  private async register(name: string, path: string | null, source: ByteSource): Promise<DocumentSummary> {
+  private async register(name: string, path: string | null, source: ByteSource, signedVersion?: DocumentSummary['signedVersion']): Promise<DocumentSummary> {
     let inspected;
     try {
       inspected = await inspectPdf(source, { name });
@@ -137,13 +190,43 @@ export class DocumentService {
       signatureCount: inspected.signatureCount,
       revisionCount: inspected.revisionCount,
       signatures: inspected.signatures.map((s) => ({ field: s.field, kind: s.kind, subFilter: s.subFilter })),
+      ...(signedVersion ? { signedVersion } : {}),
     };
-    this.open.set(docId, { summary, source });
+    this.open.set(docId, { summary, source, derived: new Set() });
     return summary;
   }
 }
 
-function toValidation(sig: SignatureReport): SignatureValidation {
+function fingerprintOf(der: Uint8Array): string {
+  return createHash('sha256').update(der).digest('hex');
+}
+
+function commonName(dn: string): string {
+  const cn = /(?:^|\n)CN=([^\n]*)/.exec(dn)?.[1];
+  return cn && cn.trim() !== '' ? cn.trim() : dn.replace(/\n/g, ', ');
+}
+
+function certificateView(der: Uint8Array, userTrusted: ReadonlySet<string>): CertificateView {
+  const fingerprint = fingerprintOf(der);
+  try {
+    const x = new X509Certificate(der);
+    return {
+      name: commonName(x.subject),
+      subject: x.subject.replace(/\n/g, ', '),
+      issuer: x.issuer.replace(/\n/g, ', '),
+      serial: x.serialNumber.toUpperCase(),
+      notBefore: new Date(x.validFrom).toISOString(),
+      notAfter: new Date(x.validTo).toISOString(),
+      fingerprint,
+      selfSigned: x.subject === x.issuer && x.checkIssued(x),
+      trustedByUser: userTrusted.has(fingerprint),
+    };
+  } catch {
+    return { name: '?', subject: '', issuer: '', serial: '', notBefore: '', notAfter: '', fingerprint, selfSigned: false, trustedByUser: userTrusted.has(fingerprint) };
+  }
+}
+
+function toValidation(sig: SignatureReport, userTrusted: ReadonlySet<string>): SignatureValidation {
   return {
     field: sig.field,
     kind: sig.kind,
@@ -159,5 +242,8 @@ function toValidation(sig: SignatureReport): SignatureValidation {
     revocation: sig.revocation,
     trusted: sig.trusted,
     reasons: sig.reasons.map((r) => ({ code: r.code, en: r.messages.en, fr: r.messages.fr })),
+    revision: sig.revision,
+    chain: sig.chainCertificates.map((der) => certificateView(der, userTrusted)),
+    revocationSources: [...sig.revocationSources],
   };
 }

@@ -3,11 +3,12 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Settings } from '../../preload/contract/schemas';
-import type { LocalePreference, RecentDocument, SavedP12Identity, Settings as SettingsT } from '../../preload/contract/schemas';
+import type { LocalePreference, RecentDocument, SavedP12Identity, Settings as SettingsT, TrustedCertificate } from '../../preload/contract/schemas';
 import { writeFileAtomic } from './atomic-write';
 
 const MAX_RECENT = 12;
 const MAX_IDENTITIES = 50;
+const MAX_TRUSTED = 200;
 const DEFAULTS: SettingsT = { locale: 'system', recent: [] };
 
 export class SettingsService {
@@ -57,6 +58,26 @@ export class SettingsService {
   async removeP12Identity(fingerprint: string): Promise<SavedP12Identity[]> {
     const next = await this.update((s) => ({ ...s, identities: (s.identities ?? []).filter((i) => i.fingerprint !== fingerprint) }));
     return next.identities ?? [];
+  }
+
+  /** Trusts a certificate for verification (replacing an entry with the same fingerprint). */
+  async addTrustedCertificate(entry: TrustedCertificate): Promise<TrustedCertificate[]> {
+    const next = await this.update((s) => ({
+      ...s,
+      trustedCertificates: [entry, ...(s.trustedCertificates ?? []).filter((c) => c.fingerprint !== entry.fingerprint)].slice(0, MAX_TRUSTED),
+    }));
+    return next.trustedCertificates ?? [];
+  }
+
+  async removeTrustedCertificate(fingerprint: string): Promise<TrustedCertificate[]> {
+    const next = await this.update((s) => ({ ...s, trustedCertificates: (s.trustedCertificates ?? []).filter((c) => c.fingerprint !== fingerprint) }));
+    return next.trustedCertificates ?? [];
+  }
+
+  /** The DER of every certificate the user trusts: trust anchors for verification. */
+  async trustAnchors(): Promise<Uint8Array[]> {
+    await this.load();
+    return (this.current.trustedCertificates ?? []).map((c) => new Uint8Array(Buffer.from(c.der, 'base64')));
   }
 
   private async load(): Promise<void> {

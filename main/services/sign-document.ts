@@ -96,6 +96,9 @@ export class SignDocumentService {
   async sign(request: SignRequest): Promise<SignedDocument | null> {
     const { documents, identities, dialogs, root } = this.deps;
     const doc = documents.summary(request.docId);
+    if (doc.signedVersion) {
+      throw new AppError('signed-version', 'This is an earlier, signed version of the document, shown for reading: go back to the current version to sign it.');
+    }
     if (doc.encrypted) throw new AppError('encrypted', `${doc.name} is encrypted; Paraphe cannot sign encrypted PDFs yet.`);
     const { placement } = request;
     if (placement.kind === 'visible' && doc.pageCount !== null && placement.page > doc.pageCount) {

@@ -71,6 +71,8 @@ export interface SignatureReport {
   reasons: Reason[];
   /** Where the revocation answers came from, and the chain, for "details". */
   chain: string[];
+  /** The same chain as DER, signer first (for "trust this certificate" and details). */
+  chainCertificates: Uint8Array[];
   revocationSources: string[];
   /** Every certificate of the chain had its revocation answer in the DSS (for B-LT). */
   revocationFromDss: boolean;
@@ -214,7 +216,7 @@ function blankReport(field: FieldInfo, kind: SignatureKind): SignatureReport {
   return {
     field: field.name, kind, subFilter: field.signature?.subFilter ?? null, signer: null, signedAt: null, timestamp: null, intact: false,
     signatureValid: false, trusted: false, revocation: 'not-checked', coversWholeFile: false, revision: null, modifications: 'none', level: 'none',
-    status: 'INDETERMINATE', reasons: [], chain: [], revocationSources: [], revocationFromDss: false,
+    status: 'INDETERMINATE', reasons: [], chain: [], chainCertificates: [], revocationSources: [], revocationFromDss: false,
   };
 }
 
@@ -416,6 +418,7 @@ async function validateSignature(field: FieldInfo, ctx: Context): Promise<Signat
   const revocationData = embeddedRevocation(signedData);
   const chain = await chainOf(signer.der, [...embedded, ...(ctx.dss?.certs ?? [])], ctx, at);
   report.chain = chain.certificates.map((c) => subjectName(c));
+  report.chainCertificates = chain.certificates.map((c) => c.der);
   report.trusted = chain.trusted;
   if (!chain.trusted) report.reasons.push(reason(isDocTs ? 'TIMESTAMP_UNTRUSTED' : 'CHAIN_UNTRUSTED', `chain: ${report.chain.join(' → ')}`));
   if (report.timestamp && isDocTs) report.timestamp.valid = chain.trusted;

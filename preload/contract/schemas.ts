@@ -32,12 +32,53 @@ export const DocumentSummary = z.object({
   signatureCount: z.number().int().nonnegative(),
   revisionCount: z.number().int().nonnegative(),
   signatures: z.array(SignatureSummary),
+  /** Set when this is the earlier revision a signature covers ("view the signed version"). */
+  signedVersion: z
+    .object({ of: DocId, field: z.string().nullable(), revision: z.number().int().positive(), revisionCount: z.number().int().positive() })
+    .strict()
+    .optional(),
 });
 
 const ValidationStatus = z.enum(['VALID', 'INVALID', 'INDETERMINATE']);
 
 /** One finding of the validator: a stable code and its sentence in both languages. */
 export const ValidationReason = z.object({ code: z.string().regex(/^[A-Z_]{1,64}$/), en: z.string(), fr: z.string() }).strict();
+
+const Fingerprint = z.string().regex(/^[0-9a-f]{64}$/, 'not a SHA-256 fingerprint');
+
+/** A certificate as the details of a signature show it (no key material: certificates are public). */
+export const CertificateView = z
+  .object({
+    /** Common name (or the whole subject when there is none), for sentences. */
+    name: z.string(),
+    subject: z.string(),
+    issuer: z.string(),
+    serial: z.string(),
+    notBefore: z.string(),
+    notAfter: z.string(),
+    /** SHA-256 of the DER, lower-case hex. */
+    fingerprint: Fingerprint,
+    /** The issuer's own certificate is this one (a root, or a self-signed personal ID). */
+    selfSigned: z.boolean(),
+    /** The user trusts it (kept in settings). */
+    trustedByUser: z.boolean(),
+  })
+  .strict();
+
+/** A certificate the user chose to trust, kept in settings with its DER (base64). */
+export const TrustedCertificate = z
+  .object({
+    fingerprint: Fingerprint,
+    name: z.string(),
+    subject: z.string(),
+    issuer: z.string(),
+    serial: z.string(),
+    notBefore: z.string(),
+    notAfter: z.string(),
+    der: z.string().regex(/^[A-Za-z0-9+/]+={0,2}$/).max(64 * 1024),
+    addedAt: z.string(),
+  })
+  .strict();
 
 /** What the verification panel shows of one signature (from main/validation's SignatureReport). */
 export const SignatureValidation = z
@@ -59,6 +100,12 @@ export const SignatureValidation = z
     revocation: z.enum(['good', 'revoked', 'unknown', 'not-checked']),
     trusted: z.boolean(),
     reasons: z.array(ValidationReason),
+    /** The revision it signs (1-based), null when its byte range ends elsewhere. */
+    revision: z.number().int().positive().nullable(),
+    /** Its certificate chain as built, signer first, up to the trust anchor when one was found. */
+    chain: z.array(CertificateView),
+    /** Where revocation answers came from ("OCSP in the document's DSS", "CRL from http://..."). */
+    revocationSources: z.array(z.string()),
   })
   .strict();
 
@@ -67,6 +114,8 @@ export const DocumentValidation = z
     docId: DocId,
     verdict: z.enum(['VALID', 'INVALID', 'INDETERMINATE', 'NO_SIGNATURES']),
     signatures: z.array(SignatureValidation),
+    /** Revocation and missing certificates were fetched from the network (the "check online" button). */
+    online: z.boolean(),
   })
   .strict();
 
@@ -94,6 +143,8 @@ export const Settings = z.object({
   recent: z.array(RecentDocument).max(50),
   /** Imported .p12/.pfx identities (absent until the first import). */
   identities: z.array(SavedP12Identity).max(50).optional(),
+  /** Certificates the user trusts for verification, beside the system roots (absent until the first). */
+  trustedCertificates: z.array(TrustedCertificate).max(200).optional(),
 });
 
 /** Opaque handle of a signing identity: its kind and its certificate's SHA-256 fingerprint. */
@@ -209,7 +260,20 @@ export const channels = {
   },
   'document:close': { request: z.object({ docId: DocId }).strict(), response: z.null() },
   /** Checks every signature of the open document (integrity, trust, time, changes after signing). */
-  'document:validate': { request: z.object({ docId: DocId }).strict(), response: DocumentValidation },
+  'document:validate': { request: z.object({ docId: DocId, online: z.boolean().optional() }).strict(), response: DocumentValidation },
+  /** Opens, as a document of its own, the earlier revision a signature covers (what was signed). */
+  'document:openSignedVersion': {
+    request: z.object({ docId: DocId, signatureIndex: z.number().int().nonnegative().max(10_000) }).strict(),
+    response: DocumentSummary,
+  },
+  /** Trusts a certificate of a signature's chain (as last validated) for every later verification. */
+  'trust:addFromSignature': {
+    request: z
+      .object({ docId: DocId, signatureIndex: z.number().int().nonnegative().max(10_000), certificateIndex: z.number().int().nonnegative().max(64) })
+      .strict(),
+    response: z.array(TrustedCertificate),
+  },
+  'trust:remove': { request: z.object({ fingerprint: Fingerprint }).strict(), response: z.array(TrustedCertificate) },
   'recent:list': { request: Empty, response: z.array(RecentDocument) },
   'recent:remove': { request: z.object({ path: FilePath }).strict(), response: z.array(RecentDocument) },
   'recent:clear': { request: Empty, response: z.array(RecentDocument) },
@@ -304,6 +368,8 @@ export type DocumentSummary = z.output<typeof DocumentSummary>;
 export type RecentDocument = z.output<typeof RecentDocument>;
 export type SignatureValidation = z.output<typeof SignatureValidation>;
 export type DocumentValidation = z.output<typeof DocumentValidation>;
+export type CertificateView = z.output<typeof CertificateView>;
+export type TrustedCertificate = z.output<typeof TrustedCertificate>;
 export type Settings = z.output<typeof Settings>;
 export type AppInfo = z.output<typeof AppInfo>;
 export type SavedP12Identity = z.output<typeof SavedP12Identity>;

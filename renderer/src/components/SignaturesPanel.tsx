@@ -2,9 +2,11 @@
 // words, who signed, when (and whether a timestamp certifies it), what changed after signing, and
 // the validator's findings on demand. Opened by the toolbar's signature badge, and right after
 // signing. The check runs in the background (services/validation): the viewer never waits for it.
-import type { SignatureValidation } from '../../../preload/contract/schemas';
+import { useState } from 'react';
+import type { CertificateView, SignatureValidation } from '../../../preload/contract/schemas';
 import type { MessageKey } from '../i18n';
 import { useT } from '../i18n/useT';
+import { checkOnline, openSignedVersion, trustCertificate, untrustCertificate } from '../services/validation';
 import { useStore } from '../store';
 
 /** The headline of a card: the status, with the main cause when the signature does not hold. */
@@ -23,9 +25,57 @@ export function statusKey(sig: SignatureValidation): MessageKey {
   return 'verify.status.indeterminate';
 }
 
-function SignatureCard({ sig }: { sig: SignatureValidation }) {
+/** "1A:2B:…" groups of the SHA-256 fingerprint, as certificate viewers show it. */
+function formatFingerprint(hex: string): string {
+  return (hex.toUpperCase().match(/../g) ?? []).join(':');
+}
+
+/**
+ * One certificate of a chain. The top of the chain (the root, or a self-signed personal ID) can be
+ * trusted from here, after a confirmation that shows its fingerprint: trusting is a decision, not
+ * a click-through.
+ */
+function ChainCertificate({ cert, position, signatureIndex, top, chainTrusted }: {
+  cert: CertificateView; position: number; signatureIndex: number; top: boolean; chainTrusted: boolean;
+}) {
   const t = useT();
   const locale = useStore((s) => s.locale);
+  const [confirming, setConfirming] = useState(false);
+  const day = (iso: string) => {
+    const date = new Date(iso);
+    return Number.isNaN(date.getTime()) ? iso : new Intl.DateTimeFormat(locale, { dateStyle: 'medium' }).format(date);
+  };
+  const role = position === 0 ? 'verify.chain.signer' : top ? 'verify.chain.root' : 'verify.chain.intermediate';
+  return (
+    <li className="chain-certificate" data-testid="chain-certificate" data-trusted-by-user={cert.trustedByUser}>
+      <span className="chain-role">{t(role)}</span> <strong>{cert.name}</strong>
+      <span className="signature-meta">{t('verify.chain.issuedBy', { issuer: cert.issuer })}</span>
+      <span className="signature-meta">{t('verify.chain.validity', { from: day(cert.notBefore), to: day(cert.notAfter) })}</span>
+      {cert.trustedByUser && (
+        <span className="chain-trusted">
+          {t('verify.chain.trustedByYou')}{' '}
+          <button type="button" className="link" onClick={() => void untrustCertificate(cert.fingerprint)}>{t('verify.chain.untrust')}</button>
+        </span>
+      )}
+      {top && !cert.trustedByUser && !chainTrusted && !confirming && (
+        <button type="button" onClick={() => setConfirming(true)}>{t('verify.chain.trust')}</button>
+      )}
+      {confirming && (
+        <div className="trust-confirm" role="group" aria-label={t('verify.chain.trust')}>
+          <p>{t('verify.chain.trustWarning', { name: cert.name })}</p>
+          <p className="signature-meta">{t('verify.chain.fingerprint')} <code className="fingerprint">{formatFingerprint(cert.fingerprint)}</code></p>
+          <button type="button" onClick={() => { setConfirming(false); void trustCertificate(signatureIndex, position); }}>{t('verify.chain.trustConfirm')}</button>{' '}
+          <button type="button" onClick={() => setConfirming(false)}>{t('verify.chain.trustCancel')}</button>
+        </div>
+      )}
+    </li>
+  );
+}
+
+function SignatureCard({ sig, index }: { sig: SignatureValidation; index: number }) {
+  const t = useT();
+  const locale = useStore((s) => s.locale);
+  const viewingSignedVersion = useStore((s) => s.doc?.signedVersion !== undefined);
   const formatDate = (iso: string) => {
     const date = new Date(iso);
     return Number.isNaN(date.getTime()) ? iso : new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeStyle: 'short' }).format(date);
@@ -37,6 +87,7 @@ function SignatureCard({ sig }: { sig: SignatureValidation }) {
   if (sig.timestamp?.valid) timeNote = 'verify.timeCertified';
   else if (sig.timestamp) timeNote = 'verify.timeInvalid';
   else timeNote = 'verify.timeNotCertified';
+  const canViewSignedVersion = !viewingSignedVersion && sig.revision !== null && !sig.coversWholeFile;
   return (
     <li className="signature-item signature-card" data-status={sig.status} data-kind={sig.kind}>
       <p className="signature-status" data-testid="signature-status">{t(statusKey(sig))}</p>
@@ -48,6 +99,9 @@ function SignatureCard({ sig }: { sig: SignatureValidation }) {
         <p className="signature-time-note" data-certified={sig.timestamp?.valid === true}>{t(timeNote, { tsa: sig.timestamp?.tsa ?? '' })}</p>
       )}
       {sig.kind !== 'doc-timestamp' && <p className="signature-changes">{t(`verify.changes.${sig.modifications}`)}</p>}
+      {canViewSignedVersion && (
+        <button type="button" className="link" onClick={() => void openSignedVersion(index)}>{t('verify.viewSignedVersion')}</button>
+      )}
       <details className="signature-details">
         <summary>{t('verify.details')}</summary>
         <ul>
@@ -58,9 +112,32 @@ function SignatureCard({ sig }: { sig: SignatureValidation }) {
           {sig.field && <> · {t('verify.detail.field', { field: sig.field })}</>}
           {sig.subFilter && <> · <code>{sig.subFilter}</code></>}
           {' · '}{t('verify.detail.level', { level: sig.level })}
-          {' · '}{t('verify.detail.revocation', { status: t(`verify.revocation.${sig.revocation}`) })}
+          {sig.revision !== null && <> · {t('verify.detail.revision', { revision: sig.revision })}</>}
         </p>
         {sig.signer && <p className="signature-meta">{sig.signer.subject}</p>}
+        <h3 className="details-heading">{t('verify.chain.title')}</h3>
+        {sig.chain.length === 0 ? (
+          <p className="signature-meta">{t('verify.chain.none')}</p>
+        ) : (
+          <ol className="chain" data-testid="chain">
+            {sig.chain.map((cert, i) => (
+              <ChainCertificate key={cert.fingerprint} cert={cert} position={i} signatureIndex={index} top={i === sig.chain.length - 1} chainTrusted={sig.trusted} />
+            ))}
+          </ol>
+        )}
+        <h3 className="details-heading">{t('verify.revocationTitle')}</h3>
+        <div className="signature-meta" data-testid="revocation">
+          <p>{t('verify.detail.revocation', { status: t(`verify.revocation.${sig.revocation}`) })}</p>
+          {sig.revocationSources.length > 0 && (
+            <ul className="revocation-sources">{sig.revocationSources.map((source, i) => <li key={`${i}-${source}`}>{source}</li>)}</ul>
+          )}
+        </div>
+        <h3 className="details-heading">{t('verify.timestampTitle')}</h3>
+        <p className="signature-meta" data-testid="timestamp-detail">
+          {sig.timestamp
+            ? t(sig.timestamp.valid ? 'verify.timestamp.valid' : 'verify.timestamp.invalid', { time: formatDate(sig.timestamp.time), tsa: sig.timestamp.tsa })
+            : t('verify.timestamp.none')}
+        </p>
       </details>
     </li>
   );
@@ -87,8 +164,17 @@ export function SignaturesPanel() {
         {doc.signatureCount === 0 && <p className="muted">{t('signatures.none')}</p>}
         {doc.signatureCount > 0 && current?.state === 'done' && (
           <ol className="signature-list" aria-label={t('signatures.title')}>
-            {current.result.signatures.map((sig, index) => <SignatureCard key={`${sig.field ?? ''}-${index}`} sig={sig} />)}
+            {current.result.signatures.map((sig, index) => <SignatureCard key={`${sig.field ?? ''}-${index}`} sig={sig} index={index} />)}
           </ol>
+        )}
+        {doc.signatureCount > 0 && current?.state === 'done' && !current.result.online && (
+          <p className="signature-online">
+            <button type="button" onClick={() => void checkOnline()}>{t('verify.checkOnline')}</button>{' '}
+            <span className="muted">{t('verify.checkOnlineHint')}</span>
+          </p>
+        )}
+        {doc.signatureCount > 0 && current?.state === 'done' && current.result.online && (
+          <p className="muted" data-testid="checked-online">{t('verify.checkedOnline')}</p>
         )}
         {doc.signatureCount > 0 && current?.state === 'failed' && (
           <p className="sign-error" role="alert" data-error-code={current.error.code}>{t('verify.failed', { message: current.error.message })}</p>

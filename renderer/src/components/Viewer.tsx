@@ -3,6 +3,7 @@ import type { PDFDocumentProxy } from 'pdfjs-dist';
 import { formatBytes } from '../i18n';
 import { useT } from '../i18n/useT';
 import { closeDocument, openWithDialog } from '../services/documents';
+import { backToCurrentVersion } from '../services/validation';
 import { useStore } from '../store';
 import type { ZoomValue } from '../store';
 import { ViewerController, ZOOM_STEPS } from '../viewer/controller';
@@ -120,13 +121,30 @@ function Toolbar({ controller }: { controller: ViewerController | null }) {
         type="button"
         className={signPanelOpen ? 'sign-button active' : 'sign-button'}
         aria-pressed={signPanelOpen}
-        disabled={!doc}
+        disabled={!doc || doc.signedVersion !== undefined}
         onClick={() => (signPanelOpen ? closeSignPanel() : openSignPanel())}
-        title={t('toolbar.signHint')}
+        title={doc?.signedVersion ? t('signedVersion.cannotSign') : t('toolbar.signHint')}
       >
         {t('toolbar.sign')}
       </button>
       <button type="button" onClick={() => void closeDocument()} aria-label={t('toolbar.close')} title={t('toolbar.close')}>✕</button>
+    </div>
+  );
+}
+
+/** Says that an earlier, signed version is shown, and leads back to the current one. */
+function SignedVersionBanner() {
+  const t = useT();
+  const version = useStore((s) => s.doc?.signedVersion);
+  if (!version) return null;
+  return (
+    <div className="signed-version-banner" role="status" data-testid="signed-version-banner">
+      <span>
+        {version.field === null
+          ? t('signedVersion.banner', { revision: version.revision, count: version.revisionCount })
+          : t('signedVersion.bannerField', { field: version.field, revision: version.revision, count: version.revisionCount })}
+      </span>
+      <button type="button" onClick={() => void backToCurrentVersion()}>{t('signedVersion.back')}</button>
     </div>
   );
 }
@@ -192,6 +210,7 @@ export function Viewer() {
   return (
     <section className="viewer-screen" aria-label={doc?.name}>
       <Toolbar controller={controller} />
+      <SignedVersionBanner />
       <PasswordDialog />
       <div className="viewer-body">
         {thumbnailsVisible && pdf && <Thumbnails pdf={pdf} onSelect={(n) => controller?.goToPage(n)} />}

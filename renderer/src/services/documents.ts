@@ -9,6 +9,7 @@ function baseName(path: string): string {
   return path.split(/[\\/]/).pop() ?? path;
 }
 
+/** Closes what the viewer showed before; a signed version is closed with its document (main does that). */
 async function closePrevious(previousDocId: string | undefined, newDocId: string): Promise<void> {
   if (previousDocId && previousDocId !== newDocId) {
     await call('closeDocument', { docId: previousDocId }).catch(() => undefined);
@@ -29,7 +30,8 @@ export async function refreshRecent(): Promise<void> {
  */
 async function open(name: string | null, load: () => Promise<DocumentSummary | null>): Promise<void> {
   const store = useStore.getState();
-  const previous = store.doc?.docId;
+  // While a signed version is shown, the document it came from is what is open.
+  const previous = store.currentVersion?.doc.docId ?? store.doc?.docId;
   if (name) store.startOpening(name);
   try {
     const doc = await load();
@@ -63,7 +65,8 @@ export async function openDroppedFile(file: File): Promise<void> {
 }
 
 export async function closeDocument(): Promise<void> {
-  const doc = useStore.getState().doc;
+  const { currentVersion, doc: shown } = useStore.getState();
+  const doc = currentVersion?.doc ?? shown;
   useStore.getState().documentClosed();
   if (doc) await call('closeDocument', { docId: doc.docId }).catch(() => undefined);
   await refreshRecent();

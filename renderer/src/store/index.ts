@@ -43,6 +43,12 @@ export interface DocumentSlice {
   validation: ValidationState | null;
   /** Ignored unless it is about the open document (a check may end after another was opened). */
   setValidation: (validation: ValidationState) => void;
+  /** While an earlier, signed version is shown: the current document to go back to, with its check. */
+  currentVersion: { doc: DocumentSummary; validation: ValidationState | null } | null;
+  /** Shows `signedVersion` (opened from the open document), keeping the open one to go back to. */
+  signedVersionOpened: (signedVersion: DocumentSummary) => void;
+  /** Back from a signed version to the current document, its panel open as it was left. */
+  backToCurrentVersion: () => void;
   /** pdf.js needs the user's password to open the document (it stays in the renderer). */
   passwordPrompt: { name: string; incorrect: boolean } | null;
   setPasswordPrompt: (prompt: { name: string; incorrect: boolean } | null) => void;
@@ -129,12 +135,30 @@ const createDocumentSlice: StateCreator<Store, [], [], DocumentSlice> = (set) =>
   scale: 1,
   thumbnailsVisible: true,
   validation: null,
-  setValidation: (validation) => set((s) => (s.doc?.docId === validation.docId ? { validation } : {})),
+  setValidation: (validation) =>
+    set((s) => {
+      if (s.doc?.docId === validation.docId) return { validation };
+      if (s.currentVersion?.doc.docId === validation.docId) return { currentVersion: { ...s.currentVersion, validation } };
+      return {};
+    }),
+  currentVersion: null,
+  signedVersionOpened: (signedVersion) =>
+    set((s) => ({
+      currentVersion: s.doc ? { doc: s.doc, validation: s.validation } : null,
+      doc: signedVersion, status: 'ready', page: 1, pageCount: signedVersion.pageCount ?? 0, zoom: 'auto', signatureRect: null, drawing: false,
+      signPanelOpen: false, signaturesPanelOpen: false, validation: null,
+    })),
+  backToCurrentVersion: () =>
+    set((s) =>
+      s.currentVersion
+        ? { doc: s.currentVersion.doc, validation: s.currentVersion.validation, currentVersion: null, page: 1, pageCount: s.currentVersion.doc.pageCount ?? 0, zoom: 'auto', signaturesPanelOpen: true }
+        : {},
+    ),
   passwordPrompt: null,
   setPasswordPrompt: (passwordPrompt) => set({ passwordPrompt }),
   startOpening: (name) => set({ status: 'opening', openingName: name, error: null }),
-  documentOpened: (doc) => set({ doc, status: 'ready', openingName: null, page: 1, pageCount: doc.pageCount ?? 0, zoom: 'auto', signatureRect: null, drawing: false, lastSignedPath: null, signaturesPanelOpen: false, validation: null }),
-  documentClosed: () => set({ doc: null, validation: null, status: 'idle', openingName: null, page: 1, pageCount: 0, passwordPrompt: null, signPanelOpen: false, signaturesPanelOpen: false, signatureRect: null, drawing: false, lastSignedPath: null }),
+  documentOpened: (doc) => set({ doc, currentVersion: null, status: 'ready', openingName: null, page: 1, pageCount: doc.pageCount ?? 0, zoom: 'auto', signatureRect: null, drawing: false, lastSignedPath: null, signaturesPanelOpen: false, validation: null }),
+  documentClosed: () => set({ doc: null, currentVersion: null, validation: null, status: 'idle', openingName: null, page: 1, pageCount: 0, passwordPrompt: null, signPanelOpen: false, signaturesPanelOpen: false, signatureRect: null, drawing: false, lastSignedPath: null }),
   fail: (error) => set((s) => ({ error, status: s.doc ? 'ready' : 'idle', openingName: null })),
   dismissError: () => set({ error: null }),
   setPage: (page) => set({ page }),
