@@ -1,4 +1,4 @@
-// Errors of the software signers. `code` is stable (tests, --json, the renderer's translations);
+// Errors of the signers (software keys and PKCS#11 tokens). `code` is stable (tests, --json, the renderer's translations);
 // `message` is one English sentence meant for the user as it is (see main/errors.ts). Messages
 // name the file or the identity, never a password or key material.
 
@@ -24,6 +24,16 @@ export type SignerErrorCode =
   // Signing
   | 'unsupported-algorithm' // e.g. ECDSA asked of an RSA key
   | 'signer-closed'
+  // PKCS#11 tokens
+  | 'pin-incorrect' // the message says how many tries are left when the token says
+  | 'pin-locked' // too many wrong PINs: unblock with the SO PIN
+  | 'pin-expired'
+  | 'pin-cancelled' // the PIN prompt (or the PIN pad) was cancelled
+  | 'not-logged-in' // the token refused an operation that needs a login
+  | 'token-removed' // the token (or its slot) is gone
+  | 'mechanism-unsupported' // the token cannot make the requested signature
+  | 'key-not-found' // the identity's private key is no longer on the token
+  | 'token-error' // any other PKCS#11 failure (the message names the CKR_ code)
   // Personal digital ID
   | 'keychain-unavailable' // no Secret Service / Keychain, or it did not answer
   | 'keychain-failed' // it answered but refused

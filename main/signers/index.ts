@@ -11,3 +11,5 @@ export { createSoftwareSigner, openPkcs12Signer, orderChain } from './software';
 export type { OpenPkcs12Options, SoftwareSigner, SoftwareSignerOptions } from './software';
 export { PersonalIdStore, PERSONAL_ID_FOLDER, PERSONAL_ID_SERVICE } from './personal-id';
 export type { KeychainAccess, PersonalIdInfo, PersonalIdKeyType, PersonalIdStoreOptions } from './personal-id';
+export { ecdsaRawToDer, listPkcs11Identities, openPkcs11Signer, pkcs11SignerError } from './pkcs11';
+export type { OpenPkcs11SignerOptions, PinRequest, Pkcs11Authorization, Pkcs11Signer } from './pkcs11';

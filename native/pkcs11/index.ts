@@ -12,45 +12,24 @@
 import { existsSync } from 'node:fs';
 import { endianness } from 'node:os';
 import type * as Pkcs11Js from 'pkcs11js';
+import { discoverModules } from './discovery';
+import type { ModuleCandidate } from './discovery';
+import { errorText, MESSAGES, Pkcs11Error, pinIncorrectError, toPkcs11Error } from './errors';
+import { certificateKey, ecBits, ecFingerprint, rsaBits, rsaFingerprint } from './keys';
+import { SIGN_MECHANISMS } from './mechanisms';
+import type { SignMechanism, SignMechanismName } from './mechanisms';
+
+export { Pkcs11Error } from './errors';
+export { chooseMechanism, digestInfo, DIGEST_LENGTH, SIGN_MECHANISMS } from './mechanisms';
+export type { ChosenMechanism, DigestName, SignatureWanted, SignInput, SignMechanism, SignMechanismName } from './mechanisms';
+export { discoverModules } from './discovery';
+export type { DiscoverOptions, ModuleCandidate } from './discovery';
+export { watchSlots } from './watch';
+export type { SlotChange, WatchedToken } from './watch';
+export type { Pkcs11LocalErrorCode } from './errors';
 
 type Lib = typeof Pkcs11Js;
 type Handle = Buffer;
-
-/** Our own codes, beside the module's CKR_* names. */
-export type Pkcs11LocalErrorCode = 'addon-load-failed' | 'module-load-failed' | 'slot-not-found' | 'module-closed';
-
-export class Pkcs11Error extends Error {
-  override readonly name = 'Pkcs11Error';
-  /** 'CKR_PIN_INCORRECT', 'CKR_PIN_LOCKED', 'CKR_TOKEN_NOT_PRESENT', ... or a Pkcs11LocalErrorCode. */
-  readonly code: string;
-  /** The PKCS#11 function that failed ('C_Login'), when known. */
-  readonly method: string | undefined;
-  constructor(code: string, message: string, options: { method?: string; cause?: unknown } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
-    this.method = options.method;
-  }
-}
-
-const MESSAGES: Record<string, string> = {
-  CKR_PIN_INCORRECT: 'The PIN is incorrect.',
-  CKR_PIN_LOCKED: 'The PIN is locked after too many wrong attempts; the token must be unblocked with its administrator (SO) PIN.',
-  CKR_PIN_LEN_RANGE: 'The PIN is too short or too long for this token.',
-  CKR_PIN_EXPIRED: 'The PIN has expired and must be changed before the token can be used.',
-  CKR_PIN_INVALID: 'The PIN contains characters this token does not accept.',
-  CKR_TOKEN_NOT_PRESENT: 'No token is present in this slot.',
-  CKR_TOKEN_NOT_RECOGNIZED: 'The token in this slot is not recognized by the module.',
-  CKR_DEVICE_REMOVED: 'The token was removed.',
-  CKR_DEVICE_ERROR: 'The token reported a device error.',
-  CKR_SLOT_ID_INVALID: 'This slot does not exist (any more).',
-  CKR_SESSION_HANDLE_INVALID: 'The session with the token was closed (was the token removed?).',
-  CKR_SESSION_CLOSED: 'The session with the token was closed.',
-  CKR_USER_NOT_LOGGED_IN: 'Log in to the token first.',
-  CKR_USER_PIN_NOT_INITIALIZED: 'The token has no user PIN yet: initialise it with the token tools.',
-  CKR_FUNCTION_CANCELED: 'The operation was cancelled on the token (PIN pad).',
-  CKR_CRYPTOKI_NOT_INITIALIZED: 'The PKCS#11 module is not initialised.',
-  CKR_GENERAL_ERROR: 'The PKCS#11 module reported a general error.',
-};
 
 /** PKCS#11 v2.40 slot and token flags (missing from pkcs11js' typings for the slot ones). */
 const CKF = {
@@ -128,16 +107,108 @@ export interface FindQuery {
   id?: string;
 }
 
+/** A private key to sign with: its CKA_ID (hex) as listed, or the handle from a listing. */
+export type KeyRef = { id: string } | { handle: string };
+
+export interface KeyDescription {
+  /** CKA_ID, lower-case hex ('' when the key has none). */
+  id: string;
+  label: string;
+  keyType: 'rsa' | 'ec' | 'other';
+  /** RSA modulus or EC field size; 0 when unknown. */
+  bits: number;
+  /** CKA_ALWAYS_AUTHENTICATE: every signature needs the PIN again (context-specific login). */
+  alwaysAuthenticate: boolean;
+  /** The object handle in hex, valid while the module stays loaded. */
+  handle: string;
+}
+
+export interface SigningIdentity {
+  /** The certificate's DER (CKA_VALUE). */
+  certificate: Buffer;
+  /** CKA_LABEL and CKA_ID (hex) of the certificate. */
+  certificateLabel: string;
+  certificateId: string;
+  key: KeyDescription;
+  /** How the key was found: same CKA_ID, or (when the ids differ) the same public key. */
+  pairedBy: 'id' | 'public-key';
+}
+
+export interface IgnoredObject {
+  class: 'certificate' | 'privateKey';
+  label: string;
+  id: string;
+  /** The certificate's DER, for certificates. */
+  certificate?: Buffer;
+  /** Why it cannot sign, one English sentence. */
+  reason: string;
+}
+
+export interface IdentityListing {
+  identities: SigningIdentity[];
+  /** Keys without a certificate, end-entity certificates without a key. */
+  ignored: IgnoredObject[];
+  /** Every certificate not paired with a key (CA certificates included): material for chains. */
+  otherCertificates: Buffer[];
+  /** Whether the listing was made logged in; before login, tokens hide their private keys. */
+  loggedIn: boolean;
+}
+
+/** Counters for tests and diagnostics (no secrets). */
+export interface ModuleStats {
+  /** C_Login calls as CKU_USER (each attempt). */
+  logins: number;
+  /** C_Login calls as CKU_CONTEXT_SPECIFIC. */
+  contextLogins: number;
+  /** Successful C_Sign calls. */
+  signatures: number;
+}
+
+export interface PinPrompt {
+  /** The token has a PIN pad (CKF_PROTECTED_AUTHENTICATION_PATH): answer with an empty Buffer. */
+  pinPad: boolean;
+  triesLeft?: 'low' | 'final';
+}
+
+export interface SignOptions {
+  /**
+   * Asked for the PIN after C_SignInit when the key has CKA_ALWAYS_AUTHENTICATE. null cancels
+   * ('pin-cancelled'). The buffer is zeroed after use. Without it, such a key fails with
+   * CKR_USER_NOT_LOGGED_IN.
+   */
+  contextPin?: (prompt: PinPrompt) => Promise<Buffer | null>;
+}
+
 export interface Pkcs11Module {
   readonly path: string;
   info(): ModuleInfo;
   /** Every slot (with or without a token). */
   slots(): Promise<SlotInfo[]>;
+  /** The token in a slot (throws CKR_TOKEN_NOT_PRESENT when there is none). */
+  token(slotId: string): Promise<TokenInfo>;
   /** Objects visible in the slot's session: public ones always, private ones after login(). */
   findObjects(slotId: string, query: FindQuery): Promise<Pkcs11Object[]>;
-  /** Logs the user in; an empty buffer logs in through the protected authentication path (PIN pad). Zeroes `pin`. */
+  /**
+   * Logs the user in; an empty buffer logs in through the protected authentication path (PIN pad).
+   * Zeroes `pin`. A wrong PIN: CKR_PIN_INCORRECT with `triesLeft` from the token flags re-read
+   * after the failure, or CKR_PIN_LOCKED when that failure locked the token.
+   */
   login(slotId: string, pin: Buffer): Promise<void>;
   logout(slotId: string): Promise<void>;
+  /** Whether the user is logged in to the token of this slot (C_GetSessionInfo). */
+  isLoggedIn(slotId: string): Promise<boolean>;
+  /** The signing mechanisms (of SIGN_MECHANISMS) the token offers with CKF_SIGN. */
+  mechanisms(slotId: string): Promise<SignMechanismName[]>;
+  /** Certificates paired with private keys (log in first: tokens hide private keys until then). */
+  listSigningIdentities(slotId: string): Promise<IdentityListing>;
+  /** C_SignInit + (context-specific login) + C_Sign. Calls to one slot run one at a time. */
+  sign(slotId: string, key: KeyRef, mechanism: SignMechanism, data: Uint8Array, options?: SignOptions): Promise<Buffer>;
+  /**
+   * Initialises the token of a slot (SoftHSM's free slot, a blank card), erasing what it holds:
+   * C_InitToken, after closing this module's session with it. Zeroes `soPin`.
+   */
+  initToken(slotId: string, soPin: Buffer, label: string): Promise<void>;
+  stats(): ModuleStats;
   /** Closes this module's sessions; C_Finalize once the last user of the module closes. Idempotent. */
   close(): Promise<void>;
 }
@@ -154,24 +225,6 @@ async function loadAddon(): Promise<Lib> {
     libPromise = undefined;
     throw new Pkcs11Error('addon-load-failed', `The PKCS#11 support (pkcs11js native addon) cannot be loaded: ${errorText(e)}`, { cause: e });
   }
-}
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
-/** Maps anything pkcs11js throws to a Pkcs11Error. */
-function toPkcs11Error(e: unknown, context?: string): Pkcs11Error {
-  if (e instanceof Pkcs11Error) return e;
-  const message = errorText(e);
-  const ckr = /\b(CKR_[A-Z0-9_]+)/.exec(message)?.[1];
-  const method =
-    typeof e === 'object' && e !== null && 'method' in e && typeof e.method === 'string' && e.method !== '' ? e.method : undefined;
-  if (ckr !== undefined) {
-    const text = MESSAGES[ckr] ?? `The PKCS#11 module returned ${ckr}${method ? ` from ${method}` : ''}.`;
-    return new Pkcs11Error(ckr, context ? `${context}: ${text}` : text, { method, cause: e });
-  }
-  return new Pkcs11Error('module-load-failed', context ? `${context}: ${message}` : message, { method, cause: e });
 }
 
 const trim = (s: string): string => s.replace(/[\s\0]+$/, '');
@@ -224,10 +277,42 @@ export async function loadModule(path: string): Promise<Pkcs11Module> {
   return openModule(lib, path, entry);
 }
 
+export interface LoadedCandidate {
+  candidate: ModuleCandidate;
+  /** The loaded module, or why it could not be loaded (wrong architecture, a missing dependency, no PKCS#11 library...). */
+  module?: Pkcs11Module;
+  error?: Pkcs11Error;
+}
+
+/**
+ * Loads every candidate that exists, and every user path (a missing one is reported, not skipped);
+ * one failure never hides the others. Close each returned module when done.
+ */
+export async function loadModules(candidates: readonly ModuleCandidate[] = discoverModules()): Promise<LoadedCandidate[]> {
+  const out: LoadedCandidate[] = [];
+  for (const candidate of candidates) {
+    if (!candidate.exists && candidate.source === 'known') continue;
+    try {
+      out.push({ candidate, module: await loadModule(candidate.path) });
+    } catch (e) {
+      out.push({ candidate, error: toPkcs11Error(e) });
+    }
+  }
+  return out;
+}
+
+/** A native-endian CK_ULONG attribute. */
+function ulong(b: Buffer): number {
+  const n = Math.min(b.length, 6);
+  return endianness() === 'LE' ? b.readUIntLE(0, n) : b.readUIntBE(b.length - n, n);
+}
+
 function openModule(lib: Lib, path: string, entry: Loaded): Pkcs11Module {
   const { pkcs11 } = entry;
   const slotHandles = new Map<string, Handle>();
   const sessions = new Map<string, Handle>();
+  const queues = new Map<string, Promise<void>>();
+  const counters: ModuleStats = { logins: 0, contextLogins: 0, signatures: 0 };
   let closed = false;
 
   const ensureOpen = (): void => {
@@ -242,6 +327,25 @@ function openModule(lib: Lib, path: string, entry: Loaded): Pkcs11Module {
       if (slotId !== undefined && SESSION_GONE.has(err.code)) sessions.delete(slotId);
       throw err;
     }
+  };
+
+  /**
+   * Runs `fn` after every earlier call on this slot has settled: a token does one thing at a time,
+   * and a signature spans awaits (the context-specific PIN) during which nothing else may touch
+   * the session.
+   */
+  const queued = <T>(slotId: string, fn: () => T | Promise<T>): Promise<T> => {
+    const previous = queues.get(slotId) ?? Promise.resolve();
+    const next = previous.then(() => fn());
+    const settled = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    queues.set(slotId, settled);
+    void settled.then(() => {
+      if (queues.get(slotId) === settled) queues.delete(slotId);
+    });
+    return next;
   };
 
   const refreshSlots = (): Handle[] => {
@@ -271,8 +375,246 @@ function openModule(lib: Lib, path: string, entry: Loaded): Pkcs11Module {
     return s;
   };
 
+  const tokenOf = (handle: Handle, slotId?: string): TokenInfo => {
+    const t = call(() => pkcs11.C_GetTokenInfo(handle), slotId);
+    const has = (flag: number): boolean => (t.flags & flag) !== 0;
+    return {
+      label: trim(t.label),
+      manufacturer: trim(t.manufacturerID),
+      model: trim(t.model),
+      serial: trim(t.serialNumber),
+      flags: {
+        loginRequired: has(CKF.LOGIN_REQUIRED),
+        protectedAuthPath: has(CKF.PROTECTED_AUTHENTICATION_PATH),
+        userPinInitialized: has(CKF.USER_PIN_INITIALIZED),
+        userPinCountLow: has(CKF.USER_PIN_COUNT_LOW),
+        userPinFinalTry: has(CKF.USER_PIN_FINAL_TRY),
+        userPinLocked: has(CKF.USER_PIN_LOCKED),
+        tokenInitialized: has(CKF.TOKEN_INITIALIZED),
+        writeProtected: has(CKF.WRITE_PROTECTED),
+      },
+    };
+  };
+
+  /** A failed C_Login, in words: after a wrong PIN the token flags are read again for the tries left. */
+  const loginError = (slotId: string, e: unknown): Pkcs11Error => {
+    const err = toPkcs11Error(e);
+    if (SESSION_GONE.has(err.code)) sessions.delete(slotId);
+    if (err.code !== 'CKR_PIN_INCORRECT') return err;
+    let flags: TokenFlags | undefined;
+    try {
+      flags = tokenOf(slotHandle(slotId)).flags;
+    } catch {
+      // the token may be gone; the wrong PIN is still the news
+    }
+    if (flags?.userPinLocked) {
+      return new Pkcs11Error('CKR_PIN_LOCKED', MESSAGES.CKR_PIN_LOCKED ?? 'The PIN is locked.', { method: 'C_Login', cause: e });
+    }
+    return pinIncorrectError(flags?.userPinFinalTry ? 'final' : flags?.userPinCountLow ? 'low' : undefined, e);
+  };
+
   const classValue = (c: ObjectClass): number =>
     c === 'certificate' ? lib.CKO_CERTIFICATE : c === 'privateKey' ? lib.CKO_PRIVATE_KEY : lib.CKO_PUBLIC_KEY;
+
+  const findHandles = (slotId: string, s: Handle, template: Pkcs11Js.Template): Handle[] => {
+    const handles: Handle[] = [];
+    call(() => pkcs11.C_FindObjectsInit(s, template), slotId);
+    try {
+      for (;;) {
+        const batch = call(() => pkcs11.C_FindObjects(s, 64), slotId);
+        handles.push(...batch);
+        if (batch.length < 64) break;
+      }
+    } finally {
+      call(() => pkcs11.C_FindObjectsFinal(s), slotId);
+    }
+    return handles;
+  };
+
+  /** One attribute, or undefined when the object does not have it (or keeps it secret). */
+  const attribute = (s: Handle, h: Handle, type: number): Buffer | undefined => {
+    try {
+      const value = pkcs11.C_GetAttributeValue(s, h, [{ type }])[0]?.value;
+      return Buffer.isBuffer(value) ? Buffer.from(value) : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const flag = (s: Handle, h: Handle, type: number): boolean | undefined => {
+    const v = attribute(s, h, type);
+    return v === undefined || v.length === 0 ? undefined : v[0] !== 0;
+  };
+
+  const findSync = (slotId: string, query: FindQuery): Pkcs11Object[] => {
+    const s = session(slotId);
+    const template: Pkcs11Js.Template = [{ type: lib.CKA_CLASS, value: classValue(query.class) }];
+    if (query.class === 'certificate') template.push({ type: lib.CKA_CERTIFICATE_TYPE, value: lib.CKC_X_509 });
+    if (query.id !== undefined) template.push({ type: lib.CKA_ID, value: Buffer.from(query.id, 'hex') });
+    return findHandles(slotId, s, template).map((h): Pkcs11Object => {
+      const object: Pkcs11Object = {
+        class: query.class,
+        label: attribute(s, h, lib.CKA_LABEL)?.toString('utf8') ?? '',
+        id: attribute(s, h, lib.CKA_ID)?.toString('hex') ?? '',
+      };
+      if (query.class === 'certificate') {
+        const value = attribute(s, h, lib.CKA_VALUE);
+        if (value !== undefined) object.value = value;
+      }
+      return object;
+    });
+  };
+
+  const loggedIn = (slotId: string): boolean => {
+    const s = session(slotId);
+    const state = call(() => pkcs11.C_GetSessionInfo(s), slotId).state;
+    // CKS_RO_USER_FUNCTIONS, CKS_RW_USER_FUNCTIONS (missing from pkcs11js' constants)
+    return state === 1 || state === 3;
+  };
+
+  interface KeyFacts extends KeyDescription {
+    fingerprint: string | undefined;
+    canSign: boolean;
+    h: Handle;
+  }
+
+  const describeKeys = (slotId: string, s: Handle): KeyFacts[] => {
+    const publicPoints = new Map<string, string>();
+    for (const h of findHandles(slotId, s, [{ type: lib.CKA_CLASS, value: lib.CKO_PUBLIC_KEY }])) {
+      const id = attribute(s, h, lib.CKA_ID)?.toString('hex') ?? '';
+      const point = attribute(s, h, lib.CKA_EC_POINT);
+      const fp = point ? ecFingerprint(point) : undefined;
+      if (fp !== undefined && id !== '') publicPoints.set(id, fp);
+    }
+    return findHandles(slotId, s, [{ type: lib.CKA_CLASS, value: lib.CKO_PRIVATE_KEY }]).map((h): KeyFacts => {
+      const id = attribute(s, h, lib.CKA_ID)?.toString('hex') ?? '';
+      const typeAttr = attribute(s, h, lib.CKA_KEY_TYPE);
+      const type = typeAttr ? ulong(typeAttr) : -1;
+      const base = {
+        id,
+        label: attribute(s, h, lib.CKA_LABEL)?.toString('utf8') ?? '',
+        alwaysAuthenticate: flag(s, h, lib.CKA_ALWAYS_AUTHENTICATE) ?? false,
+        canSign: flag(s, h, lib.CKA_SIGN) ?? true,
+        handle: h.toString('hex'),
+        h,
+      };
+      if (type === lib.CKK_RSA) {
+        const modulus = attribute(s, h, lib.CKA_MODULUS);
+        return { ...base, keyType: 'rsa', bits: modulus ? rsaBits(modulus) : 0, fingerprint: modulus ? rsaFingerprint(modulus) : undefined };
+      }
+      if (type === lib.CKK_EC) {
+        // A private EC key rarely carries its point (CKA_EC_POINT is a public-key attribute): take
+        // it from the public key of the same CKA_ID when the key has none.
+        const own = attribute(s, h, lib.CKA_EC_POINT);
+        const fingerprint = (own ? ecFingerprint(own) : undefined) ?? publicPoints.get(id);
+        return { ...base, keyType: 'ec', bits: ecBits(attribute(s, h, lib.CKA_EC_PARAMS)), fingerprint };
+      }
+      return { ...base, keyType: 'other', bits: 0, fingerprint: undefined };
+    });
+  };
+
+  const listIdentities = (slotId: string): IdentityListing => {
+    const s = session(slotId);
+    const isLoggedIn = loggedIn(slotId);
+    const certs = findHandles(slotId, s, [
+      { type: lib.CKA_CLASS, value: lib.CKO_CERTIFICATE },
+      { type: lib.CKA_CERTIFICATE_TYPE, value: lib.CKC_X_509 },
+    ]).map((h) => {
+      const value = attribute(s, h, lib.CKA_VALUE) ?? Buffer.alloc(0);
+      let facts: ReturnType<typeof certificateKey> | undefined;
+      try {
+        facts = certificateKey(value);
+      } catch {
+        facts = undefined;
+      }
+      return {
+        label: attribute(s, h, lib.CKA_LABEL)?.toString('utf8') ?? '',
+        id: attribute(s, h, lib.CKA_ID)?.toString('hex') ?? '',
+        value,
+        facts,
+        used: false,
+      };
+    });
+    const keys = describeKeys(slotId, s);
+    const identities: SigningIdentity[] = [];
+    const ignored: IgnoredObject[] = [];
+    for (const key of keys) {
+      const matches = (c: (typeof certs)[number]): boolean =>
+        c.facts !== undefined && (key.fingerprint === undefined || c.facts.fingerprint === undefined || c.facts.fingerprint === key.fingerprint);
+      let pairedBy: SigningIdentity['pairedBy'] = 'id';
+      let cert = key.id === '' ? undefined : certs.find((c) => !c.used && c.id === key.id && matches(c));
+      if (cert === undefined && key.fingerprint !== undefined) {
+        cert = certs.find((c) => !c.used && c.facts?.fingerprint === key.fingerprint);
+        pairedBy = 'public-key';
+      }
+      const { fingerprint: _fingerprint, canSign, h: _h, ...description } = key;
+      if (cert === undefined) {
+        ignored.push({
+          class: 'privateKey',
+          label: key.label,
+          id: key.id,
+          reason: `The key "${key.label || key.id || key.handle}" has no certificate on the token (no certificate with its CKA_ID or its public key).`,
+        });
+        continue;
+      }
+      cert.used = true;
+      if (!canSign) {
+        ignored.push({ class: 'privateKey', label: key.label, id: key.id, certificate: cert.value, reason: `The key "${key.label || key.id}" is not allowed to sign (CKA_SIGN is false).` });
+        continue;
+      }
+      if (description.bits === 0 && cert.facts) description.bits = cert.facts.bits;
+      identities.push({ certificate: cert.value, certificateLabel: cert.label, certificateId: cert.id, key: description, pairedBy });
+    }
+    const otherCertificates: Buffer[] = [];
+    for (const c of certs) {
+      if (c.used) continue;
+      if (c.facts === undefined) {
+        ignored.push({ class: 'certificate', label: c.label, id: c.id, certificate: c.value, reason: `The certificate "${c.label || c.id}" is not an X.509 certificate that can be read.` });
+        continue;
+      }
+      otherCertificates.push(c.value);
+      if (!c.facts.cert.ca) {
+        ignored.push({
+          class: 'certificate',
+          label: c.label,
+          id: c.id,
+          certificate: c.value,
+          reason: isLoggedIn
+            ? `The certificate "${c.label || c.id}" has no private key on the token.`
+            : `The certificate "${c.label || c.id}" has no private key visible before login.`,
+        });
+      }
+    }
+    return { identities, ignored, otherCertificates, loggedIn: isLoggedIn };
+  };
+
+  const resolveKey = (slotId: string, s: Handle, key: KeyRef): Handle => {
+    if ('handle' in key) return Buffer.from(key.handle, 'hex');
+    const found = findHandles(slotId, s, [
+      { type: lib.CKA_CLASS, value: lib.CKO_PRIVATE_KEY },
+      { type: lib.CKA_ID, value: Buffer.from(key.id, 'hex') },
+    ]);
+    const first = found[0];
+    if (first === undefined) {
+      if (!loggedIn(slotId)) throw new Pkcs11Error('CKR_USER_NOT_LOGGED_IN', 'Log in to the token first: its private keys are hidden until then.');
+      throw new Pkcs11Error('key-not-found', `There is no private key with id ${key.id} on the token.`);
+    }
+    return first;
+  };
+
+  const mechanismOf = (m: SignMechanism): Pkcs11Js.Mechanism => {
+    const mechanism = (lib as unknown as Record<string, number>)[m.name];
+    if (typeof mechanism !== 'number') throw new Pkcs11Error('mechanism-unsupported', `pkcs11js does not know ${m.name}.`);
+    if (!m.name.includes('PSS')) return { mechanism };
+    if (m.pss === undefined) throw new TypeError(`${m.name} needs PSS parameters`);
+    const hash = m.pss.hash.toUpperCase();
+    const params: Pkcs11Js.RsaPSS = {
+      type: lib.CK_PARAMS_RSA_PSS,
+      hashAlg: (lib as unknown as Record<string, number>)[`CKM_${hash}`] ?? 0,
+      mgf: (lib as unknown as Record<string, number>)[`CKG_MGF1_${hash}`] ?? 0,
+      saltLen: m.pss.saltLength,
+    };
+    return { mechanism, parameter: params };
+  };
 
   return {
     path,
@@ -300,109 +642,184 @@ function openModule(lib: Lib, path: string, entry: Loaded): Pkcs11Module {
           tokenPresent: (s.flags & CKF.TOKEN_PRESENT) !== 0,
           removable: (s.flags & CKF.REMOVABLE_DEVICE) !== 0,
         };
-        if (slot.tokenPresent) {
-          const t = call(() => pkcs11.C_GetTokenInfo(handle));
-          const has = (flag: number): boolean => (t.flags & flag) !== 0;
-          slot.token = {
-            label: trim(t.label),
-            manufacturer: trim(t.manufacturerID),
-            model: trim(t.model),
-            serial: trim(t.serialNumber),
-            flags: {
-              loginRequired: has(CKF.LOGIN_REQUIRED),
-              protectedAuthPath: has(CKF.PROTECTED_AUTHENTICATION_PATH),
-              userPinInitialized: has(CKF.USER_PIN_INITIALIZED),
-              userPinCountLow: has(CKF.USER_PIN_COUNT_LOW),
-              userPinFinalTry: has(CKF.USER_PIN_FINAL_TRY),
-              userPinLocked: has(CKF.USER_PIN_LOCKED),
-              tokenInitialized: has(CKF.TOKEN_INITIALIZED),
-              writeProtected: has(CKF.WRITE_PROTECTED),
-            },
-          };
-        }
+        if (slot.tokenPresent) slot.token = tokenOf(handle);
         return slot;
       });
     },
 
-    async findObjects(slotId, query) {
+    async token(slotId) {
       ensureOpen();
-      const s = session(slotId);
-      const template: Pkcs11Js.Template = [{ type: lib.CKA_CLASS, value: classValue(query.class) }];
-      if (query.class === 'certificate') template.push({ type: lib.CKA_CERTIFICATE_TYPE, value: lib.CKC_X_509 });
-      if (query.id !== undefined) template.push({ type: lib.CKA_ID, value: Buffer.from(query.id, 'hex') });
-      const handles: Handle[] = [];
-      call(() => pkcs11.C_FindObjectsInit(s, template), slotId);
-      try {
-        for (;;) {
-          const batch = call(() => pkcs11.C_FindObjects(s, 64), slotId);
-          handles.push(...batch);
-          if (batch.length < 64) break;
-        }
-      } finally {
-        call(() => pkcs11.C_FindObjectsFinal(s), slotId);
-      }
-      return handles.map((h): Pkcs11Object => {
-        const wanted: Pkcs11Js.Template = [{ type: lib.CKA_LABEL }, { type: lib.CKA_ID }];
-        if (query.class === 'certificate') wanted.push({ type: lib.CKA_VALUE });
-        const attrs = call(() => pkcs11.C_GetAttributeValue(s, h, wanted), slotId);
-        const get = (type: number): Buffer | undefined => {
-          const v = attrs.find((a) => a.type === type)?.value;
-          return Buffer.isBuffer(v) ? v : undefined;
-        };
-        const object: Pkcs11Object = {
-          class: query.class,
-          label: get(lib.CKA_LABEL)?.toString('utf8') ?? '',
-          id: get(lib.CKA_ID)?.toString('hex') ?? '',
-        };
-        const value = get(lib.CKA_VALUE);
-        if (value !== undefined) object.value = Buffer.from(value);
-        return object;
+      return tokenOf(slotHandle(slotId), slotId);
+    },
+
+    findObjects(slotId, query) {
+      return queued(slotId, () => {
+        ensureOpen();
+        return findSync(slotId, query);
       });
     },
 
-    async login(slotId, pin) {
-      try {
-        ensureOpen();
-        const s = session(slotId);
-        const attempt = (): void => {
-          if (pin.length === 0) pkcs11.C_Login(s, lib.CKU_USER);
-          else pkcs11.C_Login(s, lib.CKU_USER, pin.toString('utf8'));
-        };
+    login(slotId, pin) {
+      return queued(slotId, () => {
         try {
+          ensureOpen();
+          const s = session(slotId);
+          const attempt = (): void => {
+            counters.logins += 1;
+            if (pin.length === 0) pkcs11.C_Login(s, lib.CKU_USER);
+            else pkcs11.C_Login(s, lib.CKU_USER, pin.toString('utf8'));
+          };
           try {
-            attempt();
+            try {
+              attempt();
+            } catch (e) {
+              // Already logged in (by us or another session of this process): log out and check
+              // this PIN, so that a wrong PIN is never reported as a success.
+              if (toPkcs11Error(e).code !== 'CKR_USER_ALREADY_LOGGED_IN') throw e;
+              pkcs11.C_Logout(s);
+              attempt();
+            }
           } catch (e) {
-            // Already logged in (by us or another session of this process): log out and check
-            // this PIN, so that a wrong PIN is never reported as a success.
-            if (toPkcs11Error(e).code !== 'CKR_USER_ALREADY_LOGGED_IN') throw e;
-            pkcs11.C_Logout(s);
-            attempt();
+            throw loginError(slotId, e);
           }
-        } catch (e) {
-          const err = toPkcs11Error(e);
-          if (SESSION_GONE.has(err.code)) sessions.delete(slotId);
-          throw err;
+        } finally {
+          pin.fill(0);
         }
-      } finally {
-        pin.fill(0);
-      }
+      });
     },
 
-    async logout(slotId) {
+    logout(slotId) {
+      return queued(slotId, () => {
+        ensureOpen();
+        const s = sessions.get(slotId);
+        if (s === undefined) return;
+        try {
+          pkcs11.C_Logout(s);
+        } catch (e) {
+          const err = toPkcs11Error(e);
+          if (err.code !== 'CKR_USER_NOT_LOGGED_IN' && !SESSION_GONE.has(err.code)) throw err;
+        }
+      });
+    },
+
+    isLoggedIn(slotId) {
+      return queued(slotId, () => {
+        ensureOpen();
+        return loggedIn(slotId);
+      });
+    },
+
+    async mechanisms(slotId) {
       ensureOpen();
-      const s = sessions.get(slotId);
-      if (s === undefined) return;
-      try {
-        pkcs11.C_Logout(s);
-      } catch (e) {
-        const err = toPkcs11Error(e);
-        if (err.code !== 'CKR_USER_NOT_LOGGED_IN' && !SESSION_GONE.has(err.code)) throw err;
-      }
+      const slot = slotHandle(slotId);
+      const list = new Set(call(() => pkcs11.C_GetMechanismList(slot), slotId));
+      return SIGN_MECHANISMS.filter((name) => {
+        const value = (lib as unknown as Record<string, number>)[name];
+        if (value === undefined || !list.has(value)) return false;
+        return (call(() => pkcs11.C_GetMechanismInfo(slot, value), slotId).flags & lib.CKF_SIGN) !== 0;
+      });
+    },
+
+    listSigningIdentities(slotId) {
+      return queued(slotId, () => {
+        ensureOpen();
+        return listIdentities(slotId);
+      });
+    },
+
+    sign(slotId, key, mechanism, data, options = {}) {
+      return queued(slotId, async () => {
+        ensureOpen();
+        const s = session(slotId);
+        const h = resolveKey(slotId, s, key);
+        const always = flag(s, h, lib.CKA_ALWAYS_AUTHENTICATE) ?? false;
+        const mech = mechanismOf(mechanism);
+        call(() => pkcs11.C_SignInit(s, mech, h), slotId);
+        // PKCS#11 2.40 cannot cancel an active operation (C_SessionCancel is 3.0). Replace the
+        // session instead: open a new one first, so that the token stays logged in (a login
+        // lasts while the application has a session with the token), then close the busy one.
+        const abandon = (): void => {
+          try {
+            const fresh = pkcs11.C_OpenSession(slotHandle(slotId), lib.CKF_SERIAL_SESSION);
+            sessions.set(slotId, fresh);
+          } catch {
+            sessions.delete(slotId);
+          }
+          try {
+            pkcs11.C_CloseSession(s);
+          } catch {
+            // already gone
+          }
+        };
+        if (always) {
+          const provider = options.contextPin;
+          if (provider === undefined) {
+            abandon();
+            throw new Pkcs11Error('CKR_USER_NOT_LOGGED_IN', 'This key asks for the PIN for every signature, and no PIN was given.');
+          }
+          let pin: Buffer | null;
+          try {
+            const flags = tokenOf(slotHandle(slotId), slotId).flags;
+            pin = await provider({
+              pinPad: flags.protectedAuthPath,
+              ...(flags.userPinFinalTry ? { triesLeft: 'final' as const } : flags.userPinCountLow ? { triesLeft: 'low' as const } : {}),
+            });
+          } catch (e) {
+            abandon();
+            throw e;
+          }
+          if (pin === null) {
+            abandon();
+            throw new Pkcs11Error('pin-cancelled', 'The PIN entry was cancelled.');
+          }
+          try {
+            counters.contextLogins += 1;
+            if (pin.length === 0) pkcs11.C_Login(s, lib.CKU_CONTEXT_SPECIFIC);
+            else pkcs11.C_Login(s, lib.CKU_CONTEXT_SPECIFIC, pin.toString('utf8'));
+          } catch (e) {
+            abandon();
+            throw loginError(slotId, e);
+          } finally {
+            pin.fill(0);
+          }
+        }
+        // 2048 bytes: an RSA-16384 signature, the largest SoftHSM makes.
+        const signature = call(() => pkcs11.C_Sign(s, Buffer.from(data), Buffer.alloc(2048)), slotId);
+        counters.signatures += 1;
+        return Buffer.from(signature);
+      });
+    },
+
+    initToken(slotId, soPin, label) {
+      return queued(slotId, () => {
+        try {
+          ensureOpen();
+          const slot = slotHandle(slotId);
+          // C_InitToken refuses while the application has a session with the token.
+          const open = sessions.get(slotId);
+          if (open !== undefined) {
+            sessions.delete(slotId);
+            try {
+              pkcs11.C_CloseSession(open);
+            } catch {
+              // already gone
+            }
+          }
+          call(() => pkcs11.C_InitToken(slot, soPin.toString('utf8'), label), slotId);
+        } finally {
+          soPin.fill(0);
+        }
+      });
+    },
+
+    stats() {
+      return { ...counters };
     },
 
     async close() {
       if (closed) return;
       closed = true;
+      await Promise.all([...queues.values()]);
       for (const s of sessions.values()) {
         try {
           pkcs11.C_CloseSession(s);

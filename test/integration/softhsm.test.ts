@@ -103,17 +103,24 @@ describe('native/pkcs11 with SoftHSM2 tokens', { timeout: 60_000 }, () => {
     assert.deepEqual(await m.findObjects(slot.id, { class: 'privateKey' }), []);
   });
 
-  it('raises Pkcs11Error CKR_PIN_INCORRECT for a wrong PIN, and zeroes that PIN too', { skip }, async () => {
+  // SoftHSM 2.6 sets CKF_USER_PIN_COUNT_LOW after every wrong PIN (and clears it on success),
+  // although it never locks the PIN: the error reports what the token flags say after the failure.
+  it('raises Pkcs11Error CKR_PIN_INCORRECT for a wrong PIN, with the tries-left flag re-read, and zeroes that PIN too', { skip }, async () => {
     const slot = await slotOf('Paraphe Spare');
     const pin = Buffer.from('000000');
     await assert.rejects((mod as Pkcs11Module).login(slot.id, pin), (e: unknown) => {
       assert.ok(e instanceof Pkcs11Error);
       assert.equal(e.code, 'CKR_PIN_INCORRECT');
-      assert.equal(e.message, 'The PIN is incorrect.');
+      assert.equal(e.triesLeft, 'low');
+      assert.equal(e.message, 'The PIN is incorrect. Only a few tries are left before the token locks.');
       assert.doesNotMatch(e.message, /000000/);
       return true;
     });
     assert.ok(pin.every((b) => b === 0));
+    assert.equal((await (mod as Pkcs11Module).token(slot.id)).flags.userPinCountLow, true);
+    await (mod as Pkcs11Module).login(slot.id, Buffer.from('987654'));
+    assert.equal((await (mod as Pkcs11Module).token(slot.id)).flags.userPinCountLow, false, 'a good PIN clears the flag');
+    await (mod as Pkcs11Module).logout(slot.id);
   });
 
   it('rejects a wrong PIN even when the token is already logged in', { skip }, async () => {
