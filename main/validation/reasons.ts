@@ -17,10 +17,14 @@ export type ReasonCode =
   | 'CERTIFICATE_REVOKED'
   | 'REVOCATION_UNKNOWN'
   | 'REVOKED_AFTER_SIGNING'
+  | 'REVOCATION_NOT_FRESH'
+  | 'REVOCATION_NOT_YET_VALID'
   | 'TIMESTAMP_INVALID'
   | 'CLAIMED_TIME_AFTER_TIMESTAMP'
   | 'TIMESTAMP_UNTRUSTED'
   | 'TIMESTAMP_IMPRINT_MISMATCH'
+  | 'TIMESTAMP_REVOKED'
+  | 'TIMESTAMP_REVOCATION_UNKNOWN'
   | 'MODIFIED_NOT_ALLOWED'
   | 'MODIFICATIONS_NOT_ANALYSED';
 
@@ -91,6 +95,14 @@ export const REASONS: Readonly<Record<ReasonCode, ReasonText>> = {
     en: 'Whether the certificate was cancelled could not be checked.',
     fr: 'Il n’a pas été possible de vérifier si le certificat a été annulé.',
   },
+  REVOCATION_NOT_FRESH: {
+    en: 'The information in the document about whether the certificate was cancelled is too old: it does not cover the time of signing.',
+    fr: 'Les informations du document indiquant si le certificat a été annulé sont trop anciennes : elles ne couvrent pas le moment de la signature.',
+  },
+  REVOCATION_NOT_YET_VALID: {
+    en: 'The information about whether the certificate was cancelled is dated in the future, so it cannot be relied on.',
+    fr: 'Les informations indiquant si le certificat a été annulé sont datées dans le futur : on ne peut pas s’y fier.',
+  },
   CLAIMED_TIME_AFTER_TIMESTAMP: {
     en: 'The signing time stated by the signer is later than the certified time of the timestamp; the certified time is the one to rely on.',
     fr: 'L’heure de signature indiquée par le signataire est postérieure à l’heure certifiée par l’horodatage ; c’est l’heure certifiée qui fait foi.',
@@ -106,6 +118,14 @@ export const REASONS: Readonly<Record<ReasonCode, ReasonText>> = {
   TIMESTAMP_IMPRINT_MISMATCH: {
     en: 'The timestamp was made for other data than this signature or document.',
     fr: 'L’horodatage a été fait pour d’autres données que cette signature ou ce document.',
+  },
+  TIMESTAMP_REVOKED: {
+    en: 'The certificate of the timestamp authority had been revoked (cancelled) when the timestamp was made, so its time is not certified.',
+    fr: 'Le certificat de l’autorité d’horodatage était révoqué (annulé) au moment de l’horodatage : son heure n’est donc pas certifiée.',
+  },
+  TIMESTAMP_REVOCATION_UNKNOWN: {
+    en: 'Whether the certificate of the timestamp authority was cancelled could not be checked.',
+    fr: 'Il n’a pas été possible de vérifier si le certificat de l’autorité d’horodatage a été annulé.',
   },
   MODIFIED_NOT_ALLOWED: {
     en: 'The document was changed after signing in a way the signer did not allow.',

@@ -3,6 +3,9 @@
 // document timestamps), whether the certificate was cancelled (revocation from the DSS, the
 // signature itself or, with `online`, the network), the PAdES level reached, and a status.
 // The byte ranges are hashed while reading the file in blocks: memory does not grow with its size.
+// Every timestamp's TSA is judged like a signer (chain to the trust anchors, revocation as of the
+// timestamp's time), and revocation data from the document counts only when it speaks for the
+// signing time (`applicability`).
 import { X509Certificate, createHash } from 'node:crypto';
 import { rootCertificates } from 'node:tls';
 import * as asn1js from 'asn1js';
@@ -11,7 +14,7 @@ import { PdfDict, PdfName, PdfRef, PdfStream, PdfString, decodeTextString, openP
 import type { ByteSource, FieldInfo, PdfObject, PdfReader } from '../pdf';
 import {
   OID, buildChain, checkSignerInfo, digest, fingerprint, hasOcspNoCheck, hashByOid, isCmsError, isValidAt, parseCertificate, parseCrl,
-  parseOcspResponse, serialHex, signatureTimestampTokens, signedDataCertificates, signedDataOf, subjectName, tstInfoOf, verifySignature,
+  parseOcspResponse, serialHex, signedDataCertificates, signedDataOf, subjectName, tstInfoOf, verifySignature,
   verifyTimeStampToken,
 } from '../cms';
 import type { AnyHash, Certificate, HashAlgorithm, TimeStampInfo } from '../cms';
@@ -342,7 +345,9 @@ async function validateSignature(field: FieldInfo, ctx: Context): Promise<Signat
     report.intact = digestOk && byteRangeOk;
     // checkSignerInfo finds the signer certificate; the signature itself is checked here over the
     // signed attributes (the content is never loaded: its digest was compared above).
-    const check = checkSignerInfo(signedData, 0, content, dssCerts);
+    // The signer's certificate is almost always in the container: the DSS is parsed only when it is not.
+    let check = checkSignerInfo(signedData, 0, content);
+    if (!check.signer && dssCerts.length > 0) check = checkSignerInfo(signedData, 0, content, dssCerts);
     signer = check.signer;
     if (!signer) {
       report.reasons.push(reason('SIGNER_CERTIFICATE_MISSING'));
@@ -365,7 +370,7 @@ async function validateSignature(field: FieldInfo, ctx: Context): Promise<Signat
       }
     }
     // --- Signature timestamp: its imprint is the hash of the signature value.
-    const [token] = signatureTimestampTokens(cms);
+    const [token] = timestampTokensOf(signedData);
     if (token) {
       let tsa = 'unknown';
       try {
@@ -375,11 +380,22 @@ async function validateSignature(field: FieldInfo, ctx: Context): Promise<Signat
         const imprint = digest(tsHash, new Uint8Array(info.signature.valueBlock.valueHexView));
         const ts = verifyTimeStampToken(token, { imprint, hash: tsHash as HashAlgorithm });
         if (ts.tsaCertificate) tsa = subjectName(ts.tsaCertificate);
+        // The TSA's chain, built to the trust anchors, and its revocation (DSS, then the signature
+        // and the token, then --online) as of the timestamp's own time.
         const tsaChain = await chainOf(ts.tsaCertificate ?? new Uint8Array(0), [...ts.certificates, ...embedded, ...dssCerts], ctx, ts.genTime);
-        const tsaTrusted = tsaChain.trusted;
-        if (!tsaTrusted) report.reasons.push(reason('TIMESTAMP_UNTRUSTED', `timestamp authority ${tsa}`));
-        report.timestamp = { time: ts.genTime.toISOString(), tsa, valid: tsaTrusted };
-        if (tsaTrusted) signatureTime = ts;
+        let tsaUsable = tsaChain.trusted;
+        if (!tsaChain.trusted) {
+          report.reasons.push(reason('TIMESTAMP_UNTRUSTED', `timestamp authority ${tsa}`));
+        } else {
+          const tsaRevocation = await revocationOf(tsaChain.certificates, ctx, mergeRevocation(embeddedRevocation(signedData), tokenRevocation(token)),
+            report.revocationSources, ts.genTime, 'timestamp authority: ');
+          // A TSA certificate that is itself trusted (or needs no check) needs nothing in the DSS.
+          extras(report).tsaRevocationFromDss = tsaRevocation.allFromDss || tsaRevocation.needed === 0;
+          tsaUsable = timestampRevocationReasons(tsaRevocation, ts.genTime, report.reasons);
+        }
+        // timestamp.valid: imprint and signature verified, and a trusted (not revoked) TSA chain.
+        report.timestamp = { time: ts.genTime.toISOString(), tsa, valid: tsaUsable };
+        if (tsaUsable) signatureTime = ts;
         if (report.signedAt && Date.parse(report.signedAt) > ts.genTime.getTime() + CLOCK_SKEW_MS) {
           report.reasons.push(reason('CLAIMED_TIME_AFTER_TIMESTAMP', `stated ${report.signedAt}, timestamp ${ts.genTime.toISOString()}`));
         }
@@ -422,15 +438,23 @@ async function validateSignature(field: FieldInfo, ctx: Context): Promise<Signat
   report.trusted = chain.trusted;
   if (!chain.trusted) report.reasons.push(reason(isDocTs ? 'TIMESTAMP_UNTRUSTED' : 'CHAIN_UNTRUSTED', `chain: ${report.chain.join(' → ')}`));
   if (report.timestamp && isDocTs) report.timestamp.valid = chain.trusted;
-  const revocation = await revocationOf(chain.certificates, ctx, revocationData, report.revocationSources);
+  // Freshness of the revocation data is judged at the best signing time: the trusted timestamp
+  // (for a document timestamp, its own time), else the claimed /M.
+  const signedAt = signatureTime?.genTime ?? (report.signedAt ? new Date(report.signedAt) : null);
+  const revocation = await revocationOf(chain.certificates, ctx, revocationData, report.revocationSources, signedAt);
   report.revocation = revocation.status;
   report.revocationFromDss = revocation.allFromDss;
-  if (revocation.status === 'revoked') {
+  if (isDocTs) {
+    // A document timestamp's TSA: revoked before its time, the time is not proven (INDETERMINATE).
+    const usable = timestampRevocationReasons(revocation, signatureTime?.genTime ?? ctx.now, report.reasons);
+    if (report.timestamp) report.timestamp.valid &&= usable;
+    if (chain.trusted && report.intact && report.timestamp?.valid) report.level = 'B-T';
+  } else if (revocation.status === 'revoked') {
     // PAdES: a revocation after a time proven by a trusted timestamp does not undo the signature.
     const proven = signatureTime && revocation.revokedAt && revocation.revokedAt.getTime() > signatureTime.genTime.getTime();
     report.reasons.push(reason(proven ? 'REVOKED_AFTER_SIGNING' : 'CERTIFICATE_REVOKED', revocation.detail));
   }
-  if (revocation.status === 'unknown') report.reasons.push(reason('REVOCATION_UNKNOWN', revocation.detail));
+  if (!isDocTs && revocation.status === 'unknown') report.reasons.push(reason(revocationUnknownCode(revocation, false), revocation.detail));
 
   // --- Changes after the signed revision.
   if (report.revision !== null) {
@@ -451,11 +475,61 @@ function keyUsageAllowsSigning(certificate: Certificate): boolean {
   return ((bits[0] ?? 0) & 0xc0) !== 0;
 }
 
-/** B-LT and B-LTA need the whole file: DSS revocation data for the chain, a later document timestamp. */
+/** Internal findings that the report does not show (its fields are fixed by the JSON interface). */
+interface ReportExtras {
+  /** The signature timestamp's TSA chain had all its revocation answers in the DSS. */
+  tsaRevocationFromDss?: boolean;
+}
+const EXTRAS = new WeakMap<SignatureReport, ReportExtras>();
+function extras(report: SignatureReport): ReportExtras {
+  let found = EXTRAS.get(report);
+  if (!found) {
+    found = {};
+    EXTRAS.set(report, found);
+  }
+  return found;
+}
+
+/**
+ * The reason for an unknown revocation status: for a signer, data not applicable at the signing
+ * time (stale, or dated in the future) or none that answers; for a TSA, always
+ * TIMESTAMP_REVOCATION_UNKNOWN (the detail says why).
+ */
+function revocationUnknownCode(revocation: RevocationResult, timestamp: boolean): ReasonCode {
+  if (timestamp) return 'TIMESTAMP_REVOCATION_UNKNOWN';
+  if (revocation.notFresh === 'future') return 'REVOCATION_NOT_YET_VALID';
+  if (revocation.notFresh === 'stale') return 'REVOCATION_NOT_FRESH';
+  return 'REVOCATION_UNKNOWN';
+}
+
+/**
+ * The reasons a timestamp's TSA revocation status adds; returns whether the timestamp still proves
+ * its time. A TSA certificate revoked at or before the timestamp's time (or at an unknown date) makes
+ * the timestamp unusable (TIMESTAMP_REVOKED: INDETERMINATE, the time is not proven); revoked after
+ * it, the token stands (RFC 3161 §4, ETSI EN 319 102-1 §5.4: it was issued while the key was good).
+ * An unknown status leaves the timestamp in use but the signature INDETERMINATE.
+ */
+function timestampRevocationReasons(revocation: RevocationResult, time: Date, reasons: Reason[]): boolean {
+  if (revocation.status === 'revoked') {
+    if (revocation.revokedAt && revocation.revokedAt.getTime() > time.getTime()) return true;
+    reasons.push(reason('TIMESTAMP_REVOKED', revocation.detail));
+    return false;
+  }
+  if (revocation.status === 'unknown') reasons.push(reason(revocationUnknownCode(revocation, true), revocation.detail));
+  return true;
+}
+
+/**
+ * B-LT and B-LTA need the whole file. A signature: B-T plus DSS revocation data for its chain and
+ * its timestamp's TSA chain is B-LT; covered by a later document timestamp, B-LTA.
+ * A document timestamp (ETSI EN 319 142-1 §5.5 read for the timestamp itself): B-T when it is intact
+ * and its TSA trusted; B-LT when the DSS holds the revocation data of its TSA chain; B-LTA when a
+ * later document timestamp covers that DSS (the archive chain goes on).
+ */
 function finishLevels(signatures: SignatureReport[], ctx: Context): void {
   for (const sig of signatures) {
-    if (sig.kind === 'doc-timestamp' || (sig.level !== 'B-T' && sig.level !== 'B-B')) continue;
     if (sig.level !== 'B-T' || !ctx.dss || !sig.revocationFromDss || sig.revocation !== 'good') continue;
+    if (sig.kind !== 'doc-timestamp' && sig.timestamp && EXTRAS.get(sig)?.tsaRevocationFromDss === false) continue;
     sig.level = 'B-LT';
     const dssRevision = ctx.dss.revision ?? Number.MAX_SAFE_INTEGER;
     const covered = signatures.some((ts) => ts.kind === 'doc-timestamp' && ts.intact && ts.revision !== null && ts.revision >= dssRevision && ts.revision > (sig.revision ?? 0));
@@ -474,7 +548,7 @@ async function chainOf(leaf: Uint8Array, candidates: readonly Uint8Array[], ctx:
   if (leaf.length === 0) return { certificates: [], trusted: false };
   const options = { at, ...(ctx.options.online ? { fetchMissing: (c: Uint8Array) => fetchIssuer(c).catch(() => null) } : {}) };
   try {
-    const pool = [...candidates, ...ctx.anchors.map((a) => a.der)];
+    const pool = unique([...candidates, ...ctx.anchors.map((a) => a.der)]);
     let certificates = (await buildChain(leaf, pool, options)).map((d) => parseCertificate(d));
     let trusted = certificates.some((c) => ctx.anchorPrints.has(fingerprint(c.der)));
     if (!trusted && ctx.system.size > 0) {
@@ -501,13 +575,25 @@ interface RevocationResult {
   allFromDss: boolean;
   /** The earliest revocation date in the chain, when one is revoked. */
   revokedAt?: Date;
+  /** The status is unknown because the only data found was not applicable at the signing time (see `applicability`). */
+  notFresh?: 'stale' | 'future';
+  /** How many certificates of the chain needed an answer (not anchors, not ocsp-nocheck). */
+  needed: number;
 }
 
-/** The status of every certificate of the chain below the trust anchor; the worst wins. */
-async function revocationOf(chain: readonly Certificate[], ctx: Context, embedded: { ocsps: Uint8Array[]; crls: Uint8Array[] }, sources: string[]): Promise<RevocationResult> {
+/**
+ * The status of every certificate of the chain below the trust anchor; the worst wins. `signedAt`
+ * is the best signing time (the trusted timestamp, else the claimed /M; null when neither): the
+ * revocation data found in the document must speak for that time (see `applicability`).
+ */
+async function revocationOf(
+  chain: readonly Certificate[], ctx: Context, embedded: { ocsps: Uint8Array[]; crls: Uint8Array[] }, sources: string[], signedAt: Date | null, prefix = '',
+): Promise<RevocationResult> {
   const statuses: Revocation[] = [];
   let detail: string | undefined;
   let revokedAt: Date | undefined;
+  let notFresh: RevocationResult['notFresh'];
+  let needed = 0;
   let allFromDss = chain.length > 1;
   for (let i = 0; i < chain.length - 1; i++) {
     const cert = chain[i] as Certificate;
@@ -515,14 +601,19 @@ async function revocationOf(chain: readonly Certificate[], ctx: Context, embedde
     if (ctx.anchorPrints.has(fingerprint(cert.der))) break;
     if (hasOcspNoCheck(cert)) continue;
     const label = subjectName(cert);
-    const found = lookUp(cert, issuer, ctx.dss?.ocsps ?? [], ctx.dss?.crls ?? []) ?? null;
-    let answer = found ? { ...found, source: `DSS ${found.source}` } : null;
+    needed++;
+    const times = { signedAt, now: ctx.now };
+    const found = lookUp(cert, issuer, ctx.dss?.ocsps ?? [], ctx.dss?.crls ?? [], times);
+    let refused = found?.refused ?? null;
+    let answer: Answer | null = found?.answer ? { ...found.answer, source: `DSS ${found.answer.source}` } : null;
     if (!answer) {
       allFromDss = false;
-      const inSignature = lookUp(cert, issuer, embedded.ocsps, embedded.crls);
-      if (inSignature) answer = { ...inSignature, source: `signature ${inSignature.source}` };
+      const inSignature = lookUp(cert, issuer, embedded.ocsps, embedded.crls, times);
+      refused ??= inSignature?.refused ?? null;
+      if (inSignature?.answer) answer = { ...inSignature.answer, source: `signature ${inSignature.answer.source}` };
     }
     if (!answer && ctx.options.online) {
+      // Fetched now, so issued after the signing time: always applicable.
       try {
         const ocsp = await fetchOcsp(cert.der, issuer.der);
         answer = { status: ocsp.status, revokedAt: ocsp.revokedAt, source: 'OCSP (online)' };
@@ -536,11 +627,16 @@ async function revocationOf(chain: readonly Certificate[], ctx: Context, embedde
         }
       }
     }
+    if (!answer && refused) {
+      // Only data that does not speak for the signing time: the status at that time is unknown.
+      answer = { status: 'unknown', source: refused.text };
+      notFresh ??= refused.kind;
+    }
     if (!answer) {
       statuses.push('not-checked');
       continue;
     }
-    sources.push(`${label}: ${answer.status} (${answer.source})`);
+    sources.push(`${prefix}${label}: ${answer.status} (${answer.source})`);
     statuses.push(answer.status);
     if (answer.status === 'revoked') {
       detail = `${label}, revoked${answer.revokedAt ? ` on ${answer.revokedAt.toISOString()}` : ''}`;
@@ -551,14 +647,59 @@ async function revocationOf(chain: readonly Certificate[], ctx: Context, embedde
   }
   const order: Revocation[] = ['revoked', 'unknown', 'not-checked', 'good'];
   const status = order.find((s) => statuses.includes(s)) ?? 'not-checked';
-  return { status, ...(detail ? { detail } : {}), ...(revokedAt ? { revokedAt } : {}), allFromDss: allFromDss && status === 'good' };
+  return {
+    status, ...(detail ? { detail } : {}), ...(revokedAt ? { revokedAt } : {}), ...(status === 'unknown' && notFresh ? { notFresh } : {}),
+    allFromDss: allFromDss && status === 'good', needed,
+  };
 }
 
-function lookUp(cert: Certificate, issuer: Certificate, ocsps: readonly Uint8Array[], crls: readonly Uint8Array[]): { status: 'good' | 'revoked' | 'unknown'; revokedAt?: Date; source: string } | null {
+interface Answer { status: 'good' | 'revoked' | 'unknown'; revokedAt?: Date | undefined; source: string }
+interface Refusal { kind: 'stale' | 'future'; text: string }
+
+/**
+ * Freshness of revocation data found in the document (after ETSI EN 319 102-1 §5.2.5 and the
+ * past-signature rules of §5.6, loosely). T is the best signing time: the time of a trusted
+ * timestamp, else the signer's claimed /M.
+ * - A "revoked" answer is always applicable: a cancellation does not expire (its date is weighed
+ *   against T by the caller).
+ * - Data dated after the validation time (thisUpdate > now + skew) is premature: refused ('future').
+ * - A "good" answer issued at or after T (thisUpdate >= T - skew) is applicable, even when its
+ *   nextUpdate has passed since: archived data about a past signature.
+ * - A "good" answer issued before T is applicable only if it was still current at T
+ *   (nextUpdate >= T - skew), like a daily CRL published before the signature; otherwise it is
+ *   stale ('stale'): it says nothing about the certificate at T. Without nextUpdate it is stale.
+ * - Without any T (no timestamp, no /M) only premature data is refused.
+ * OCSP responses are dated by thisUpdate (the time the status was known correct), CRLs by thisUpdate.
+ */
+function applicability(status: 'good' | 'revoked', thisUpdate: Date, nextUpdate: Date | undefined, times: { signedAt: Date | null; now: Date }): Refusal | null {
+  const iso = (d: Date) => d.toISOString();
+  if (thisUpdate.getTime() > times.now.getTime() + CLOCK_SKEW_MS) return { kind: 'future', text: `revocation data dated ${iso(thisUpdate)}, later than the validation time` };
+  if (status === 'revoked' || !times.signedAt) return null;
+  const t = times.signedAt.getTime() - CLOCK_SKEW_MS;
+  if (thisUpdate.getTime() >= t) return null;
+  if (nextUpdate && nextUpdate.getTime() >= t) return null;
+  return {
+    kind: 'stale',
+    text: `revocation data issued ${iso(thisUpdate)}${nextUpdate ? `, valid until ${iso(nextUpdate)}` : ''}, before the signing time ${iso(times.signedAt)}`,
+  };
+}
+
+/** The applicable answer about `cert` among the OCSP responses and CRLs (a revocation first), or why the ones found are not. */
+function lookUp(
+  cert: Certificate, issuer: Certificate, ocsps: readonly Uint8Array[], crls: readonly Uint8Array[], times: { signedAt: Date | null; now: Date },
+): { answer: Answer | null; refused: Refusal | null } | null {
+  const answers: Answer[] = [];
+  let refused: Refusal | null = null;
   for (const der of ocsps) {
     try {
       const result = parseOcspResponse(der, { certificate: cert, issuer });
-      return { status: result.status, ...(result.revokedAt ? { revokedAt: result.revokedAt } : {}), source: 'OCSP' };
+      if (result.status === 'unknown') {
+        answers.push({ status: 'unknown', source: 'OCSP' });
+        continue;
+      }
+      const refusal = applicability(result.status, result.thisUpdate, result.nextUpdate, times);
+      if (refusal) refused ??= refusal;
+      else answers.push({ status: result.status, ...(result.revokedAt ? { revokedAt: result.revokedAt } : {}), source: 'OCSP' });
     } catch {
       // Not about this certificate, or not signed by its issuer.
     }
@@ -567,12 +708,45 @@ function lookUp(cert: Certificate, issuer: Certificate, ocsps: readonly Uint8Arr
     try {
       const crl = parseCrl(der, { issuer });
       const entry = crl.isRevoked(serialHex(cert));
-      return { status: entry ? 'revoked' : 'good', ...(entry ? { revokedAt: entry.revokedAt } : {}), source: 'CRL' };
+      const status = entry ? 'revoked' : 'good';
+      const refusal = applicability(status, crl.thisUpdate, crl.nextUpdate, times);
+      if (refusal) refused ??= refusal;
+      else answers.push({ status, ...(entry ? { revokedAt: entry.revokedAt } : {}), source: 'CRL' });
     } catch {
       // Another issuer's list.
     }
   }
-  return null;
+  const answer = answers.find((a) => a.status === 'revoked') ?? answers.find((a) => a.status === 'good') ?? answers[0] ?? null;
+  if (!answer && !refused) return null;
+  return { answer, refused };
+}
+
+/**
+ * The signature timestamp tokens of an already parsed SignedData (cms' signatureTimestampTokens
+ * parses the container again: with pkijs that is most of the cost of verifying a signature).
+ */
+function timestampTokensOf(signedData: pkijs.SignedData): Uint8Array[] {
+  const tokens: Uint8Array[] = [];
+  for (const info of signedData.signerInfos) {
+    for (const attribute of info.unsignedAttrs?.attributes ?? []) {
+      if (attribute.type !== OID.signatureTimeStampToken) continue;
+      for (const value of attribute.values as asn1js.AsnType[]) tokens.push(new Uint8Array(value.toBER(false)));
+    }
+  }
+  return tokens;
+}
+
+function mergeRevocation(...all: { ocsps: Uint8Array[]; crls: Uint8Array[] }[]): { ocsps: Uint8Array[]; crls: Uint8Array[] } {
+  return { ocsps: all.flatMap((a) => a.ocsps), crls: all.flatMap((a) => a.crls) };
+}
+
+/** The revocation data a timestamp token carries in its own signed attributes, if any. */
+function tokenRevocation(token: Uint8Array): { ocsps: Uint8Array[]; crls: Uint8Array[] } {
+  try {
+    return embeddedRevocation(signedDataOf(token));
+  } catch {
+    return { ocsps: [], crls: [] };
+  }
 }
 
 /** adbe-revocationInfoArchival (a signed attribute): { crl [0] SEQUENCE OF CRL, ocsp [1] SEQUENCE OF OCSPResponse }. */
@@ -644,6 +818,17 @@ function trimDer(bytes: Uint8Array): Uint8Array {
   let length = 0;
   for (let i = 0; i < n; i++) length = length * 256 + (bytes[2 + i] ?? 0);
   return bytes.subarray(0, Math.min(bytes.length, 2 + n + length));
+}
+
+/** The certificates once each (a signature and the DSS often carry the same CA certificates): fewer to parse. */
+function unique(items: readonly Uint8Array[]): Uint8Array[] {
+  const seen = new Set<string>();
+  return items.filter((item) => {
+    const key = Buffer.from(item.buffer, item.byteOffset, item.byteLength).toString('base64');
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
