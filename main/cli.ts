@@ -8,7 +8,12 @@ import { AppError } from './errors';
 import { runInfo } from './cli/info';
 import { askSecretOnTty, runSign } from './cli/sign';
 import type { SignDeps } from './cli/sign';
+import { runTokens } from './cli/tokens';
 import { runVerify } from './cli/verify';
+import type { Pkcs11Identity } from './cli/args';
+import { SettingsService } from './services/settings';
+import { TokenService } from './services/tokens';
+import type { PinRequest, Signer } from './signers';
 import { openPkcs12Signer, PersonalIdStore } from './signers';
 import { keychainPort, userDataDir } from './services/paths';
 import type { Output } from './cli/info';
@@ -25,6 +30,8 @@ Commands:
                              the personal digital ID; see 'paraphe sign --help'
   verify FILE.pdf... ...     check the signatures of PDF files: intact, who signed, when,
                              trusted, revoked; see 'paraphe verify --help'
+  tokens [--module PATH]...  list hardware tokens (PKCS#11) and their signing certificates;
+                             see 'paraphe tokens --help'
   help [COMMAND]             show this help, or the help of one command
 
 Options:
@@ -37,6 +44,8 @@ Exit codes: 0 success, 1 a file could not be read or signed, 2 wrong arguments.
 const SIGN_USAGE = `Usage: paraphe sign INPUT.pdf... (-o OUT.pdf | --out-dir DIR)
     --p12 FILE [--password-env VAR]        password read from env var VAR (prompt on a TTY otherwise)
     --self-signed                          the personal digital ID from the keychain
+    --pkcs11 [--module PATH]... [--token LABEL] [--key ID_HEX|LABEL] [--pin-env VAR]
+                                           a key on a hardware token (PIN asked once per batch)
     [--level B-B|B-T|B-LT|B-LTA] [--tsa URL] [--hash sha256|sha384|sha512]
     [--field NAME] [--visible PAGE,X1,Y1,X2,Y2] [--image FILE] [--reason T] [--location T]
     [--certify no-changes|form-filling|annotations] [--json]
@@ -58,6 +67,12 @@ appears whole or not at all (a temp file beside it is renamed at the end).
   --certify MODE       a certification signature allowing no-changes, form-filling or
                        annotations afterwards
   --json               print results as JSON (one object for one input, an array for several)
+  --pkcs11             sign with a token: the modules found in the usual places (SafeNet, OpenSC,
+                       YubiKey, SoftHSM...) plus --module PATH; with one signing certificate the
+                       choice is automatic, with several --token/--key choose (see 'paraphe
+                       tokens'). The PIN comes from --pin-env VAR, else the terminal, else the
+                       reader's PIN pad; it is asked once for the whole batch. If the token is
+                       removed, the batch stops: signed files stay, no partial file is left.
 
 Exit codes: 0 every input signed, 1 any input failed (each reported), 2 wrong arguments.
 `;
@@ -89,7 +104,8 @@ unchanged, whether the signature matches the certificate of its signer, who sign
 (and whether a timestamp certifies the time), whether the certificate comes from a trusted
 authority and was not cancelled (revoked), what changed after signing, and the PAdES level.
 
-  --trust CERT.pem     also trust this certificate (PEM or DER; repeatable)
+  --trust CERT.pem     also trust this certificate (PEM or DER; repeatable); the certificates
+                       trusted in the app (signature panel) are trusted here too
   --no-system-trust    do not trust the root certificates Node ships (Mozilla's list)
   --online             fetch missing certificates and revocation data (OCSP, CRL) from the
                        network; otherwise only the data inside the document is used
@@ -102,6 +118,20 @@ Exit codes: 0 every signature is valid, 1 any signature is invalid or cannot be 
 2 a file cannot be read or wrong arguments, 3 a file has no signature.
 `;
 
+const TOKENS_USAGE = `Usage: paraphe tokens [--module PATH]... [--json]
+
+Lists the PKCS#11 modules (token drivers) found in the usual places or given with --module
+(and those added in the app), the tokens they see (label, maker, model, serial, PIN state) and
+the signing certificates on each token, with the key id to give to 'paraphe sign --key'.
+No PIN is asked: certificates are public on tokens.
+
+  --module PATH   also load this PKCS#11 library (repeatable)
+  --json          print {"modules": [...], "tokens": [...]} instead of text
+
+Exit codes: 0 listed, 1 a module given with --module cannot be loaded (the reason is printed;
+the other modules are still listed), 2 wrong arguments.
+`;
+
 /** The folder of this install (where package.json and assets/ are). */
 export function appRoot(): string {
   for (const start of [typeof __dirname === 'string' ? __dirname : undefined, process.argv[1], process.cwd()]) {
@@ -112,7 +142,63 @@ export function appRoot(): string {
   return process.cwd();
 }
 
-function signDeps(): SignDeps {
+/** The token service of one command: --module paths, then those added in the app's settings. */
+function tokenService(modules: readonly string[]): TokenService {
+  const given = modules.map((m) => resolve(m));
+  return new TokenService({
+    userModules: async () => [...given, ...((await new SettingsService(userDataDir()).get()).pkcs11Modules ?? [])],
+  });
+}
+
+/**
+ * The PIN for the CLI: from --pin-env, else typed on the terminal (asked again after a wrong PIN,
+ * saying what the token says of the tries left), else the reader's PIN pad.
+ */
+function cliPin(identity: Pkcs11Identity, io: Output): (request: PinRequest) => Promise<Buffer | null> {
+  return async (request) => {
+    if (request.pinPad) {
+      io.err(`Enter the PIN of ${request.token} on the reader's keypad.\n`);
+      return Buffer.alloc(0);
+    }
+    if (identity.pinEnv !== null) {
+      const value = process.env[identity.pinEnv];
+      return value === undefined || value === '' ? null : Buffer.from(value, 'utf8');
+    }
+    const note = request.triesLeft === 'final' ? ' (last try before the token locks)' : request.triesLeft === 'low' ? ' (few tries left)' : '';
+    const what = request.reason === 'context-specific' ? 'PIN for this signature' : 'PIN';
+    const typed = await askSecretOnTty(`${what} of ${request.token}${note}: `);
+    if (typed === null) {
+      io.err('paraphe: no PIN: give --pin-env VAR, or run in a terminal to be asked\n');
+      return null;
+    }
+    return Buffer.from(typed, 'utf8');
+  };
+}
+
+async function openPkcs11(identity: Pkcs11Identity, io: Output): Promise<Signer> {
+  const tokens = tokenService(identity.modules);
+  const getPin = cliPin(identity, io);
+  const interactive = identity.pinEnv === null && process.stdin.isTTY === true;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const signer = await tokens.signer({ token: identity.token, key: identity.key }, { getPin });
+      // The batch closes the signer when done: then log out and finalize the module.
+      const close = signer.close.bind(signer);
+      return Object.assign(signer, { close: async () => { await close(); await tokens.close(); } });
+    } catch (error) {
+      // On a terminal a wrong PIN is asked again (at most 3 times); from --pin-env it is not,
+      // because the same wrong PIN would only burn the token's remaining tries.
+      if (interactive && attempt < 3 && (error as { code?: string }).code === 'pin-incorrect') {
+        io.err(`paraphe: ${(error as Error).message}\n`);
+        continue;
+      }
+      await tokens.close();
+      throw error;
+    }
+  }
+}
+
+function signDeps(io: Output): SignDeps {
   return {
     root: appRoot(),
     env: process.env,
@@ -126,6 +212,7 @@ function signDeps(): SignDeps {
       }
       return store.signer(first.id);
     },
+    openPkcs11: (identity) => openPkcs11(identity, io),
   };
 }
 
@@ -166,7 +253,13 @@ export async function main(argv: string[], io: Output = stdio): Promise<number> 
     const command = parseCommandLine(argv);
     switch (command.kind) {
       case 'help':
-        io.out(command.topic === 'info' ? INFO_USAGE : command.topic === 'sign' ? SIGN_USAGE : command.topic === 'verify' ? VERIFY_USAGE : USAGE);
+        io.out(
+          command.topic === 'info' ? INFO_USAGE
+            : command.topic === 'sign' ? SIGN_USAGE
+              : command.topic === 'verify' ? VERIFY_USAGE
+                : command.topic === 'tokens' ? TOKENS_USAGE
+                  : USAGE,
+        );
         return 0;
       case 'version':
         io.out(`${version()}\n`);
@@ -174,9 +267,12 @@ export async function main(argv: string[], io: Output = stdio): Promise<number> 
       case 'info':
         return await runInfo(command.files, command.json, io);
       case 'sign':
-        return await runSign(command, io, signDeps());
+        return await runSign(command, io, signDeps(io));
       case 'verify':
-        return await runVerify(command, io);
+        // The certificates the user trusts in the app count here too (as --trust files would).
+        return await runVerify(command, io, { userAnchors: await new SettingsService(userDataDir()).trustAnchors() });
+      case 'tokens':
+        return await runTokens(command, io, tokenService(command.modules));
     }
   } catch (error) {
     if (error instanceof UsageError) {

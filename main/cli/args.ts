@@ -1,13 +1,35 @@
 // Argument parsing of the `paraphe` command line (node:util parseArgs, no dependency).
 // Parsing only: it returns what to do or throws UsageError; it never prints or exits.
 import { parseArgs } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
 
 export type Command =
   | { readonly kind: 'help'; readonly topic: string | null }
   | { readonly kind: 'version' }
   | { readonly kind: 'info'; readonly files: readonly string[]; readonly json: boolean }
   | SignCommand
-  | VerifyCommand;
+  | VerifyCommand
+  | TokensCommand;
+
+/** `paraphe tokens`, parsed. */
+export interface TokensCommand {
+  readonly kind: 'tokens';
+  /** PKCS#11 modules given with --module, beside the ones found in the usual places. */
+  readonly modules: readonly string[];
+  readonly json: boolean;
+}
+
+/** A key on a PKCS#11 token: which modules to look in, and how to choose among what they hold. */
+export interface Pkcs11Identity {
+  readonly kind: 'pkcs11';
+  readonly modules: readonly string[];
+  /** Token label; null: any token. */
+  readonly token: string | null;
+  /** CKA_ID in hex or CKA_LABEL; null: the only usable key. */
+  readonly key: string | null;
+  /** The environment variable holding the PIN; null: ask on the terminal (or the PIN pad). */
+  readonly pinEnv: string | null;
+}
 
 /** `paraphe verify`, parsed. */
 export interface VerifyCommand {
@@ -27,7 +49,7 @@ export interface SignCommand {
   readonly kind: 'sign';
   readonly inputs: readonly string[];
   readonly output: { readonly file: string } | { readonly dir: string };
-  readonly identity: { readonly kind: 'p12'; readonly file: string; readonly passwordEnv: string | null } | { readonly kind: 'self-signed' };
+  readonly identity: { readonly kind: 'p12'; readonly file: string; readonly passwordEnv: string | null } | { readonly kind: 'self-signed' } | Pkcs11Identity;
   readonly level: Level;
   readonly tsa: string | null;
   readonly hash: Hash;
@@ -52,7 +74,7 @@ export class UsageError extends Error {
   }
 }
 
-export const COMMANDS = ['info', 'sign', 'verify', 'help'] as const;
+export const COMMANDS = ['info', 'sign', 'verify', 'tokens', 'help'] as const;
 
 function distance(a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, i) => i);
@@ -102,6 +124,16 @@ function parseCommand(command: string, args: readonly string[], options: OptionS
   return { values, positionals };
 }
 
+/** parseArgs in strict mode, its errors turned into one lower-case UsageError line for `command`. */
+function strictParse<T extends NonNullable<ParseArgsConfig['options']>>(command: string, args: readonly string[], options: T) {
+  try {
+    return parseArgs({ args: [...args], options, allowPositionals: true, strict: true } as const);
+  } catch (error) {
+    const message = error instanceof Error ? error.message.replace(/^Unknown option/, 'unknown option').replace(/\. To specify.*$/s, '') : String(error);
+    throw new UsageError(message.charAt(0).toLowerCase() + message.slice(1), command);
+  }
+}
+
 export function parseCommandLine(argv: readonly string[]): Command {
   const [first, ...rest] = argv;
   if (first === undefined) throw new UsageError('no command given');
@@ -124,6 +156,8 @@ export function parseCommandLine(argv: readonly string[]): Command {
       return parseSign(rest);
     case 'verify':
       return parseVerify(rest);
+    case 'tokens':
+      return parseTokens(rest);
     default:
       throw unknownCommand(first);
   }
@@ -140,6 +174,11 @@ const SIGN_OPTIONS = {
   p12: { type: 'string' },
   'password-env': { type: 'string' },
   'self-signed': { type: 'boolean' },
+  pkcs11: { type: 'boolean' },
+  module: { type: 'string', multiple: true },
+  token: { type: 'string' },
+  key: { type: 'string' },
+  'pin-env': { type: 'string' },
   level: { type: 'string' },
   tsa: { type: 'string' },
   hash: { type: 'string' },
@@ -163,21 +202,19 @@ function oneOf<T extends string>(option: string, value: string, allowed: readonl
 }
 
 function parseSign(args: readonly string[]): Command | SignCommand {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: [...args], options: SIGN_OPTIONS, allowPositionals: true, strict: true });
-  } catch (error) {
-    const message = error instanceof Error ? error.message.replace(/^Unknown option/, 'unknown option').replace(/\. To specify.*$/s, '') : String(error);
-    throw new UsageError(message.charAt(0).toLowerCase() + message.slice(1), 'sign');
-  }
+  const parsed = strictParse('sign', args, SIGN_OPTIONS);
   const v = parsed.values;
   if (v.help) return { kind: 'help', topic: 'sign' };
   const inputs = parsed.positionals;
   if (inputs.length === 0) throw new UsageError('sign needs at least one PDF file', 'sign');
   if ((v.output === undefined) === (v['out-dir'] === undefined)) throw new UsageError('give either -o OUT.pdf (one input) or --out-dir DIR', 'sign');
   if (v.output !== undefined && inputs.length > 1) throw new UsageError('-o takes one input; use --out-dir DIR for several', 'sign');
-  if ((v.p12 === undefined) === (v['self-signed'] !== true)) throw new UsageError('choose the identity: --p12 FILE or --self-signed', 'sign');
+  const identities = [v.p12 !== undefined, v['self-signed'] === true, v.pkcs11 === true].filter(Boolean).length;
+  if (identities !== 1) throw new UsageError('choose one identity: --p12 FILE, --self-signed or --pkcs11', 'sign');
   if (v['password-env'] !== undefined && v.p12 === undefined) throw new UsageError('--password-env goes with --p12', 'sign');
+  for (const option of ['module', 'token', 'key', 'pin-env'] as const) {
+    if (v[option] !== undefined && v.pkcs11 !== true) throw new UsageError(`--${option} goes with --pkcs11`, 'sign');
+  }
   const level = oneOf('level', v.level ?? 'B-B', LEVELS);
   if (level !== 'B-B' && v.tsa === undefined) throw new UsageError(`--level ${level} needs --tsa URL (a timestamp server)`, 'sign');
   if (v.tsa !== undefined) {
@@ -211,7 +248,12 @@ function parseSign(args: readonly string[]): Command | SignCommand {
     kind: 'sign',
     inputs,
     output: v.output !== undefined ? { file: v.output } : { dir: v['out-dir'] ?? '' },
-    identity: v.p12 !== undefined ? { kind: 'p12', file: v.p12, passwordEnv: v['password-env'] ?? null } : { kind: 'self-signed' },
+    identity:
+      v.p12 !== undefined
+        ? { kind: 'p12', file: v.p12, passwordEnv: v['password-env'] ?? null }
+        : v.pkcs11 === true
+          ? { kind: 'pkcs11', modules: v.module ?? [], token: v.token ?? null, key: v.key ?? null, pinEnv: v['pin-env'] ?? null }
+          : { kind: 'self-signed' },
     level,
     tsa: v.tsa ?? null,
     hash: oneOf('hash', v.hash ?? 'sha256', HASHES),
@@ -234,13 +276,7 @@ const VERIFY_OPTIONS = {
 } as const;
 
 function parseVerify(args: readonly string[]): Command {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: [...args], options: VERIFY_OPTIONS, allowPositionals: true, strict: true });
-  } catch (error) {
-    const message = error instanceof Error ? error.message.replace(/^Unknown option/, 'unknown option').replace(/\. To specify.*$/s, '') : String(error);
-    throw new UsageError(message.charAt(0).toLowerCase() + message.slice(1), 'verify');
-  }
+  const parsed = strictParse('verify', args, VERIFY_OPTIONS);
   const v = parsed.values;
   if (v.help) return { kind: 'help', topic: 'verify' };
   if (parsed.positionals.length === 0) throw new UsageError('verify needs at least one PDF file', 'verify');
@@ -252,4 +288,18 @@ function parseVerify(args: readonly string[]): Command {
     online: v.online === true,
     json: v.json === true,
   };
+}
+
+const TOKENS_OPTIONS = {
+  module: { type: 'string', multiple: true },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function parseTokens(args: readonly string[]): Command {
+  const parsed = strictParse('tokens', args, TOKENS_OPTIONS);
+  const v = parsed.values;
+  if (v.help) return { kind: 'help', topic: 'tokens' };
+  if (parsed.positionals.length > 0) throw new UsageError(`tokens takes no file (got '${parsed.positionals[0] ?? ''}')`, 'tokens');
+  return { kind: 'tokens', modules: v.module ?? [], json: v.json === true };
 }

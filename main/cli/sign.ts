@@ -7,7 +7,7 @@ import { isUserFacing } from '../errors';
 import { SigningSession } from '../services/signing';
 import type { SignResult } from '../services/signing';
 import type { Signer } from '../signers/signer';
-import type { SignCommand } from './args';
+import type { Pkcs11Identity, SignCommand } from './args';
 import { UsageError } from './args';
 import type { Output } from './info';
 
@@ -20,6 +20,8 @@ export interface SignDeps {
   /** Opens the identity: a PKCS#12 file with its password, or the personal digital ID. */
   openP12: (file: string, password: string) => Promise<Signer>;
   openPersonalId: () => Promise<Signer>;
+  /** Finds the token key the options name, logs in once (PIN from --pin-env, the terminal or the PIN pad). */
+  openPkcs11: (identity: Pkcs11Identity) => Promise<Signer>;
 }
 
 interface FileOutcome {
@@ -40,6 +42,11 @@ function describe(error: unknown): { code: string; message: string } {
 
 async function openSigner(command: SignCommand, deps: SignDeps): Promise<Signer> {
   if (command.identity.kind === 'self-signed') return deps.openPersonalId();
+  if (command.identity.kind === 'pkcs11') {
+    const { pinEnv } = command.identity;
+    if (pinEnv !== null && deps.env[pinEnv] === undefined) throw new UsageError(`the environment variable ${pinEnv} (--pin-env) is not set`, 'sign');
+    return deps.openPkcs11(command.identity);
+  }
   const { file, passwordEnv } = command.identity;
   let password: string | null;
   if (passwordEnv !== null) {
@@ -69,6 +76,9 @@ async function outputsFor(command: SignCommand): Promise<string[]> {
 
 /** Documents signed at once in a batch: file I/O of one overlaps the hashing and signing of others. */
 const IN_FLIGHT = 4;
+
+/** Failures after which signing the next documents cannot work: the batch stops there. */
+const BATCH_STOPPERS = new Set(['token-removed', 'pin-locked', 'not-logged-in', 'key-not-found', 'token-error']);
 
 export async function runSign(command: SignCommand, io: Output, deps: SignDeps): Promise<number> {
   const outputs = await outputsFor(command);
@@ -122,14 +132,22 @@ export async function runSign(command: SignCommand, io: Output, deps: SignDeps):
         return { input, ok: false, error: describe(error) };
       }
     };
-    // A few at a time, reported in input order as soon as each one's turn comes.
+    // A few at a time, reported in input order as soon as each one's turn comes. When the token
+    // goes away the batch stops: what was signed stays, the rest is reported as not signed.
     const done: (FileOutcome | undefined)[] = new Array(total);
     let next = 0;
     let reported = 0;
+    let stoppedBy: string | null = null;
     const worker = async () => {
       while (next < total) {
         const index = next++;
-        done[index] = await signOne(index);
+        if (stoppedBy !== null) {
+          done[index] = { input: command.inputs[index] ?? '', ok: false, error: { code: 'batch-stopped', message: `not signed: the batch stopped (${stoppedBy})` } };
+        } else {
+          done[index] = await signOne(index);
+          const failure = done[index]?.error;
+          if (failure && BATCH_STOPPERS.has(failure.code)) stoppedBy ??= failure.message.replace(/\.$/, '');
+        }
         while (reported < total && done[reported]) {
           const outcome = done[reported] as FileOutcome;
           outcomes.push(outcome);

@@ -119,8 +119,8 @@ export function describe(report: FileReport): string {
   return `${lines.join('\n')}\n`;
 }
 
-export async function runVerify(command: VerifyCommand, io: Output): Promise<number> {
-  const trustAnchors: Uint8Array[] = [];
+export async function runVerify(command: VerifyCommand, io: Output, options: { userAnchors?: readonly Uint8Array[] } = {}): Promise<number> {
+  const trustAnchors: Uint8Array[] = [...(options.userAnchors ?? [])];
   for (const file of command.trust) {
     let bytes: Uint8Array;
     try {

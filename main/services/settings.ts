@@ -74,6 +74,17 @@ export class SettingsService {
     return next.trustedCertificates ?? [];
   }
 
+  /** Adds a PKCS#11 library by path (the app's "add a token driver"); kept first. */
+  async addPkcs11Module(path: string): Promise<string[]> {
+    const next = await this.update((s) => ({ ...s, pkcs11Modules: [path, ...(s.pkcs11Modules ?? []).filter((p) => p !== path)].slice(0, 20) }));
+    return next.pkcs11Modules ?? [];
+  }
+
+  async removePkcs11Module(path: string): Promise<string[]> {
+    const next = await this.update((s) => ({ ...s, pkcs11Modules: (s.pkcs11Modules ?? []).filter((p) => p !== path) }));
+    return next.pkcs11Modules ?? [];
+  }
+
   /** The DER of every certificate the user trusts: trust anchors for verification. */
   async trustAnchors(): Promise<Uint8Array[]> {
     await this.load();

@@ -34,6 +34,10 @@ export type SignerErrorCode =
   | 'mechanism-unsupported' // the token cannot make the requested signature
   | 'key-not-found' // the identity's private key is no longer on the token
   | 'token-error' // any other PKCS#11 failure (the message names the CKR_ code)
+  | 'no-module' // no PKCS#11 module found or none could be loaded
+  | 'no-token' // no token plugged in (or none with the label asked for)
+  | 'choose-identity' // several signing certificates: the message lists them
+  | 'unusable-certificate' // the certificate asked for cannot sign now (expired...)
   // Personal digital ID
   | 'keychain-unavailable' // no Secret Service / Keychain, or it did not answer
   | 'keychain-failed' // it answered but refused

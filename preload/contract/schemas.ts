@@ -145,6 +145,8 @@ export const Settings = z.object({
   identities: z.array(SavedP12Identity).max(50).optional(),
   /** Certificates the user trusts for verification, beside the system roots (absent until the first). */
   trustedCertificates: z.array(TrustedCertificate).max(200).optional(),
+  /** PKCS#11 libraries the user added, beside the ones found in the usual places. */
+  pkcs11Modules: z.array(z.string().min(1).max(4096)).max(20).optional(),
 });
 
 /** Opaque handle of a signing identity: its kind and its certificate's SHA-256 fingerprint. */
@@ -339,7 +341,17 @@ export const rendererRequests = {
   'prompt:pin': {
     request: z.object({
       tokenLabel: z.string(),
+      /** The certificate the PIN unlocks (its common name), when known. */
+      keyLabel: z.string().nullable(),
+      /** Tries left when the token tells a number; null otherwise (see `pinCountLow`, `finalTry`). */
       triesLeft: z.number().int().nonnegative().nullable(),
+      /** The token says few tries are left (CKF_USER_PIN_COUNT_LOW). */
+      pinCountLow: z.boolean(),
+      /** The token says one more wrong PIN locks it (CKF_USER_PIN_FINAL_TRY). */
+      finalTry: z.boolean(),
+      /** The previous PIN was refused. */
+      retry: z.boolean(),
+      /** The reader has its own keypad: the PIN is typed there, the app only waits. */
       pinPad: z.boolean(),
       /** CKA_ALWAYS_AUTHENTICATE: a second, per-signature PIN entry. */
       contextSpecific: z.boolean(),

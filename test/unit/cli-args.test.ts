@@ -26,20 +26,26 @@ describe('parseCommandLine', () => {
     assert.deepEqual(parseCommandLine(['help', 'info']), { kind: 'help', topic: 'info' });
     assert.deepEqual(parseCommandLine(['info', '-h']), { kind: 'help', topic: 'info' });
     assert.deepEqual(parseCommandLine(['--version']), { kind: 'version' });
+    assert.deepEqual(parseCommandLine(['help', 'tokens']), { kind: 'help', topic: 'tokens' });
+    assert.deepEqual(parseCommandLine(['tokens']), { kind: 'tokens', modules: [], json: false });
+    assert.deepEqual(parseCommandLine(['tokens', '--module', '/a.so', '--module', 'b.so', '--json']), { kind: 'tokens', modules: ['/a.so', 'b.so'], json: true });
   });
 
   it('rejects unknown options, values given to flags and missing files', () => {
     assert.throws(() => parseCommandLine(['info', '--jsn', 'a.pdf']), (e: unknown) => e instanceof UsageError && e.message === "unknown option '--jsn' for 'info'" && e.command === 'info');
     assert.throws(() => parseCommandLine(['info', '--json=yes', 'a.pdf']), { message: "option '--json' takes no value" });
     assert.throws(() => parseCommandLine(['info', '--json']), { message: 'info needs at least one PDF file' });
-    assert.throws(() => parseCommandLine(['help', 'tokens']), { message: "unknown command 'tokens'" });
+    assert.throws(() => parseCommandLine(['help', 'csc']), { message: "unknown command 'csc'" });
+    assert.throws(() => parseCommandLine(['tokens', 'a.pdf']), { message: "tokens takes no file (got 'a.pdf')" });
+    assert.throws(() => parseCommandLine(['tokens', '--pin', '1234']), /unknown option '--pin'/);
   });
 
   it('suggests the closest command for a typo only', () => {
     assert.equal(suggestCommand('ifno'), 'info');
     assert.equal(suggestCommand('INFO'), 'info');
     assert.equal(suggestCommand('verfy'), 'verify');
-    assert.equal(suggestCommand('tokens'), null);
+    assert.equal(suggestCommand('tokns'), 'tokens');
+    assert.equal(suggestCommand('csc'), null);
   });
 });
 

@@ -28,11 +28,21 @@ describe('paraphe sign arguments', () => {
     assert.deepEqual(c.identity, { kind: 'self-signed' });
   });
 
+  it('reads a token identity: modules, token, key, PIN variable', () => {
+    const c = sign('a.pdf', '-o', 'b.pdf', '--pkcs11', '--module', '/opt/safenet/libeTPkcs11.so', '--token', 'eToken 5110', '--key', 'a1b2', '--pin-env', 'TOKEN_PIN');
+    assert.deepEqual(c.identity, { kind: 'pkcs11', modules: ['/opt/safenet/libeTPkcs11.so'], token: 'eToken 5110', key: 'a1b2', pinEnv: 'TOKEN_PIN' });
+    assert.deepEqual(sign('a.pdf', '-o', 'b.pdf', '--pkcs11').identity, { kind: 'pkcs11', modules: [], token: null, key: null, pinEnv: null });
+  });
+
   it('refuses what cannot work, saying why', () => {
     refused(['a.pdf', '--p12', 'x.p12'], /either -o OUT\.pdf/);
     refused(['a.pdf', 'b.pdf', '-o', 'o.pdf', '--p12', 'x.p12'], /-o takes one input/);
-    refused(['a.pdf', '-o', 'o.pdf'], /--p12 FILE or --self-signed/);
-    refused(['a.pdf', '-o', 'o.pdf', '--p12', 'x.p12', '--self-signed'], /--p12 FILE or --self-signed/);
+    refused(['a.pdf', '-o', 'o.pdf'], /choose one identity: --p12 FILE, --self-signed or --pkcs11/);
+    refused(['a.pdf', '-o', 'o.pdf', '--p12', 'x.p12', '--self-signed'], /choose one identity/);
+    refused(['a.pdf', '-o', 'o.pdf', '--p12', 'x.p12', '--pkcs11'], /choose one identity/);
+    refused(['a.pdf', '-o', 'o.pdf', '--p12', 'x.p12', '--key', '01'], /--key goes with --pkcs11/);
+    refused(['a.pdf', '-o', 'o.pdf', '--self-signed', '--pin-env', 'PIN'], /--pin-env goes with --pkcs11/);
+    refused(['a.pdf', '-o', 'o.pdf', '--self-signed', '--module', '/x.so'], /--module goes with --pkcs11/);
     refused(['a.pdf', '-o', 'o.pdf', '--self-signed', '--password-env', 'X'], /--password-env goes with --p12/);
     refused(['a.pdf', '-o', 'o.pdf', '--self-signed', '--level', 'B-T'], /needs --tsa/);
     refused(['a.pdf', '-o', 'o.pdf', '--self-signed', '--level', 'C'], /--level must be one of/);

@@ -209,7 +209,7 @@ function bridgeWithWindow() {
   return { bridge, sent, lastRequest, cancels };
 }
 
-const pinRequest = { tokenLabel: 'eToken 5110', triesLeft: 3, pinPad: false, contextSpecific: false };
+const pinRequest = { tokenLabel: 'eToken 5110', keyLabel: 'Élodie Signataire', triesLeft: 3, pinCountLow: false, finalTry: false, retry: false, pinPad: false, contextSpecific: false };
 
 describe('RendererBridge', () => {
   it('sends the request and resolves with the validated answer', async () => {

@@ -154,3 +154,45 @@ describe('identity and preview schemas', () => {
     }
   });
 });
+
+describe('verification panel schemas (trust, signed version, online check)', () => {
+  it('passes well-formed requests', async () => {
+    const { handlers, calls } = recording({
+      'trust:addFromSignature': () => [],
+      'trust:remove': () => [],
+      'document:openSignedVersion': () => ({ docId: DOC, name: 'a.pdf', path: null, size: 10, pdfVersion: '1.7', pageCount: 1, encrypted: false, signatureCount: 1, revisionCount: 2, signatures: [], signedVersion: { of: DOC, field: 'Signature1', revision: 2, revisionCount: 3 } }),
+      'document:validate': () => ({ docId: DOC, verdict: 'NO_SIGNATURES', signatures: [], online: true }),
+    });
+    assert.equal((await dispatch(handlers, policy, 'trust:addFromSignature', { docId: DOC, signatureIndex: 0, certificateIndex: 2 }, trusted, quiet)).ok, true);
+    assert.equal((await dispatch(handlers, policy, 'trust:remove', { fingerprint: FP }, trusted, quiet)).ok, true);
+    assert.equal((await dispatch(handlers, policy, 'document:openSignedVersion', { docId: DOC, signatureIndex: 1 }, trusted, quiet)).ok, true);
+    assert.equal((await dispatch(handlers, policy, 'document:validate', { docId: DOC, online: true }, trusted, quiet)).ok, true);
+    assert.equal(calls.length, 4);
+  });
+
+  it('refuses certificate bytes, paths and odd indexes before any handler runs', async () => {
+    const { handlers, calls } = recording({
+      'trust:addFromSignature': () => assert.fail('handler called'),
+      'trust:remove': () => assert.fail('handler called'),
+      'document:openSignedVersion': () => assert.fail('handler called'),
+      'document:validate': () => assert.fail('handler called'),
+    });
+    const cases: Array<[string, unknown]> = [
+      ['trust:addFromSignature', { docId: DOC, signatureIndex: 0, certificateIndex: 0, der: 'MIIB' }],
+      ['trust:addFromSignature', { docId: DOC, signatureIndex: -1, certificateIndex: 0 }],
+      ['trust:addFromSignature', { docId: DOC, signatureIndex: 0, certificateIndex: 0.5 }],
+      ['trust:addFromSignature', { docId: '/tmp/a.pdf', signatureIndex: 0, certificateIndex: 0 }],
+      ['trust:remove', { fingerprint: 'AB'.repeat(32) }],
+      ['trust:remove', { fingerprint: '/etc/ssl/certs/x.pem' }],
+      ['document:openSignedVersion', { docId: DOC, signatureIndex: 0, path: '/tmp/out.pdf' }],
+      ['document:openSignedVersion', { docId: DOC }],
+      ['document:validate', { docId: DOC, online: 'yes' }],
+      ['document:validate', { docId: DOC, trustAnchors: ['MIIB'] }],
+    ];
+    for (const [channel, payload] of cases) {
+      const result = await dispatch(handlers, policy, channel as never, payload, trusted, quiet);
+      assert.equal(!result.ok && result.error.code, 'invalid-request', `${channel} ${JSON.stringify(payload)}`);
+    }
+    assert.equal(calls.length, 0);
+  });
+});

@@ -21,7 +21,8 @@ export function statusKey(sig: SignatureValidation): MessageKey {
   }
   if (has('CHAIN_UNTRUSTED')) return 'verify.status.untrusted';
   if (has('CERTIFICATE_EXPIRED')) return 'verify.status.expired';
-  if (has('REVOCATION_UNKNOWN')) return 'verify.status.revocationUnknown';
+  if (has('REVOCATION_UNKNOWN', 'REVOCATION_NOT_FRESH', 'REVOCATION_NOT_YET_VALID')) return 'verify.status.revocationUnknown';
+  if (has('TIMESTAMP_UNTRUSTED', 'TIMESTAMP_REVOKED', 'TIMESTAMP_REVOCATION_UNKNOWN')) return 'verify.status.timestampDoubtful';
   return 'verify.status.indeterminate';
 }
 
