@@ -12,7 +12,7 @@ import { channels } from '../../preload/contract/schemas';
 import type { ChannelName } from '../../preload/contract/schemas';
 import { appOriginPolicy, dispatch } from '../ipc/dispatch';
 import type { Handlers, SenderInfo } from '../ipc/dispatch';
-import { createHandlers, effectiveLocale } from '../ipc/handlers';
+import { createHandlers, effectiveLocale, watchTokens } from '../ipc/handlers';
 import { RendererBridge } from '../ipc/renderer-bridge';
 import { createServices } from '../services';
 import type { SaveRequest, Services } from '../services';
@@ -88,7 +88,8 @@ function start(): void {
     serveAppProtocol(rendererRoot);
     const ready = createServices({
       userDataDir: app.getPath('userData'),
-      dialogs: { chooseDocument, chooseCertificateFile, chooseSavePath },
+      dialogs: { chooseDocument, chooseCertificateFile, chooseModuleFile, chooseSavePath },
+      askPin: async (request) => (await bridge.ask('prompt:pin', request))?.pin ?? null,
       // dist/main.cjs -> the app folder (package.json, dist/, assets/), inside app.asar when packaged.
       appRoot: join(__dirname, '..'),
       env: { appName: 'Paraphe', version: app.getVersion(), platform: process.platform, systemLocale: app.getLocale() },
@@ -108,6 +109,10 @@ function start(): void {
     for (const channel of Object.keys(channels) as ChannelName[]) {
       ipcMain.handle(channel, (event, payload: unknown) => dispatch(handlers, policy, channel, payload, senderInfo(event)));
     }
+    // Tokens plugged in or pulled out while the app runs reach the token picker.
+    watchTokens(ready, bridge)
+      .then((stop) => app.once('will-quit', stop))
+      .catch((error: unknown) => console.error('app: watching tokens failed', error));
     await refreshMenu();
     openWindow();
     app.on('activate', () => showWindow());
@@ -197,6 +202,19 @@ function start(): void {
       title: fr ? 'Importer un certificat (.p12, .pfx)' : 'Import a certificate (.p12, .pfx)',
       properties: ['openFile'],
       filters: [{ name: fr ? 'Certificats PKCS#12' : 'PKCS#12 certificates', extensions: ['p12', 'pfx', 'P12', 'PFX'] }],
+    };
+    const parent = mainWindow && !mainWindow.isDestroyed() ? mainWindow : null;
+    const result = parent ? await dialog.showOpenDialog(parent, options) : await dialog.showOpenDialog(options);
+    return result.canceled ? null : (result.filePaths[0] ?? null);
+  }
+
+  async function chooseModuleFile(): Promise<string | null> {
+    const fr = (await currentLocale()) === 'fr';
+    const extensions = process.platform === 'win32' ? ['dll', 'DLL'] : process.platform === 'darwin' ? ['dylib', 'so'] : ['so'];
+    const options: OpenDialogOptions = {
+      title: fr ? 'Ajouter le pilote d’un support (bibliothèque PKCS#11)' : 'Add a token driver (PKCS#11 library)',
+      properties: ['openFile'],
+      filters: [{ name: fr ? 'Bibliothèques PKCS#11' : 'PKCS#11 libraries', extensions }],
     };
     const parent = mainWindow && !mainWindow.isDestroyed() ? mainWindow : null;
     const result = parent ? await dialog.showOpenDialog(parent, options) : await dialog.showOpenDialog(options);

@@ -1,13 +1,15 @@
 // The handler table: one entry per channel of the contract, each a thin call into a service.
 import type { Services } from '../services';
 import { effectiveLocale } from '../services/locale';
+import { toTokenList } from '../services/tokens';
 import type { Handlers } from './dispatch';
 import type { RendererBridge } from './renderer-bridge';
 
 export { effectiveLocale } from '../services/locale';
 
 export function createHandlers(services: Services, bridge: RendererBridge): Handlers {
-  const { settings, documents, identities, signing, dialogs, env } = services;
+  const { settings, documents, identities, signing, dialogs, env, tokens } = services;
+  const tokenList = async () => toTokenList(await tokens.scan());
   return {
     'app:info': async () => {
       const current = await settings.get();
@@ -43,6 +45,17 @@ export function createHandlers(services: Services, bridge: RendererBridge): Hand
     'identity:importP12': ({ path, password }) => identities.importP12(path, password),
     'identity:remove': ({ id }) => identities.remove(id),
     'identity:exportPersonal': ({ id, password }) => identities.exportPersonal(id, password),
+    'tokens:list': tokenList,
+    'tokens:addModule': async () => {
+      const path = await dialogs.chooseModuleFile();
+      if (path === null) return null;
+      await settings.addPkcs11Module(path);
+      return tokenList();
+    },
+    'tokens:removeModule': async ({ path }) => {
+      await settings.removePkcs11Module(path);
+      return tokenList();
+    },
     'signature:preview': (request) => signing.preview(request),
     'document:sign': (request) => signing.sign(request),
     'renderer:answer': ({ requestId, outcome }) => {
@@ -50,4 +63,12 @@ export function createHandlers(services: Services, bridge: RendererBridge): Hand
       return null;
     },
   };
+}
+
+/**
+ * Tells the renderer when tokens are plugged in or pulled out (polling the token drivers). Returns
+ * the function that stops it; the app calls it once its window can listen.
+ */
+export async function watchTokens(services: Services, bridge: RendererBridge, intervalMs?: number): Promise<() => void> {
+  return services.tokens.watch((scan) => void bridge.emit('tokens:changed', toTokenList(scan)), intervalMs);
 }

@@ -13,6 +13,8 @@ export interface Dialogs {
   chooseDocument(): Promise<string | null>;
   /** Ask for a PKCS#12 file (.p12, .pfx) to import; null when they cancel. */
   chooseCertificateFile(): Promise<string | null>;
+  /** Ask for a PKCS#11 library (a token driver: .so, .dylib, .dll); null when they cancel. */
+  chooseModuleFile(): Promise<string | null>;
   /** Ask where to save; null when they cancel. The OS dialog confirms overwriting a file. */
   chooseSavePath(request: SaveRequest): Promise<string | null>;
 }

@@ -6,16 +6,41 @@
 //   one call, and never stored, logged or sent back.
 import { homedir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import type { Identity, PersonalKeyType, SavedP12Identity } from '../../preload/contract/schemas';
+import type { Identity, PersonalKeyType, RendererRequestOf, SavedP12Identity } from '../../preload/contract/schemas';
 import { AppError } from '../errors';
 import { describeCertificate, openPkcs12Signer } from '../signers';
 import type { PersonalIdInfo, PersonalIdStore, Signer } from '../signers';
 import { writeFileAtomic } from './atomic-write';
 import type { Dialogs } from './dialogs';
 import type { SettingsService } from './settings';
+import type { TokenScan, TokenService } from './tokens';
 
 const PERSONAL = 'personal-';
 const P12 = 'p12-';
+const TOKEN = 'token-';
+
+/** The usable signing certificates of the tokens plugged in, as identities. */
+function tokenIdentities(scan: TokenScan): Identity[] {
+  return scan.tokens.flatMap((token) =>
+    token.certificates
+      .filter((c) => c.unusable === null)
+      .map((c): Identity => ({
+        id: `${TOKEN}${c.fingerprint}`,
+        kind: 'token',
+        name: c.name,
+        email: null,
+        issuer: c.issuer,
+        serial: c.serial,
+        notBefore: c.notBefore,
+        notAfter: c.notAfter,
+        fingerprint: c.fingerprint,
+        file: null,
+        keyType: null,
+        needsPassword: false,
+        token: { label: token.label, serial: token.serial },
+      })),
+  );
+}
 
 function personalIdentity(info: PersonalIdInfo): Identity {
   const description = describeCertificate(info.certificate);
@@ -59,19 +84,32 @@ function fileStem(text: string): string {
 }
 
 export class IdentityService {
+  private tokenScan: TokenScan | null = null;
+
   constructor(
     private readonly settings: SettingsService,
     private readonly personal: PersonalIdStore,
     private readonly dialogs: Dialogs,
+    private readonly tokens: TokenService,
+    private readonly askPin: (request: RendererRequestOf<'prompt:pin'>) => Promise<string | null>,
   ) {}
 
-  /** The personal IDs (oldest first), then the imported .p12 files (latest first). */
+  /** The personal IDs (oldest first), the imported .p12 files (latest first), then the certificates on tokens plugged in. */
   async list(): Promise<Identity[]> {
-    const [ids, settings] = await Promise.all([this.personal.list(), this.settings.get()]);
-    return [...ids.map(personalIdentity), ...(settings.identities ?? []).map(p12Identity)];
+    const [ids, settings, scan] = await Promise.all([
+      this.personal.list(),
+      this.settings.get(),
+      // A token driver that fails must not hide the other identities: no tokens then.
+      this.tokens.scan().catch((): TokenScan => ({ modules: [], tokens: [] })),
+    ]);
+    this.tokenScan = scan;
+    return [...ids.map(personalIdentity), ...(settings.identities ?? []).map(p12Identity), ...tokenIdentities(scan)];
   }
 
   async get(id: string): Promise<Identity> {
+    // Token identities from the last scan when it has them (the preview asks often; tokens are slow to list).
+    const cached = id.startsWith(TOKEN) && this.tokenScan ? tokenIdentities(this.tokenScan).find((i) => i.id === id) : undefined;
+    if (cached) return cached;
     const identity = (await this.list()).find((i) => i.id === id);
     if (!identity) throw new AppError('identity-not-found', 'This signing identity no longer exists (it may have been removed).');
     return identity;
@@ -116,6 +154,7 @@ export class IdentityService {
   /** The personal ID is deleted (its key leaves the keychain); a .p12 is only forgotten. */
   async remove(id: string): Promise<Identity[]> {
     const identity = await this.get(id);
+    if (identity.kind === 'token') throw new AppError('not-removable', 'A certificate on a token cannot be removed here; unplug the token to stop using it.');
     if (identity.kind === 'personal') await this.personal.delete(identity.fingerprint);
     else await this.settings.removeP12Identity(identity.fingerprint);
     return this.list();
@@ -152,6 +191,7 @@ export class IdentityService {
   async openSigner(id: string, password: string | undefined): Promise<Signer> {
     const identity = await this.get(id);
     if (identity.kind === 'personal') return this.personal.signer(identity.fingerprint);
+    if (identity.kind === 'token') return this.openTokenSigner(identity);
     if (password === undefined) throw new AppError('password-required', `The password of ${basename(identity.file ?? '')} is needed to sign.`);
     const signer = await openPkcs12Signer(identity.file ?? '', password);
     if (describeCertificate(signer.certificate).fingerprintSha256 !== identity.fingerprint) {
@@ -159,5 +199,36 @@ export class IdentityService {
       throw new AppError('identity-changed', `${basename(identity.file ?? '')} now holds another certificate than the one imported; import it again.`);
     }
     return signer;
+  }
+
+  /**
+   * The token's signer, logged in once: the PIN dialog (through the renderer) is asked again after
+   * a wrong PIN, saying so and what the token tells of the tries left, until the PIN is right, the
+   * token locks, or the user cancels. Later signatures reuse the session: no PIN.
+   */
+  private async openTokenSigner(identity: Identity): Promise<Signer> {
+    let retry = false;
+    for (;;) {
+      try {
+        return await this.tokens.signer({ fingerprint: identity.fingerprint }, {
+          getPin: async (request) => {
+            const pin = await this.askPin({
+              tokenLabel: request.token,
+              keyLabel: identity.name,
+              triesLeft: request.triesLeft === 'final' ? 1 : null,
+              pinCountLow: request.triesLeft === 'low',
+              finalTry: request.triesLeft === 'final',
+              retry: retry && request.reason === 'login',
+              pinPad: request.pinPad,
+              contextSpecific: request.reason === 'context-specific',
+            });
+            return pin === null ? null : Buffer.from(pin, 'utf8');
+          },
+        });
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'pin-incorrect') throw error;
+        retry = true;
+      }
+    }
   }
 }

@@ -9,6 +9,8 @@ import { keychainPort } from './paths';
 import { SettingsService } from './settings';
 import { effectiveLocale } from './locale';
 import { SignDocumentService } from './sign-document';
+import { TokenService } from './tokens';
+import type { RendererRequestOf } from '../../preload/contract/schemas';
 
 export type { Dialogs, SaveRequest } from './dialogs';
 
@@ -26,6 +28,7 @@ export interface Services {
   documents: DocumentService;
   identities: IdentityService;
   signing: SignDocumentService;
+  tokens: TokenService;
   dialogs: Dialogs;
   dispose(): Promise<void>;
 }
@@ -38,13 +41,16 @@ export interface ServicesOptions {
   appRoot: string;
   /** The OS keychain (default: native/keychain). Tests may pass another, preferably the real one. */
   keychain?: KeychainAccess;
+  /** Asks the user for a token's PIN (the renderer's PIN dialog); null when cancelled or nobody can answer. */
+  askPin?: (request: RendererRequestOf<'prompt:pin'>) => Promise<string | null>;
 }
 
 export function createServices(options: ServicesOptions): Services {
   const settings = new SettingsService(options.userDataDir);
   const documents = new DocumentService(settings);
   const personal = new PersonalIdStore({ dir: options.userDataDir, keychain: options.keychain ?? keychainPort() });
-  const identities = new IdentityService(settings, personal, options.dialogs);
+  const tokens = new TokenService({ userModules: async () => (await settings.get()).pkcs11Modules ?? [] });
+  const identities = new IdentityService(settings, personal, options.dialogs, tokens, options.askPin ?? (async () => null));
   const signing = new SignDocumentService({
     documents,
     identities,
@@ -58,9 +64,13 @@ export function createServices(options: ServicesOptions): Services {
     documents,
     identities,
     signing,
+    tokens,
     dialogs: options.dialogs,
-    dispose: () => documents.closeAll(),
+    dispose: async () => {
+      await documents.closeAll();
+      await tokens.close();
+    },
   };
 }
 
-export { DocumentService, IdentityService, SettingsService, SignDocumentService };
+export { DocumentService, IdentityService, SettingsService, SignDocumentService, TokenService };

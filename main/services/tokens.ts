@@ -12,6 +12,7 @@ import type { LoadedCandidate, ModuleStats, Pkcs11Module, TokenFlags, WatchedTok
 import { watchSlots } from '../../native/pkcs11';
 import { checkSigningCertificate, describeCertificate, listPkcs11Identities, openPkcs11Signer, SignerError } from '../signers';
 import type { Pkcs11Authorization, Pkcs11Signer } from '../signers';
+import type { TokenList } from '../../preload/contract/schemas';
 
 export interface ModuleReport {
   path: string;
@@ -364,4 +365,30 @@ export function chooseCertificate(scan: TokenScan, selection: TokenSelection): {
     'choose-identity',
     `Several signing certificates are available; choose one with --token LABEL and --key ID: ${usable.map(({ token, cert }) => candidateLine(token, cert)).join('; ')}.`,
   );
+}
+
+/** The token picker's view of a scan: identities by fingerprint, no key material, no module internals. */
+export function toTokenList(scan: TokenScan): TokenList {
+  return {
+    modules: scan.modules.map((m) => ({ path: m.path, name: m.name, source: m.source, loaded: m.loaded, error: m.error })),
+    tokens: scan.tokens.map((t) => ({
+      label: t.label,
+      manufacturer: t.manufacturer,
+      model: t.model,
+      serial: t.serial,
+      pinPad: t.flags.protectedAuthPath,
+      pinLocked: t.flags.userPinLocked,
+      pinCountLow: t.flags.userPinCountLow,
+      finalTry: t.flags.userPinFinalTry,
+      certificates: t.certificates.map((c) => ({
+        identityId: c.unusable === null ? `token-${c.fingerprint}` : null,
+        name: c.name,
+        issuer: c.issuer,
+        notAfter: c.notAfter,
+        keyId: c.keyId,
+        unusable: c.unusable,
+      })),
+      notes: t.notes,
+    })),
+  };
 }

@@ -150,13 +150,13 @@ export const Settings = z.object({
 });
 
 /** Opaque handle of a signing identity: its kind and its certificate's SHA-256 fingerprint. */
-export const IdentityId = z.string().regex(/^(personal|p12)-[0-9a-f]{64}$/, 'not an identity handle');
+export const IdentityId = z.string().regex(/^(personal|p12|token)-[0-9a-f]{64}$/, 'not an identity handle');
 export const PersonalKeyType = z.enum(['rsa-3072', 'p256']);
 
 /** A signing identity as the interface shows it; no key material, no password. */
 export const Identity = z.object({
   id: IdentityId,
-  kind: z.enum(['personal', 'p12']),
+  kind: z.enum(['personal', 'p12', 'token']),
   /** The certificate's subject common name. */
   name: z.string(),
   email: z.string().nullable(),
@@ -169,9 +169,49 @@ export const Identity = z.object({
   /** The .p12/.pfx file; null for the personal digital ID. */
   file: z.string().nullable(),
   keyType: PersonalKeyType.nullable(),
-  /** A .p12 needs its password for each signature; the personal ID's key is in the keychain. */
+  /** A .p12 needs its password for each signature; the personal ID's key is in the keychain; a token asks its PIN itself. */
   needsPassword: z.boolean(),
+  /** For a certificate on a hardware token: the token it is on (its PIN is asked by main when signing). */
+  token: z.object({ label: z.string(), serial: z.string() }).strict().nullable().optional(),
 });
+
+/** A signing certificate on a token, as the token picker shows it. */
+export const TokenCertificateView = z
+  .object({
+    /** The identity to sign with; null when it cannot sign (see `unusable`). */
+    identityId: IdentityId.nullable(),
+    name: z.string(),
+    issuer: z.string(),
+    notAfter: z.string(),
+    keyId: z.string(),
+    unusable: z.string().nullable(),
+  })
+  .strict();
+
+/** What the token picker shows: the token drivers (PKCS#11 modules), the tokens plugged in, their certificates. */
+export const TokenList = z
+  .object({
+    modules: z.array(
+      z.object({ path: z.string(), name: z.string(), source: z.enum(['known', 'user']), loaded: z.boolean(), error: z.string().nullable() }).strict(),
+    ),
+    tokens: z.array(
+      z
+        .object({
+          label: z.string(),
+          manufacturer: z.string(),
+          model: z.string(),
+          serial: z.string(),
+          pinPad: z.boolean(),
+          pinLocked: z.boolean(),
+          pinCountLow: z.boolean(),
+          finalTry: z.boolean(),
+          certificates: z.array(TokenCertificateView),
+          notes: z.array(z.string()),
+        })
+        .strict(),
+    ),
+  })
+  .strict();
 
 export const PadesLevel = z.enum(['B-B', 'B-T', 'B-LT', 'B-LTA']);
 export const CertifyMode = z.enum(['no-changes', 'form-filling', 'annotations']);
@@ -226,7 +266,8 @@ export const SignRequest = z
   .strict()
   .refine((r) => r.level === 'B-B' || r.tsaUrl !== undefined, { message: 'levels B-T, B-LT and B-LTA need a timestamp server URL', path: ['tsaUrl'] })
   .refine((r) => !r.identityId.startsWith('p12-') || r.password !== undefined, { message: 'a .p12 identity needs its password', path: ['password'] })
-  .refine((r) => !r.identityId.startsWith('personal-') || r.password === undefined, { message: 'the personal digital ID takes no password', path: ['password'] });
+  .refine((r) => !r.identityId.startsWith('personal-') || r.password === undefined, { message: 'the personal digital ID takes no password', path: ['password'] })
+  .refine((r) => !r.identityId.startsWith('token-') || r.password === undefined, { message: 'a token identity takes no password (main asks for the PIN)', path: ['password'] });
 
 
 export const AppInfo = z.object({
@@ -297,6 +338,11 @@ export const channels = {
     request: z.object({ id: IdentityId.refine((id) => id.startsWith('personal-'), 'only the personal digital ID can be exported'), password: Secret }).strict(),
     response: z.object({ path: z.string() }).nullable(),
   },
+  /** Token drivers, tokens plugged in and their signing certificates (no PIN asked). */
+  'tokens:list': { request: Empty, response: TokenList },
+  /** The OS open dialog for a PKCS#11 library; it is kept in settings and loaded. null when cancelled. */
+  'tokens:addModule': { request: Empty, response: TokenList.nullable() },
+  'tokens:removeModule': { request: z.object({ path: FilePath }).strict(), response: TokenList },
   /** A one-page PDF of exactly width x height points showing the signature's appearance. */
   'signature:preview': {
     request: z
@@ -331,6 +377,8 @@ export const channels = {
 export const events = {
   /** A PDF was handed to the app: command line, second instance, OS "open with". */
   'document:openRequested': z.object({ path: FilePath }).strict(),
+  /** A token was plugged in or pulled out (or a driver added): the new list. */
+  'tokens:changed': TokenList,
 } as const;
 
 /**
@@ -382,6 +430,7 @@ export type SignatureValidation = z.output<typeof SignatureValidation>;
 export type DocumentValidation = z.output<typeof DocumentValidation>;
 export type CertificateView = z.output<typeof CertificateView>;
 export type TrustedCertificate = z.output<typeof TrustedCertificate>;
+export type TokenList = z.output<typeof TokenList>;
 export type Settings = z.output<typeof Settings>;
 export type AppInfo = z.output<typeof AppInfo>;
 export type SavedP12Identity = z.output<typeof SavedP12Identity>;

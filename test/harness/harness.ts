@@ -16,7 +16,7 @@ import type { Browser, BrowserContext, Page } from 'playwright';
 import { CONTENT_SECURITY_POLICY } from '../../main/app/csp';
 import { contentTypeFor, resolveStaticFile } from '../../main/app/static-files';
 import { appOriginPolicy, dispatch } from '../../main/ipc/dispatch';
-import { createHandlers } from '../../main/ipc/handlers';
+import { createHandlers, watchTokens } from '../../main/ipc/handlers';
 import { RendererBridge } from '../../main/ipc/renderer-bridge';
 import { createServices } from '../../main/services';
 import type { SaveRequest, Services } from '../../main/services';
@@ -89,6 +89,8 @@ export interface HarnessOptions {
    * private gnome-keyring a test started with test/fixtures/keyring.ts in its own process.
    */
   keychain?: KeychainAccess;
+  /** Watch the token drivers for insertions and removals, as the app does (polling every intervalMs). */
+  watchTokens?: { intervalMs: number };
 }
 
 export interface AppSession {
@@ -100,6 +102,8 @@ export interface AppSession {
   dialogAnswers: (string | null)[];
   /** The same for the .p12/.pfx open dialog. */
   p12DialogAnswers: (string | null)[];
+  /** Answers of the "add a token driver" dialog (PKCS#11 library paths). */
+  moduleDialogAnswers: (string | null)[];
   /** The same for the save dialog (signed PDF, exported .p12). */
   saveDialogAnswers: (string | null)[];
   /** What the save dialog was asked each time (kind and proposed path). */
@@ -150,11 +154,14 @@ export class Harness {
     const p12DialogAnswers: (string | null)[] = [];
     const saveDialogAnswers: (string | null)[] = [];
     const saveDialogRequests: SaveRequest[] = [];
+    const moduleDialogAnswers: (string | null)[] = [];
+    const bridge = new RendererBridge();
     const services = createServices({
       userDataDir,
       dialogs: {
         chooseDocument: async () => dialogAnswers.shift() ?? null,
         chooseCertificateFile: async () => p12DialogAnswers.shift() ?? null,
+        chooseModuleFile: async () => moduleDialogAnswers.shift() ?? null,
         chooseSavePath: async (request) => {
           saveDialogRequests.push(request);
           return saveDialogAnswers.shift() ?? null;
@@ -163,8 +170,8 @@ export class Harness {
       appRoot: root,
       keychain: options.keychain,
       env: { appName: 'Paraphe', version: '0.0.0-test', platform: process.platform, systemLocale: locale },
+      askPin: async (request) => (await bridge.ask('prompt:pin', request))?.pin ?? null,
     });
-    const bridge = new RendererBridge();
     const handlers = createHandlers(services, bridge);
     const policy = appOriginPolicy(this.origin);
     const context = await this.browser.newContext({ locale, viewport: { width: 1280, height: 860 } });
@@ -201,6 +208,8 @@ export class Harness {
     });
     await page.goto(`${this.origin}/index.html`);
     await page.locator('.app[data-ready="true"]').waitFor({ timeout: 15_000 });
+    // As the app does once its window listens: token insertions and removals become events.
+    const stopWatch = options.watchTokens ? await watchTokens(services, bridge, options.watchTokens.intervalMs) : () => undefined;
     return {
       page,
       context,
@@ -208,6 +217,7 @@ export class Harness {
       bridge,
       dialogAnswers,
       p12DialogAnswers,
+      moduleDialogAnswers,
       saveDialogAnswers,
       saveDialogRequests,
       problems,
@@ -221,6 +231,7 @@ export class Harness {
         return path;
       },
       close: async () => {
+        stopWatch();
         bridge.attach(null);
         await context.close();
         await services.dispose();

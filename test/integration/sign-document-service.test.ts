@@ -64,6 +64,7 @@ describe('the sign flow services (createServices)', { skip, timeout: 120_000 }, 
       env: { appName: 'Paraphe', version: 'test', platform: process.platform, systemLocale: 'en-US' },
       dialogs: {
         chooseDocument: async () => null,
+        chooseModuleFile: async () => null,
         chooseCertificateFile: async () => p12Answers.shift() ?? null,
         chooseSavePath: async (request) => {
           saveRequests.push(request);

@@ -59,7 +59,7 @@ describe('verification services: trust from a signature, the signed version', { 
       userDataDir,
       appRoot: root,
       env: { appName: 'Paraphe', version: 'test', platform: process.platform, systemLocale: 'en-US' },
-      dialogs: { chooseDocument: async () => null, chooseCertificateFile: async () => null, chooseSavePath: async () => null },
+      dialogs: { chooseDocument: async () => null, chooseCertificateFile: async () => null, chooseModuleFile: async () => null, chooseSavePath: async () => null },
     });
   });
 

@@ -6,6 +6,7 @@ import { toUiError } from '../services/api';
 import { useStore } from '../store';
 import { ErrorBanner } from './ErrorBanner';
 import { LanguageSelect } from './LanguageSelect';
+import { PinDialog } from './PinDialog';
 import { StartScreen } from './StartScreen';
 import { Viewer } from './Viewer';
 
@@ -76,6 +77,7 @@ export function App() {
       </header>
       <ErrorBanner />
       {doc ? <Viewer /> : <StartScreen />}
+      <PinDialog />
       {dragging && (
         <div className="drop-overlay" aria-hidden="true">
           <p>{t('drop.overlay')}</p>

@@ -1,5 +1,5 @@
 // The sign panel, beside the document: choose an identity (create the personal digital ID, import
-// a .p12), the placement (invisible, or a rectangle drawn on the page), reason, location, level,
+// a .p12, or a certificate on a hardware token plugged in), the placement (invisible, or a rectangle drawn on the page), reason, location, level,
 // certification; preview the appearance; sign and save as. Errors are shown here, translated by
 // code with main's precise sentence below. The .p12 password lives in this component's state only
 // (sent to main for the import check and for the signature, never stored).
@@ -12,6 +12,7 @@ import { useT } from '../i18n/useT';
 import {
   chooseP12File, createPersonalId, exportPersonalId, importP12, loadIdentities, removeIdentity, signDocument,
 } from '../services/signing';
+import { addTokenModule, followTokens, loadTokens, removeTokenModule } from '../services/tokens';
 import { useStore } from '../store';
 import type { CertifyChoice } from '../store';
 import { SignaturePreview } from './SignaturePreview';
@@ -57,7 +58,7 @@ function IdentityList() {
           <span className="identity-text">
             <span className="identity-name">{identity.name}</span>
             <span className="identity-detail">
-              {identity.kind === 'personal' ? t('sign.personalId') : fileName(identity.file)}
+              {identity.kind === 'personal' ? t('sign.personalId') : identity.kind === 'token' ? t('tokens.onToken', { token: identity.token?.label ?? '' }) : fileName(identity.file)}
               {' · '}
               {t('sign.validUntil', { date: date(identity.notAfter) })}
             </span>
@@ -202,7 +203,7 @@ function IdentitySection({ passwords }: { passwords: Passwords }) {
         <button type="button" onClick={() => { setNotice(null); setMode({ kind: 'create' }); }}>{t('sign.createId')}</button>
         <button type="button" onClick={() => void startImport()}>{t('sign.importP12')}</button>
       </div>
-      {selected && mode.kind === 'none' && (
+      {selected && selected.kind !== 'token' && mode.kind === 'none' && (
         <div className="identity-manage">
           {selected.kind === 'personal' && <button type="button" className="link" onClick={() => setMode({ kind: 'export' })}>{t('sign.exportId')}</button>}
           <button type="button" className="link danger" onClick={() => setMode({ kind: 'remove' })}>
@@ -243,6 +244,52 @@ function IdentitySection({ passwords }: { passwords: Passwords }) {
           <input id={passwordId} type="password" autoComplete="off" value={passwords.get(selected.id)} onChange={(e) => passwords.set(selected.id, e.target.value)} />
         </label>
       )}
+    </section>
+  );
+}
+
+/**
+ * The tokens plugged in (as they come and go), their drivers, and what cannot sign, in words. A
+ * token's certificates are in the identity list above; the PIN is asked by main when signing.
+ */
+function TokenSection() {
+  const t = useT();
+  const tokens = useStore((s) => s.tokens);
+  useEffect(() => {
+    void loadTokens();
+    return followTokens();
+  }, []);
+  const failed = tokens?.modules.filter((m) => !m.loaded) ?? [];
+  return (
+    <section className="sign-section" aria-labelledby="sign-tokens-title" data-testid="token-section">
+      <h3 id="sign-tokens-title">{t('tokens.title')}</h3>
+      {tokens === null && <p className="muted">{t('tokens.looking')}</p>}
+      {tokens !== null && tokens.tokens.length === 0 && (
+        <p className="muted" data-testid="no-token">{tokens.modules.some((m) => m.loaded) ? t('tokens.none') : t('tokens.noDriver')}</p>
+      )}
+      {tokens !== null && tokens.tokens.length > 0 && (
+        <ul className="token-list">
+          {tokens.tokens.map((token) => (
+            <li key={`${token.serial}-${token.label}`} className="token" data-testid="token">
+              <strong>{token.label}</strong> <span className="muted small">{[token.manufacturer, token.model].filter(Boolean).join(' ')}</span>
+              {token.pinLocked && <p className="field-error">{t('tokens.pinLocked')}</p>}
+              {!token.pinLocked && (token.finalTry || token.pinCountLow) && <p className="field-error">{t(token.finalTry ? 'pin.finalTry' : 'pin.countLow')}</p>}
+              {token.pinPad && <p className="muted small">{t('tokens.pinPad')}</p>}
+              <p className="muted small">{t('tokens.certificates', { count: token.certificates.filter((c) => c.identityId !== null).length })}</p>
+              {token.certificates.filter((c) => c.unusable !== null).map((c) => (
+                <p key={`${c.keyId}-${c.name}`} className="muted small">{t('tokens.unusable', { name: c.name, reason: c.unusable ?? '' })}</p>
+              ))}
+            </li>
+          ))}
+        </ul>
+      )}
+      {failed.map((m) => (
+        <p key={m.path} className="muted small" data-testid="token-driver-error">
+          {t('tokens.driverFailed', { path: m.path, reason: m.error ?? '' })}
+          {m.source === 'user' && <> <button type="button" className="link" onClick={() => void removeTokenModule(m.path)}>{t('tokens.removeDriver')}</button></>}
+        </p>
+      ))}
+      <button type="button" className="link" onClick={() => void addTokenModule()}>{t('tokens.addDriver')}</button>
     </section>
   );
 }
@@ -358,6 +405,7 @@ export function SignPanel() {
       </header>
       <div className="side-body">
         <IdentitySection passwords={passwords} />
+        <TokenSection />
         <PlacementSection />
         <DetailsSection />
         <PreviewSection />

@@ -3,7 +3,7 @@
 import { create } from 'zustand';
 import type { StateCreator } from 'zustand';
 import type {
-  AppInfo, CertifyMode, DocumentSummary, DocumentValidation, Identity, Locale, LocalePreference, PadesLevel, RecentDocument,
+  AppInfo, CertifyMode, DocumentSummary, DocumentValidation, Identity, Locale, LocalePreference, PadesLevel, RecentDocument, TokenList,
 } from '../../../preload/contract/schemas';
 
 export interface UiError {
@@ -101,6 +101,9 @@ export interface SignSlice {
   openSignPanel: () => void;
   closeSignPanel: () => void;
   setIdentities: (identities: Identity[], select?: string | null) => void;
+  /** Token drivers, tokens plugged in and their certificates (null until first listed). */
+  tokens: TokenList | null;
+  setTokens: (tokens: TokenList) => void;
   selectIdentity: (id: string | null) => void;
   setPlacementMode: (mode: PlacementMode) => void;
   setDrawing: (drawing: boolean) => void;
@@ -192,6 +195,8 @@ const createSignSlice: StateCreator<Store, [], [], SignSlice> = (set) => ({
   signaturesPanelOpen: false,
   openSignPanel: () => set({ signPanelOpen: true, signaturesPanelOpen: false, signError: null }),
   closeSignPanel: () => set({ signPanelOpen: false, drawing: false, signError: null }),
+  tokens: null,
+  setTokens: (tokens) => set({ tokens }),
   setIdentities: (identities, select) =>
     set((s) => {
       const wanted = select === undefined ? s.selectedIdentityId : select;
