@@ -23,7 +23,8 @@ const TOKEN = 'token-';
 function tokenIdentities(scan: TokenScan): Identity[] {
   return scan.tokens.flatMap((token) =>
     token.certificates
-      .filter((c) => c.unusable === null)
+      // A certificate whose key a login showed missing is not an identity (it stays listed as a note).
+      .filter((c) => c.unusable === null && c.keyConfirmed !== false)
       .map((c): Identity => ({
         id: `${TOKEN}${c.fingerprint}`,
         kind: 'token',

@@ -10,6 +10,7 @@ import { createHash, X509Certificate } from 'node:crypto';
 import { discoverModules, loadModules } from '../../native/pkcs11';
 import type { LoadedCandidate, ModuleStats, Pkcs11Module, TokenFlags, WatchedToken } from '../../native/pkcs11';
 import { watchSlots } from '../../native/pkcs11';
+import { fetchIssuer } from '../remote';
 import { checkSigningCertificate, describeCertificate, listPkcs11Identities, openPkcs11Signer, SignerError } from '../signers';
 import type { Pkcs11Authorization, Pkcs11Signer } from '../signers';
 import type { TokenList } from '../../preload/contract/schemas';
@@ -75,6 +76,8 @@ export interface TokenServiceOptions {
   userModules: () => Promise<readonly string[]> | readonly string[];
   /** Overrides the usual install paths (tests: only the SoftHSM module of the run). */
   knownModules?: () => readonly string[];
+  /** Time allowed to fetch each missing issuer certificate (AIA) when a token lacks the chain. Default 5 s. */
+  aiaTimeoutMs?: number;
   now?: () => Date;
 }
 
@@ -86,6 +89,7 @@ export class TokenService {
   /** Signers kept open (logged in) by certificate fingerprint, so a second document asks no PIN. */
   private readonly signers = new Map<string, { signer: Pkcs11Signer; shared: Pkcs11Signer; slotId: string; serial: string; modulePath: string }>();
   private readonly confirmed = new Map<string, boolean>();
+  private watcher: { onChange: (scan: TokenScan) => void; intervalMs: number; stops: (() => void)[] } | null = null;
 
   constructor(private readonly options: TokenServiceOptions) {}
 
@@ -155,10 +159,11 @@ export class TokenService {
     });
     // Callers close what they get; the session stays logged in for the next document until the
     // token is removed or the service closes.
+    const chain = await completeChain(signer.certificate, signer.chain, this.options.aiaTimeoutMs ?? 5000);
     const shared: Pkcs11Signer = {
       label: signer.label,
       certificate: signer.certificate,
-      chain: signer.chain,
+      chain,
       keyType: signer.keyType,
       keyBits: signer.keyBits,
       algorithms: signer.algorithms,
@@ -184,17 +189,33 @@ export class TokenService {
    * Returns the function that stops watching.
    */
   async watch(onChange: (scan: TokenScan) => void, intervalMs = 1500): Promise<() => void> {
-    const stops: (() => void)[] = [];
-    for (const { module } of await this.modules()) {
+    this.disarm();
+    this.watcher = { onChange, intervalMs, stops: [] };
+    this.arm(await this.modules());
+    return () => {
+      this.disarm();
+      this.watcher = null;
+    };
+  }
+
+  /** Polls every loaded module for the current watcher (again after the modules are reloaded). */
+  private arm(loaded: readonly LoadedCandidate[]): void {
+    const watcher = this.watcher;
+    if (!watcher) return;
+    this.disarm();
+    for (const { module } of loaded) {
       if (!module) continue;
-      stops.push(
+      watcher.stops.push(
         watchSlots(module, (change) => {
           if (change.initial) return;
-          void this.onTokensRemoved(module.path, change.removed).then(() => this.scan()).then(onChange, () => undefined);
-        }, intervalMs),
+          void this.onTokensRemoved(module.path, change.removed).then(() => this.scan()).then(watcher.onChange, () => undefined);
+        }, watcher.intervalMs),
       );
     }
-    return () => stops.forEach((stop) => stop());
+  }
+
+  private disarm(): void {
+    for (const stop of this.watcher?.stops.splice(0) ?? []) stop();
   }
 
   /** PKCS#11 call counters of the loaded modules, summed (C_Login and C_Sign counts: no secrets). */
@@ -212,6 +233,7 @@ export class TokenService {
 
   /** Logs out, closes every module (C_Finalize). Idempotent. */
   async close(): Promise<void> {
+    this.disarm();
     for (const fingerprint of [...this.signers.keys()]) await this.forget(fingerprint);
     const loaded = this.loaded ?? [];
     this.loaded = null;
@@ -241,6 +263,8 @@ export class TokenService {
       : discoverModules(user);
     this.loaded = await loadModules(candidates);
     this.loadedKey = key;
+    // A driver added or removed: the tokens of the new set are watched from now on.
+    this.arm(this.loaded);
     return this.loaded;
   }
 
@@ -306,6 +330,32 @@ export class TokenService {
     }
     return report;
   }
+}
+
+function isSelfIssued(der: Uint8Array): boolean {
+  try {
+    const cert = new X509Certificate(der);
+    return cert.subject === cert.issuer && cert.checkIssued(cert);
+  } catch {
+    return true; // unreadable: nothing to fetch for it
+  }
+}
+
+/**
+ * The chain read from the token, completed from the certificates' AIA "CA issuers" URLs when the
+ * token does not hold it up to a root (many tokens ship with the end-entity certificate alone).
+ * Offline, or when a URL fails, the chain stays as it is: signing goes on, validators fetch the rest.
+ */
+async function completeChain(certificate: Uint8Array, chain: readonly Uint8Array[], timeoutMs: number): Promise<Uint8Array[]> {
+  const out = [...chain];
+  let last = out.at(-1) ?? certificate;
+  for (let depth = 0; depth < 4 && !isSelfIssued(last); depth++) {
+    const issuer = await fetchIssuer(last, { timeoutMs }).catch(() => null);
+    if (!issuer) break;
+    out.push(issuer);
+    last = issuer;
+  }
+  return out;
 }
 
 function isCa(der: Uint8Array): boolean {

@@ -4,7 +4,7 @@
 // is shown, a wrong PIN is refused and asked again with the token's warning, the right PIN signs,
 // and a second document signs without asking the PIN again (one C_Login). Outputs: qpdf, pdfsig.
 import assert from 'node:assert/strict';
-import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -145,6 +145,60 @@ describe('signing with a hardware token in Chromium through the real handlers', 
       await section.getByText('Branché à chaud').waitFor({ timeout: 15_000 });
       assert.ok(app.calls.includes('tokens:list'));
       await app.screenshot('sign-token-hotplug-fr');
+
+      // A driver added by path that is not a PKCS#11 library: said in words, kept out, removable;
+      // the tokens already shown stay (and are still watched).
+      const bogus = join(dir, 'pilote-inutilisable.so');
+      await writeFile(bogus, 'not a shared object');
+      app.moduleDialogAnswers.push(bogus);
+      await section.getByRole('button', { name: 'Ajouter un pilote de support…' }).click();
+      const driverError = section.getByTestId('token-driver-error');
+      await driverError.waitFor();
+      assert.match(await driverError.innerText(), /pilote-inutilisable\.so est inutilisable/);
+      await section.getByText('Branché à chaud').waitFor();
+      const settings = JSON.parse(await readFile(join(app.userDataDir, 'settings.json'), 'utf8')) as { pkcs11Modules?: string[] };
+      assert.deepEqual(settings.pkcs11Modules, [bogus]);
+      await driverError.getByRole('button', { name: 'Le retirer' }).click();
+      await driverError.waitFor({ state: 'detached' });
+    });
+  });
+
+  it('the PIN dialog as main asks it: PIN-pad mode, last try, a per-signature PIN, cancel and withdrawal', async () => {
+    await harness.withApp({ locale: 'en-US' }, async (app) => {
+      const { page, bridge } = app;
+      const base = { tokenLabel: 'eToken 5110', keyLabel: 'Anne Administratrice', triesLeft: null, pinCountLow: false, finalTry: false, retry: false, pinPad: false, contextSpecific: false };
+      const dialog = page.getByTestId('pin-dialog');
+
+      // A reader with a keypad: no field, the user types on the device; Cancel answers nothing.
+      const padAnswer = bridge.ask('prompt:pin', { ...base, pinPad: true, finalTry: true });
+      await dialog.waitFor();
+      assert.match(await dialog.innerText(), /Enter your PIN on the reader's keypad/);
+      assert.match(await dialog.getByTestId('pin-warning').innerText(), /Last try: one more wrong PIN locks the token/);
+      assert.equal(await dialog.getByLabel('PIN').count(), 0);
+      assert.equal(await dialog.getByRole('button', { name: 'Unlock' }).count(), 0);
+      await app.screenshot('pin-dialog-pinpad');
+      await dialog.getByRole('button', { name: 'Cancel' }).click();
+      assert.equal(await padAnswer, null);
+      await dialog.waitFor({ state: 'detached' });
+
+      // CKA_ALWAYS_AUTHENTICATE: labelled as the PIN for this signature.
+      const contextAnswer = bridge.ask('prompt:pin', { ...base, contextSpecific: true });
+      await dialog.waitFor();
+      assert.match(await dialog.getByRole('heading').innerText(), /PIN for this signature/);
+      assert.match(await dialog.innerText(), /asks for its PIN again for every signature/);
+      await dialog.getByLabel('PIN').fill('4321');
+      await dialog.getByRole('button', { name: 'Unlock' }).click();
+      assert.deepEqual(await contextAnswer, { pin: '4321' });
+
+      // Main withdraws its question (timeout, token pulled out): the dialog goes away by itself.
+      const controller = new AbortController();
+      const withdrawn = bridge.ask('prompt:pin', base, { signal: controller.signal });
+      await dialog.waitFor();
+      await dialog.getByLabel('PIN').fill('typed but not sent');
+      controller.abort();
+      assert.equal(await withdrawn, null);
+      await dialog.waitFor({ state: 'detached' });
+      assert.ok(!app.payloads.some((p) => p.includes('typed but not sent')), 'a withdrawn PIN is never sent');
     });
   });
 });

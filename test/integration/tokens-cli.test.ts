@@ -3,7 +3,7 @@
 // by the test CA). The CLI runs as a process; the 50-document batch runs in process through the
 // same runSign and TokenService, so that the token's C_Login count can be read.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,6 +16,8 @@ import { TokenService } from '../../main/services/tokens';
 import type { Signer } from '../../main/signers';
 import { makeTestPdfs } from '../fixtures/pdfs';
 import type { TestPdfs } from '../fixtures/pdfs';
+import { startPkiHttpServer } from '../fixtures/http';
+import type { PkiHttpServer } from '../fixtures/http';
 import { createTestPki, freePort, missingTools, run } from '../fixtures/pki';
 import type { TestPki } from '../fixtures/pki';
 import { verifyWithPdfsig } from '../fixtures/signed-by-poppler';
@@ -37,6 +39,7 @@ describe('paraphe tokens and sign --pkcs11 on SoftHSM2 tokens', { skip, timeout:
   let t: TestTokens;
   let pdfs: TestPdfs;
   let env: NodeJS.ProcessEnv;
+  let http: PkiHttpServer | undefined;
 
   const paraphe = async (args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<Result> => {
     const r = await run(process.execPath, [cli, ...args], { env: { ...env, ...extraEnv }, allowFailure: true, timeoutMs: 120_000 });
@@ -49,8 +52,9 @@ describe('paraphe tokens and sign --pkcs11 on SoftHSM2 tokens', { skip, timeout:
     if (skip) return;
     dir = await mkdtemp(join(tmpdir(), 'paraphe-tokens-cli-'));
     await Promise.all([mkdir(join(dir, 'pki')), mkdir(join(dir, 'pdfs')), mkdir(join(dir, 'data'))]);
+    const httpPort = await freePort();
     const [made, madePdfs] = await Promise.all([
-      createTestPki(join(dir, 'pki'), { ocspPort: await freePort(), httpPort: await freePort() }),
+      createTestPki(join(dir, 'pki'), { ocspPort: await freePort(), httpPort }),
       makeTestPdfs(join(dir, 'pdfs')),
       buildCli(),
     ]);
@@ -58,11 +62,16 @@ describe('paraphe tokens and sign --pkcs11 on SoftHSM2 tokens', { skip, timeout:
     pdfs = madePdfs;
     hsm = await createSoftHsm();
     t = await provisionTestTokens(hsm, pki);
+    // Token C holds the end-entity certificate alone, as many shipped tokens do: the chain comes from AIA.
+    const c = await hsm.initToken({ label: 'Paraphe C', pin: '2468', soPin: '24682468' });
+    await hsm.importKeyAndCert(c, { keyPem: pki.signer.keyPem, certPem: pki.signer.certPem, id: '0c', label: 'Élodie on C' });
+    http = await startPkiHttpServer(pki, httpPort);
     // Settings of a fresh user: no module added in the app.
     env = { ...hsm.env, PARAPHE_USER_DATA_DIR: join(dir, 'data') };
   });
 
   after(async () => {
+    await http?.stop();
     await hsm?.cleanup();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
@@ -143,6 +152,32 @@ describe('paraphe tokens and sign --pkcs11 on SoftHSM2 tokens', { skip, timeout:
     assert.equal(report.signatures[0]?.certificateValidation, 'Certificate is Trusted.', report.output);
     const verified = await paraphe(['verify', out, '--trust', pki.root.certPem, '--no-system-trust', '--json']);
     assert.equal(verified.code, 0, verified.stdout);
+  });
+
+  /** The certificates a signature carries (its CMS SignedData), as subjects. */
+  async function embeddedSubjects(file: string): Promise<string[]> {
+    const text = (await readFile(file)).toString('latin1');
+    const hex = [...text.matchAll(/\/Contents\s*<([0-9a-fA-F]+)>/g)].at(-1)?.[1] ?? '';
+    const der = join(dir, `${file.split('/').pop()}.p7s`);
+    await writeFile(der, Buffer.from(hex, 'hex'));
+    const printed = (await run('openssl', ['pkcs7', '-inform', 'DER', '-in', der, '-print_certs'])).stdout.toString('utf8');
+    const pems = printed.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+    return pems.map((pem) => /CN=([^\n]+)/.exec(new X509Certificate(pem).subject)?.[1] ?? '?');
+  }
+
+  it('a token holding the end-entity certificate alone: the chain is completed from AIA; offline it still signs', async () => {
+    const out = join(dir, 'token-c.pdf');
+    const r = await paraphe(['sign', pdfs.simple, '-o', out, '--pkcs11', ...mod(), '--token', 'Paraphe C', '--pin-env', 'PIN'], { PIN: '2468' });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(await embeddedSubjects(out), ['Élodie Signataire', 'Paraphe Test Issuing CA', 'Paraphe Test Root CA']);
+    const report = await verifyWithPdfsig(out, { pki });
+    assert.equal(report.signatures[0]?.certificateValidation, 'Certificate is Trusted.', report.output);
+    await http?.stop();
+    http = undefined;
+    const offline = join(dir, 'token-c-offline.pdf');
+    const r2 = await paraphe(['sign', pdfs.simple, '-o', offline, '--pkcs11', ...mod(), '--token', 'Paraphe C', '--pin-env', 'PIN'], { PIN: '2468' });
+    assert.equal(r2.code, 0, r2.stderr);
+    assert.deepEqual(await embeddedSubjects(offline), ['Élodie Signataire'], 'what the token has; validators fetch the rest');
   });
 
   it('a wrong PIN: says so with what the token tells of the tries left, never shows the PIN, writes nothing', async () => {
