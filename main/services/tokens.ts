@@ -83,6 +83,9 @@ export interface TokenServiceOptions {
 
 const fingerprintOf = (der: Uint8Array): string => createHash('sha256').update(der).digest('hex');
 
+/** Signer errors after which the kept session cannot be used again. */
+const SESSION_DEAD = new Set(['token-removed', 'not-logged-in', 'key-not-found', 'token-error', 'signer-closed']);
+
 export class TokenService {
   private loaded: LoadedCandidate[] | null = null;
   private loadedKey = '';
@@ -169,12 +172,23 @@ export class TokenService {
       algorithms: signer.algorithms,
       warnings: signer.warnings,
       mechanisms: signer.mechanisms,
-      sign: (request) => signer.sign(request),
-      signMany: (requests) => (signer.signMany ? signer.signMany(requests) : Promise.all(requests.map((r) => signer.sign(r)))),
+      sign: (request) => this.unlessGone(cert.fingerprint, () => signer.sign(request)),
+      signMany: (requests) =>
+        this.unlessGone(cert.fingerprint, () => (signer.signMany ? signer.signMany(requests) : Promise.all(requests.map((r) => signer.sign(r))))),
       close: () => Promise.resolve(),
     };
     this.signers.set(cert.fingerprint, { signer, shared, slotId: token.slotId, serial: token.serial, modulePath: token.modulePath });
     return shared;
+  }
+
+  /** Runs a signature; when it shows the session is dead (token pulled out...), the next one logs in afresh. */
+  private async unlessGone<T>(fingerprint: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (SESSION_DEAD.has((error as { code?: string }).code ?? '')) await this.forget(fingerprint);
+      throw error;
+    }
   }
 
   /** Forgets the open session of a certificate (after "token removed", or to ask the PIN again). */

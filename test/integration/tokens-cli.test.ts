@@ -208,7 +208,7 @@ describe('paraphe tokens and sign --pkcs11 on SoftHSM2 tokens', { skip, timeout:
   });
 
   /** runSign in this process, with the CLI's own option parsing and a TokenService we can ask for counters. */
-  async function batch(count: number, outDir: string, key: { token: string; key: string; pin: string }, wrap?: (signer: Signer) => Signer) {
+  async function batch(count: number, outDir: string, key: { token: string; key: string; pin: string }, wrap?: (signer: Signer) => Signer, given?: TokenService) {
     const inputs: string[] = [];
     await mkdir(join(outDir, 'in'), { recursive: true });
     const pdf = await readFile(pdfs.simple);
@@ -218,7 +218,7 @@ describe('paraphe tokens and sign --pkcs11 on SoftHSM2 tokens', { skip, timeout:
       inputs.push(input);
     }
     const command = parseCommandLine(['sign', ...inputs, '--out-dir', join(outDir, 'out'), '--pkcs11', '--token', key.token, '--key', key.key, '--json']) as SignCommand;
-    const tokens = new TokenService({ userModules: () => [(hsm as SoftHsm).modulePath] });
+    const tokens = given ?? new TokenService({ userModules: () => [(hsm as SoftHsm).modulePath] });
     let prompts = 0;
     const out: string[] = [];
     const err: string[] = [];
@@ -239,7 +239,7 @@ describe('paraphe tokens and sign --pkcs11 on SoftHSM2 tokens', { skip, timeout:
       },
     });
     const stats = tokens.stats();
-    await tokens.close();
+    if (!given) await tokens.close();
     return { code, stats, prompts, outcomes: JSON.parse(out.join('')) as { input: string; ok: boolean; output?: string; error?: { code: string } }[], err: err.join('') };
   }
 
@@ -261,6 +261,8 @@ describe('paraphe tokens and sign --pkcs11 on SoftHSM2 tokens', { skip, timeout:
   it('the key disappears from the token mid-batch: the batch stops, signed files stay, no partial file', async () => {
     const work = join(dir, 'removed');
     let calls = 0;
+    const tokens = new TokenService({ userModules: () => [(hsm as SoftHsm).modulePath] });
+    after(() => tokens.close());
     const result = await batch(20, work, { token: 'Paraphe A', key: t.p256.id, pin: '1234' }, (signer) => ({
       ...signer,
       sign: async (request) => {
@@ -270,7 +272,7 @@ describe('paraphe tokens and sign --pkcs11 on SoftHSM2 tokens', { skip, timeout:
         return signer.sign(request);
       },
       close: () => signer.close(),
-    }));
+    }), tokens);
     assert.equal(result.code, 1);
     const signed = result.outcomes.filter((o) => o.ok);
     const stopped = result.outcomes.filter((o) => o.error?.code === 'batch-stopped');
@@ -280,5 +282,8 @@ describe('paraphe tokens and sign --pkcs11 on SoftHSM2 tokens', { skip, timeout:
     for (const o of signed) await run('qpdf', ['--check', o.output as string]);
     const written = await readdir(join(work, 'out'));
     assert.deepEqual(written.sort(), signed.map((o) => o.output?.split('/').pop()).sort(), 'only whole signed files, no temp or partial file');
+    // The dead session is not kept: asking again logs in afresh and finds the key gone.
+    const again = tokens.signer({ token: 'Paraphe A', key: t.p256.id }, { getPin: async () => Buffer.from('1234') });
+    await assert.rejects(again, (e: unknown) => (e as { code?: string }).code === 'key-not-found' && /not its private key/.test((e as Error).message));
   });
 });
