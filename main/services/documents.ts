@@ -244,6 +244,6 @@ function toValidation(sig: SignatureReport, userTrusted: ReadonlySet<string>): S
     reasons: sig.reasons.map((r) => ({ code: r.code, en: r.messages.en, fr: r.messages.fr })),
     revision: sig.revision,
     chain: sig.chainCertificates.map((der) => certificateView(der, userTrusted)),
-    revocationSources: [...sig.revocationSources],
+    revocationChecks: sig.revocationChecks.map((c) => ({ ...c })),
   };
 }

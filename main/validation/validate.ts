@@ -77,8 +77,23 @@ export interface SignatureReport {
   /** The same chain as DER, signer first (for "trust this certificate" and details). */
   chainCertificates: Uint8Array[];
   revocationSources: string[];
+  /** The same answers, structured, for sentences in the user's language. */
+  revocationChecks: RevocationCheck[];
   /** Every certificate of the chain had its revocation answer in the DSS (for B-LT). */
   revocationFromDss: boolean;
+}
+
+/** One revocation answer used for a certificate of a chain (the signer's or a TSA's). */
+export interface RevocationCheck {
+  /** The certificate's common name. */
+  certificate: string;
+  /** A certificate of a timestamp authority's chain (not the signer's). */
+  timestampAuthority: boolean;
+  status: 'good' | 'revoked' | 'unknown';
+  /** dss: stored in the document; signature: inside the signature; online: fetched now; stale: data that does not speak for the signing time; failed: the online check failed. */
+  origin: 'dss' | 'signature' | 'online' | 'stale' | 'failed';
+  kind: 'OCSP' | 'CRL' | null;
+  revokedAt: string | null;
 }
 
 export interface FileReport {
@@ -219,7 +234,7 @@ function blankReport(field: FieldInfo, kind: SignatureKind): SignatureReport {
   return {
     field: field.name, kind, subFilter: field.signature?.subFilter ?? null, signer: null, signedAt: null, timestamp: null, intact: false,
     signatureValid: false, trusted: false, revocation: 'not-checked', coversWholeFile: false, revision: null, modifications: 'none', level: 'none',
-    status: 'INDETERMINATE', reasons: [], chain: [], chainCertificates: [], revocationSources: [], revocationFromDss: false,
+    status: 'INDETERMINATE', reasons: [], chain: [], chainCertificates: [], revocationSources: [], revocationChecks: [], revocationFromDss: false,
   };
 }
 
@@ -388,7 +403,7 @@ async function validateSignature(field: FieldInfo, ctx: Context): Promise<Signat
           report.reasons.push(reason('TIMESTAMP_UNTRUSTED', `timestamp authority ${tsa}`));
         } else {
           const tsaRevocation = await revocationOf(tsaChain.certificates, ctx, mergeRevocation(embeddedRevocation(signedData), tokenRevocation(token)),
-            report.revocationSources, ts.genTime, 'timestamp authority: ');
+            report, ts.genTime, 'timestamp authority: ');
           // A TSA certificate that is itself trusted (or needs no check) needs nothing in the DSS.
           extras(report).tsaRevocationFromDss = tsaRevocation.allFromDss || tsaRevocation.needed === 0;
           tsaUsable = timestampRevocationReasons(tsaRevocation, ts.genTime, report.reasons);
@@ -441,7 +456,7 @@ async function validateSignature(field: FieldInfo, ctx: Context): Promise<Signat
   // Freshness of the revocation data is judged at the best signing time: the trusted timestamp
   // (for a document timestamp, its own time), else the claimed /M.
   const signedAt = signatureTime?.genTime ?? (report.signedAt ? new Date(report.signedAt) : null);
-  const revocation = await revocationOf(chain.certificates, ctx, revocationData, report.revocationSources, signedAt);
+  const revocation = await revocationOf(chain.certificates, ctx, revocationData, report, signedAt);
   report.revocation = revocation.status;
   report.revocationFromDss = revocation.allFromDss;
   if (isDocTs) {
@@ -587,8 +602,10 @@ interface RevocationResult {
  * revocation data found in the document must speak for that time (see `applicability`).
  */
 async function revocationOf(
-  chain: readonly Certificate[], ctx: Context, embedded: { ocsps: Uint8Array[]; crls: Uint8Array[] }, sources: string[], signedAt: Date | null, prefix = '',
+  chain: readonly Certificate[], ctx: Context, embedded: { ocsps: Uint8Array[]; crls: Uint8Array[] },
+  out: Pick<SignatureReport, 'revocationSources' | 'revocationChecks'>, signedAt: Date | null, prefix = '',
 ): Promise<RevocationResult> {
+  const sources = out.revocationSources;
   const statuses: Revocation[] = [];
   let detail: string | undefined;
   let revokedAt: Date | undefined;
@@ -605,31 +622,31 @@ async function revocationOf(
     const times = { signedAt, now: ctx.now };
     const found = lookUp(cert, issuer, ctx.dss?.ocsps ?? [], ctx.dss?.crls ?? [], times);
     let refused = found?.refused ?? null;
-    let answer: Answer | null = found?.answer ? { ...found.answer, source: `DSS ${found.answer.source}` } : null;
+    let answer: Answer | null = found?.answer ? { ...found.answer, source: `DSS ${found.answer.source}`, origin: 'dss' } : null;
     if (!answer) {
       allFromDss = false;
       const inSignature = lookUp(cert, issuer, embedded.ocsps, embedded.crls, times);
       refused ??= inSignature?.refused ?? null;
-      if (inSignature?.answer) answer = { ...inSignature.answer, source: `signature ${inSignature.answer.source}` };
+      if (inSignature?.answer) answer = { ...inSignature.answer, source: `signature ${inSignature.answer.source}`, origin: 'signature' };
     }
     if (!answer && ctx.options.online) {
       // Fetched now, so issued after the signing time: always applicable.
       try {
         const ocsp = await fetchOcsp(cert.der, issuer.der);
-        answer = { status: ocsp.status, revokedAt: ocsp.revokedAt, source: 'OCSP (online)' };
+        answer = { status: ocsp.status, revokedAt: ocsp.revokedAt, source: 'OCSP (online)', kind: 'OCSP', origin: 'online' };
       } catch {
         try {
           const crl = await fetchCrl(cert.der, issuer.der);
           const entry = crl.isRevoked(serialHex(cert));
-          answer = { status: entry ? 'revoked' : 'good', revokedAt: entry?.revokedAt, source: 'CRL (online)' };
+          answer = { status: entry ? 'revoked' : 'good', revokedAt: entry?.revokedAt, source: 'CRL (online)', kind: 'CRL', origin: 'online' };
         } catch (error) {
-          answer = { status: 'unknown', source: `online check failed: ${error instanceof Error ? error.message : String(error)}` };
+          answer = { status: 'unknown', source: `online check failed: ${error instanceof Error ? error.message : String(error)}`, origin: 'failed' };
         }
       }
     }
     if (!answer && refused) {
       // Only data that does not speak for the signing time: the status at that time is unknown.
-      answer = { status: 'unknown', source: refused.text };
+      answer = { status: 'unknown', source: refused.text, origin: 'stale' };
       notFresh ??= refused.kind;
     }
     if (!answer) {
@@ -637,6 +654,14 @@ async function revocationOf(
       continue;
     }
     sources.push(`${prefix}${label}: ${answer.status} (${answer.source})`);
+    out.revocationChecks.push({
+      certificate: label,
+      timestampAuthority: prefix !== '',
+      status: answer.status,
+      origin: answer.origin ?? 'dss',
+      kind: answer.kind ?? null,
+      revokedAt: answer.revokedAt ? answer.revokedAt.toISOString() : null,
+    });
     statuses.push(answer.status);
     if (answer.status === 'revoked') {
       detail = `${label}, revoked${answer.revokedAt ? ` on ${answer.revokedAt.toISOString()}` : ''}`;
@@ -653,7 +678,13 @@ async function revocationOf(
   };
 }
 
-interface Answer { status: 'good' | 'revoked' | 'unknown'; revokedAt?: Date | undefined; source: string }
+interface Answer {
+  status: 'good' | 'revoked' | 'unknown';
+  revokedAt?: Date | undefined;
+  source: string;
+  kind?: 'OCSP' | 'CRL';
+  origin?: RevocationCheck['origin'];
+}
 interface Refusal { kind: 'stale' | 'future'; text: string }
 
 /**
@@ -694,12 +725,12 @@ function lookUp(
     try {
       const result = parseOcspResponse(der, { certificate: cert, issuer });
       if (result.status === 'unknown') {
-        answers.push({ status: 'unknown', source: 'OCSP' });
+        answers.push({ status: 'unknown', source: 'OCSP', kind: 'OCSP' });
         continue;
       }
       const refusal = applicability(result.status, result.thisUpdate, result.nextUpdate, times);
       if (refusal) refused ??= refusal;
-      else answers.push({ status: result.status, ...(result.revokedAt ? { revokedAt: result.revokedAt } : {}), source: 'OCSP' });
+      else answers.push({ status: result.status, ...(result.revokedAt ? { revokedAt: result.revokedAt } : {}), source: 'OCSP', kind: 'OCSP' });
     } catch {
       // Not about this certificate, or not signed by its issuer.
     }
@@ -711,7 +742,7 @@ function lookUp(
       const status = entry ? 'revoked' : 'good';
       const refusal = applicability(status, crl.thisUpdate, crl.nextUpdate, times);
       if (refusal) refused ??= refusal;
-      else answers.push({ status, ...(entry ? { revokedAt: entry.revokedAt } : {}), source: 'CRL' });
+      else answers.push({ status, ...(entry ? { revokedAt: entry.revokedAt } : {}), source: 'CRL', kind: 'CRL' });
     } catch {
       // Another issuer's list.
     }

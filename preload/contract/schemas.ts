@@ -104,8 +104,19 @@ export const SignatureValidation = z
     revision: z.number().int().positive().nullable(),
     /** Its certificate chain as built, signer first, up to the trust anchor when one was found. */
     chain: z.array(CertificateView),
-    /** Where revocation answers came from ("OCSP in the document's DSS", "CRL from http://..."). */
-    revocationSources: z.array(z.string()),
+    /** Each revocation answer used: for which certificate, what it says, and where it came from. */
+    revocationChecks: z.array(
+      z
+        .object({
+          certificate: z.string(),
+          timestampAuthority: z.boolean(),
+          status: z.enum(['good', 'revoked', 'unknown']),
+          origin: z.enum(['dss', 'signature', 'online', 'stale', 'failed']),
+          kind: z.enum(['OCSP', 'CRL']).nullable(),
+          revokedAt: z.string().nullable(),
+        })
+        .strict(),
+    ),
   })
   .strict();
 

@@ -154,7 +154,9 @@ describe('verification panel in Chromium through the real handlers', { skip: una
         assert.doesNotMatch(trustPayload, /BEGIN CERTIFICATE|MII/, 'the renderer names the certificate by position, never sends certificate bytes');
         await openDetails(app);
         assert.match(await app.page.getByTestId('timestamp-detail').innerText(), /Certified time .* by /);
-        assert.match(await app.page.getByTestId('revocation').innerText(), /not revoked/);
+        const revocation = await app.page.getByTestId('revocation').innerText();
+        assert.match(revocation, /Élodie Signataire: not revoked — OCSP answer kept in the document/);
+        assert.match(revocation, /Paraphe Test TSA \(timestamp authority\): not revoked — OCSP answer kept in the document/);
         await app.screenshot('verify-trusted-valid');
       });
       const settings = JSON.parse(await readFile(join(userDataDir, 'settings.json'), 'utf8')) as { trustedCertificates?: { fingerprint: string; name: string }[] };
@@ -166,6 +168,7 @@ describe('verification panel in Chromium through the real handlers', { skip: una
         const { status } = await openAndCheck(app, ltFile, 'Ouvrir un PDF…');
         assert.equal(status, 'Valide');
         await openDetails(app);
+        assert.match(await app.page.getByTestId('revocation').innerText(), /Élodie Signataire : non révoqué — réponse OCSP conservée dans le document/);
         const root = app.page.getByTestId('chain-certificate').nth(2);
         assert.match(await root.innerText(), /Vous faites confiance à ce certificat/);
         await root.getByRole('button', { name: 'Ne plus lui faire confiance' }).click();
@@ -218,7 +221,7 @@ describe('verification panel in Chromium through the real handlers', { skip: una
       await openDetails(app);
       const revocation = await app.page.getByTestId('revocation').innerText();
       assert.match(revocation, /Revocation: not revoked/);
-      assert.match(revocation, /OCSP/);
+      assert.match(revocation, /Élodie Signataire: not revoked — OCSP answer fetched now from the authority/);
       assert.ok(app.payloads.some((p) => p.includes('"online":true')), 'the renderer asked for an online check');
     });
   });

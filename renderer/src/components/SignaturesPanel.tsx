@@ -129,8 +129,20 @@ function SignatureCard({ sig, index }: { sig: SignatureValidation; index: number
         <h3 className="details-heading">{t('verify.revocationTitle')}</h3>
         <div className="signature-meta" data-testid="revocation">
           <p>{t('verify.detail.revocation', { status: t(`verify.revocation.${sig.revocation}`) })}</p>
-          {sig.revocationSources.length > 0 && (
-            <ul className="revocation-sources">{sig.revocationSources.map((source, i) => <li key={`${i}-${source}`}>{source}</li>)}</ul>
+          {sig.revocationChecks.length > 0 && (
+            <ul className="revocation-sources">
+              {sig.revocationChecks.map((check, i) => (
+                <li key={`${i}-${check.certificate}`} data-origin={check.origin}>
+                  {t(check.timestampAuthority ? 'verify.revocationCheck.tsa' : 'verify.revocationCheck.cert', {
+                    name: check.certificate,
+                    status: check.status === 'revoked' && check.revokedAt
+                      ? t('verify.revocationCheck.revokedOn', { date: formatDate(check.revokedAt) })
+                      : t(`verify.revocationCheck.status.${check.status}`),
+                    source: t(`verify.revocationCheck.origin.${check.origin}`, { kind: check.kind ?? t('verify.revocationCheck.someKind') }),
+                  })}
+                </li>
+              ))}
+            </ul>
           )}
         </div>
         <h3 className="details-heading">{t('verify.timestampTitle')}</h3>
