@@ -46,18 +46,23 @@ export const ValidationReason = z.object({ code: z.string().regex(/^[A-Z_]{1,64}
 
 const Fingerprint = z.string().regex(/^[0-9a-f]{64}$/, 'not a SHA-256 fingerprint');
 
-/** A certificate as the details of a signature show it (no key material: certificates are public). */
+/** What a certificate says of itself, as the interface shows it (certificates are public). */
+const CertificateFields = {
+  /** Common name (or the whole subject when there is none), for sentences. */
+  name: z.string(),
+  subject: z.string(),
+  issuer: z.string(),
+  serial: z.string(),
+  notBefore: z.string(),
+  notAfter: z.string(),
+  /** SHA-256 of the DER, lower-case hex. */
+  fingerprint: Fingerprint,
+};
+
+/** A certificate as the details of a signature show it. */
 export const CertificateView = z
   .object({
-    /** Common name (or the whole subject when there is none), for sentences. */
-    name: z.string(),
-    subject: z.string(),
-    issuer: z.string(),
-    serial: z.string(),
-    notBefore: z.string(),
-    notAfter: z.string(),
-    /** SHA-256 of the DER, lower-case hex. */
-    fingerprint: Fingerprint,
+    ...CertificateFields,
     /** The issuer's own certificate is this one (a root, or a self-signed personal ID). */
     selfSigned: z.boolean(),
     /** The user trusts it (kept in settings). */
@@ -68,13 +73,7 @@ export const CertificateView = z
 /** A certificate the user chose to trust, kept in settings with its DER (base64). */
 export const TrustedCertificate = z
   .object({
-    fingerprint: Fingerprint,
-    name: z.string(),
-    subject: z.string(),
-    issuer: z.string(),
-    serial: z.string(),
-    notBefore: z.string(),
-    notAfter: z.string(),
+    ...CertificateFields,
     der: z.string().regex(/^[A-Za-z0-9+/]+={0,2}$/).max(64 * 1024),
     addedAt: z.string(),
   })

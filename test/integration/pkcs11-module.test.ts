@@ -8,11 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Pkcs11Module, SlotChange } from '../../native/pkcs11';
-import { chooseMechanism, digestInfo, discoverModules, loadModule, loadModules, Pkcs11Error, watchSlots } from '../../native/pkcs11';
-import type { TestPki } from '../fixtures/pki';
-import { createTestPki, freePort, missingTools } from '../fixtures/pki';
-import type { SoftHsm, TestTokens } from '../fixtures/softhsm';
-import { createSoftHsm, findSoftHsmModule, provisionTestTokens } from '../fixtures/softhsm';
+import { chooseMechanism, digestInfo, discoverModules, loadModules, Pkcs11Error, watchSlots } from '../../native/pkcs11';
+import { missingTools } from '../fixtures/pki';
+import type { SoftHsm, TestTokens, TokenBed } from '../fixtures/softhsm';
+import { findSoftHsmModule, startTokenBed } from '../fixtures/softhsm';
 
 const missing = missingTools('openssl', 'softhsm2-util', 'pkcs11-tool');
 const moduleFound = await findSoftHsmModule();
@@ -85,31 +84,19 @@ describe('chooseMechanism', () => {
 });
 
 describe('native/pkcs11 identities, signing and slots with SoftHSM2', { timeout: 120_000 }, () => {
+  let bed: TokenBed | undefined;
   let dir = '';
-  let pki: TestPki;
-  let hsm: SoftHsm | undefined;
+  let hsm: SoftHsm;
   let t: TestTokens;
-  let mod: Pkcs11Module | undefined;
-  const m = (): Pkcs11Module => mod as Pkcs11Module;
-  const slotOf = async (label: string): Promise<string> => {
-    const slot = (await m().slots()).find((s) => s.token?.label === label);
-    assert.ok(slot, `no slot with token ${label}`);
-    return slot.id;
-  };
+  const m = (): Pkcs11Module => (bed as TokenBed).module;
+  const slotOf = (label: string): Promise<string> => (bed as TokenBed).slotOf(label);
 
   before(async () => {
     if (skip) return;
-    dir = mkdtempSync(join(tmpdir(), 'paraphe-pkcs11-module-'));
-    pki = await createTestPki(dir, { ocspPort: await freePort(), httpPort: await freePort() });
-    hsm = await createSoftHsm();
-    t = await provisionTestTokens(hsm, pki);
-    mod = await loadModule(hsm.modulePath);
+    bed = await startTokenBed('paraphe-pkcs11-module-');
+    ({ dir, hsm, tokens: t } = bed);
   });
-  after(async () => {
-    await mod?.close();
-    await hsm?.cleanup();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => bed?.stop());
 
   it('loads the real SoftHSM module and reports a missing path and a non-library file with their reasons', { skip }, async () => {
     const fake = join(dir, 'not-a-library.so');

@@ -4,18 +4,14 @@
 // logins, PIN errors.
 import assert from 'node:assert/strict';
 import { constants, createHash, verify, X509Certificate } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Pkcs11Module } from '../../native/pkcs11';
-import { loadModule, Pkcs11Error } from '../../native/pkcs11';
+import { Pkcs11Error } from '../../native/pkcs11';
 import type { HashAlgorithm, PinRequest, Pkcs11Authorization, SignatureAlgorithm, SignRequest } from '../../main/signers';
 import { ecdsaRawToDer, isSignerError, listPkcs11Identities, openPkcs11Signer, pkcs11SignerError } from '../../main/signers';
-import type { TestPki } from '../fixtures/pki';
-import { createTestPki, freePort, missingTools } from '../fixtures/pki';
-import type { SoftHsm, TestTokens } from '../fixtures/softhsm';
-import { createSoftHsm, findSoftHsmModule, provisionTestTokens } from '../fixtures/softhsm';
+import { missingTools } from '../fixtures/pki';
+import type { SoftHsm, TestTokens, TokenBed } from '../fixtures/softhsm';
+import { findSoftHsmModule, startTokenBed } from '../fixtures/softhsm';
 
 const missing = missingTools('openssl', 'softhsm2-util', 'pkcs11-tool');
 const moduleFound = await findSoftHsmModule();
@@ -51,17 +47,11 @@ function verifies(certDer: Buffer | Uint8Array, req: SignRequest, signature: Uin
 }
 
 describe('openPkcs11Signer with SoftHSM2 tokens', { timeout: 120_000 }, () => {
-  let dir = '';
-  let pki: TestPki;
-  let hsm: SoftHsm | undefined;
+  let bed: TokenBed | undefined;
+  let hsm: SoftHsm;
   let t: TestTokens;
-  let mod: Pkcs11Module | undefined;
-  const m = (): Pkcs11Module => mod as Pkcs11Module;
-  const slotOf = async (label: string): Promise<string> => {
-    const slot = (await m().slots()).find((s) => s.token?.label === label);
-    assert.ok(slot, `no slot with token ${label}`);
-    return slot.id;
-  };
+  const m = (): Pkcs11Module => (bed as TokenBed).module;
+  const slotOf = (label: string): Promise<string> => (bed as TokenBed).slotOf(label);
   /** Lists with a login, opens the identity of key `id`, then logs out so each test starts logged out. */
   const open = async (token: string, pin: string, id: string, extra: { avoidMechanisms?: Parameters<typeof openPkcs11Signer>[0]['avoidMechanisms'] } = {}) => {
     const slotId = await slotOf(token);
@@ -76,17 +66,10 @@ describe('openPkcs11Signer with SoftHSM2 tokens', { timeout: 120_000 }, () => {
 
   before(async () => {
     if (skip) return;
-    dir = mkdtempSync(join(tmpdir(), 'paraphe-pkcs11-signer-'));
-    pki = await createTestPki(dir, { ocspPort: await freePort(), httpPort: await freePort() });
-    hsm = await createSoftHsm();
-    t = await provisionTestTokens(hsm, pki);
-    mod = await loadModule(hsm.modulePath);
+    bed = await startTokenBed('paraphe-pkcs11-signer-');
+    ({ hsm, tokens: t } = bed);
   });
-  after(async () => {
-    await mod?.close();
-    await hsm?.cleanup();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => bed?.stop());
 
   it('describes an RSA-2048 identity: certificate, chain issuer first from the token, key size, algorithms', { skip }, async () => {
     const { signer } = await open('Paraphe A', '1234', '01');
