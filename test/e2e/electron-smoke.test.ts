@@ -9,7 +9,10 @@ import { join } from 'node:path';
 import { it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { verbs } from '../../preload/contract/verbs';
+import type { RecentDocument } from '../../preload/contract/schemas';
+import type { ParapheApi } from '../../preload/contract/verbs';
 import { findElectron } from '../../main/tools/electron-runtime.mjs';
+import { simplePdf } from '../unit/helpers/pdf-build';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -23,31 +26,7 @@ function skipReason(): string | null {
   return null;
 }
 
-/** A one-page PDF with a correct cross-reference table. */
-function onePagePdf(): Buffer {
-  const content = 'BT /F1 24 Tf 72 760 Td (Paraphe) Tj ET';
-  const objects = [
-    '<< /Type /Catalog /Pages 2 0 R >>',
-    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
-    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>',
-    `<< /Length ${content.length} >>\nstream\n${content}\nendstream`,
-    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
-  ];
-  let body = '%PDF-1.7\n%\xe2\xe3\xcf\xd3\n';
-  const offsets: number[] = [];
-  objects.forEach((object, i) => {
-    offsets.push(Buffer.byteLength(body, 'latin1'));
-    body += `${i + 1} 0 obj\n${object}\nendobj\n`;
-  });
-  const xref = Buffer.byteLength(body, 'latin1');
-  body += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
-  for (const offset of offsets) body += `${String(offset).padStart(10, '0')} 00000 n \n`;
-  body += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
-  return Buffer.from(body, 'latin1');
-}
-
-type Envelope = { ok: boolean; value?: unknown; error?: { code: string; message: string } };
-interface Paraphe { getAppInfo(): Promise<Envelope>; listRecent(): Promise<Envelope> }
+type Paraphe = Pick<ParapheApi, 'getAppInfo' | 'listRecent'>;
 
 it('starts the app hardened, exposes window.paraphe and opens a PDF from the command line', { timeout: 120_000 }, async (t) => {
   const reason = skipReason();
@@ -62,7 +41,7 @@ it('starts the app hardened, exposes window.paraphe and opens a PDF from the com
 
   const dir = mkdtempSync(join(tmpdir(), 'paraphe-smoke-'));
   const pdf = join(dir, 'one page.pdf');
-  writeFileSync(pdf, onePagePdf());
+  writeFileSync(pdf, simplePdf({ pages: 1 }));
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) if (value !== undefined && key !== 'ELECTRON_RUN_AS_NODE') env[key] = value;
   env.PARAPHE_USER_DATA_DIR = join(dir, 'profile');
@@ -95,15 +74,15 @@ it('starts the app hardened, exposes window.paraphe and opens a PDF from the com
 
     // A real call through ipcMain: the sender check accepts the app's own window.
     const info = await page.evaluate(() => (globalThis as unknown as { paraphe: Paraphe }).paraphe.getAppInfo());
-    assert.equal(info.ok, true, JSON.stringify(info));
-    assert.equal((info.value as { name: string }).name, 'Paraphe');
+    assert.ok(info.ok, JSON.stringify(info));
+    assert.equal(info.value.name, 'Paraphe');
 
     // The PDF given on the command line was opened (it is in the recent list with its page count).
     const deadline = Date.now() + 30_000;
-    let recent: Array<{ path: string; pageCount: number | null }> = [];
+    let recent: RecentDocument[] = [];
     while (Date.now() < deadline) {
       const listed = await page.evaluate(() => (globalThis as unknown as { paraphe: Paraphe }).paraphe.listRecent());
-      recent = listed.ok ? (listed.value as typeof recent) : [];
+      recent = listed.ok ? listed.value : [];
       if (recent.some((r) => r.path === pdf)) break;
       await new Promise((done) => setTimeout(done, 250));
     }

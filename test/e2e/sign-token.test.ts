@@ -9,8 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadModule } from '../../native/pkcs11';
-import { Harness, uiUnavailableReason } from '../harness/harness';
-import type { AppSession } from '../harness/harness';
+import { Harness, openDocument, uiUnavailableReason } from '../harness/harness';
 import { makeTestPdfs } from '../fixtures/pdfs';
 import { createTestPki, freePort, missingTools, run } from '../fixtures/pki';
 import type { TestPki } from '../fixtures/pki';
@@ -50,12 +49,6 @@ describe('signing with a hardware token in Chromium through the real handlers', 
     await hsm?.cleanup();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
-
-  async function openDocument(app: AppSession, path: string, openLabel = 'Open a PDF…'): Promise<void> {
-    app.dialogAnswers.push(path);
-    await app.page.getByRole('button', { name: openLabel }).click();
-    await app.page.locator('.page[data-page-number="1"] canvas').first().waitFor();
-  }
 
   it('picks the certificate on a token, refuses a wrong PIN then signs with the right one; the next document asks no PIN', async () => {
     const folder = join(dir, 'first');
@@ -112,7 +105,7 @@ describe('signing with a hardware token in Chromium through the real handlers', 
       await page.locator('.signature-card').nth(1).waitFor({ timeout: 60_000 });
       assert.equal(app.services.tokens.stats().logins, 2, 'no second C_Login: the session is kept for the next document');
       assert.equal(app.calls.filter((c) => c === 'renderer:answer').length, 2, 'two PIN answers in all (wrong, right)');
-      const settings = await readFile(join(app.userDataDir, 'settings.json'), 'utf8').catch(() => '');
+      const settings = await readFile(join(app.userDataDir, 'settings.json'), 'utf8');
       assert.doesNotMatch(settings, /5678|000000/, 'no PIN in the settings');
     });
     for (const file of [output, second]) {

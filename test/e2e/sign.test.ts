@@ -9,8 +9,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setKeychainTimeout } from '../../native/keychain';
-import { Harness, uiUnavailableReason } from '../harness/harness';
-import type { AppSession, HarnessOptions } from '../harness/harness';
+import { Harness, openDocument, uiUnavailableReason } from '../harness/harness';
 import { startPrivateKeyring } from '../fixtures/keyring';
 import type { PrivateKeyring } from '../fixtures/keyring';
 import { makeTestPdfs } from '../fixtures/pdfs';
@@ -56,8 +55,6 @@ describe('sign flow in Chromium through the real handlers', { skip: unavailable 
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  const withApp = <T>(options: HarnessOptions, body: (app: AppSession) => Promise<T>): Promise<T> => harness.withApp(options, body);
-
   /** A fresh copy of the test PDF in a folder of its own (the signed copy is proposed beside it). */
   async function freshDocument(name: string): Promise<string> {
     const folder = join(dir, name);
@@ -67,17 +64,11 @@ describe('sign flow in Chromium through the real handlers', { skip: unavailable 
     return path;
   }
 
-  async function openDocument(app: AppSession, path: string, openLabel = 'Open a PDF…'): Promise<void> {
-    app.dialogAnswers.push(path);
-    await app.page.getByRole('button', { name: openLabel }).click();
-    await app.page.locator('.page[data-page-number="1"] canvas').first().waitFor();
-  }
-
   it('refuses a wrong .p12 password, then signs invisibly with the right one and shows the signed copy', async () => {
     const input = await freshDocument('p12');
     const before = await sha256(input);
     const output = join(dir, 'p12', 'contract signed by Élodie.pdf');
-    await withApp({}, async (app) => {
+    await harness.withApp({}, async (app) => {
       const { page } = app;
       await openDocument(app, input);
       await page.getByRole('button', { name: 'Sign', exact: true }).click();
@@ -156,7 +147,7 @@ describe('sign flow in Chromium through the real handlers', { skip: unavailable 
     const input = await freshDocument('personal');
     const before = await sha256(input);
     const output = join(dir, 'personal', 'contract-visible.pdf');
-    await withApp({}, async (app) => {
+    await harness.withApp({}, async (app) => {
       const { page } = app;
       await openDocument(app, input);
       await page.getByRole('button', { name: 'Sign', exact: true }).click();
@@ -241,7 +232,7 @@ describe('sign flow in Chromium through the real handlers', { skip: unavailable 
 
   it('shows the sign panel in French', async () => {
     const input = await freshDocument('fr');
-    await withApp({ locale: 'fr-FR' }, async (app) => {
+    await harness.withApp({ locale: 'fr-FR' }, async (app) => {
       const { page } = app;
       await openDocument(app, input, 'Ouvrir un PDF…');
       await page.getByRole('button', { name: 'Signer', exact: true }).click();

@@ -5,12 +5,13 @@
 // signing. Trusting the test root from the panel, the signed version of a changed document, and
 // "check online" against the OCSP responder. Screenshots go to test-results/screenshots/verify-*.png.
 import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Harness, uiUnavailableReason } from '../harness/harness';
-import type { AppSession, HarnessOptions } from '../harness/harness';
+import { Harness, openDocument, uiUnavailableReason } from '../harness/harness';
+import type { AppSession } from '../harness/harness';
 import { missingTools, run } from '../fixtures/pki';
 import { cli, startSigningBed } from '../fixtures/signing-bed';
 import type { SigningBed } from '../fixtures/signing-bed';
@@ -20,7 +21,6 @@ const missing = missingTools('openssl', 'qpdf', 'gs');
 const unavailable = uiUnavailableReason() ?? (missing.length > 0 ? `not installed: ${missing.join(', ')}` : null);
 if (unavailable) console.log(`SKIPPED verify panel UI tests: ${unavailable}`);
 
-
 describe('verification panel in Chromium through the real handlers', { skip: unavailable ?? false, timeout: 240_000 }, () => {
   let harness: Harness;
   let dir: string;
@@ -28,10 +28,9 @@ describe('verification panel in Chromium through the real handlers', { skip: una
   let signedFile: string;
   let ltFile: string;
 
-  const sign = async (output: string, extra: string[] = []): Promise<void> => {
-    const pdfs = (bed as SigningBed).pdfs;
-    await run(process.execPath, [cli, 'sign', pdfs.simple, '-o', output, '--p12', (bed as SigningBed).pki.p12.signer, '--password-env', 'P12_PASSWORD', ...extra], {
-      env: { ...process.env, P12_PASSWORD: 'test-password' },
+  const sign = async ({ pdfs, pki }: SigningBed, output: string, extra: string[] = []): Promise<void> => {
+    await run(process.execPath, [cli, 'sign', pdfs.simple, '-o', output, '--p12', pki.p12.signer, '--password-env', 'P12_PASSWORD', ...extra], {
+      env: { ...process.env, P12_PASSWORD: pki.password },
       timeoutMs: 120_000,
     });
   };
@@ -43,7 +42,7 @@ describe('verification panel in Chromium through the real handlers', { skip: una
       bed = await startSigningBed(dir);
       signedFile = join(dir, 'signed.pdf');
       ltFile = join(dir, 'signed-lt.pdf');
-      await Promise.all([sign(signedFile), sign(ltFile, ['--level', 'B-LT', '--tsa', bed.tsa.url])]);
+      await Promise.all([sign(bed, signedFile), sign(bed, ltFile, ['--level', 'B-LT', '--tsa', bed.tsa.url])]);
     })();
     await Promise.all([started, made]);
   });
@@ -54,14 +53,10 @@ describe('verification panel in Chromium through the real handlers', { skip: una
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  const withApp = <T>(options: HarnessOptions, body: (app: AppSession) => Promise<T>): Promise<T> => harness.withApp(options, body);
-
   /** Opens `path` with the (stood-in) open dialog, then the panel from the badge; returns the card's status line. */
   async function openAndCheck(app: AppSession, path: string, openLabel: string): Promise<{ status: string; card: string }> {
     const { page } = app;
-    app.dialogAnswers.push(path);
-    await page.getByRole('button', { name: openLabel }).click();
-    await page.locator('.page[data-page-number="1"] canvas').first().waitFor();
+    await openDocument(app, path, openLabel);
     const badge = page.getByTestId('signature-badge');
     await badge.click();
     const card = page.getByTestId('signatures-panel').locator('.signature-card');
@@ -72,7 +67,7 @@ describe('verification panel in Chromium through the real handlers', { skip: una
   }
 
   it('a signature from an untrusted root: cannot be confirmed, names the signer, details in plain words', async () => {
-    await withApp({ locale: 'en-US' }, async (app) => {
+    await harness.withApp({ locale: 'en-US' }, async (app) => {
       const { status, card } = await openAndCheck(app, signedFile, 'Open a PDF…');
       assert.equal(status, "Cannot be confirmed — the signer's certificate is not trusted");
       assert.match(card, /Signed by Élodie Signataire/);
@@ -90,7 +85,7 @@ describe('verification panel in Chromium through the real handlers', { skip: una
   it('a byte flipped inside the signed range: invalid', async () => {
     const flipped = join(dir, 'flipped.pdf');
     await flipSignedByte(signedFile, flipped);
-    await withApp({ locale: 'en-US' }, async (app) => {
+    await harness.withApp({ locale: 'en-US' }, async (app) => {
       const { status } = await openAndCheck(app, flipped, 'Open a PDF…');
       assert.equal(status, 'Invalid — the signed content was altered');
       assert.match(await app.page.getByTestId('signature-badge').innerText(), /· Invalid/);
@@ -101,13 +96,13 @@ describe('verification panel in Chromium through the real handlers', { skip: una
   it('page content changed in an update after signing: changed after signing, in English and in French', async () => {
     const changed = join(dir, 'changed.pdf');
     await changePageContentAfter(signedFile, changed);
-    await withApp({ locale: 'en-US' }, async (app) => {
+    await harness.withApp({ locale: 'en-US' }, async (app) => {
       const { status, card } = await openAndCheck(app, changed, 'Open a PDF…');
       assert.equal(status, 'Invalid — the document was changed after signing');
       assert.match(card, /Since signing, the document was changed/);
       await app.screenshot('verify-changed');
     });
-    await withApp({ locale: 'fr-FR' }, async (app) => {
+    await harness.withApp({ locale: 'fr-FR' }, async (app) => {
       const { status, card } = await openAndCheck(app, changed, 'Ouvrir un PDF…');
       assert.equal(status, 'Non valide — le document a été modifié après la signature');
       assert.match(card, /Signé par Élodie Signataire/);
@@ -127,7 +122,7 @@ describe('verification panel in Chromium through the real handlers', { skip: una
   it('trusting the test root from the panel: a confirmation with the fingerprint, kept in settings, then valid', async () => {
     const userDataDir = await mkdtemp(join(tmpdir(), 'paraphe-e2e-trust-'));
     try {
-      await withApp({ locale: 'en-US', userDataDir }, async (app) => {
+      await harness.withApp({ locale: 'en-US', userDataDir }, async (app) => {
         const { status } = await openAndCheck(app, ltFile, 'Open a PDF…');
         assert.equal(status, "Cannot be confirmed — the signer's certificate is not trusted");
         await openDetails(app);
@@ -140,7 +135,7 @@ describe('verification panel in Chromium through the real handlers', { skip: una
         await chain.nth(2).getByRole('button', { name: 'Trust this certificate…' }).click();
         const confirm = app.page.locator('.trust-confirm');
         const rootPem = await readFile((bed as SigningBed).pki.root.certPem, 'utf8');
-        const fingerprint = new (await import('node:crypto')).X509Certificate(rootPem).fingerprint256;
+        const fingerprint = new X509Certificate(rootPem).fingerprint256;
         assert.equal((await confirm.locator('.fingerprint').innerText()).trim(), fingerprint, 'the fingerprint shown is the root certificate\'s');
         assert.match(await confirm.innerText(), /only if you know it really belongs/);
         await app.screenshot('verify-trust-confirm');
@@ -164,7 +159,7 @@ describe('verification panel in Chromium through the real handlers', { skip: una
       assert.equal(settings.trustedCertificates?.[0]?.name, 'Paraphe Test Root CA');
 
       // A new start with the same settings: valid at once; "stop trusting" takes it back.
-      await withApp({ locale: 'fr-FR', userDataDir }, async (app) => {
+      await harness.withApp({ locale: 'fr-FR', userDataDir }, async (app) => {
         const { status } = await openAndCheck(app, ltFile, 'Ouvrir un PDF…');
         assert.equal(status, 'Valide');
         await openDetails(app);
@@ -184,7 +179,7 @@ describe('verification panel in Chromium through the real handlers', { skip: una
   it('"view the signed version" shows what was signed, without the later change, and leads back', async () => {
     const changed = join(dir, 'changed-view.pdf');
     await changePageContentAfter(signedFile, changed);
-    await withApp({ locale: 'en-US' }, async (app) => {
+    await harness.withApp({ locale: 'en-US' }, async (app) => {
       const { page } = app;
       await openAndCheck(app, changed, 'Open a PDF…');
       const textOfPage1 = () => page.locator('.page[data-page-number="1"] .textLayer').innerText();
@@ -212,7 +207,7 @@ describe('verification panel in Chromium through the real handlers', { skip: una
   });
 
   it('"check online" asks the OCSP responder: revocation good, and where the answer came from', async () => {
-    await withApp({ locale: 'en-US' }, async (app) => {
+    await harness.withApp({ locale: 'en-US' }, async (app) => {
       await openAndCheck(app, signedFile, 'Open a PDF…');
       await openDetails(app);
       assert.match(await app.page.getByTestId('revocation').innerText(), /Revocation: (unknown|not checked)/);

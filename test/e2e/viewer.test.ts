@@ -2,13 +2,11 @@
 // over the real main-process handlers (see test/harness). Screenshots of each main screen go to
 // test-results/screenshots/ for a person to look at.
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Harness, uiUnavailableReason } from '../harness/harness';
-import type { AppSession, HarnessOptions } from '../harness/harness';
+import { Harness, openViaDialog, uiUnavailableReason } from '../harness/harness';
 import { makeTestPdfs, PDF_USER_PASSWORD } from '../fixtures/pdfs';
 
 const unavailable = uiUnavailableReason();
@@ -31,15 +29,8 @@ describe('viewer in Chromium through the real handlers', { skip: unavailable ?? 
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  const withApp = <T>(options: HarnessOptions, body: (app: AppSession) => Promise<T>): Promise<T> => harness.withApp(options, body);
-
-  async function openViaDialog(app: AppSession, path: string): Promise<void> {
-    app.dialogAnswers.push(path);
-    await app.page.getByRole('button', { name: 'Open a PDF…' }).click();
-  }
-
   it('shows the start screen in English with an empty recent list', async () => {
-    await withApp({ locale: 'en-US' }, async (app) => {
+    await harness.withApp({ locale: 'en-US' }, async (app) => {
       await app.page.getByRole('heading', { name: 'Paraphe' }).waitFor();
       assert.equal(await app.page.getByRole('button', { name: 'Open a PDF…' }).isVisible(), true);
       assert.equal(await app.page.getByText('Documents you open will be listed here.').isVisible(), true);
@@ -49,7 +40,7 @@ describe('viewer in Chromium through the real handlers', { skip: unavailable ?? 
   });
 
   it('exposes verbs only: no ipcRenderer, no generic invoke, no Node', async () => {
-    await withApp({}, async (app) => {
+    await harness.withApp({}, async (app) => {
       const surface = await app.page.evaluate(() => ({
         keys: Object.keys((window as unknown as { paraphe: object }).paraphe).sort(),
         frozen: Object.isFrozen((window as unknown as { paraphe: object }).paraphe),
@@ -65,7 +56,7 @@ describe('viewer in Chromium through the real handlers', { skip: unavailable ?? 
   });
 
   it('opens a PDF from the dialog and shows its page count, text layer and thumbnails', async () => {
-    await withApp({}, async (app) => {
+    await harness.withApp({}, async (app) => {
       await openViaDialog(app, pdfs.simple);
       const { page } = app;
       await page.getByTestId('page-count').filter({ hasText: 'of 2' }).waitFor();
@@ -83,7 +74,7 @@ describe('viewer in Chromium through the real handlers', { skip: unavailable ?? 
   });
 
   it('navigates with buttons, the page field and the keyboard', async () => {
-    await withApp({}, async (app) => {
+    await harness.withApp({}, async (app) => {
       const { page } = app;
       await openViaDialog(app, pdfs.simple);
       await page.getByTestId('page-count').filter({ hasText: 'of 2' }).waitFor();
@@ -108,7 +99,7 @@ describe('viewer in Chromium through the real handlers', { skip: unavailable ?? 
   });
 
   it('zooms to fit width, fit page, a percentage, and with Ctrl+plus', async () => {
-    await withApp({}, async (app) => {
+    await harness.withApp({}, async (app) => {
       const { page } = app;
       await openViaDialog(app, pdfs.simple);
       await page.locator('.page[data-page-number="1"] canvas').first().waitFor();
@@ -139,7 +130,7 @@ describe('viewer in Chromium through the real handlers', { skip: unavailable ?? 
   });
 
   it('renders a 500-page document lazily and jumps to its last page', async () => {
-    await withApp({}, async (app) => {
+    await harness.withApp({}, async (app) => {
       const { page } = app;
       await openViaDialog(app, fiveHundred);
       await page.getByTestId('page-count').filter({ hasText: 'of 500' }).waitFor({ timeout: 30_000 });
@@ -161,7 +152,7 @@ describe('viewer in Chromium through the real handlers', { skip: unavailable ?? 
   });
 
   it('shows a specific error banner for a file that is not a PDF, and stays usable', async () => {
-    await withApp({}, async (app) => {
+    await harness.withApp({}, async (app) => {
       const { page } = app;
       await openViaDialog(app, pdfs.notPdf);
       const banner = page.getByRole('alert');
@@ -177,7 +168,7 @@ describe('viewer in Chromium through the real handlers', { skip: unavailable ?? 
   });
 
   it('reports a truncated PDF and a missing file in words', async () => {
-    await withApp({}, async (app) => {
+    await harness.withApp({}, async (app) => {
       const { page } = app;
       await openViaDialog(app, pdfs.truncated);
       await page.locator('[role="alert"][data-error-code="truncated"]').waitFor();
@@ -190,7 +181,7 @@ describe('viewer in Chromium through the real handlers', { skip: unavailable ?? 
   });
 
   it('opens a PDF dropped on the window', async () => {
-    await withApp({}, async (app) => {
+    await harness.withApp({}, async (app) => {
       const { page } = app;
       const bytes = await readFile(pdfs.simple);
       await page.evaluate(async (b64) => {
@@ -209,7 +200,7 @@ describe('viewer in Chromium through the real handlers', { skip: unavailable ?? 
   });
 
   it('lists recent documents on the start screen and reopens one', async () => {
-    await withApp({}, async (app) => {
+    await harness.withApp({}, async (app) => {
       const { page } = app;
       await openViaDialog(app, pdfs.simple);
       await page.getByTestId('page-count').filter({ hasText: 'of 2' }).waitFor();
@@ -228,14 +219,13 @@ describe('viewer in Chromium through the real handlers', { skip: unavailable ?? 
   });
 
   it('follows a French system locale and switches to English on request', async () => {
-    await withApp({ locale: 'fr-FR' }, async (app) => {
+    await harness.withApp({ locale: 'fr-FR' }, async (app) => {
       const { page } = app;
       await page.getByRole('button', { name: 'Ouvrir un PDF…' }).waitFor();
       assert.equal(await page.evaluate(() => document.documentElement.lang), 'fr');
       assert.equal(await page.getByText('Documents récents').isVisible(), true);
       await app.screenshot('start-fr');
-      app.dialogAnswers.push(pdfs.simple);
-      await page.getByRole('button', { name: 'Ouvrir un PDF…' }).click();
+      await openViaDialog(app, pdfs.simple, 'Ouvrir un PDF…');
       await page.getByTestId('page-count').filter({ hasText: 'sur 2' }).waitFor();
       assert.equal(await page.getByRole('button', { name: 'Page suivante' }).isVisible(), true);
       await app.screenshot('viewer-fr');
@@ -248,7 +238,7 @@ describe('viewer in Chromium through the real handlers', { skip: unavailable ?? 
   });
 
   it('asks for the password of an encrypted PDF, says when it is wrong, and opens it with the right one', async () => {
-    await withApp({}, async (app) => {
+    await harness.withApp({}, async (app) => {
       const { page } = app;
       await openViaDialog(app, pdfs.encrypted);
       const dialog = page.getByRole('dialog', { name: 'This document is protected by a password' });
@@ -269,7 +259,7 @@ describe('viewer in Chromium through the real handlers', { skip: unavailable ?? 
   });
 
   it('returns to the start screen with a banner when the password prompt is cancelled', async () => {
-    await withApp({}, async (app) => {
+    await harness.withApp({}, async (app) => {
       const { page } = app;
       await openViaDialog(app, pdfs.encrypted);
       const dialog = page.getByRole('dialog');
@@ -281,7 +271,7 @@ describe('viewer in Chromium through the real handlers', { skip: unavailable ?? 
   });
 
   it('opens a document that main asks it to open (command line, open with)', async () => {
-    await withApp({}, async (app) => {
+    await harness.withApp({}, async (app) => {
       assert.equal(app.bridge.emit('document:openRequested', { path: pdfs.simple }), true);
       await app.page.getByTestId('page-count').filter({ hasText: 'of 2' }).waitFor();
     });

@@ -119,6 +119,18 @@ export interface AppSession {
   close(): Promise<void>;
 }
 
+/** Opens `path` through the start screen's or toolbar's open button (the stood-in OS dialog answers it). */
+export async function openViaDialog(app: AppSession, path: string, openLabel = 'Open a PDF…'): Promise<void> {
+  app.dialogAnswers.push(path);
+  await app.page.getByRole('button', { name: openLabel }).click();
+}
+
+/** The same, then waits until page 1 is drawn. */
+export async function openDocument(app: AppSession, path: string, openLabel = 'Open a PDF…'): Promise<void> {
+  await openViaDialog(app, path, openLabel);
+  await app.page.locator('.page[data-page-number="1"] canvas').first().waitFor();
+}
+
 export class Harness {
   private constructor(
     private readonly browser: Browser,

@@ -2,6 +2,23 @@ import { hasMessage } from '../i18n';
 import type { MessageKey } from '../i18n';
 import { useT } from '../i18n/useT';
 import { useStore } from '../store';
+import type { UiError } from '../store';
+
+/**
+ * An error in words: the headline translated by error code (the first of `prefixes` that has a
+ * message for it, else `fallback`), main's precise cause below when it says more.
+ */
+export function ErrorText({ error, prefixes, fallback }: { error: UiError; prefixes: string[]; fallback: MessageKey }) {
+  const t = useT();
+  const key = prefixes.map((prefix) => `${prefix}.${error.code}`).find(hasMessage);
+  const headline = t(key === undefined ? fallback : (key as MessageKey));
+  return (
+    <>
+      <p className="error-headline">{headline}</p>
+      {error.message && error.message !== headline && <p className="error-detail">{error.message}</p>}
+    </>
+  );
+}
 
 /** A specific, translated error: the headline by error code, the precise cause (from main) below. */
 export function ErrorBanner() {
@@ -9,14 +26,11 @@ export function ErrorBanner() {
   const error = useStore((s) => s.error);
   const dismiss = useStore((s) => s.dismissError);
   if (!error) return null;
-  const key = `error.${error.code}`;
-  const headline = hasMessage(key) ? t(key as MessageKey) : t('error.unknown');
   return (
     <div className="error-banner" role="alert" data-error-code={error.code}>
       <div>
         <strong>{t('error.title')}</strong>
-        <p className="error-headline">{headline}</p>
-        {error.message && error.message !== headline && <p className="error-detail">{error.message}</p>}
+        <ErrorText error={error} prefixes={['error']} fallback="error.unknown" />
       </div>
       <button type="button" onClick={dismiss}>{t('error.dismiss')}</button>
     </div>

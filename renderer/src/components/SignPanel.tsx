@@ -6,15 +6,17 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import type { FormEvent } from 'react';
 import type { Identity, PadesLevel, PersonalKeyType } from '../../../preload/contract/schemas';
-import { hasMessage } from '../i18n';
+import { formatDate } from '../i18n';
 import type { MessageKey } from '../i18n';
 import { useT } from '../i18n/useT';
+import { baseName } from '../services/documents';
 import {
-  chooseP12File, createPersonalId, exportPersonalId, importP12, loadIdentities, removeIdentity, signDocument,
+  chooseP12File, createPersonalId, exportPersonalId, importP12, loadIdentities, optional, removeIdentity, signDocument,
 } from '../services/signing';
 import { addTokenModule, followTokens, loadTokens, removeTokenModule } from '../services/tokens';
-import { useStore } from '../store';
+import { rectSize, useStore } from '../store';
 import type { CertifyChoice } from '../store';
+import { ErrorText } from './ErrorBanner';
 import { SignaturePreview } from './SignaturePreview';
 
 const LEVELS: PadesLevel[] = ['B-B', 'B-T', 'B-LT', 'B-LTA'];
@@ -23,19 +25,15 @@ const CERTIFY: CertifyChoice[] = ['none', 'no-changes', 'form-filling', 'annotat
 const DEFAULT_PREVIEW = { width: 200, height: 60 };
 
 function fileName(path: string | null): string {
-  return path ? (path.split(/[\\/]/).pop() ?? path) : '';
+  return path ? baseName(path) : '';
 }
 
 function SignError() {
-  const t = useT();
   const error = useStore((s) => s.signError);
   if (!error) return null;
-  const key = [`signError.${error.code}`, `error.${error.code}`].find(hasMessage);
-  const headline = key ? t(key as MessageKey) : t('signError.unknown');
   return (
     <div className="sign-error" role="alert" data-error-code={error.code}>
-      <p className="error-headline">{headline}</p>
-      {error.message && error.message !== headline && <p className="error-detail">{error.message}</p>}
+      <ErrorText error={error} prefixes={['signError', 'error']} fallback="signError.unknown" />
     </div>
   );
 }
@@ -47,7 +45,6 @@ function IdentityList() {
   const loaded = useStore((s) => s.identitiesLoaded);
   const selected = useStore((s) => s.selectedIdentityId);
   const select = useStore((s) => s.selectIdentity);
-  const date = (iso: string) => new Intl.DateTimeFormat(locale, { dateStyle: 'medium' }).format(new Date(iso));
   if (!loaded) return <p className="muted">{t('sign.loadingIds')}</p>;
   if (identities.length === 0) return <p className="muted" data-testid="no-identity">{t('sign.noIdentity')}</p>;
   return (
@@ -60,7 +57,7 @@ function IdentityList() {
             <span className="identity-detail">
               {identity.kind === 'personal' ? t('sign.personalId') : identity.kind === 'token' ? t('tokens.onToken', { token: identity.token?.label ?? '' }) : fileName(identity.file)}
               {' · '}
-              {t('sign.validUntil', { date: date(identity.notAfter) })}
+              {t('sign.validUntil', { date: formatDate(locale, identity.notAfter, { dateStyle: 'medium' }) })}
             </span>
           </span>
         </label>
@@ -301,7 +298,7 @@ function PlacementSection() {
   const rect = useStore((s) => s.signatureRect);
   const setMode = useStore((s) => s.setPlacementMode);
   const setDrawing = useStore((s) => s.setDrawing);
-  const size = rect ? { width: Math.round(rect.rect[2] - rect.rect[0]), height: Math.round(rect.rect[3] - rect.rect[1]) } : null;
+  const size = rect ? rectSize(rect) : null;
   return (
     <section className="sign-section">
       <fieldset className="choice">
@@ -313,7 +310,7 @@ function PlacementSection() {
       {mode === 'visible' && drawing && <p className="hint" role="status">{t('sign.drawHint')}</p>}
       {mode === 'visible' && !drawing && rect && size && (
         <p className="small" data-testid="signature-rect">
-          {t('sign.rectInfo', { page: rect.page, width: size.width, height: size.height })}{' '}
+          {t('sign.rectInfo', { page: rect.page, width: Math.round(size.width), height: Math.round(size.height) })}{' '}
           <button type="button" className="link" onClick={() => setDrawing(true)}>{t('sign.redraw')}</button>
         </p>
       )}
@@ -372,11 +369,11 @@ function PreviewSection() {
   const reason = useStore((s) => s.reason);
   const location = useStore((s) => s.location);
   if (mode !== 'visible' || !identityId) return null;
-  const size = rect ? { width: rect.rect[2] - rect.rect[0], height: rect.rect[3] - rect.rect[1] } : DEFAULT_PREVIEW;
+  const size = rect ? rectSize(rect) : DEFAULT_PREVIEW;
   return (
     <section className="sign-section" aria-label={t('sign.preview')}>
       <h3>{t('sign.preview')}</h3>
-      <SignaturePreview request={{ identityId, ...size, reason: reason.trim() || undefined, location: location.trim() || undefined }} />
+      <SignaturePreview request={{ identityId, ...size, reason: optional(reason), location: optional(location) }} />
     </section>
   );
 }

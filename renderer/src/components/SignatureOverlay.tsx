@@ -45,7 +45,7 @@ function toContainer(container: HTMLElement, client: Box): Box {
 }
 
 /** The rectangle in PDF points of a box given in client coordinates over a page. */
-export function clientBoxToPdf(geometry: PageGeometry, box: Box): [number, number, number, number] {
+function clientBoxToPdf(geometry: PageGeometry, box: Box): [number, number, number, number] {
   const content = contentBox(geometry);
   const corner = (x: number, y: number) =>
     geometry.viewport.convertToPdfPoint((x - content.left) * content.ratio, (y - content.top) * content.ratio) as [number, number];

@@ -4,20 +4,13 @@
 import { useEffect, useRef, useState } from 'react';
 import { useT } from '../i18n/useT';
 import { previewSignature } from '../services/signing';
+import type { PreviewRequest } from '../services/signing';
 import { toUiError } from '../services/api';
 import { pdfjsLib } from '../viewer/pdfjs-global';
 
 const MAX_WIDTH = 260;
 const MAX_HEIGHT = 160;
 const DEBOUNCE_MS = 250;
-
-export interface PreviewRequest {
-  identityId: string;
-  width: number;
-  height: number;
-  reason?: string;
-  location?: string;
-}
 
 export function SignaturePreview({ request }: { request: PreviewRequest }) {
   const t = useT();

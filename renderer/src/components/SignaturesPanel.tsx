@@ -4,13 +4,15 @@
 // signing. The check runs in the background (services/validation): the viewer never waits for it.
 import { useState } from 'react';
 import type { CertificateView, SignatureValidation } from '../../../preload/contract/schemas';
+import { formatDate } from '../i18n';
 import type { MessageKey } from '../i18n';
 import { useT } from '../i18n/useT';
-import { checkOnline, openSignedVersion, trustCertificate, untrustCertificate } from '../services/validation';
+import { openSignedVersion } from '../services/documents';
+import { checkOnline, trustCertificate, untrustCertificate } from '../services/validation';
 import { useStore } from '../store';
 
 /** The headline of a card: the status, with the main cause when the signature does not hold. */
-export function statusKey(sig: SignatureValidation): MessageKey {
+function statusKey(sig: SignatureValidation): MessageKey {
   const has = (...codes: string[]) => sig.reasons.some((r) => codes.includes(r.code));
   if (sig.status === 'VALID') return 'verify.status.valid';
   if (sig.status === 'INVALID') {
@@ -42,10 +44,7 @@ function ChainCertificate({ cert, position, signatureIndex, top, chainTrusted }:
   const t = useT();
   const locale = useStore((s) => s.locale);
   const [confirming, setConfirming] = useState(false);
-  const day = (iso: string) => {
-    const date = new Date(iso);
-    return Number.isNaN(date.getTime()) ? iso : new Intl.DateTimeFormat(locale, { dateStyle: 'medium' }).format(date);
-  };
+  const day = (iso: string) => formatDate(locale, iso, { dateStyle: 'medium' });
   const role = position === 0 ? 'verify.chain.signer' : top ? 'verify.chain.root' : 'verify.chain.intermediate';
   return (
     <li className="chain-certificate" data-testid="chain-certificate" data-trusted-by-user={cert.trustedByUser}>
@@ -77,10 +76,7 @@ function SignatureCard({ sig, index }: { sig: SignatureValidation; index: number
   const t = useT();
   const locale = useStore((s) => s.locale);
   const viewingSignedVersion = useStore((s) => s.doc?.signedVersion !== undefined);
-  const formatDate = (iso: string) => {
-    const date = new Date(iso);
-    return Number.isNaN(date.getTime()) ? iso : new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeStyle: 'short' }).format(date);
-  };
+  const dateTime = (iso: string) => formatDate(locale, iso, { dateStyle: 'long', timeStyle: 'short' });
   const certifiedTime = sig.timestamp?.valid ? sig.timestamp.time : null;
   const when = certifiedTime ?? sig.signedAt ?? sig.timestamp?.time ?? null;
   const name = sig.signer?.name ?? null;
@@ -95,7 +91,7 @@ function SignatureCard({ sig, index }: { sig: SignatureValidation; index: number
       <p className="signature-who">
         {name === null ? t('verify.unknownSigner') : t(sig.kind === 'doc-timestamp' ? 'verify.timestampedBy' : 'verify.signedBy', { name })}
       </p>
-      <p className="signature-when">{when === null ? t('verify.noTime') : t('verify.signedAt', { date: formatDate(when) })}</p>
+      <p className="signature-when">{when === null ? t('verify.noTime') : t('verify.signedAt', { date: dateTime(when) })}</p>
       {when !== null && sig.kind !== 'doc-timestamp' && (
         <p className="signature-time-note" data-certified={sig.timestamp?.valid === true}>{t(timeNote, { tsa: sig.timestamp?.tsa ?? '' })}</p>
       )}
@@ -136,7 +132,7 @@ function SignatureCard({ sig, index }: { sig: SignatureValidation; index: number
                   {t(check.timestampAuthority ? 'verify.revocationCheck.tsa' : 'verify.revocationCheck.cert', {
                     name: check.certificate,
                     status: check.status === 'revoked' && check.revokedAt
-                      ? t('verify.revocationCheck.revokedOn', { date: formatDate(check.revokedAt) })
+                      ? t('verify.revocationCheck.revokedOn', { date: dateTime(check.revokedAt) })
                       : t(`verify.revocationCheck.status.${check.status}`),
                     source: t(`verify.revocationCheck.origin.${check.origin}`, { kind: check.kind ?? t('verify.revocationCheck.someKind') }),
                   })}
@@ -148,7 +144,7 @@ function SignatureCard({ sig, index }: { sig: SignatureValidation; index: number
         <h3 className="details-heading">{t('verify.timestampTitle')}</h3>
         <p className="signature-meta" data-testid="timestamp-detail">
           {sig.timestamp
-            ? t(sig.timestamp.valid ? 'verify.timestamp.valid' : 'verify.timestamp.invalid', { time: formatDate(sig.timestamp.time), tsa: sig.timestamp.tsa })
+            ? t(sig.timestamp.valid ? 'verify.timestamp.valid' : 'verify.timestamp.invalid', { time: dateTime(sig.timestamp.time), tsa: sig.timestamp.tsa })
             : t('verify.timestamp.none')}
         </p>
       </details>
@@ -163,7 +159,8 @@ export function SignaturesPanel() {
   const lastSignedPath = useStore((s) => s.lastSignedPath);
   const toggle = useStore((s) => s.toggleSignaturesPanel);
   if (!doc) return null;
-  const current = validation?.docId === doc.docId ? validation : null;
+  const signed = doc.signatureCount > 0;
+  const done = signed && validation?.state === 'done' ? validation.result : null;
   return (
     <aside className="signatures-panel" aria-labelledby="signatures-title" data-testid="signatures-panel">
       <header className="side-header">
@@ -174,25 +171,23 @@ export function SignaturesPanel() {
         {lastSignedPath && doc.path === lastSignedPath && (
           <p className="notice" role="status">{t('signatures.savedAs', { path: lastSignedPath })}</p>
         )}
-        {doc.signatureCount === 0 && <p className="muted">{t('signatures.none')}</p>}
-        {doc.signatureCount > 0 && current?.state === 'done' && (
+        {!signed && <p className="muted">{t('signatures.none')}</p>}
+        {done && (
           <ol className="signature-list" aria-label={t('signatures.title')}>
-            {current.result.signatures.map((sig, index) => <SignatureCard key={`${sig.field ?? ''}-${index}`} sig={sig} index={index} />)}
+            {done.signatures.map((sig, index) => <SignatureCard key={`${sig.field ?? ''}-${index}`} sig={sig} index={index} />)}
           </ol>
         )}
-        {doc.signatureCount > 0 && current?.state === 'done' && !current.result.online && (
+        {done && !done.online && (
           <p className="signature-online">
             <button type="button" onClick={() => void checkOnline()}>{t('verify.checkOnline')}</button>{' '}
             <span className="muted">{t('verify.checkOnlineHint')}</span>
           </p>
         )}
-        {doc.signatureCount > 0 && current?.state === 'done' && current.result.online && (
-          <p className="muted" data-testid="checked-online">{t('verify.checkedOnline')}</p>
+        {done?.online && <p className="muted" data-testid="checked-online">{t('verify.checkedOnline')}</p>}
+        {signed && validation?.state === 'failed' && (
+          <p className="sign-error" role="alert" data-error-code={validation.error.code}>{t('verify.failed', { message: validation.error.message })}</p>
         )}
-        {doc.signatureCount > 0 && current?.state === 'failed' && (
-          <p className="sign-error" role="alert" data-error-code={current.error.code}>{t('verify.failed', { message: current.error.message })}</p>
-        )}
-        {doc.signatureCount > 0 && (current === null || current.state === 'checking') && (
+        {signed && (validation === null || validation.state === 'checking') && (
           <>
             <p className="muted" aria-busy="true" data-testid="signatures-checking">{t('verify.checking')}</p>
             <ol className="signature-list" aria-label={t('signatures.title')}>

@@ -1,3 +1,4 @@
+import { formatDate } from '../i18n';
 import { useT } from '../i18n/useT';
 import { clearRecent, openPath, openWithDialog, removeRecent } from '../services/documents';
 import { useStore } from '../store';
@@ -7,7 +8,6 @@ function RecentList() {
   const recent = useStore((s) => s.recent);
   const locale = useStore((s) => s.locale);
   if (recent.length === 0) return <p className="muted">{t('start.noRecent')}</p>;
-  const dateFormat = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' });
   return (
     <>
       <ul className="recent-list" aria-label={t('start.recent')}>
@@ -17,7 +17,7 @@ function RecentList() {
               <span className="recent-name">{r.name}</span>
               <span className="recent-meta">
                 {r.pageCount !== null ? `${t('start.pages', { count: r.pageCount })} · ` : ''}
-                {dateFormat.format(new Date(r.openedAt))}
+                {formatDate(locale, r.openedAt, { dateStyle: 'medium', timeStyle: 'short' })}
               </span>
               <span className="recent-path">{r.path}</span>
             </button>

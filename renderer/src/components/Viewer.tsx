@@ -2,8 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { PDFDocumentProxy } from 'pdfjs-dist';
 import { formatBytes } from '../i18n';
 import { useT } from '../i18n/useT';
-import { closeDocument, openWithDialog } from '../services/documents';
-import { backToCurrentVersion } from '../services/validation';
+import { backToCurrentVersion, closeDocument, openWithDialog } from '../services/documents';
 import { useStore } from '../store';
 import type { ZoomValue } from '../store';
 import { ViewerController, ZOOM_STEPS } from '../viewer/controller';
@@ -52,16 +51,15 @@ function PageInput({ controller }: { controller: ViewerController | null }) {
 }
 
 /** The toolbar's signature badge: how many signatures and, once checked, the overall status. */
-function SignatureBadge({ count, docId, onClick }: { count: number; docId: string; onClick: () => void }) {
+function SignatureBadge({ count, onClick }: { count: number; onClick: () => void }) {
   const t = useT();
   const validation = useStore((s) => s.validation);
-  const current = validation?.docId === docId ? validation : null;
-  const verdict = current?.state === 'done' && current.result.verdict !== 'NO_SIGNATURES' ? current.result.verdict : null;
+  const verdict = validation?.state === 'done' && validation.result.verdict !== 'NO_SIGNATURES' ? validation.result.verdict : null;
   let status: string | null = null;
   if (verdict) status = t(`verify.badge.${verdict}`);
-  else if (current === null || current.state === 'checking') status = t('verify.badge.checking');
+  else if (validation === null || validation.state === 'checking') status = t('verify.badge.checking');
   return (
-    <button type="button" className="badge signature-badge" data-testid="signature-badge" data-status={verdict ?? current?.state ?? 'checking'} onClick={onClick} title={t('signatures.show')}>
+    <button type="button" className="badge signature-badge" data-testid="signature-badge" data-status={verdict ?? validation?.state ?? 'checking'} onClick={onClick} title={t('signatures.show')}>
       <span className="badge-count">{t('doc.signed', { count })}</span>
       {status && <span className="badge-status"> · {status}</span>}
     </button>
@@ -90,7 +88,7 @@ function Toolbar({ controller }: { controller: ViewerController | null }) {
       <span className="doc-name" title={doc?.path ?? doc?.name}>{doc?.name}</span>
       {doc && <span className="doc-meta">{t('doc.info', { version: doc.pdfVersion, size: formatBytes(locale, doc.size) })}</span>}
       {doc && doc.signatureCount > 0 && (
-        <SignatureBadge count={doc.signatureCount} docId={doc.docId} onClick={() => toggleSignatures()} />
+        <SignatureBadge count={doc.signatureCount} onClick={() => toggleSignatures()} />
       )}
       {doc?.encrypted && <span className="badge">{t('doc.encrypted')}</span>}
       <span className="spacer" />

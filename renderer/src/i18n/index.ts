@@ -33,6 +33,12 @@ export function hasMessage(key: string): boolean {
   return key in catalogs.en;
 }
 
+/** A date from main (ISO 8601) in the user's language; the text as given when it is not a date. */
+export function formatDate(locale: Locale, iso: string, options: Intl.DateTimeFormatOptions): string {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : new Intl.DateTimeFormat(locale, options).format(date);
+}
+
 export function formatBytes(locale: Locale, bytes: number): string {
   const units = locale === 'fr' ? ['o', 'Ko', 'Mo', 'Go'] : ['B', 'KB', 'MB', 'GB'];
   let value = bytes;

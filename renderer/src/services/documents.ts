@@ -1,19 +1,29 @@
 // Opening and closing documents: the flows behind the Open button, drag-and-drop, the recent
-// list and "open with". The store is updated here; components only call these.
+// list, "open with", and the signed version of a revision. The store is updated here; components
+// only call these.
 import type { DocumentSummary } from '../../../preload/contract/schemas';
 import { useStore } from '../store';
 import { call, toUiError } from './api';
 import { checkSignatures } from './validation';
 
-function baseName(path: string): string {
+/** The file name of a path (either separator). */
+export function baseName(path: string): string {
   return path.split(/[\\/]/).pop() ?? path;
 }
 
-/** Closes what the viewer showed before; a signed version is closed with its document (main does that). */
-async function closePrevious(previousDocId: string | undefined, newDocId: string): Promise<void> {
-  if (previousDocId && previousDocId !== newDocId) {
-    await call('closeDocument', { docId: previousDocId }).catch(() => undefined);
-  }
+/** Closes a document in main; a failure changes nothing the user can act on. */
+async function closeQuietly(docId: string): Promise<void> {
+  await call('closeDocument', { docId }).catch(() => undefined);
+}
+
+/**
+ * Shows `doc` in the viewer, starts the check of its signatures, and closes what the viewer showed
+ * before (a signed version is closed with its document: main does that).
+ */
+export async function showOpened(doc: DocumentSummary, previousDocId: string | undefined): Promise<void> {
+  useStore.getState().documentOpened(doc);
+  void checkSignatures(doc);
+  if (previousDocId && previousDocId !== doc.docId) await closeQuietly(previousDocId);
 }
 
 export async function refreshRecent(): Promise<void> {
@@ -36,9 +46,7 @@ async function open(name: string | null, load: () => Promise<DocumentSummary | n
   try {
     const doc = await load();
     if (!doc) return;
-    useStore.getState().documentOpened(doc);
-    void checkSignatures(doc);
-    await closePrevious(previous, doc.docId);
+    await showOpened(doc, previous);
   } catch (error) {
     useStore.getState().fail(toUiError(error));
   }
@@ -68,7 +76,7 @@ export async function closeDocument(): Promise<void> {
   const { currentVersion, doc: shown } = useStore.getState();
   const doc = currentVersion?.doc ?? shown;
   useStore.getState().documentClosed();
-  if (doc) await call('closeDocument', { docId: doc.docId }).catch(() => undefined);
+  if (doc) await closeQuietly(doc.docId);
   await refreshRecent();
 }
 
@@ -86,4 +94,25 @@ export async function clearRecent(): Promise<void> {
   } catch (error) {
     useStore.getState().fail(toUiError(error));
   }
+}
+
+/** "View the signed version": opens the revision a signature covers, keeping the current one. */
+export async function openSignedVersion(signatureIndex: number): Promise<void> {
+  const doc = useStore.getState().doc;
+  if (!doc) return;
+  try {
+    const version = await call('openSignedVersion', { docId: doc.docId, signatureIndex });
+    useStore.getState().signedVersionOpened(version);
+    void checkSignatures(version);
+  } catch (error) {
+    useStore.getState().fail(toUiError(error));
+  }
+}
+
+/** Back to the current document; the signed version is closed. */
+export async function backToCurrentVersion(): Promise<void> {
+  const { doc, currentVersion } = useStore.getState();
+  if (!currentVersion || !doc) return;
+  useStore.getState().backToCurrentVersion();
+  await closeQuietly(doc.docId);
 }

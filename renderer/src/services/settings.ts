@@ -1,23 +1,25 @@
-import type { LocalePreference } from '../../../preload/contract/schemas';
+import type { AppInfo, LocalePreference } from '../../../preload/contract/schemas';
 import { useStore } from '../store';
 import { call, toUiError } from './api';
 
-export async function loadAppState(): Promise<void> {
-  const [info, settings] = await Promise.all([call('getAppInfo'), call('getSettings')]);
+/** The interface language main settled on (the preference, or the system's), everywhere it shows. */
+function applyLocale(info: AppInfo, preference: LocalePreference): void {
   const store = useStore.getState();
   store.setAppInfo(info);
-  store.setLocale(info.locale, settings.locale);
-  store.setRecent(settings.recent);
+  store.setLocale(info.locale, preference);
   document.documentElement.lang = info.locale;
+}
+
+export async function loadAppState(): Promise<void> {
+  const [info, settings] = await Promise.all([call('getAppInfo'), call('getSettings')]);
+  applyLocale(info, settings.locale);
+  useStore.getState().setRecent(settings.recent);
 }
 
 export async function changeLocale(preference: LocalePreference): Promise<void> {
   try {
     await call('setLocale', { locale: preference });
-    const info = await call('getAppInfo');
-    useStore.getState().setAppInfo(info);
-    useStore.getState().setLocale(info.locale, preference);
-    document.documentElement.lang = info.locale;
+    applyLocale(await call('getAppInfo'), preference);
   } catch (error) {
     useStore.getState().fail(toUiError(error));
   }

@@ -1,13 +1,13 @@
 // The sign flow: identities (list, create the personal ID, import a .p12, remove, export), the
 // appearance preview, and signing the open document. The store is updated here; components only
 // call these. A .p12 password is passed through for the one call that needs it and kept nowhere.
-import type { Identity, PersonalKeyType, SignRequest } from '../../../preload/contract/schemas';
+import type { Identity, RequestOf, SignRequest } from '../../../preload/contract/schemas';
 import { useStore } from '../store';
 import { call, toUiError } from './api';
-import { checkSignatures } from './validation';
-import { refreshRecent } from './documents';
+import { refreshRecent, showOpened } from './documents';
 
-function fail(error: unknown): void {
+/** Shows an error of the sign panel's flows (identities, tokens, signing) in the panel. */
+export function failInSignPanel(error: unknown): void {
   useStore.getState().setSignError(toUiError(error));
 }
 
@@ -15,12 +15,12 @@ export async function loadIdentities(): Promise<void> {
   try {
     useStore.getState().setIdentities(await call('listIdentities'));
   } catch (error) {
-    fail(error);
+    failInSignPanel(error);
   }
 }
 
 /** Creates the personal digital ID and selects it; false when it failed (the panel says why). */
-export async function createPersonalId(request: { name: string; email: string; keyType: PersonalKeyType }): Promise<boolean> {
+export async function createPersonalId(request: RequestOf<'identity:createPersonal'>): Promise<boolean> {
   const store = useStore.getState();
   store.setSignError(null);
   try {
@@ -28,7 +28,7 @@ export async function createPersonalId(request: { name: string; email: string; k
     store.setIdentities(await call('listIdentities'), created.id);
     return true;
   } catch (error) {
-    fail(error);
+    failInSignPanel(error);
     return false;
   }
 }
@@ -39,7 +39,7 @@ export async function chooseP12File(): Promise<{ path: string; name: string } | 
   try {
     return await call('chooseP12File');
   } catch (error) {
-    fail(error);
+    failInSignPanel(error);
     return null;
   }
 }
@@ -53,7 +53,7 @@ export async function importP12(path: string, password: string): Promise<Identit
     store.setIdentities(await call('listIdentities'), imported.id);
     return imported;
   } catch (error) {
-    fail(error);
+    failInSignPanel(error);
     return null;
   }
 }
@@ -64,7 +64,7 @@ export async function removeIdentity(id: string): Promise<void> {
   try {
     store.setIdentities(await call('removeIdentity', { id }), null);
   } catch (error) {
-    fail(error);
+    failInSignPanel(error);
   }
 }
 
@@ -74,17 +74,20 @@ export async function exportPersonalId(id: string, password: string): Promise<st
   try {
     return (await call('exportPersonalId', { id, password }))?.path ?? null;
   } catch (error) {
-    fail(error);
+    failInSignPanel(error);
     return null;
   }
 }
 
+export type PreviewRequest = RequestOf<'signature:preview'>;
+
 /** The appearance as a one-page PDF (for pdf.js); throws ApiError. */
-export function previewSignature(request: { identityId: string; width: number; height: number; reason?: string; location?: string }): Promise<Uint8Array> {
+export function previewSignature(request: PreviewRequest): Promise<Uint8Array> {
   return call('previewSignature', request);
 }
 
-function optional(text: string): string | undefined {
+/** A typed text without its surrounding spaces; undefined when nothing is left. */
+export function optional(text: string): string | undefined {
   const trimmed = text.trim();
   return trimmed.length > 0 ? trimmed : undefined;
 }
@@ -121,13 +124,12 @@ export async function signDocument(password: string): Promise<void> {
   try {
     const result = await call('signDocument', request);
     if (!result) return; // the user cancelled the save dialog
-    useStore.getState().documentOpened(result.document);
+    const shown = showOpened(result.document, doc.docId);
     useStore.getState().signed(result.output);
-    void checkSignatures(result.document);
-    await call('closeDocument', { docId: doc.docId }).catch(() => undefined);
+    await shown;
     await refreshRecent();
   } catch (error) {
-    fail(error);
+    failInSignPanel(error);
   } finally {
     useStore.getState().setSigning(false);
   }

@@ -3,18 +3,14 @@
 // Certificates on tokens are signing identities: the identity list is refreshed with the tokens.
 import type { TokenList } from '../../../preload/contract/schemas';
 import { useStore } from '../store';
-import { call, toUiError } from './api';
-import { loadIdentities } from './signing';
-
-function fail(error: unknown): void {
-  useStore.getState().setSignError(toUiError(error));
-}
+import { call } from './api';
+import { failInSignPanel, loadIdentities } from './signing';
 
 export async function loadTokens(): Promise<void> {
   try {
     useStore.getState().setTokens(await call('listTokens'));
   } catch (error) {
-    fail(error);
+    failInSignPanel(error);
   }
 }
 
@@ -35,7 +31,7 @@ export async function addTokenModule(): Promise<void> {
     useStore.getState().setTokens(tokens);
     await loadIdentities();
   } catch (error) {
-    fail(error);
+    failInSignPanel(error);
   }
 }
 
@@ -44,6 +40,6 @@ export async function removeTokenModule(path: string): Promise<void> {
     useStore.getState().setTokens(await call('removeTokenModule', { path }));
     await loadIdentities();
   } catch (error) {
-    fail(error);
+    failInSignPanel(error);
   }
 }

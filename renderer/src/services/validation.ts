@@ -23,54 +23,28 @@ export async function checkOnline(): Promise<void> {
 }
 
 /**
- * Trusts a certificate of a signature's chain (the user confirmed it in the panel), then checks the
- * document again so that the cards say what the new trust changes.
+ * Runs a change of the user's trust, then checks the open document again (online if its last check
+ * was) so that the cards say what the new trust changes.
  */
+async function changeTrust(change: () => Promise<unknown>): Promise<void> {
+  const { doc, validation } = useStore.getState();
+  const online = validation?.state === 'done' && validation.result.online;
+  try {
+    await change();
+  } catch (error) {
+    useStore.getState().fail(toUiError(error));
+    return;
+  }
+  if (doc) await checkSignatures(doc, { online });
+}
+
+/** Trusts a certificate of a signature's chain (the user confirmed it in the panel). */
 export async function trustCertificate(signatureIndex: number, certificateIndex: number): Promise<void> {
   const doc = useStore.getState().doc;
-  if (!doc) return;
-  const online = (() => {
-    const v = useStore.getState().validation;
-    return v?.state === 'done' && v.result.online;
-  })();
-  try {
-    await call('trustCertificate', { docId: doc.docId, signatureIndex, certificateIndex });
-  } catch (error) {
-    useStore.getState().fail(toUiError(error));
-    return;
-  }
-  await checkSignatures(doc, { online });
+  if (doc) await changeTrust(() => call('trustCertificate', { docId: doc.docId, signatureIndex, certificateIndex }));
 }
 
-/** Stops trusting a certificate, then checks the document again. */
+/** Stops trusting a certificate. */
 export async function untrustCertificate(fingerprint: string): Promise<void> {
-  const doc = useStore.getState().doc;
-  try {
-    await call('removeTrustedCertificate', { fingerprint });
-  } catch (error) {
-    useStore.getState().fail(toUiError(error));
-    return;
-  }
-  if (doc) await checkSignatures(doc);
-}
-
-/** "View the signed version": opens the revision a signature covers, keeping the current one. */
-export async function openSignedVersion(signatureIndex: number): Promise<void> {
-  const doc = useStore.getState().doc;
-  if (!doc) return;
-  try {
-    const version = await call('openSignedVersion', { docId: doc.docId, signatureIndex });
-    useStore.getState().signedVersionOpened(version);
-    void checkSignatures(version);
-  } catch (error) {
-    useStore.getState().fail(toUiError(error));
-  }
-}
-
-/** Back to the current document; the signed version is closed. */
-export async function backToCurrentVersion(): Promise<void> {
-  const { doc, currentVersion } = useStore.getState();
-  if (!currentVersion || !doc) return;
-  useStore.getState().backToCurrentVersion();
-  await call('closeDocument', { docId: doc.docId }).catch(() => undefined);
+  await changeTrust(() => call('removeTrustedCertificate', { fingerprint }));
 }

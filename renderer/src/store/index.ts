@@ -39,7 +39,10 @@ export interface DocumentSlice {
   /** The scale pdf.js applied (1 = 100 %), whatever the zoom mode. */
   scale: number;
   thumbnailsVisible: boolean;
-  /** The signatures check of the open document (null: not started, or nothing to check). */
+  /**
+   * The signatures check of the open document (null: not started, or nothing to check). Always
+   * about `doc`: every action that changes `doc` sets it too, and `setValidation` keeps it so.
+   */
   validation: ValidationState | null;
   /** Ignored unless it is about the open document (a check may end after another was opened). */
   setValidation: (validation: ValidationState) => void;
@@ -73,6 +76,11 @@ export interface RecentSlice {
 export interface SignatureRect {
   page: number;
   rect: [number, number, number, number];
+}
+
+/** The width and height of a signature rectangle, in points. */
+export function rectSize({ rect }: SignatureRect): { width: number; height: number } {
+  return { width: rect[2] - rect[0], height: rect[3] - rect[1] };
 }
 
 export type PlacementMode = 'invisible' | 'visible';

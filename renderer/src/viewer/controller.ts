@@ -6,7 +6,7 @@ import { pdfjsLib } from './pdfjs-global';
 import { EventBus, PDFLinkService, PDFViewer } from 'pdfjs-dist/web/pdf_viewer.mjs';
 import type { PDFDocumentProxy, PageViewport } from 'pdfjs-dist';
 import type { DocumentSummary } from '../../../preload/contract/schemas';
-import { call } from '../services/api';
+import { call, toUiError } from '../services/api';
 import type { ZoomValue } from '../store';
 
 /** Files up to this size are read in one request: fewer round trips than ranges would take. */
@@ -15,7 +15,7 @@ const WHOLE_FILE_LIMIT = 2 * 1024 * 1024;
 const RANGE_CHUNK = 256 * 1024;
 export const ZOOM_STEPS = [0.25, 0.5, 0.75, 1, 1.25, 1.5, 2, 3, 4];
 
-export interface ViewerCallbacks {
+interface ViewerCallbacks {
   onPageChange(page: number): void;
   onPagesCount(count: number): void;
   /** The first page on screen is painted: the moment to start secondary work (thumbnails). */
@@ -40,7 +40,10 @@ export class ViewerController {
   private loadingTask: { destroy(): Promise<void> } | null = null;
   private destroyed = false;
 
-  constructor(container: HTMLDivElement, callbacks: ViewerCallbacks) {
+  constructor(
+    container: HTMLDivElement,
+    private readonly callbacks: ViewerCallbacks,
+  ) {
     this.linkService = new PDFLinkService({ eventBus: this.eventBus, externalLinkTarget: 0 });
     this.viewer = new PDFViewer({
       container,
@@ -66,13 +69,11 @@ export class ViewerController {
       const preset = e.presetValue === 'page-width' || e.presetValue === 'page-fit' || e.presetValue === 'auto' ? e.presetValue : e.scale;
       callbacks.onScaleChange(e.scale, preset);
     });
-    this.callbacks = callbacks;
   }
 
-  private readonly callbacks: ViewerCallbacks;
-
   async load(doc: DocumentSummary): Promise<void> {
-    const initial = await call('readDocumentRange', { docId: doc.docId, begin: 0, end: Math.min(doc.size, doc.size <= WHOLE_FILE_LIMIT ? doc.size : RANGE_CHUNK) });
+    const whole = doc.size <= WHOLE_FILE_LIMIT;
+    const initial = await call('readDocumentRange', { docId: doc.docId, begin: 0, end: whole ? doc.size : RANGE_CHUNK });
     const common = {
       enableXfa: false,
       cMapUrl: './pdfjs/cmaps/',
@@ -81,7 +82,7 @@ export class ViewerController {
       wasmUrl: './pdfjs/wasm/',
     };
     let task;
-    if (doc.size <= WHOLE_FILE_LIMIT) {
+    if (whole) {
       task = pdfjsLib.getDocument({ ...common, data: initial });
     } else {
       const transport = new pdfjsLib.PDFDataRangeTransport(doc.size, initial);
@@ -90,7 +91,7 @@ export class ViewerController {
           .then((chunk) => {
             if (!this.destroyed) transport.onDataRange(begin, chunk);
           })
-          .catch((error: unknown) => this.callbacks.onError('render-failed', error instanceof Error ? error.message : String(error)));
+          .catch((error: unknown) => this.callbacks.onError('render-failed', toUiError(error).message));
       };
       task = pdfjsLib.getDocument({ ...common, range: transport, rangeChunkSize: RANGE_CHUNK, disableAutoFetch: true, disableStream: true });
     }
@@ -122,7 +123,7 @@ export class ViewerController {
       if (this.destroyed) return;
       const name = error instanceof Error ? error.name : '';
       if (name === 'PasswordException') return; // reported by onPassword
-      this.callbacks.onError('render-failed', error instanceof Error ? error.message : String(error));
+      this.callbacks.onError('render-failed', toUiError(error).message);
     }
   }
 
@@ -191,10 +192,8 @@ export class ViewerController {
     this.destroyed = true;
     this.viewer.setDocument(null as unknown as PDFDocumentProxy);
     this.linkService.setDocument(null);
-    const pdf = this.pdf;
     this.pdf = null;
     // Destroying the loading task destroys the document and its worker-side state.
     if (this.loadingTask) await this.loadingTask.destroy();
-    void pdf;
   }
 }
