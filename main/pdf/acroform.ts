@@ -10,7 +10,8 @@ import type { IncrementalUpdate } from './writer';
 /** Editable copies of existing objects, each written once into the update however often it is edited. */
 export class ObjectEditor {
   private readonly copies = new Map<number, PdfDict | PdfObject[]>();
-  private acroFormCopy: PdfDict | null = null;
+  /** Editable copies of the catalog's dictionary entries (catalogDict), by key. */
+  private readonly catalogEntries = new Map<string, PdfDict>();
 
   constructor(
     readonly reader: PdfReader,
@@ -58,27 +59,35 @@ export class ObjectEditor {
   }
 
   /**
-   * An editable AcroForm dictionary: the indirect AcroForm object's copy, a copy of a direct one put
-   * back into the catalog, or a new indirect one the catalog points at.
+   * An editable copy of the catalog's dictionary entry `key`: the indirect object's copy, a copy of
+   * a direct one put back into the catalog, or, when there is none, `initial` put into the catalog
+   * (as a new indirect object when `indirect`, else directly).
    */
-  async acroForm(): Promise<PdfDict> {
-    if (this.acroFormCopy) return this.acroFormCopy;
-    const value = (await this.reader.catalog()).get('AcroForm');
+  async catalogDict(key: string, what: string, options: { initial?: PdfDict; indirect?: boolean } = {}): Promise<PdfDict> {
+    const cached = this.catalogEntries.get(key);
+    if (cached) return cached;
+    const value = (await this.reader.catalog()).get(key);
+    const current = await this.reader.resolve(value);
     let copy: PdfDict;
-    if (value instanceof PdfRef && (await this.reader.resolve(value)) instanceof PdfDict) {
-      copy = await this.dict(value, 'AcroForm dictionary');
+    if (value instanceof PdfRef && current instanceof PdfDict) {
+      copy = await this.dict(value, what);
     } else {
       const editableCatalog = await this.catalog();
-      if (value instanceof PdfDict) {
-        copy = new PdfDict(value.entries);
-        editableCatalog.set('AcroForm', copy);
+      if (current instanceof PdfDict) {
+        copy = new PdfDict(current.entries);
+        editableCatalog.set(key, copy);
       } else {
-        copy = new PdfDict([['Fields', []]]);
-        editableCatalog.set('AcroForm', this.update.add(copy));
+        copy = options.initial ?? new PdfDict();
+        editableCatalog.set(key, options.indirect ? this.update.add(copy) : copy);
       }
     }
-    this.acroFormCopy = copy;
+    this.catalogEntries.set(key, copy);
     return copy;
+  }
+
+  /** An editable AcroForm dictionary (a new one is an indirect object with empty /Fields). */
+  acroForm(): Promise<PdfDict> {
+    return this.catalogDict('AcroForm', 'AcroForm dictionary', { initial: new PdfDict([['Fields', []]]), indirect: true });
   }
 
   /** Appends `fieldRef` to /AcroForm /Fields and sets /SigFlags 3 (SignaturesExist | AppendOnly). */

@@ -17,7 +17,7 @@ import { hex4 } from './font';
 import { embedImage } from './image';
 import { PdfStream } from './objects';
 import type { PdfObject, PdfRef } from './objects';
-import { formatNumber, name, pdfDict, real } from './serialize';
+import { formatNumber, name, numberObject, pdfDict } from './serialize';
 
 export interface AppearanceLabels {
   signedBy: string;
@@ -265,11 +265,6 @@ function n(value: number): string {
   return formatNumber(Math.round(value * 1000) / 1000);
 }
 
-/** A number for a PDF object: integers stay integers, anything else is a real. */
-function num(value: number): PdfObject {
-  return Number.isInteger(value) ? value : real(value);
-}
-
 /**
  * The operators that show one line: TJ arrays of 2-byte CIDs, with the kerning and mark offsets
  * fontkit computed as TJ adjustments and vertical mark offsets as text rise (Ts).
@@ -338,12 +333,7 @@ export function buildSignatureAppearance(add: (obj: PdfObject) => PdfRef, option
     Font: pdfDict({ F1: fontRef }),
     XObject: image ? pdfDict({ Im1: image.ref }) : undefined,
   });
-  return add(formXObject([0, 0, num(width), num(height)], resources, `${ops.join('\n')}\n`));
-}
-
-/** An empty appearance (BBox [0 0 0 0]) for the widget of an invisible signature. */
-export function emptyAppearance(add: (obj: PdfObject) => PdfRef): PdfRef {
-  return add(formXObject([0, 0, 0, 0], pdfDict({}), ''));
+  return add(formXObject([0, 0, numberObject(width), numberObject(height)], resources, `${ops.join('\n')}\n`));
 }
 
 function formXObject(bbox: PdfObject[], resources: PdfObject, content: string): PdfStream {

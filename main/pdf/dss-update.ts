@@ -6,6 +6,7 @@ import { deflateSync } from 'node:zlib';
 import { ObjectEditor } from './acroform';
 import { PdfDict, PdfRef, PdfStream } from './objects';
 import type { PdfObject } from './objects';
+import { compareVersions } from './reader';
 import type { PdfReader } from './reader';
 import { name, pdfDate, pdfDict, textString } from './serialize';
 import { IncrementalUpdate } from './writer';
@@ -97,24 +98,10 @@ export async function prepareDssUpdate(reader: PdfReader, data: DssData): Promis
 /** Catalog /Extensions /ESIC at level 5 (PAdES LTV, ETSI EN 319 142-1), keeping other extensions. */
 async function addEsicExtension(reader: PdfReader, editor: ObjectEditor): Promise<void> {
   const catalog = await reader.catalog();
-  const value = catalog.get('Extensions');
-  const extensions = await reader.resolve(value);
+  const extensions = await reader.resolve(catalog.get('Extensions'));
   const current = extensions instanceof PdfDict ? await reader.resolve(extensions.get('ESIC')) : null;
   // ESIC may be an array of extension dictionaries (ISO 32000-2, 7.12.3): any at level 5 or more will do.
   const levels = (Array.isArray(current) ? current : [current]).map((d) => (d instanceof PdfDict ? d.getInt('ExtensionLevel') : undefined));
   if (levels.some((level) => level !== undefined && level >= 5)) return;
-  const esic = pdfDict({ BaseVersion: name('1.7'), ExtensionLevel: 5 });
-  if (value instanceof PdfRef && extensions instanceof PdfDict) {
-    (await editor.dict(value, 'extensions dictionary')).set('ESIC', esic);
-  } else {
-    const copy = new PdfDict(extensions instanceof PdfDict ? extensions.entries : []);
-    copy.set('ESIC', esic);
-    (await editor.catalog()).set('Extensions', copy);
-  }
-}
-
-function compareVersions(a: string, b: string): number {
-  const [am = 0, an = 0] = a.split('.').map(Number);
-  const [bm = 0, bn = 0] = b.split('.').map(Number);
-  return am !== bm ? am - bm : an - bn;
+  (await editor.catalogDict('Extensions', 'extensions dictionary')).set('ESIC', pdfDict({ BaseVersion: name('1.7'), ExtensionLevel: 5 }));
 }

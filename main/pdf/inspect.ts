@@ -1,6 +1,6 @@
 // A summary of a PDF for `paraphe info` and the document service: version, pages, encryption,
 // signatures, revisions. Reads only the tail, the xref sections and the few objects involved.
-import { PdfError } from './errors';
+import { isPdfError } from './errors';
 import { openPdf } from './reader';
 import type { OpenOptions, PdfReader } from './reader';
 import type { ByteSource } from './source';
@@ -61,7 +61,7 @@ async function unlessEncrypted<T>(work: () => Promise<T>): Promise<T | null> {
   try {
     return await work();
   } catch (error) {
-    if (error instanceof PdfError && error.code === 'encrypted') return null;
+    if (isPdfError(error, 'encrypted')) return null;
     throw error;
   }
 }

@@ -39,9 +39,6 @@ for (const c of '()<>[]{}/%') DELIMITER[c.charCodeAt(0)] = 1;
 export function isWhitespace(byte: number): boolean {
   return WHITESPACE[byte] === 1;
 }
-export function isDelimiter(byte: number): boolean {
-  return DELIMITER[byte] === 1;
-}
 /** Neither whitespace nor a delimiter (7.2.3). */
 export function isRegular(byte: number): boolean {
   return byte >= 0 && WHITESPACE[byte] !== 1 && DELIMITER[byte] !== 1;

@@ -121,21 +121,10 @@ export function refKey(num: number, gen: number): string {
   return `${num} ${gen}`;
 }
 
-export function isName(value: unknown, name?: string): value is PdfName {
-  return value instanceof PdfName && (name === undefined || value.value === name);
-}
-
 /** A number's value, integer or real; undefined for anything else. */
 export function numberValue(value: PdfObject | undefined): number | undefined {
   if (typeof value === 'number') return value;
   if (value instanceof PdfReal) return value.value;
-  return undefined;
-}
-
-/** The dictionary of a dict or of a stream; undefined for anything else. */
-export function dictOf(value: PdfObject | undefined): PdfDict | undefined {
-  if (value instanceof PdfDict) return value;
-  if (value instanceof PdfStream) return value.dict;
   return undefined;
 }
 
@@ -174,13 +163,4 @@ export function decodeTextString(bytes: Uint8Array): string {
     out += mapped === undefined ? String.fromCharCode(byte) : mapped < 0 ? '\ufffd' : String.fromCharCode(mapped);
   }
   return out;
-}
-
-/** A name's text: its bytes as UTF-8 when they are valid UTF-8 (PDF 2.0, 7.3.5), else Latin-1. */
-export function nameText(name: PdfName): string {
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(latin1Bytes(name.value));
-  } catch {
-    return name.value;
-  }
 }

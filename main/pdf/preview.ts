@@ -6,7 +6,7 @@ import { buildSignatureAppearance } from './appearance';
 import type { SignatureAppearanceOptions } from './appearance';
 import { PdfRef, PdfStream, latin1Bytes } from './objects';
 import type { PdfObject } from './objects';
-import { name, pdfDict, real, serializeIndirect, serializeObject } from './serialize';
+import { name, numberObject, pdfDict, serializeIndirect, serializeObject } from './serialize';
 
 /** A PDF 1.7 file of one page, width x height points, that draws the signature appearance. */
 export function appearancePreviewPdf(options: SignatureAppearanceOptions): Uint8Array {
@@ -24,13 +24,12 @@ export function appearancePreviewPdf(options: SignatureAppearanceOptions): Uint8
   const content = add(null);
   const appearance = buildSignatureAppearance(add, options);
 
-  const size = (v: number): PdfObject => (Number.isInteger(v) ? v : real(v));
   objects.set(catalog.num, pdfDict({ Type: name('Catalog'), Pages: pages }));
   objects.set(pages.num, pdfDict({ Type: name('Pages'), Kids: [page], Count: 1 }));
   objects.set(page.num, pdfDict({
     Type: name('Page'),
     Parent: pages,
-    MediaBox: [0, 0, size(options.width), size(options.height)],
+    MediaBox: [0, 0, numberObject(options.width), numberObject(options.height)],
     Resources: pdfDict({ XObject: pdfDict({ Sig: appearance }) }),
     Contents: content,
   }));

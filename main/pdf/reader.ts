@@ -3,7 +3,7 @@
 // other object is read when asked for, once, and cached. Nothing is ever repaired: a file whose
 // cross-reference data is wrong is refused, because a repaired reading would not be the document
 // that earlier signers signed.
-import { PdfError, UNNAMED } from './errors';
+import { PdfError, UNNAMED, isPdfError } from './errors';
 import { readFields } from './fields';
 import type { FieldInfo } from './fields';
 import { decodeFilters } from './filters';
@@ -74,7 +74,8 @@ async function readHeader(source: ByteSource, name: string): Promise<PdfHeader> 
   return { version: match[1], offset: at };
 }
 
-function compareVersions(a: string, b: string): number {
+/** Orders two "major.minor" PDF versions: negative when `a` is older, 0 when equal, positive when newer. */
+export function compareVersions(a: string, b: string): number {
   const [am = 0, an = 0] = a.split('.').map(Number);
   const [bm = 0, bn = 0] = b.split('.').map(Number);
   return am !== bm ? am - bm : an - bn;
@@ -218,7 +219,7 @@ export class PdfReader {
     try {
       catalog = await this.catalog();
     } catch (error) {
-      if (error instanceof PdfError && error.code === 'encrypted') return this.header.version;
+      if (isPdfError(error, 'encrypted')) return this.header.version;
       throw error;
     }
     const version = await this.get(catalog, 'Version');

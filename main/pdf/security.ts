@@ -4,7 +4,7 @@
 // for everything that is not encrypted (numbers, names, structure outside object streams).
 // This is PDF-level decryption (RC4, AES-CBC), not signing crypto: it stays in main/pdf.
 import { createCipheriv, createDecipheriv, createHash } from 'node:crypto';
-import { PdfDict, PdfName, PdfString } from './objects';
+import { PdfDict, PdfString } from './objects';
 
 export type CryptMethod = 'none' | 'rc4' | 'aes-128' | 'aes-256';
 
@@ -223,6 +223,6 @@ function aes256Key(dict: PdfDict, r: number): Uint8Array | null {
 /** True for the key whose string is left in clear in a signature dictionary (7.6.2). */
 export function isSignatureContents(dict: PdfDict, key: string): boolean {
   if (key !== 'Contents') return false;
-  const type = dict.get('Type');
-  return (type instanceof PdfName && (type.value === 'Sig' || type.value === 'DocTimeStamp')) || dict.has('ByteRange');
+  const type = dict.getName('Type');
+  return type === 'Sig' || type === 'DocTimeStamp' || dict.has('ByteRange');
 }

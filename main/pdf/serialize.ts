@@ -86,6 +86,8 @@ export function serializeIndirect(ref: PdfRef, obj: PdfObject): Uint8Array {
 /** Helpers to build objects tersely: pdfDict({ Type: name('Sig') }). */
 export const name = (value: string): PdfName => new PdfName(value);
 export const real = (value: number): PdfReal => new PdfReal(value);
+/** A number as written: integers stay integers, anything else is a real. */
+export const numberObject = (value: number): number | PdfReal => (Number.isInteger(value) ? value : real(value));
 export const textString = (text: string): PdfString => {
   // PDFDocEncoding covers ASCII safely; anything else goes as UTF-16BE with a byte order mark.
   if (/^[\x20-\x7e]*$/.test(text)) return new PdfString(latin1Bytes(text));

@@ -86,16 +86,7 @@ export async function prepareSignatureUpdate(reader: PdfReader, options: Signatu
   }
 
   const sigRef = update.add(signatureDictionary(options));
-  if (options.docMdp !== undefined) {
-    const catalog = await editor.catalog();
-    const perms = catalog.get('Perms');
-    if (perms instanceof PdfRef && (await reader.resolve(perms)) instanceof PdfDict) {
-      (await editor.dict(perms, 'permissions dictionary')).set('DocMDP', sigRef);
-    } else {
-      const current = await reader.resolve(perms);
-      catalog.set('Perms', new PdfDict([...(current instanceof PdfDict ? current.entries : []), ['DocMDP', sigRef]]));
-    }
-  }
+  if (options.docMdp !== undefined) (await editor.catalogDict('Perms', 'permissions dictionary')).set('DocMDP', sigRef);
 
   const requested = options.fieldName;
   const existing = requested === undefined ? undefined : fields.find((f) => f.name === requested);

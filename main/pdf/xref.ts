@@ -8,8 +8,7 @@ import { decodeFilters } from './filters';
 import type { FilterStep } from './filters';
 import { PdfSyntaxError, isWhitespace } from './lexer';
 import type { Lexer } from './lexer';
-import { PdfDict, PdfName, PdfStream, latin1 } from './objects';
-import type { PdfObject } from './objects';
+import { PdfDict, PdfName, latin1 } from './objects';
 import { measureStream, parseIndirectObject, parseObject, parseWindowed, searchForward } from './parser';
 import type { ByteSource } from './source';
 
@@ -342,9 +341,4 @@ export async function findRevisionEnd(source: ByteSource, from: number, limit = 
   if (eol[0] === 0x0d) end += eol[1] === 0x0a ? 2 : 1;
   else if (eol[0] === 0x0a) end += 1;
   return end;
-}
-
-/** True when `value` is a stream whose dictionary says /Type /XRef. */
-export function isXrefStream(value: PdfObject): boolean {
-  return value instanceof PdfStream && value.dict.getName('Type') === 'XRef';
 }

@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { inflateSync } from 'node:zlib';
 import { create } from 'fontkit';
 import { PNG } from 'pngjs';
-import { appearanceParagraphs, buildSignatureAppearance, emptyAppearance, layoutAppearance, MAX_FONT_SIZE, MIN_FONT_SIZE } from '../../main/pdf/appearance';
+import { appearanceParagraphs, buildSignatureAppearance, layoutAppearance, MAX_FONT_SIZE, MIN_FONT_SIZE } from '../../main/pdf/appearance';
 import type { AppearanceLayout, SignatureAppearanceOptions } from '../../main/pdf/appearance';
 import { isPdfError } from '../../main/pdf/errors';
 import { loadAppearanceFont } from '../../main/pdf/font';
@@ -390,19 +390,6 @@ describe('signature appearance images', () => {
     assert.throws(() => withImage(jpegHeader().subarray(0, 24)), (error: unknown) => isPdfError(error, 'malformed') && /damaged JPEG/.test(error.message));
     assert.throws(() => withImage(jpegHeader({ sof: 0xc3 })), (error: unknown) => isPdfError(error, 'unsupported') && /lossless/.test(error.message));
     assert.throws(() => withImage(jpegHeader({ precision: 12 })), (error: unknown) => isPdfError(error, 'unsupported') && /12-bit/.test(error.message));
-  });
-});
-
-describe('empty appearance', () => {
-  it('is a Form XObject with an empty BBox and no content', () => {
-    const objects = new Objects();
-    const ref = emptyAppearance(objects.add);
-    const form = objects.stream(ref);
-    assert.equal(form.dict.getName('Subtype'), 'Form');
-    assert.deepEqual(form.dict.get('BBox'), [0, 0, 0, 0]);
-    assert.equal(form.bytes?.length, 0);
-    assert.ok(form.dict.get('Resources') instanceof PdfDict);
-    assert.equal(form.dict.getName('Type'), 'XObject');
   });
 });
 

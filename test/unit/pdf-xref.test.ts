@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PdfError, bytesSource, openPdf } from '../../main/pdf';
 import { findStartxref, readXrefChain } from '../../main/pdf/xref';
-import { TestPdfWriter, simplePdf } from './helpers/pdf-build';
+import { TestPdfWriter, hybridPdf, simplePdf } from './helpers/pdf-build';
 
 const ctx = (bytes: Uint8Array, warnings: string[] = []) => ({ source: bytesSource(bytes), name: 'test.pdf', warn: (m: string) => warnings.push(m) });
 
@@ -109,23 +109,12 @@ describe('cross-reference streams', () => {
 
 describe('hybrid-reference files', () => {
   it('reads a table whose /XRefStm lists the objects in object streams', async () => {
-    const w = TestPdfWriter.start();
-    w.object(1, '<< /Type /Catalog /Pages 2 0 R >>');
-    w.objectStream(5, [
-      [2, '<< /Type /Pages /Kids [3 0 R 4 0 R] /Count 2 >>'],
-      [3, '<< /Type /Page /Parent 2 0 R >>'],
-      [4, '<< /Type /Page /Parent 2 0 R >>'],
-    ]);
-    // The hidden xref stream lists the compressed objects; the table lists the rest.
-    const stmOffset = w.length;
-    w.xrefStream(6, '', { hidden: true, prev: null, size: 7 });
-    // As Acrobat writes them, the compressed objects are free entries in the table: readers that
-    // ignore /XRefStm see no such objects, readers that honour it find them in the stream.
-    w.free(2, 0).free(3, 0).free(4, 0);
-    w.xrefTable('/Root 1 0 R', { xrefStm: stmOffset, size: 7 });
-    const text = Buffer.from(w.bytes()).toString('latin1');
+    // The hidden xref stream lists the compressed objects; the table lists the rest. As Acrobat
+    // writes them, the compressed objects are free entries in the table: readers that ignore
+    // /XRefStm see no such objects, readers that honour it find them in the stream.
+    const { bytes, xrefStmOffset: stmOffset } = hybridPdf();
+    const text = Buffer.from(bytes).toString('latin1');
     assert.match(text, /\nxref\n0 7\n(?:[^\n]*\n){2}(?:0000000000 00000 f\r\n){3}/, 'objects 2-4 are free in the table');
-    const bytes = w.bytes();
     const sections = await sectionsOf(bytes);
     assert.equal(sections.length, 1, 'the /XRefStm is part of its table section, not a section of its own');
     assert.equal(sections[0]?.kind, 'table');

@@ -22,8 +22,12 @@ export class TestPdfWriter {
   lastXref: number | null = null;
   private sizeSeen = 0;
 
+  /** A writer that appends to `base`: its next section's /Prev is the base's last startxref. */
   constructor(base?: Uint8Array) {
-    if (base) this.raw(base);
+    if (!base) return;
+    this.raw(base);
+    const tail = Buffer.from(base.subarray(Math.max(0, base.length - 64))).toString('latin1');
+    this.lastXref = Number(/startxref\s+(\d+)/.exec(tail)?.[1]);
   }
 
   static start(version = '1.7'): TestPdfWriter {
@@ -214,15 +218,31 @@ export function simplePdf(options: { version?: string; pages?: number; catalogEx
 }
 
 /**
+ * A hybrid-reference file of two pages: catalog 1 in the table, pages 2-4 in object stream 5,
+ * listed by the /XRefStm stream 6 (at `xrefStmOffset`) and, as Acrobat writes them, free in the table.
+ */
+export function hybridPdf(): { bytes: Uint8Array; xrefStmOffset: number } {
+  const w = TestPdfWriter.start();
+  w.object(1, '<< /Type /Catalog /Pages 2 0 R >>');
+  w.objectStream(5, [
+    [2, '<< /Type /Pages /Kids [3 0 R 4 0 R] /Count 2 >>'],
+    [3, '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 100 100] >>'],
+    [4, '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 100 100] >>'],
+  ]);
+  const xrefStmOffset = w.length;
+  w.xrefStream(6, '', { hidden: true, prev: null, size: 7 });
+  w.free(2, 0).free(3, 0).free(4, 0);
+  w.xrefTable('/Root 1 0 R', { xrefStm: xrefStmOffset, size: 7 });
+  return { bytes: w.bytes(), xrefStmOffset };
+}
+
+/**
  * Appends a signature-like incremental update to a document made by simplePdf (catalog 1, pages 2):
  * a /Sig field named `field` whose /V has /Type `type` and a /ByteRange that ends at this update's
  * %%EOF line end, like a real signature. `fields` lists the refs of earlier signature fields.
  */
 export function appendSignatureUpdate(base: Uint8Array, options: { field: string; firstNum: number; fields?: string[]; type?: 'Sig' | 'DocTimeStamp'; xref?: 'table' | 'stream' }): { bytes: Uint8Array; fieldRef: string } {
   const w = new TestPdfWriter(base);
-  // The previous section's offset, for /Prev: read from the base's startxref.
-  const tail = Buffer.from(base.subarray(Math.max(0, base.length - 64))).toString('latin1');
-  w.lastXref = Number(/startxref\s+(\d+)/.exec(tail)?.[1]);
   const sig = options.firstNum;
   const fieldNum = sig + 1;
   const type = options.type ?? 'Sig';
@@ -236,8 +256,8 @@ export function appendSignatureUpdate(base: Uint8Array, options: { field: string
   w.object(fieldNum, `<< /FT /Sig /T (${options.field}) /V ${sig} 0 R /Type /Annot /Subtype /Widget /Rect [0 0 0 0] /F 132 >>`);
   const allFields = [...(options.fields ?? []), fieldRef];
   w.object(1, `<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [${allFields.join(' ')}] /SigFlags 3 >> >>`);
-  if (options.xref === 'stream') w.xrefStream(fieldNum + 1, '/Root 1 0 R', { first: false });
-  else w.xrefTable('/Root 1 0 R', { first: false });
+  if (options.xref === 'stream') w.xrefStream(fieldNum + 1, '/Root 1 0 R');
+  else w.xrefTable('/Root 1 0 R');
   const end = w.length; // after "%%EOF\n"
   const secondStart = contentsAt + contents.length + 2;
   const pad = (n: number) => String(n).padEnd(10, ' ');

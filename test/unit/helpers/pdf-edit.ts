@@ -1,6 +1,6 @@
 // Building later revisions of a PDF in memory with the real writer, for tests of what changed
 // after a signature: append one update made by an edit function, open the result.
-import { IncrementalUpdate, PdfDict, PdfReal, PdfRef, PdfStream, bytesSource, openPdf } from '../../../main/pdf';
+import { IncrementalUpdate, PdfDict, PdfRef, PdfStream, bytesSource, numberValue, openPdf } from '../../../main/pdf';
 import type { PdfObject, PdfReader } from '../../../main/pdf';
 import { name, pdfDict, textString } from '../../../main/pdf/serialize';
 import { ObjectEditor } from '../../../main/pdf/acroform';
@@ -34,7 +34,7 @@ export async function fillTextField(bytes: Uint8Array, fieldName: string, value:
       const widget = ref.num === field.ref.num ? fieldCopy : await reader.getObject(ref.num, ref.gen);
       if (!(widget instanceof PdfDict)) continue;
       const rect = await reader.resolve(widget.get('Rect'));
-      const nums = Array.isArray(rect) ? rect.map((n) => (typeof n === 'number' ? n : n instanceof PdfReal ? n.value : 0)) : [0, 0, 100, 20];
+      const nums = Array.isArray(rect) ? rect.map((n) => numberValue(n) ?? 0) : [0, 0, 100, 20];
       const [x1 = 0, y1 = 0, x2 = 100, y2 = 20] = nums;
       const width = Math.abs(x2 - x1);
       const height = Math.abs(y2 - y1);
