@@ -6,7 +6,7 @@ import { X509Certificate, createHash } from 'node:crypto';
 import type * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { OID } from './algorithms';
-import { arrayBufferView, integerHex, pemOrDer } from './engine';
+import { arrayBufferView, capitalize, integerHex, pemOrDer } from './engine';
 import { CmsError } from './errors';
 
 export interface Certificate {
@@ -148,8 +148,4 @@ export function httpUrls(urls: readonly string[]): string[] {
 function uriOf(name: pkijs.GeneralName): string | null {
   // uniformResourceIdentifier [6] IA5String
   return name.type === 6 && typeof name.value === 'string' ? name.value.trim() : null;
-}
-
-function capitalize(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -7,7 +7,7 @@ import * as pkijs from 'pkijs';
 import { algorithmName, verifySignature } from './algorithms';
 import { certificateLabel, nameOf, parseCertificate } from './certificates';
 import type { Certificate } from './certificates';
-import { copyBytes, integerHex, normalizeSerial, parseAsn1, pemOrDer } from './engine';
+import { capitalize, copyBytes, integerHex, normalizeSerial, parseAsn1, pemOrDer } from './engine';
 import { CmsError } from './errors';
 
 export interface CrlEntry {
@@ -35,6 +35,12 @@ const CRL_REASONS = [
 ];
 const REASON_CODE = '2.5.29.21';
 
+/** A CRLReason (RFC 5280 5.3.1) in words, as CRL entries and OCSP revokedInfo give it. */
+export function crlReasonName(reason: asn1js.Enumerated): string {
+  const code = reason.valueBlock.valueDec;
+  return CRL_REASONS[code] ?? `reason ${code}`;
+}
+
 /**
  * Parses a CRL (DER or PEM) and checks that `issuer` issued it: same name and a signature that
  * verifies with its key. Errors: crl-bad-response, crl-bad-signature.
@@ -49,7 +55,7 @@ export function parseCrl(bytes: Uint8Array, options: { issuer: Uint8Array | Cert
     if (root === null) throw new Error('not DER');
     crl = new pkijs.CertificateRevocationList({ schema: root });
   } catch (e) {
-    throw new CmsError('crl-bad-response', `${cap(server)} did not send a certificate revocation list.`, { cause: e });
+    throw new CmsError('crl-bad-response', `${capitalize(server)} did not send a certificate revocation list.`, { cause: e });
   }
   const issuerName = nameOf(crl.issuer) ?? 'an unnamed CA';
   if (!crl.issuer.isEqual(issuer.cert.subject)) {
@@ -74,7 +80,7 @@ export function parseCrl(bytes: Uint8Array, options: { issuer: Uint8Array | Cert
     const item: CrlEntry = { revokedAt: entry.revocationDate.value };
     const reasonExt = entry.crlEntryExtensions?.extensions.find((e) => e.extnID === REASON_CODE);
     const reason = reasonExt ? parseAsn1(new Uint8Array(reasonExt.extnValue.valueBlock.valueHexView)) : null;
-    if (reason instanceof asn1js.Enumerated) item.reason = CRL_REASONS[reason.valueBlock.valueDec] ?? `reason ${reason.valueBlock.valueDec}`;
+    if (reason instanceof asn1js.Enumerated) item.reason = crlReasonName(reason);
     entries.set(integerHex(entry.userCertificate), item);
   }
   return {
@@ -85,8 +91,4 @@ export function parseCrl(bytes: Uint8Array, options: { issuer: Uint8Array | Cert
     size: entries.size,
     der: crlDer,
   };
-}
-
-function cap(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }

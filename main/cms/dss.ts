@@ -8,7 +8,7 @@ import {
   certificateLabel, certificateUrls, fingerprint, hasOcspNoCheck, httpUrls, isSelfSigned, parseCertificate, serialHex,
 } from './certificates';
 import type { CrlResult } from './crl';
-import { formatDate } from './engine';
+import { capitalize, formatDate } from './engine';
 import { CmsError, isCmsError } from './errors';
 import type { OcspResult } from './ocsp';
 
@@ -129,27 +129,25 @@ export async function collectValidationData(options: CollectValidationOptions): 
     }
   };
 
-  const pending: Promise<RevocationCheck>[] = [];
+  // One check per certificate of the chains (a certificate in several chains is checked once).
+  const chained = new Map<string, Promise<RevocationCheck>>();
   for (const chain of options.chains) {
     chain.forEach((cert, i) => {
-      certs.add(parseCertificate(cert).der);
-      pending.push(check(cert, chain[i + 1], false));
+      const der = parseCertificate(cert).der;
+      certs.add(der);
+      const id = fingerprint(der);
+      if (!chained.has(id)) chained.set(id, check(cert, chain[i + 1], false));
     });
   }
-  const results = await Promise.all(pending);
+  const results = await Promise.all(chained.values());
   await Promise.all(checks.values()); // responder checks started along the way
-  const seen = new Set<string>();
-  const unique = results.filter((r) => {
-    const id = fingerprint(parseCertificate(r.certificate).der);
-    return seen.has(id) ? false : (seen.add(id), true);
-  });
-  return { certs: certs.list, ocsps: ocsps.list, crls: crls.list, checks: unique };
+  return { certs: certs.list, ocsps: ocsps.list, crls: crls.list, checks: results };
 }
 
 function revoked(cert: Uint8Array, at: Date | undefined, reason: string | undefined): CmsError {
   const when = at ? ` on ${formatDate(at)}` : '';
   const why = reason && reason !== 'unspecified' ? ` (${reason})` : '';
-  return new CmsError('revoked', `${cap(certificateLabel(cert))} was revoked${when}${why}.`);
+  return new CmsError('revoked', `${capitalize(certificateLabel(cert))} was revoked${when}${why}.`);
 }
 
 /** DER byte strings, each once, in the order first added. */
@@ -162,10 +160,6 @@ class Unique {
     this.seen.add(id);
     this.list.push(der);
   }
-}
-
-function cap(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 function lower(text: string): string {

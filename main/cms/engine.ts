@@ -25,7 +25,7 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.length), Buffer.from(b.buffer, b.byteOffset, b.length)) === 0;
 }
 
-export function toHex(bytes: Uint8Array): string {
+function toHex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex').toUpperCase();
 }
 
@@ -47,6 +47,11 @@ export function normalizeSerial(serial: string): string {
   return hex.length % 2 === 1 ? `0${hex}` : hex;
 }
 
+/** The text with its first letter upper-case: a sentence that starts with a label ("the OCSP responder at ..."). */
+export function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
 /** "2024-05-01 12:34 UTC": dates in messages. */
 export function formatDate(date: Date): string {
   return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
@@ -54,11 +59,7 @@ export function formatDate(date: Date): string {
 
 /** DER bytes, or the first PEM block of `label` (e.g. 'CERTIFICATE', 'X509 CRL') decoded. */
 export function pemOrDer(bytes: Uint8Array, label: string): Uint8Array {
-  const text = pemText(bytes);
-  if (text === null) return bytes;
-  const re = new RegExp(`-----BEGIN ${label}-----([\\s\\S]*?)-----END ${label}-----`);
-  const match = re.exec(text);
-  return match?.[1] ? new Uint8Array(Buffer.from(match[1].replace(/\s+/g, ''), 'base64')) : bytes;
+  return pemBlocks(bytes, label)[0] ?? bytes;
 }
 
 /** Every PEM block of `label`, decoded (empty when the bytes are not PEM). */

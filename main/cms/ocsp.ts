@@ -11,7 +11,8 @@ import { OID, algorithmName, digest, hashByOid, verifySignature } from './algori
 import type { AnyHash } from './algorithms';
 import { certificateLabel, extendedKeyUsage, isIssuedBy, isValidAt, parseCertificate } from './certificates';
 import type { Certificate } from './certificates';
-import { bytesEqual, copyBytes, der, formatDate, parseAsn1 } from './engine';
+import { crlReasonName } from './crl';
+import { bytesEqual, capitalize, copyBytes, der, formatDate, parseAsn1 } from './engine';
 import { CmsError } from './errors';
 
 export interface OcspRequest {
@@ -79,10 +80,6 @@ const RESPONSE_STATUS: Record<number, string> = {
   5: 'sigRequired: it wants signed requests',
   6: 'unauthorized: it does not answer for this certificate',
 };
-const CRL_REASONS = [
-  'unspecified', 'keyCompromise', 'cACompromise', 'affiliationChanged', 'superseded', 'cessationOfOperation', 'certificateHold', 'unused',
-  'removeFromCRL', 'privilegeWithdrawn', 'aACompromise',
-];
 
 /**
  * Parses and checks a DER OCSPResponse about `certificate` (see the file comment). Freshness is
@@ -100,14 +97,14 @@ export function parseOcspResponse(response: Uint8Array, options: OcspCheckOption
     if (root === null) throw new Error('not DER');
     ocsp = new pkijs.OCSPResponse({ schema: root });
   } catch (e) {
-    throw new CmsError('ocsp-bad-response', `${cap(server)} did not answer with an OCSP response.`, { cause: e });
+    throw new CmsError('ocsp-bad-response', `${capitalize(server)} did not answer with an OCSP response.`, { cause: e });
   }
   const status = ocsp.responseStatus.valueBlock.valueDec;
   if (status !== 0) {
-    throw new CmsError('ocsp-refused', `${cap(server)} refused the request about ${label} (${RESPONSE_STATUS[status] ?? `status ${status}`}).`);
+    throw new CmsError('ocsp-refused', `${capitalize(server)} refused the request about ${label} (${RESPONSE_STATUS[status] ?? `status ${status}`}).`);
   }
   if (!ocsp.responseBytes || ocsp.responseBytes.responseType !== OID.ocspBasic) {
-    throw new CmsError('ocsp-bad-response', `${cap(server)} answered with a response type this client does not read.`);
+    throw new CmsError('ocsp-bad-response', `${capitalize(server)} answered with a response type this client does not read.`);
   }
   let basic: pkijs.BasicOCSPResponse;
   let basicBlock: asn1js.AsnType | null;
@@ -116,7 +113,7 @@ export function parseOcspResponse(response: Uint8Array, options: OcspCheckOption
     if (basicBlock === null) throw new Error('not DER');
     basic = new pkijs.BasicOCSPResponse({ schema: basicBlock });
   } catch (e) {
-    throw new CmsError('ocsp-bad-response', `${cap(server)} sent a damaged OCSP response.`, { cause: e });
+    throw new CmsError('ocsp-bad-response', `${capitalize(server)} sent a damaged OCSP response.`, { cause: e });
   }
 
   const embedded = embeddedCertificates(basicBlock);
@@ -143,7 +140,7 @@ export function parseOcspResponse(response: Uint8Array, options: OcspCheckOption
     const ext = basic.tbsResponseData.responseExtensions?.find((e) => e.extnID === OID.ocspNonce);
     // A responder that pre-signs its responses sends no nonce (RFC 5019): accepted; a different one is not.
     if (ext && !nonceMatches(new Uint8Array(ext.extnValue.valueBlock.valueHexView), options.nonce)) {
-      throw new CmsError('ocsp-nonce-mismatch', `${cap(server)} answered with a response to another request (the nonce differs).`);
+      throw new CmsError('ocsp-nonce-mismatch', `${capitalize(server)} answered with a response to another request (the nonce differs).`);
     }
   }
 
@@ -166,7 +163,7 @@ export function parseOcspResponse(response: Uint8Array, options: OcspCheckOption
     const [time, reason] = (certStatus as asn1js.Constructed).valueBlock.value;
     if (time instanceof asn1js.GeneralizedTime) result.revokedAt = time.toDate();
     const code = (reason as asn1js.Constructed | undefined)?.valueBlock?.value?.[0];
-    if (code instanceof asn1js.Enumerated) result.revocationReason = CRL_REASONS[code.valueBlock.valueDec] ?? `reason ${code.valueBlock.valueDec}`;
+    if (code instanceof asn1js.Enumerated) result.revocationReason = crlReasonName(code);
   }
   return result;
 }
@@ -224,8 +221,4 @@ function nonceMatches(extnValue: Uint8Array, nonce: Uint8Array): boolean {
   if (bytesEqual(extnValue, nonce)) return true;
   const inner = parseAsn1(extnValue);
   return inner instanceof asn1js.OctetString && bytesEqual(new Uint8Array(inner.valueBlock.valueHexView), nonce);
-}
-
-function cap(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }

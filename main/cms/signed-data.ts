@@ -8,11 +8,11 @@ import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import type { HashAlgorithm, SignatureAlgorithm, SignRequest } from '../signers/signer';
 import {
-  OID, digest, digestAlgorithmIdentifier, hashByOid, hashOid, signatureAlgorithmIdentifier, verifySignature,
+  OID, digest, digestAlgorithmIdentifier, hashByOid, hashLength, hashOid, signatureAlgorithmIdentifier, verifySignature,
 } from './algorithms';
 import { certificateLabel, fingerprint, parseCertificate, subjectKeyIdentifier } from './certificates';
 import type { Certificate } from './certificates';
-import { arrayBufferView, bytesEqual, copyBytes, der, parseAsn1 } from './engine';
+import { arrayBufferView, bytesEqual, capitalize, copyBytes, der, parseAsn1 } from './engine';
 import { CmsError } from './errors';
 
 export interface CadesOptions {
@@ -43,11 +43,11 @@ export interface SignedAttributes {
  */
 export function signedAttributesFor(options: { contentDigest: Uint8Array; hash: HashAlgorithm; signerCertificate: Uint8Array | Certificate }): SignedAttributes {
   const signer = parseCertificate(options.signerCertificate, 'the signing certificate');
-  if (options.contentDigest.length !== digest(options.hash, new Uint8Array(0)).length) {
+  if (options.contentDigest.length !== hashLength(options.hash)) {
     throw new CmsError('unsupported-algorithm', `The document digest is ${options.contentDigest.length} bytes long, which is not a ${options.hash.toUpperCase()} digest.`);
   }
-  const messageDigest = new pkijs.Attribute({ type: OID.messageDigest, values: [new asn1js.OctetString({ valueHex: options.contentDigest })] });
-  const sorted = derSetOrder([CONTENT_TYPE_DATA, signingCertificateAttribute(signer, options.hash), { attribute: messageDigest, der: der(messageDigest.toSchema()) }]);
+  const messageDigest = encoded(new pkijs.Attribute({ type: OID.messageDigest, values: [new asn1js.OctetString({ valueHex: options.contentDigest })] }));
+  const sorted = derSetOrder([CONTENT_TYPE_DATA, signingCertificateAttribute(signer, options.hash), messageDigest]);
   return {
     attributes: sorted.map((s) => s.attribute),
     der: der(new asn1js.Set({ value: sorted.map((s) => s.attribute.toSchema()) })),
@@ -214,16 +214,12 @@ function embeddable(cert: Certificate): EncodedCertificate {
   if (!out) {
     const parsed = parseAsn1(cert.der);
     if (!(parsed instanceof asn1js.Sequence) || !bytesEqual(der(parsed), cert.der)) {
-      throw new CmsError('bad-certificate', `${cap(certificateLabel(cert))} is not DER-encoded and cannot be embedded unchanged.`);
+      throw new CmsError('bad-certificate', `${capitalize(certificateLabel(cert))} is not DER-encoded and cannot be embedded unchanged.`);
     }
     out = new EncodedCertificate(parsed);
     embeddables.set(cert, out);
   }
   return out;
-}
-
-function cap(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 /** Parses a TimeStampToken and checks it is over `signatureValue`; returns it as asn1js, unchanged. */
@@ -241,10 +237,10 @@ function timestampTokenFor(token: Uint8Array, signatureValue: Uint8Array): asn1j
   return value;
 }
 
-/** The TSTInfo of a DER TimeStampToken (ContentInfo SignedData with eContentType id-ct-TSTInfo). */
-export function tstInfoOf(token: Uint8Array): pkijs.TSTInfo {
+/** The TSTInfo of a DER TimeStampToken (ContentInfo SignedData with eContentType id-ct-TSTInfo), or of its parsed SignedData. */
+export function tstInfoOf(token: Uint8Array | pkijs.SignedData): pkijs.TSTInfo {
   try {
-    const signedData = signedDataOf(token);
+    const signedData = token instanceof Uint8Array ? signedDataOf(token) : token;
     const eContent = signedData.encapContentInfo.eContent;
     if (signedData.encapContentInfo.eContentType !== OID.tstInfo || !eContent) throw new Error('no TSTInfo');
     return pkijs.TSTInfo.fromBER(eContent.getValue());

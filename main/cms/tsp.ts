@@ -11,7 +11,7 @@ import { OID, digest, digestAlgorithmIdentifier, hashByOid, hashLength } from '.
 import type { AnyHash, HashAlgorithm } from './algorithms';
 import { certificateLabel, extendedKeyUsage, isValidAt } from './certificates';
 import type { Certificate } from './certificates';
-import { bytesEqual, copyBytes, der, formatDate, integerHex, parseAsn1 } from './engine';
+import { bytesEqual, capitalize, copyBytes, der, formatDate, integerHex, parseAsn1 } from './engine';
 import { CmsError } from './errors';
 import { checkSignerInfo, signedDataCertificates, signedDataOf, tstInfoOf } from './signed-data';
 
@@ -110,7 +110,7 @@ export function parseTimeStampResponse(response: Uint8Array, options: TimeStampR
     if (root === null) throw new Error('not DER');
     resp = new pkijs.TimeStampResp({ schema: root });
   } catch (e) {
-    throw new CmsError('tsa-bad-response', `${cap(server)} did not answer with a timestamp response.`, { cause: e });
+    throw new CmsError('tsa-bad-response', `${capitalize(server)} did not answer with a timestamp response.`, { cause: e });
   }
   const status = resp.status.status as number;
   if (status !== 0 && status !== 1) {
@@ -118,16 +118,16 @@ export function parseTimeStampResponse(response: Uint8Array, options: TimeStampR
     const failures = failureInfo(resp.status.failInfo);
     if (failures.length > 0) words.push(failures.join(', '));
     const text = (resp.status.statusStrings ?? []).map((s) => s.valueBlock.value).filter(Boolean).join(' ');
-    throw new CmsError('tsa-rejected', `${cap(server)} refused the timestamp request (${words.join(': ')})${text ? `: "${text}"` : ''}.`);
+    throw new CmsError('tsa-rejected', `${capitalize(server)} refused the timestamp request (${words.join(': ')})${text ? `: "${text}"` : ''}.`);
   }
   // The token as sent: the second element of the TimeStampResp SEQUENCE.
   const tokenBlock = (root as asn1js.Sequence).valueBlock.value[1];
-  if (!tokenBlock) throw new CmsError('tsa-bad-response', `${cap(server)} granted the request but sent no timestamp token.`);
+  if (!tokenBlock) throw new CmsError('tsa-bad-response', `${capitalize(server)} granted the request but sent no timestamp token.`);
   const token = copyBytes(tokenBlock.valueBeforeDecodeView);
   const tst = tstInfo(token, server);
   const nonce = tst.nonce ? tst.nonce.toBigInt() : null;
   if ((options.nonce ?? null) !== null && nonce !== options.nonce) {
-    throw new CmsError('tsa-nonce-mismatch', `${cap(server)} answered with a token for another request (the nonce differs).`);
+    throw new CmsError('tsa-nonce-mismatch', `${capitalize(server)} answered with a token for another request (the nonce differs).`);
   }
   return verifyTimeStampToken(token, options);
 }
@@ -142,18 +142,18 @@ export function verifyTimeStampToken(token: Uint8Array, options: TimeStampCheckO
   try {
     signedData = signedDataOf(token);
   } catch (e) {
-    throw new CmsError('tsa-bad-response', `${cap(server)} sent a timestamp token that is not a CMS SignedData.`, { cause: e });
+    throw new CmsError('tsa-bad-response', `${capitalize(server)} sent a timestamp token that is not a CMS SignedData.`, { cause: e });
   }
-  const tst = tstInfo(token, server);
+  const tst = tstInfo(signedData, server);
   const hash = hashByOid(tst.messageImprint.hashAlgorithm.algorithmId);
   const imprint = new Uint8Array(tst.messageImprint.hashedMessage.valueBlock.valueHexView);
   if (hash !== options.hash || !bytesEqual(imprint, options.imprint)) {
-    throw new CmsError('tsa-imprint-mismatch', `${cap(server)} timestamped other data than what was asked (the message imprint differs).`);
+    throw new CmsError('tsa-imprint-mismatch', `${capitalize(server)} timestamped other data than what was asked (the message imprint differs).`);
   }
   const eContent = new Uint8Array(signedData.encapContentInfo.eContent?.getValue() ?? new ArrayBuffer(0));
   const check = checkSignerInfo(signedData, 0, eContent, options.tsaCertificate ? [options.tsaCertificate] : []);
   if (!check.signer) {
-    throw new CmsError('tsa-bad-certificate', `${cap(server)} did not include the certificate that signed its timestamp.`);
+    throw new CmsError('tsa-bad-certificate', `${capitalize(server)} did not include the certificate that signed its timestamp.`);
   }
   if (check.failure) throw new CmsError('tsa-bad-signature', `The timestamp of ${server} does not verify: ${check.failure}.`);
   checkTsaCertificate(check.signer, signedData, tst.genTime, server);
@@ -174,11 +174,11 @@ export function verifyTimeStampToken(token: Uint8Array, options: TimeStampCheckO
   };
 }
 
-function tstInfo(token: Uint8Array, server: string): pkijs.TSTInfo {
+function tstInfo(token: Uint8Array | pkijs.SignedData, server: string): pkijs.TSTInfo {
   try {
     return tstInfoOf(token);
   } catch (e) {
-    throw new CmsError('tsa-bad-response', `${cap(server)} sent a timestamp token without a valid TSTInfo.`, { cause: e });
+    throw new CmsError('tsa-bad-response', `${capitalize(server)} sent a timestamp token without a valid TSTInfo.`, { cause: e });
   }
 }
 
@@ -239,8 +239,4 @@ function failureInfo(bits: asn1js.BitString | undefined): string[] {
     if (((bytes[i >> 3] ?? 0) >> (7 - (i & 7))) & 1) out.push(FAILURE_INFO[i] ?? `failure bit ${i}`);
   }
   return out;
-}
-
-function cap(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }

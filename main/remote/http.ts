@@ -6,6 +6,7 @@
 import { request as httpRequest } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { capitalize } from '../cms/engine';
 import { CmsError } from '../cms/errors';
 import type { CmsErrorCode } from '../cms/errors';
 
@@ -43,8 +44,8 @@ export interface HttpReply {
   url: string;
 }
 
-export const DEFAULT_TIMEOUT_MS = 15_000;
-export const DEFAULT_MAX_BYTES = 1024 * 1024;
+const DEFAULT_TIMEOUT_MS = 15_000;
+const DEFAULT_MAX_BYTES = 1024 * 1024;
 
 /** "The timestamp server at http://...": how messages name a server. */
 export function serverLabel(service: TrustService, url: string): string {
@@ -70,7 +71,7 @@ export async function httpExchange(exchange: HttpExchange): Promise<HttpReply> {
       continue;
     }
     if (reply.status < 200 || reply.status > 299) {
-      const label = cap(serverLabel(exchange.service, exchange.url));
+      const label = capitalize(serverLabel(exchange.service, exchange.url));
       throw new CmsError(code(exchange.service, 'http-error'), `${label} answered HTTP ${reply.status}${reply.statusText ? ` (${reply.statusText})` : ''}.`);
     }
     return { status: reply.status, contentType: reply.contentType, body: reply.body, url };
@@ -86,7 +87,7 @@ interface RawReply {
 }
 
 function once(exchange: HttpExchange, remainingMs: number, timeoutMs: number): Promise<RawReply> {
-  const label = cap(serverLabel(exchange.service, exchange.url));
+  const label = capitalize(serverLabel(exchange.service, exchange.url));
   const maxBytes = exchange.maxBytes ?? DEFAULT_MAX_BYTES;
   let target: URL;
   try {
@@ -191,8 +192,4 @@ function sizeText(bytes: number): string {
 
 function secondsText(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
-}
-
-export function cap(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }

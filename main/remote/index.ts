@@ -1,6 +1,6 @@
 // main/remote (trust services part): HTTP clients of RFC 3161 timestamp servers, OCSP responders,
 // CRL distribution points and AIA caIssuers. Parsing and checks live in main/cms. See README.md.
-export { DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_MS, httpExchange, serverLabel } from './http';
+export { httpExchange } from './http';
 export type { HttpExchange, HttpReply, TrustService } from './http';
 export { requestTimestamp, signatureTimestamper } from './tsa';
 export type { TimestampRequestOptions } from './tsa';

@@ -9,12 +9,12 @@ import { parseCrl } from '../cms/crl';
 import type { CrlResult } from '../cms/crl';
 import { collectValidationData } from '../cms/dss';
 import type { RevocationCheck, RevocationFetchers, ValidationData } from '../cms/dss';
-import { formatDate, pemBlocks } from '../cms/engine';
+import { capitalize, formatDate, pemBlocks } from '../cms/engine';
 import { CmsError } from '../cms/errors';
 import { buildOcspRequest, parseOcspResponse } from '../cms/ocsp';
 import type { OcspResult } from '../cms/ocsp';
 import { signedDataCertificates, signedDataOf } from '../cms/signed-data';
-import { DEFAULT_TIMEOUT_MS, cap, httpExchange, serverLabel } from './http';
+import { httpExchange, serverLabel } from './http';
 
 export interface FetchOptions {
   /** Per request. Default 15 s. */
@@ -29,6 +29,12 @@ const SKEW_MS = 5 * 60 * 1000;
 /** CRLs of large CAs run to tens of megabytes. */
 const MAX_CRL_BYTES = 64 * 1024 * 1024;
 
+/** Revocation data is current from thisUpdate until nextUpdate (open-ended without one), give or take the clock skew. */
+function isCurrent(data: { thisUpdate: Date; nextUpdate?: Date }, now = new Date()): boolean {
+  const t = now.getTime();
+  return data.thisUpdate.getTime() <= t + SKEW_MS && (data.nextUpdate === undefined || data.nextUpdate.getTime() >= t - SKEW_MS);
+}
+
 /**
  * Asks the OCSP responders the certificate names (AIA id-ad-ocsp, http/https, in order; or
  * `urls`) until one answers, and returns its checked answer. Errors: ocsp-no-url, and those of
@@ -41,7 +47,7 @@ export async function fetchOcsp(
   options: FetchOptions & { urls?: readonly string[]; nonce?: boolean } = {},
 ): Promise<OcspResult> {
   const urls = options.urls ?? httpUrls(certificateUrls(certificate).ocsp);
-  if (urls.length === 0) throw new CmsError('ocsp-no-url', `${cap(certificateLabel(certificate))} names no OCSP responder.`);
+  if (urls.length === 0) throw new CmsError('ocsp-no-url', `${capitalize(certificateLabel(certificate))} names no OCSP responder.`);
   return firstSuccess(urls, async (url) => {
     const server = serverLabel('ocsp', url);
     const request = buildOcspRequest(certificate, issuer, { nonce: options.nonce ?? true });
@@ -52,12 +58,11 @@ export async function fetchOcsp(
       body: request.der,
       contentType: 'application/ocsp-request',
       accept: 'application/ocsp-response',
-      timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      timeoutMs: options.timeoutMs,
       signal: options.signal,
     });
     const result = parseOcspResponse(reply.body, { certificate, issuer, nonce: request.nonce, server });
-    const now = (options.now ?? new Date()).getTime();
-    if (result.thisUpdate.getTime() > now + SKEW_MS || (result.nextUpdate && result.nextUpdate.getTime() < now - SKEW_MS)) {
+    if (!isCurrent(result, options.now)) {
       const window = `${formatDate(result.thisUpdate)}${result.nextUpdate ? ` to ${formatDate(result.nextUpdate)}` : ''}`;
       throw new CmsError('ocsp-stale', `The OCSP response of ${server} about ${certificateLabel(certificate)} is not current (valid ${window}).`);
     }
@@ -77,7 +82,7 @@ export async function fetchCrl(
   options: FetchOptions & { urls?: readonly string[]; maxBytes?: number } = {},
 ): Promise<CrlResult> {
   const urls = options.urls ?? httpUrls(certificateUrls(certificate).crl);
-  if (urls.length === 0) throw new CmsError('crl-no-url', `${cap(certificateLabel(certificate))} names no revocation list.`);
+  if (urls.length === 0) throw new CmsError('crl-no-url', `${capitalize(certificateLabel(certificate))} names no revocation list.`);
   return firstSuccess(urls, async (url) => {
     const server = serverLabel('crl', url);
     const reply = await httpExchange({
@@ -85,13 +90,12 @@ export async function fetchCrl(
       url,
       method: 'GET',
       accept: 'application/pkix-crl, application/x-pkcs7-crl, */*',
-      timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      timeoutMs: options.timeoutMs,
       maxBytes: options.maxBytes ?? MAX_CRL_BYTES,
       signal: options.signal,
     });
     const crl = parseCrl(reply.body, { issuer, server });
-    const now = (options.now ?? new Date()).getTime();
-    if (crl.thisUpdate.getTime() > now + SKEW_MS || (crl.nextUpdate && crl.nextUpdate.getTime() < now - SKEW_MS)) {
+    if (!isCurrent(crl, options.now)) {
       throw new CmsError('crl-stale', `The revocation list of ${server} is not current (issued ${formatDate(crl.thisUpdate)}${crl.nextUpdate ? `, next update ${formatDate(crl.nextUpdate)}` : ''}).`);
     }
     return crl;
@@ -114,12 +118,12 @@ export async function fetchIssuer(certificate: Uint8Array, options: FetchOptions
       url,
       method: 'GET',
       accept: 'application/pkix-cert, application/pkcs7-mime, */*',
-      timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      timeoutMs: options.timeoutMs,
       signal: options.signal,
     });
     const issuer = certificatesIn(reply.body).find((c) => isIssuedBy(certificate, c));
     if (!issuer) {
-      throw new CmsError('issuer-bad-response', `${cap(server)} did not send the certificate that issued ${certificateLabel(certificate)}.`);
+      throw new CmsError('issuer-bad-response', `${capitalize(server)} did not send the certificate that issued ${certificateLabel(certificate)}.`);
     }
     return issuer;
   });

@@ -5,8 +5,9 @@ import { buildTimeStampRequest, parseTimeStampResponse } from '../cms/tsp';
 import type { TimeStampInfo } from '../cms/tsp';
 import { digest } from '../cms/algorithms';
 import type { HashAlgorithm } from '../cms/algorithms';
+import { capitalize } from '../cms/engine';
 import { CmsError } from '../cms/errors';
-import { DEFAULT_TIMEOUT_MS, cap, httpExchange, serverLabel } from './http';
+import { httpExchange, serverLabel } from './http';
 
 export interface TimestampRequestOptions {
   /** hash(data) with `hash`. */
@@ -39,11 +40,11 @@ export async function requestTimestamp(url: string, options: TimestampRequestOpt
     body: query.der,
     contentType: 'application/timestamp-query',
     accept: 'application/timestamp-reply',
-    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    timeoutMs: options.timeoutMs,
     signal: options.signal,
   });
   if (!REPLY_TYPES.has(reply.contentType)) {
-    throw new CmsError('tsa-bad-response', `${cap(server)} answered with ${reply.contentType || 'no content type'} instead of a timestamp reply.`);
+    throw new CmsError('tsa-bad-response', `${capitalize(server)} answered with ${reply.contentType || 'no content type'} instead of a timestamp reply.`);
   }
   return parseTimeStampResponse(reply.body, { imprint: options.imprint, hash: options.hash, nonce: query.nonce, server });
 }

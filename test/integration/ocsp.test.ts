@@ -11,10 +11,9 @@ import { startPkiHttpServer } from '../fixtures/http';
 import type { OcspResponder } from '../fixtures/ocsp';
 import { startOcspResponder } from '../fixtures/ocsp';
 import type { CertFiles, TestPki } from '../fixtures/pki';
-import { createTestPki, freePort, generateCrls, issueCertificate, missingTools, revokeCertificate, run } from '../fixtures/pki';
+import { createTestPki, freePort, generateCrls, issueCertificate, revokeCertificate, run, skipWithout } from '../fixtures/pki';
 
-const missing = missingTools('openssl');
-const skip = missing.length > 0 ? `not installed: ${missing.join(', ')}` : false;
+const skip = skipWithout('openssl');
 
 describe('OCSP responder and CRL server', { timeout: 60_000 }, () => {
   let dir = '';
@@ -25,7 +24,7 @@ describe('OCSP responder and CRL server', { timeout: 60_000 }, () => {
   before(async () => {
     if (skip) return;
     dir = mkdtempSync(join(tmpdir(), 'paraphe-ocsp-'));
-    pki = await createTestPki(dir, { ocspPort: await freePort(), httpPort: await freePort() });
+    pki = await createTestPki(dir);
     ocsp = await startOcspResponder(pki, { port: pki.ocspPort, maxRequests: 20 });
     http = await startPkiHttpServer(pki, pki.httpPort);
   });

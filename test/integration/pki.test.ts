@@ -7,10 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { TestPki } from '../fixtures/pki';
-import { createTestPki, freePort, missingTools, run } from '../fixtures/pki';
+import { createTestPki, run, skipWithout } from '../fixtures/pki';
 
-const missing = missingTools('openssl');
-const skip = missing.length > 0 ? `not installed: ${missing.join(', ')}` : false;
+const skip = skipWithout('openssl');
 
 describe('test PKI (openssl)', { timeout: 60_000 }, () => {
   let dir = '';
@@ -19,7 +18,7 @@ describe('test PKI (openssl)', { timeout: 60_000 }, () => {
   before(async () => {
     if (skip) return;
     dir = mkdtempSync(join(tmpdir(), 'paraphe-pki-'));
-    pki = await createTestPki(dir, { ocspPort: await freePort(), httpPort: await freePort() });
+    pki = await createTestPki(dir);
   });
   after(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as pkijs from 'pkijs';
 import {
-  CmsError, buildChain, buildOcspRequest, certificateUrls, collectValidationData, fingerprint, parseCrl, parseOcspResponse,
+  buildChain, buildOcspRequest, certificateUrls, collectValidationData, fingerprint, isCmsError, parseCrl, parseOcspResponse,
 } from '../../main/cms';
 import type { CmsErrorCode } from '../../main/cms';
 import { fetchCrl, fetchIssuer, fetchOcsp, fetchValidationData, httpExchange, revocationFetchers } from '../../main/remote';
@@ -16,13 +16,11 @@ import { startPkiHttpServer } from '../fixtures/http';
 import type { OcspResponder } from '../fixtures/ocsp';
 import { startOcspResponder } from '../fixtures/ocsp';
 import type { CertFiles, TestPki } from '../fixtures/pki';
-import { createTestPki, freePort, generateCrls, issueCertificate, missingTools, revokeCertificate, run } from '../fixtures/pki';
+import { createTestPki, freePort, generateCrls, issueCertificate, revokeCertificate, run, skipWithout } from '../fixtures/pki';
 
-const missing = missingTools('openssl');
-const skip = missing.length > 0 ? `not installed: ${missing.join(', ')}` : false;
+const skip = skipWithout('openssl');
 
-const isCode = (code: CmsErrorCode, pattern?: RegExp) => (e: unknown) =>
-  e instanceof CmsError && e.code === code && (pattern === undefined || pattern.test(e.message));
+const isCode = (code: CmsErrorCode, pattern?: RegExp) => (e: unknown) => isCmsError(e, code) && (pattern === undefined || pattern.test(e.message));
 
 describe('revocation data over HTTP (main/remote/revocation, main/cms)', { timeout: 60_000 }, () => {
   let dir = '';
@@ -35,7 +33,7 @@ describe('revocation data over HTTP (main/remote/revocation, main/cms)', { timeo
   before(async () => {
     if (skip) return;
     dir = mkdtempSync(join(tmpdir(), 'paraphe-remote-rev-'));
-    pki = await createTestPki(dir, { ocspPort: await freePort(), httpPort: await freePort() });
+    pki = await createTestPki(dir);
     // openssl ocsp counts every TCP connection as a request: about 15 are made here.
     ocsp = await startOcspResponder(pki, { port: pki.ocspPort, maxRequests: 60 });
     http = await startPkiHttpServer(pki, pki.httpPort);

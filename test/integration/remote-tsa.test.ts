@@ -10,23 +10,21 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as pkijs from 'pkijs';
 import {
-  CmsError, buildTimeStampRequest, createCadesSignature, estimateCadesSize, parseTimeStampResponse, signatureTimestampTokens,
+  buildTimeStampRequest, createCadesSignature, estimateCadesSize, isCmsError, parseTimeStampResponse, signatureTimestampTokens,
   signedDataOf, timestampTokenCertificates, verifyTimeStampToken,
 } from '../../main/cms';
 import type { CmsErrorCode } from '../../main/cms';
 import { httpExchange, requestTimestamp, signatureTimestamper } from '../../main/remote';
 import type { HashAlgorithm, SignRequest } from '../../main/signers/signer';
 import type { TestPki } from '../fixtures/pki';
-import { createTestPki, freePort, issueCertificate, missingTools, run } from '../fixtures/pki';
+import { createTestPki, freePort, issueCertificate, run, skipWithout } from '../fixtures/pki';
 import type { TestTsa } from '../fixtures/tsa';
 import { startTsa, TSA_POLICY_OID } from '../fixtures/tsa';
 
-const missing = missingTools('openssl');
-const skip = missing.length > 0 ? `not installed: ${missing.join(', ')}` : false;
+const skip = skipWithout('openssl');
 
 const sha = (hash: HashAlgorithm, data: string | Uint8Array) => new Uint8Array(createHash(hash).update(data).digest());
-const isCode = (code: CmsErrorCode, pattern?: RegExp) => (e: unknown) =>
-  e instanceof CmsError && e.code === code && (pattern === undefined || pattern.test(e.message));
+const isCode = (code: CmsErrorCode, pattern?: RegExp) => (e: unknown) => isCmsError(e, code) && (pattern === undefined || pattern.test(e.message));
 
 describe('RFC 3161 client (main/remote/tsa, main/cms/tsp)', { timeout: 60_000 }, () => {
   let dir = '';
@@ -42,7 +40,7 @@ describe('RFC 3161 client (main/remote/tsa, main/cms/tsp)', { timeout: 60_000 },
   before(async () => {
     if (skip) return;
     dir = mkdtempSync(join(tmpdir(), 'paraphe-remote-tsa-'));
-    pki = await createTestPki(dir, { ocspPort: await freePort(), httpPort: await freePort() });
+    pki = await createTestPki(dir);
     tsa = await startTsa(pki);
   });
   after(async () => {

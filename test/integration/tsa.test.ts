@@ -6,12 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { TestPki } from '../fixtures/pki';
-import { createTestPki, freePort, missingTools, run } from '../fixtures/pki';
+import { createTestPki, run, skipWithout } from '../fixtures/pki';
 import type { TestTsa } from '../fixtures/tsa';
 import { startTsa, TSA_POLICY_OID } from '../fixtures/tsa';
 
-const missing = missingTools('openssl');
-const skip = missing.length > 0 ? `not installed: ${missing.join(', ')}` : false;
+const skip = skipWithout('openssl');
 
 describe('RFC 3161 TSA fixture', { timeout: 60_000 }, () => {
   let dir = '';
@@ -23,7 +22,7 @@ describe('RFC 3161 TSA fixture', { timeout: 60_000 }, () => {
   before(async () => {
     if (skip) return;
     dir = mkdtempSync(join(tmpdir(), 'paraphe-tsa-'));
-    pki = await createTestPki(dir, { ocspPort: await freePort(), httpPort: await freePort() });
+    pki = await createTestPki(dir);
     tsa = await startTsa(pki);
     data = join(dir, 'data.bin');
     writeFileSync(data, 'Le contrat signé par Élodie.\n');
