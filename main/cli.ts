@@ -132,12 +132,20 @@ Exit codes: 0 listed, 1 a module given with --module cannot be loaded (the reaso
 the other modules are still listed), 2 wrong arguments.
 `;
 
+/** The help of each command ('paraphe help COMMAND', 'paraphe COMMAND --help'). */
+const COMMAND_USAGE: Readonly<Partial<Record<string, string>>> = { info: INFO_USAGE, sign: SIGN_USAGE, verify: VERIFY_USAGE, tokens: TOKENS_USAGE };
+
+/** Each start folder and its parents, up to (not including) the filesystem root. */
+function* foldersUp(starts: readonly (string | undefined)[]): Generator<string> {
+  for (const start of starts) {
+    for (let dir = start ? resolve(start) : ''; dir && dir !== dirname(dir); dir = dirname(dir)) yield dir;
+  }
+}
+
 /** The folder of this install (where package.json and assets/ are). */
-export function appRoot(): string {
-  for (const start of [typeof __dirname === 'string' ? __dirname : undefined, process.argv[1], process.cwd()]) {
-    for (let dir = start ? resolve(start) : ''; dir && dir !== dirname(dir); dir = dirname(dir)) {
-      if (existsSync(join(dir, 'assets', 'fonts')) && existsSync(join(dir, 'package.json'))) return dir;
-    }
+function appRoot(): string {
+  for (const dir of foldersUp([typeof __dirname === 'string' ? __dirname : undefined, process.argv[1], process.cwd()])) {
+    if (existsSync(join(dir, 'assets', 'fonts')) && existsSync(join(dir, 'package.json'))) return dir;
   }
   return process.cwd();
 }
@@ -216,19 +224,17 @@ function signDeps(io: Output): SignDeps {
   };
 }
 
-export function version(): string {
+function version(): string {
   if (typeof __PARAPHE_VERSION__ === 'string') return __PARAPHE_VERSION__;
   // Running from sources (tsx): the package.json of the checkout this file belongs to.
-  for (const start of [process.argv[1], process.cwd()]) {
-    for (let dir = start ? resolve(start) : ''; dir && dir !== dirname(dir); dir = dirname(dir)) {
-      const candidate = join(dir, 'package.json');
-      if (!existsSync(candidate)) continue;
-      try {
-        const pkg = JSON.parse(readFileSync(candidate, 'utf8')) as { name?: unknown; version?: unknown };
-        if (pkg.name === 'paraphe' && typeof pkg.version === 'string') return pkg.version;
-      } catch {
-        // Not readable JSON: keep looking further up.
-      }
+  for (const dir of foldersUp([process.argv[1], process.cwd()])) {
+    const candidate = join(dir, 'package.json');
+    if (!existsSync(candidate)) continue;
+    try {
+      const pkg = JSON.parse(readFileSync(candidate, 'utf8')) as { name?: unknown; version?: unknown };
+      if (pkg.name === 'paraphe' && typeof pkg.version === 'string') return pkg.version;
+    } catch {
+      // Not readable JSON: keep looking further up.
     }
   }
   return 'unknown';
@@ -253,13 +259,7 @@ export async function main(argv: string[], io: Output = stdio): Promise<number> 
     const command = parseCommandLine(argv);
     switch (command.kind) {
       case 'help':
-        io.out(
-          command.topic === 'info' ? INFO_USAGE
-            : command.topic === 'sign' ? SIGN_USAGE
-              : command.topic === 'verify' ? VERIFY_USAGE
-                : command.topic === 'tokens' ? TOKENS_USAGE
-                  : USAGE,
-        );
+        io.out((command.topic === null ? undefined : COMMAND_USAGE[command.topic]) ?? USAGE);
         return 0;
       case 'version':
         io.out(`${version()}\n`);

@@ -2,6 +2,9 @@
 // Parsing only: it returns what to do or throws UsageError; it never prints or exits.
 import { parseArgs } from 'node:util';
 import type { ParseArgsConfig } from 'node:util';
+import { PADES_LEVELS } from '../services/signing';
+import type { PadesLevel } from '../services/signing';
+import type { HashAlgorithm } from '../signers/signer';
 
 export type Command =
   | { readonly kind: 'help'; readonly topic: string | null }
@@ -41,18 +44,15 @@ export interface VerifyCommand {
   readonly json: boolean;
 }
 
-export type Level = 'B-B' | 'B-T' | 'B-LT' | 'B-LTA';
-export type Hash = 'sha256' | 'sha384' | 'sha512';
-
 /** `paraphe sign`, parsed and checked (not yet touching any file). */
 export interface SignCommand {
   readonly kind: 'sign';
   readonly inputs: readonly string[];
   readonly output: { readonly file: string } | { readonly dir: string };
   readonly identity: { readonly kind: 'p12'; readonly file: string; readonly passwordEnv: string | null } | { readonly kind: 'self-signed' } | Pkcs11Identity;
-  readonly level: Level;
+  readonly level: PadesLevel;
   readonly tsa: string | null;
-  readonly hash: Hash;
+  readonly hash: HashAlgorithm;
   readonly field: string | null;
   readonly visible: { readonly page: number; readonly rect: [number, number, number, number] } | null;
   readonly image: string | null;
@@ -104,32 +104,19 @@ export function suggestCommand(word: string): string | null {
   return bestDistance <= 2 ? best : null;
 }
 
-interface OptionSpec {
-  readonly [name: string]: { readonly type: 'boolean'; readonly short?: string };
-}
-
-/** Parses a command's own arguments strictly, with messages of our own. */
-function parseCommand(command: string, args: readonly string[], options: OptionSpec): { values: Record<string, boolean>; positionals: string[] } {
-  const { tokens } = parseArgs({ args: [...args], options, allowPositionals: true, strict: false, tokens: true });
-  const values: Record<string, boolean> = {};
-  const positionals: string[] = [];
-  for (const token of tokens) {
-    if (token.kind === 'positional') positionals.push(token.value);
-    else if (token.kind === 'option') {
-      if (!(token.name in options)) throw new UsageError(`unknown option '${token.rawName}' for '${command}'`, command);
-      if (token.inlineValue) throw new UsageError(`option '${token.rawName}' takes no value`, command);
-      values[token.name] = true;
-    }
-  }
-  return { values, positionals };
-}
-
-/** parseArgs in strict mode, its errors turned into one lower-case UsageError line for `command`. */
+/**
+ * A command's own arguments, parsed strictly by parseArgs; its errors become one lower-case
+ * UsageError line naming `command` ("unknown option '--jsn' for 'info'").
+ */
 function strictParse<T extends NonNullable<ParseArgsConfig['options']>>(command: string, args: readonly string[], options: T) {
   try {
     return parseArgs({ args: [...args], options, allowPositionals: true, strict: true } as const);
   } catch (error) {
-    const message = error instanceof Error ? error.message.replace(/^Unknown option/, 'unknown option').replace(/\. To specify.*$/s, '') : String(error);
+    const message = error instanceof Error ? error.message : String(error);
+    const unknown = /^Unknown option '([^']+)'/.exec(message);
+    if (unknown) throw new UsageError(`unknown option '${unknown[1] ?? ''}' for '${command}'`, command);
+    const flagValue = /^Option '([^']+)' does not take an argument/.exec(message);
+    if (flagValue) throw new UsageError(`option '${flagValue[1] ?? ''}' takes no value`, command);
     throw new UsageError(message.charAt(0).toLowerCase() + message.slice(1), command);
   }
 }
@@ -147,7 +134,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
       return { kind: 'help', topic };
     }
     case 'info': {
-      const { values, positionals } = parseCommand('info', rest, { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
+      const { values, positionals } = strictParse('info', rest, { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
       if (values.help) return { kind: 'help', topic: 'info' };
       if (positionals.length === 0) throw new UsageError('info needs at least one PDF file', 'info');
       return { kind: 'info', files: positionals, json: values.json === true };
@@ -192,8 +179,7 @@ const SIGN_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-const LEVELS: readonly Level[] = ['B-B', 'B-T', 'B-LT', 'B-LTA'];
-const HASHES: readonly Hash[] = ['sha256', 'sha384', 'sha512'];
+const HASHES: readonly HashAlgorithm[] = ['sha256', 'sha384', 'sha512'];
 const CERTIFY: Record<string, 1 | 2 | 3> = { 'no-changes': 1, 'form-filling': 2, annotations: 3 };
 
 function oneOf<T extends string>(option: string, value: string, allowed: readonly T[]): T {
@@ -215,7 +201,7 @@ function parseSign(args: readonly string[]): Command | SignCommand {
   for (const option of ['module', 'token', 'key', 'pin-env'] as const) {
     if (v[option] !== undefined && v.pkcs11 !== true) throw new UsageError(`--${option} goes with --pkcs11`, 'sign');
   }
-  const level = oneOf('level', v.level ?? 'B-B', LEVELS);
+  const level = oneOf('level', v.level ?? 'B-B', PADES_LEVELS);
   if (level !== 'B-B' && v.tsa === undefined) throw new UsageError(`--level ${level} needs --tsa URL (a timestamp server)`, 'sign');
   if (v.tsa !== undefined) {
     let url: URL;

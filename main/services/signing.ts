@@ -13,7 +13,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { AppError, isUserFacing } from '../errors';
 import { fileSource, openPdf, prepareDssUpdate, prepareSignatureUpdate } from '../pdf';
-import type { AppearanceLabels, PdfReader } from '../pdf';
+import type { AppearanceLabels, PdfReader, VisibleSignatureOptions } from '../pdf';
 import { createCadesSignature, estimateCadesSize, timestampTokenCertificates, vriKey } from '../cms';
 import { fetchValidationData, requestTimestamp } from '../remote';
 import type { HashAlgorithm, Signer } from '../signers/signer';
@@ -112,24 +112,10 @@ export class SigningSession {
     try {
       const reader = await openPdf(source, { name: basename(input) });
       const contentsBytes = await this.placeholderSize();
-      const font = options.visible ? await loadFont(this.root) : null;
-      const { buildSignatureAppearance } = options.visible ? await import('../pdf/appearance') : { buildSignatureAppearance: null };
       prepared = await prepareSignatureUpdate(reader, {
         kind: 'signature',
         fieldName: options.field,
-        visible: options.visible && font && buildSignatureAppearance
-          ? {
-              page: options.visible.page,
-              rect: options.visible.rect,
-              appearance: (add, width, height) => buildSignatureAppearance(add, {
-                width,
-                height,
-                font,
-                text: { name: subjectName(signer), date: formatDate(now), reason: options.reason, location: options.location, labels: options.labels },
-                image: options.image ? { bytes: options.image } : undefined,
-              }),
-            }
-          : undefined,
+        visible: options.visible ? await this.visibleSignature(options.visible, now) : undefined,
         subFilter: 'ETSI.CAdES.detached',
         signingTime: now,
         reason: options.reason,
@@ -177,6 +163,24 @@ export class SigningSession {
     if (options.level === 'B-LTA') await this.addDocumentTimestamp(temp);
 
     return { field: prepared.fieldName, level: options.level, signedAt: now.toISOString(), timestampedAt };
+  }
+
+  /** The appearance of a visible signature: the signer's name, the date, reason, location and image. */
+  private async visibleSignature(where: NonNullable<SignOptions['visible']>, now: Date): Promise<VisibleSignatureOptions> {
+    const { signer, options } = this;
+    // Loaded only for visible signatures (fontkit and pngjs are slow to set up).
+    const [font, { buildSignatureAppearance }] = await Promise.all([loadFont(this.root), import('../pdf/appearance')]);
+    return {
+      page: where.page,
+      rect: where.rect,
+      appearance: (add, width, height) => buildSignatureAppearance(add, {
+        width,
+        height,
+        font,
+        text: { name: signerName(signer), date: formatDate(now), reason: options.reason, location: options.location, labels: options.labels },
+        image: options.image ? { bytes: options.image } : undefined,
+      }),
+    };
   }
 
   /** Dry run: the CMS this signer makes, with a dummy signature and timestamp of real sizes. */
@@ -253,7 +257,8 @@ function gapOf(byteRange: readonly [number, number, number, number]): { start: n
   return { start: byteRange[1], end: byteRange[2] };
 }
 
-function subjectName(signer: Signer): string {
+/** The name a visible signature shows: the signer's label without its "(source)" suffix. */
+function signerName(signer: Signer): string {
   const match = /^(.*) \(/.exec(signer.label);
   return match?.[1] ?? signer.label;
 }

@@ -2,8 +2,9 @@
 // ./modifications.ts (written separately), behind this adapter so its shape can change in one place.
 import type { PdfReader } from '../pdf';
 import { analyzeModifications } from './modifications';
+import type { ModificationLevel } from './modifications';
 
-export type Modifications = 'none' | 'dss-timestamps' | 'form-filling' | 'annotations' | 'other';
+export type Modifications = ModificationLevel;
 
 export interface ModificationReport {
   modifications: Modifications;

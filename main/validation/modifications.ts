@@ -14,8 +14,8 @@
 // not allowed either, whatever its class.
 // An object "as of revision k" is read through a second reader opened over the file's first
 // `revisions[k-1].end` bytes: the document exactly as it was when that revision was written.
-import { PdfDict, PdfName, PdfReal, PdfRef, PdfStream, PdfString, docMdpPermission, openPdf } from '../pdf';
-import type { ByteSource, PdfObject, PdfReader } from '../pdf';
+import { PdfDict, PdfName, PdfReal, PdfRef, PdfStream, PdfString, docMdpPermission, openPdf, prefixSource } from '../pdf';
+import type { PdfObject, PdfReader } from '../pdf';
 
 export type ModificationLevel = 'none' | 'dss-timestamps' | 'form-filling' | 'annotations' | 'other';
 
@@ -124,16 +124,6 @@ function normalizeP(p: number | null): 1 | 2 | 3 | null {
 // ---------------------------------------------------------------------------------------------
 // Reading the document as of a revision
 
-/** The first `size` bytes of `source` (never closes the underlying source). */
-function prefixSource(source: ByteSource, size: number): ByteSource {
-  return {
-    size,
-    ...(source.name === undefined ? {} : { name: source.name }),
-    read: (position: number, length: number) => source.read(position, Math.max(0, Math.min(length, size - position))),
-    close: () => Promise.resolve(),
-  };
-}
-
 /**
  * Views, role maps and findings per revision, shared by every analysis of the same reader: what
  * update r changed does not depend on which signature asks, so a document with n signatures costs
@@ -178,7 +168,8 @@ class RevisionViews {
       view =
         number === this.reader.revisions.length && revision.end >= this.reader.size
           ? Promise.resolve(this.reader)
-          : openPdf(prefixSource(this.reader.source, revision.end), { name: this.reader.name });
+          // The view shares the reader's source: closing it must not close the document.
+          : openPdf({ ...prefixSource(this.reader.source, revision.end), close: () => Promise.resolve() }, { name: this.reader.name });
       this.views.set(number, view);
     }
     return view;

@@ -81,6 +81,8 @@ export interface SignatureReport {
   revocationChecks: RevocationCheck[];
   /** Every certificate of the chain had its revocation answer in the DSS (for B-LT). */
   revocationFromDss: boolean;
+  /** The same for the chain of the signature timestamp's TSA; unset without a trusted signature timestamp. */
+  tsaRevocationFromDss?: boolean;
 }
 
 /** One revocation answer used for a certificate of a chain (the signer's or a TSA's). */
@@ -405,7 +407,7 @@ async function validateSignature(field: FieldInfo, ctx: Context): Promise<Signat
           const tsaRevocation = await revocationOf(tsaChain.certificates, ctx, mergeRevocation(embeddedRevocation(signedData), tokenRevocation(token)),
             report, ts.genTime, 'timestamp authority: ');
           // A TSA certificate that is itself trusted (or needs no check) needs nothing in the DSS.
-          extras(report).tsaRevocationFromDss = tsaRevocation.allFromDss || tsaRevocation.needed === 0;
+          report.tsaRevocationFromDss = tsaRevocation.allFromDss || tsaRevocation.needed === 0;
           tsaUsable = timestampRevocationReasons(tsaRevocation, ts.genTime, report.reasons);
         }
         // timestamp.valid: imprint and signature verified, and a trusted (not revoked) TSA chain.
@@ -490,21 +492,6 @@ function keyUsageAllowsSigning(certificate: Certificate): boolean {
   return ((bits[0] ?? 0) & 0xc0) !== 0;
 }
 
-/** Internal findings that the report does not show (its fields are fixed by the JSON interface). */
-interface ReportExtras {
-  /** The signature timestamp's TSA chain had all its revocation answers in the DSS. */
-  tsaRevocationFromDss?: boolean;
-}
-const EXTRAS = new WeakMap<SignatureReport, ReportExtras>();
-function extras(report: SignatureReport): ReportExtras {
-  let found = EXTRAS.get(report);
-  if (!found) {
-    found = {};
-    EXTRAS.set(report, found);
-  }
-  return found;
-}
-
 /**
  * The reason for an unknown revocation status: for a signer, data not applicable at the signing
  * time (stale, or dated in the future) or none that answers; for a TSA, always
@@ -544,7 +531,7 @@ function timestampRevocationReasons(revocation: RevocationResult, time: Date, re
 function finishLevels(signatures: SignatureReport[], ctx: Context): void {
   for (const sig of signatures) {
     if (sig.level !== 'B-T' || !ctx.dss || !sig.revocationFromDss || sig.revocation !== 'good') continue;
-    if (sig.kind !== 'doc-timestamp' && sig.timestamp && EXTRAS.get(sig)?.tsaRevocationFromDss === false) continue;
+    if (sig.kind !== 'doc-timestamp' && sig.timestamp && sig.tsaRevocationFromDss === false) continue;
     sig.level = 'B-LT';
     const dssRevision = ctx.dss.revision ?? Number.MAX_SAFE_INTEGER;
     const covered = signatures.some((ts) => ts.kind === 'doc-timestamp' && ts.intact && ts.revision !== null && ts.revision >= dssRevision && ts.revision > (sig.revision ?? 0));

@@ -10,15 +10,14 @@ import { makeTestPdfs } from '../fixtures/pdfs';
 import type { TestPdfs } from '../fixtures/pdfs';
 import { createTestPki, freePort, missingTools } from '../fixtures/pki';
 import { signWithPdfsig } from '../fixtures/signed-by-poppler';
+import { buildCli, cli, root } from '../fixtures/signing-bed';
 import { appendSignatureUpdate, qpdf, run, simplePdf } from '../unit/helpers/pdf-build';
 
-const root = join(import.meta.dirname, '..', '..');
-const launcher = join(root, 'main', 'bin', 'paraphe.cjs');
 let dir: string;
 const path = (name: string) => join(dir, name);
 
 function paraphe(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [launcher, ...args], { cwd: dir, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, [cli, ...args], { cwd: dir, encoding: 'utf8' });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -36,9 +35,8 @@ function assertNoStack(text: string): void {
   assert.doesNotMatch(text, /^\s+at .+[:(]/m);
 }
 
-before(() => {
-  const built = spawnSync(process.execPath, [join(root, 'main', 'tools', 'build.mjs'), '--only=cli'], { cwd: root, encoding: 'utf8' });
-  assert.equal(built.status, 0, built.stderr);
+before(async () => {
+  await buildCli();
   dir = mkdtempSync(join(tmpdir(), 'paraphe-cli-info-'));
   run('gs', ['-q', '-dNOPAUSE', '-dBATCH', '-sDEVICE=pdfwrite', `-sOutputFile=${path('gs.pdf')}`, '-c', '/Helvetica findfont 24 scalefont setfont 1 1 3 { 72 700 moveto (Page) show showpage } for']);
   qpdf('--object-streams=generate', path('gs.pdf'), path('objstm.pdf'));

@@ -12,20 +12,12 @@ import { freePort, run } from '../fixtures/pki';
 import type { TestPki } from '../fixtures/pki';
 import type { TestTsa } from '../fixtures/tsa';
 import type { TestPdfs } from '../fixtures/pdfs';
-import { cli, root, startSigningBed } from '../fixtures/signing-bed';
+import { P12_ENV, p12Args, paraphe, root, startSigningBed } from '../fixtures/signing-bed';
 import type { SigningBed } from '../fixtures/signing-bed';
 import { signWithPdfsig, verifyWithPdfsig } from '../fixtures/signed-by-poppler';
 import { FORM_FIELDS, makeFormPdf } from '../fixtures/forms';
 import { fileSource, inspectPdf, openPdf } from '../../main/pdf';
 
-
-interface CliResult { code: number | null; stdout: string; stderr: string }
-
-/** Runs the CLI asynchronously: the TSA, OCSP and HTTP fixtures live in this process and must keep serving. */
-async function paraphe(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  const result = await run(process.execPath, [cli, ...args], { env: { ...process.env, ...env }, timeoutMs: 120_000, allowFailure: true });
-  return { code: result.code, stdout: result.stdout.toString('utf8'), stderr: result.stderr.toString('utf8') };
-}
 
 const sha256 = async (file: string) => createHash('sha256').update(await readFile(file)).digest('hex');
 
@@ -84,7 +76,6 @@ describe('paraphe sign', { timeout: 300_000 }, () => {
   let tsa: TestTsa;
   let pdfs: TestPdfs;
   let popplerSigned: string;
-  const env = { P12_PASSWORD: 'test-password' };
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'paraphe-sign-'));
@@ -99,14 +90,14 @@ describe('paraphe sign', { timeout: 300_000 }, () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  const p12 = () => ['--p12', pki.p12.signer, '--password-env', 'P12_PASSWORD'];
+  const p12 = () => p12Args(pki.p12.signer);
 
   for (const variant of ['simple', 'objectStreams', 'linearized', 'incremental', 'pdf20', 'popplerSigned'] as const) {
     it(`signs a PDF (${variant}) at B-B that qpdf, pdfsig and openssl accept, keeping earlier signatures valid`, async () => {
       const input = variant === 'popplerSigned' ? popplerSigned : pdfs[variant];
       const before = await sha256(input);
       const out = join(dir, `bb-${variant}.pdf`);
-      const result = await paraphe(['sign', input, '-o', out, ...p12()], env);
+      const result = await paraphe(['sign', input, '-o', out, ...p12()], P12_ENV);
       assert.equal(result.code, 0, result.stderr);
       assert.match(result.stdout, /signed .* -> .* \(B-B, field Signature\d\)/);
       assert.equal(await sha256(input), before, 'the input is never modified');
@@ -121,7 +112,7 @@ describe('paraphe sign', { timeout: 300_000 }, () => {
   it('signs a form made by ReportLab and leaves its fields and values untouched', async () => {
     const form = await makeFormPdf(dir);
     const out = join(dir, 'form-signed.pdf');
-    const result = await paraphe(['sign', form, '-o', out, ...p12()], env);
+    const result = await paraphe(['sign', form, '-o', out, ...p12()], P12_ENV);
     assert.equal(result.code, 0, result.stderr);
     await qpdfCheck(out);
     await assertAllValid(out, pki, 1);
@@ -142,8 +133,8 @@ describe('paraphe sign', { timeout: 300_000 }, () => {
   it('adds a second signature by another signer and keeps both valid', async () => {
     const first = join(dir, 'two-1.pdf');
     const second = join(dir, 'two-2.pdf');
-    assert.equal((await paraphe(['sign', pdfs.simple, '-o', first, ...p12()], env)).code, 0);
-    const result = await paraphe(['sign', first, '-o', second, '--p12', pki.p12.ecSigner, '--password-env', 'P12_PASSWORD', '--hash', 'sha384'], env);
+    assert.equal((await paraphe(['sign', pdfs.simple, '-o', first, ...p12()], P12_ENV)).code, 0);
+    const result = await paraphe(['sign', first, '-o', second, ...p12Args(pki.p12.ecSigner), '--hash', 'sha384'], P12_ENV);
     assert.equal(result.code, 0, result.stderr);
     await qpdfCheck(second);
     await assertAllValid(second, pki, 2);
@@ -152,7 +143,7 @@ describe('paraphe sign', { timeout: 300_000 }, () => {
   it('timestamps the signature at B-T with the TSA', async () => {
     const out = join(dir, 'bt.pdf');
     const requests = tsa.requests;
-    const result = await paraphe(['sign', pdfs.simple, '-o', out, ...p12(), '--level', 'B-T', '--tsa', tsa.url, '--json'], env);
+    const result = await paraphe(['sign', pdfs.simple, '-o', out, ...p12(), '--level', 'B-T', '--tsa', tsa.url, '--json'], P12_ENV);
     assert.equal(result.code, 0, result.stderr);
     const json = JSON.parse(result.stdout) as { ok: boolean; level: string; timestampedAt: string | null };
     assert.equal(json.ok, true);
@@ -167,7 +158,7 @@ describe('paraphe sign', { timeout: 300_000 }, () => {
 
   it('adds validation data at B-LT and a document timestamp at B-LTA', async () => {
     const lt = join(dir, 'blt.pdf');
-    assert.equal((await paraphe(['sign', pdfs.simple, '-o', lt, ...p12(), '--level', 'B-LT', '--tsa', tsa.url], env)).code, 0);
+    assert.equal((await paraphe(['sign', pdfs.simple, '-o', lt, ...p12(), '--level', 'B-LT', '--tsa', tsa.url], P12_ENV)).code, 0);
     await qpdfCheck(lt);
     await assertAllValid(lt, pki, 1, false);
     const source = await fileSource(lt);
@@ -179,7 +170,7 @@ describe('paraphe sign', { timeout: 300_000 }, () => {
       await source.close();
     }
     const lta = join(dir, 'blta.pdf');
-    assert.equal((await paraphe(['sign', pdfs.simple, '-o', lta, ...p12(), '--level', 'B-LTA', '--tsa', tsa.url], env)).code, 0);
+    assert.equal((await paraphe(['sign', pdfs.simple, '-o', lta, ...p12(), '--level', 'B-LTA', '--tsa', tsa.url], P12_ENV)).code, 0);
     await qpdfCheck(lta);
     const ltaSource = await fileSource(lta);
     const summary = await inspectPdf(ltaSource).finally(() => ltaSource.close());
@@ -204,7 +195,7 @@ describe('paraphe sign', { timeout: 300_000 }, () => {
     it(`reaches B-LTA on a PDF (${variant}) with its earlier signatures still valid`, async () => {
       const input = variant === 'popplerSigned' ? popplerSigned : pdfs[variant];
       const out = join(dir, `blta-${variant}.pdf`);
-      const result = await paraphe(['sign', input, '-o', out, ...p12(), '--level', 'B-LTA', '--tsa', tsa.url], env);
+      const result = await paraphe(['sign', input, '-o', out, ...p12(), '--level', 'B-LTA', '--tsa', tsa.url], P12_ENV);
       assert.equal(result.code, 0, result.stderr);
       await qpdfCheck(out);
       const report = await verifyWithPdfsig(out, { pki });
@@ -225,7 +216,7 @@ describe('paraphe sign', { timeout: 300_000 }, () => {
   it('draws a visible signature with the signer name, reason and an image', async () => {
     const out = join(dir, 'visible.pdf');
     const png = join(root, 'assets/icons/icon.png');
-    const result = await paraphe(['sign', pdfs.simple, '-o', out, ...p12(), '--visible', '1,72,600,300,680', '--image', png, '--reason', 'Approbation', '--location', 'Lyon'], env);
+    const result = await paraphe(['sign', pdfs.simple, '-o', out, ...p12(), '--visible', '1,72,600,300,680', '--image', png, '--reason', 'Approbation', '--location', 'Lyon'], P12_ENV);
     assert.equal(result.code, 0, result.stderr);
     await qpdfCheck(out);
     await assertAllValid(out, pki, 1);
@@ -236,10 +227,10 @@ describe('paraphe sign', { timeout: 300_000 }, () => {
 
   it('refuses to sign again a document certified with "no changes"', async () => {
     const certified = join(dir, 'certified.pdf');
-    assert.equal((await paraphe(['sign', pdfs.simple, '-o', certified, ...p12(), '--certify', 'no-changes'], env)).code, 0);
+    assert.equal((await paraphe(['sign', pdfs.simple, '-o', certified, ...p12(), '--certify', 'no-changes'], P12_ENV)).code, 0);
     await assertAllValid(certified, pki, 1);
     const again = join(dir, 'certified-again.pdf');
-    const result = await paraphe(['sign', certified, '-o', again, ...p12()], env);
+    const result = await paraphe(['sign', certified, '-o', again, ...p12()], P12_ENV);
     assert.equal(result.code, 1);
     assert.match(result.stderr, /no changes/);
     await assert.rejects(readFile(again));
@@ -256,7 +247,7 @@ describe('paraphe sign', { timeout: 300_000 }, () => {
       return files;
     });
     const outDir = join(dir, 'batch-out');
-    const result = await paraphe(['sign', ...inputs, '--out-dir', outDir, ...p12()], env);
+    const result = await paraphe(['sign', ...inputs, '--out-dir', outDir, ...p12()], P12_ENV);
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stdout.trim().split('\n').length, 5);
     assert.match(result.stdout, /\[5\/5\] signed/);
@@ -265,7 +256,7 @@ describe('paraphe sign', { timeout: 300_000 }, () => {
   });
 
   describe('failures leave no output and the input untouched', () => {
-    async function expectFailure(args: string[], input: string, out: string, pattern: RegExp, code = 1, extraEnv: Record<string, string> = env): Promise<void> {
+    async function expectFailure(args: string[], input: string, out: string, pattern: RegExp, code = 1, extraEnv: Readonly<Record<string, string>> = P12_ENV): Promise<void> {
       const before = await sha256(input).catch(() => null);
       const result = await paraphe(args, extraEnv);
       assert.equal(result.code, code, `exit code; stderr: ${result.stderr}`);
@@ -284,7 +275,7 @@ describe('paraphe sign', { timeout: 300_000 }, () => {
 
     it('expired certificate', async () => {
       const out = join(dir, 'fail-expired.pdf');
-      await expectFailure(['sign', pdfs.simple, '-o', out, '--p12', pki.p12.expiredSigner, '--password-env', 'P12_PASSWORD'], pdfs.simple, out, /expired/i);
+      await expectFailure(['sign', pdfs.simple, '-o', out, ...p12Args(pki.p12.expiredSigner)], pdfs.simple, out, /expired/i);
     });
 
     it('TSA unreachable at B-T', async () => {
@@ -295,7 +286,7 @@ describe('paraphe sign', { timeout: 300_000 }, () => {
 
     it('revoked signer at B-LT', async () => {
       const out = join(dir, 'fail-revoked.pdf');
-      await expectFailure(['sign', pdfs.simple, '-o', out, '--p12', pki.p12.revokedSigner, '--password-env', 'P12_PASSWORD', '--level', 'B-LT', '--tsa', tsa.url], pdfs.simple, out, /revoked/i);
+      await expectFailure(['sign', pdfs.simple, '-o', out, ...p12Args(pki.p12.revokedSigner), '--level', 'B-LT', '--tsa', tsa.url], pdfs.simple, out, /revoked/i);
     });
 
     it('encrypted input', async () => {
@@ -340,7 +331,7 @@ describe('paraphe sign', { timeout: 300_000 }, () => {
       await copyFile(pdfs.simple, a);
       await copyFile(pdfs.simple, b);
       const outDir = join(dir, 'same-out');
-      const result = await paraphe(['sign', a, b, '--out-dir', outDir, ...p12()], env);
+      const result = await paraphe(['sign', a, b, '--out-dir', outDir, ...p12()], P12_ENV);
       assert.equal(result.code, 2);
       assert.match(result.stderr, /would both be written to/);
       await assert.rejects(readdir(outDir), 'nothing was created');
@@ -350,7 +341,7 @@ describe('paraphe sign', { timeout: 300_000 }, () => {
       const result = await paraphe(['sign', pdfs.simple, '--p12', pki.p12.signer]);
       assert.equal(result.code, 2);
       assert.match(result.stderr, /-o OUT\.pdf/);
-      const level = await paraphe(['sign', pdfs.simple, '-o', join(dir, 'x.pdf'), ...p12(), '--level', 'B-T'], env);
+      const level = await paraphe(['sign', pdfs.simple, '-o', join(dir, 'x.pdf'), ...p12(), '--level', 'B-T'], P12_ENV);
       assert.equal(level.code, 2);
       assert.match(level.stderr, /--tsa/);
     });

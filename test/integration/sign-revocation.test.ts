@@ -2,22 +2,19 @@
 // the OCSP responder is down, the CRL serves; when neither can be reached, nothing is written
 // and the error names both causes (no silent downgrade to B-T).
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { createTestPki, freePort, run } from '../fixtures/pki';
+import { run } from '../fixtures/pki';
 import type { TestPki } from '../fixtures/pki';
 import { startPkiHttpServer } from '../fixtures/http';
 import type { PkiHttpServer } from '../fixtures/http';
 import { startTsa } from '../fixtures/tsa';
 import type { TestTsa } from '../fixtures/tsa';
-import { makeTestPdfs } from '../fixtures/pdfs';
 import type { TestPdfs } from '../fixtures/pdfs';
+import { P12_ENV, cli, createPkiAndPdfs, p12Args } from '../fixtures/signing-bed';
 import { PdfDict, PdfStream, fileSource, openPdf } from '../../main/pdf';
-
-const cli = join(fileURLToPath(new URL('../..', import.meta.url)), 'main/bin/paraphe.cjs');
 
 describe('B-LT without an OCSP responder', { timeout: 120_000 }, () => {
   let dir: string;
@@ -28,14 +25,11 @@ describe('B-LT without an OCSP responder', { timeout: 120_000 }, () => {
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'paraphe-revocation-'));
-    await mkdir(join(dir, 'pki'));
-    await mkdir(join(dir, 'pdfs'));
     // The OCSP port is reserved in the certificates, but no responder ever listens on it.
-    const [ocspPort, httpPort] = [await freePort(), await freePort()];
-    pki = await createTestPki(join(dir, 'pki'), { ocspPort, httpPort });
-    http = await startPkiHttpServer(pki, httpPort);
+    const bed = await createPkiAndPdfs(dir);
+    ({ pki, pdfs } = bed);
+    http = await startPkiHttpServer(pki, bed.ports.httpPort);
     tsa = await startTsa(pki);
-    pdfs = await makeTestPdfs(join(dir, 'pdfs'));
   });
 
   after(async () => {
@@ -44,8 +38,8 @@ describe('B-LT without an OCSP responder', { timeout: 120_000 }, () => {
   });
 
   const sign = (out: string) =>
-    run(process.execPath, [cli, 'sign', pdfs.simple, '-o', out, '--p12', pki.p12.signer, '--password-env', 'PW', '--level', 'B-LT', '--tsa', tsa.url], {
-      env: { ...process.env, PW: 'test-password' }, allowFailure: true, timeoutMs: 90_000,
+    run(process.execPath, [cli, 'sign', pdfs.simple, '-o', out, ...p12Args(pki.p12.signer), '--level', 'B-LT', '--tsa', tsa.url], {
+      env: { ...process.env, ...P12_ENV }, allowFailure: true, timeoutMs: 90_000,
     });
 
   it('falls back to the CRLs and still reaches B-LT', async () => {

@@ -5,19 +5,18 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { missingTools, run } from '../fixtures/pki';
 import { startPrivateKeyring } from '../fixtures/keyring';
 import type { PrivateKeyring } from '../fixtures/keyring';
 import { makeTestPdfs } from '../fixtures/pdfs';
 import type { TestPdfs } from '../fixtures/pdfs';
+import { buildCli, cli } from '../fixtures/signing-bed';
 import { PersonalIdStore } from '../../main/signers';
 import { keychainPort } from '../../main/services/paths';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const cli = join(root, 'main/bin/paraphe.cjs');
 const missing = missingTools('gnome-keyring-daemon', 'dbus-daemon', 'pdfsig', 'qpdf', 'gs');
-if (missing.length > 0) console.log(`SKIPPED paraphe sign --self-signed: missing ${missing.join(', ')}`);
+const skip = missing.length > 0 ? `missing ${missing.join(', ')}` : false;
+if (skip) console.log(`SKIPPED paraphe sign --self-signed: ${skip}`);
 
 describe('paraphe sign --self-signed', { timeout: 120_000 }, () => {
   let dir: string;
@@ -26,11 +25,11 @@ describe('paraphe sign --self-signed', { timeout: 120_000 }, () => {
   let dataDir: string;
 
   before(async () => {
-    if (missing.length > 0) return;
+    if (skip) return;
     dir = await mkdtemp(join(tmpdir(), 'paraphe-self-'));
     keyring = await startPrivateKeyring();
     await mkdir(join(dir, 'pdfs'));
-    pdfs = await makeTestPdfs(join(dir, 'pdfs'));
+    [pdfs] = await Promise.all([makeTestPdfs(join(dir, 'pdfs')), buildCli()]);
     dataDir = join(dir, 'user-data');
     const store = new PersonalIdStore({ dir: dataDir, keychain: keychainPort() });
     await store.create({ name: 'Zoé Personnelle', email: 'zoe@example.org', keyType: 'p256' });
@@ -43,7 +42,7 @@ describe('paraphe sign --self-signed', { timeout: 120_000 }, () => {
 
   const cliEnv = (userData: string) => ({ ...(keyring?.env ?? process.env), PARAPHE_USER_DATA_DIR: userData });
 
-  it('signs with the personal ID kept in the keychain', { skip: missing.length > 0 ? `missing ${missing.join(', ')}` : false }, async () => {
+  it('signs with the personal ID kept in the keychain', { skip }, async () => {
     const out = join(dir, 'self.pdf');
     const result = await run(process.execPath, [cli, 'sign', pdfs.simple, '-o', out, '--self-signed', '--json'], { env: cliEnv(dataDir), allowFailure: true, timeoutMs: 60_000 });
     assert.equal(result.code, 0, result.output);
@@ -56,7 +55,7 @@ describe('paraphe sign --self-signed', { timeout: 120_000 }, () => {
     assert.ok(files.length > 0);
   });
 
-  it('says how to create a personal ID when there is none', { skip: missing.length > 0 ? `missing ${missing.join(', ')}` : false }, async () => {
+  it('says how to create a personal ID when there is none', { skip }, async () => {
     const out = join(dir, 'none.pdf');
     const result = await run(process.execPath, [cli, 'sign', pdfs.simple, '-o', out, '--self-signed'], { env: cliEnv(join(dir, 'empty-user-data')), allowFailure: true, timeoutMs: 60_000 });
     assert.equal(result.code, 1);

@@ -1,17 +1,14 @@
 // On a terminal, `paraphe sign --p12 FILE` without --password-env asks for the password without
 // echoing it. A real pseudo-terminal (Python's pty module) types it.
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { createTestPki, freePort, run } from '../fixtures/pki';
+import { PKCS12_PASSWORD, run } from '../fixtures/pki';
 import type { TestPki } from '../fixtures/pki';
-import { makeTestPdfs } from '../fixtures/pdfs';
 import type { TestPdfs } from '../fixtures/pdfs';
-
-const cli = join(fileURLToPath(new URL('../..', import.meta.url)), 'main/bin/paraphe.cjs');
+import { cli, createPkiAndPdfs } from '../fixtures/signing-bed';
 
 const PTY_DRIVER = `
 import os, pty, sys, time
@@ -47,10 +44,7 @@ describe('paraphe sign on a terminal', { timeout: 90_000 }, () => {
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'paraphe-tty-'));
-    await mkdir(join(dir, 'pki'));
-    await mkdir(join(dir, 'pdfs'));
-    pki = await createTestPki(join(dir, 'pki'), { ocspPort: await freePort(), httpPort: await freePort() });
-    pdfs = await makeTestPdfs(join(dir, 'pdfs'));
+    ({ pki, pdfs } = await createPkiAndPdfs(dir));
   });
 
   after(async () => {
@@ -60,12 +54,12 @@ describe('paraphe sign on a terminal', { timeout: 90_000 }, () => {
   it('asks for the password without echoing it, then signs', async () => {
     const out = join(dir, 'tty.pdf');
     const result = await run('/usr/bin/python3', ['-c', PTY_DRIVER, process.execPath, cli, 'sign', pdfs.simple, '-o', out, '--p12', pki.p12.signer], {
-      env: { ...process.env, TYPED_PASSWORD: 'test-password' }, allowFailure: true, timeoutMs: 80_000,
+      env: { ...process.env, TYPED_PASSWORD: PKCS12_PASSWORD }, allowFailure: true, timeoutMs: 80_000,
     });
     const screen = result.stdout.toString('utf8');
     assert.equal(result.code, 0, screen + result.stderr.toString('utf8'));
     assert.match(screen, /Password for signer\.p12: /);
-    assert.doesNotMatch(screen, /test-password/, 'the password is not echoed');
+    assert.ok(!screen.includes(PKCS12_PASSWORD), 'the password is not echoed');
     assert.match(screen, /signed .* -> /);
     assert.ok((await stat(out)).size > 0);
   });

@@ -6,11 +6,11 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { missingTools, run } from '../fixtures/pki';
+import { missingTools } from '../fixtures/pki';
 import type { TestPki } from '../fixtures/pki';
 import { hasReportLab, makeFormPdf } from '../fixtures/forms';
-import { cli, startSigningBed } from '../fixtures/signing-bed';
-import type { SigningBed } from '../fixtures/signing-bed';
+import { P12_ENV, p12Args, paraphe, startSigningBed } from '../fixtures/signing-bed';
+import type { CliResult, SigningBed } from '../fixtures/signing-bed';
 import { signWithPdfsig, verifyWithPdfsig } from '../fixtures/signed-by-poppler';
 import { fillTextField, open } from '../unit/helpers/pdf-edit';
 import type { VerifyJson } from '../../main/cli/verify';
@@ -19,21 +19,12 @@ const missing = missingTools('openssl', 'qpdf', 'gs', 'pdfsig', 'certutil', 'pk1
 const reportLab = await hasReportLab();
 const skip = missing.length > 0 ? `missing tools: ${missing.join(', ')}` : !reportLab ? 'python3-reportlab is not installed' : false;
 
-interface CliResult { code: number | null; stdout: string; stderr: string }
-
-async function paraphe(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  const result = await run(process.execPath, [cli, ...args], { env: { ...process.env, ...env }, timeoutMs: 120_000, allowFailure: true });
-  return { code: result.code, stdout: result.stdout.toString('utf8'), stderr: result.stderr.toString('utf8') };
-}
-
 describe('paraphe verify: form filling after approval and certification signatures', { timeout: 300_000 }, () => {
   let dir: string;
   let bed: SigningBed | undefined;
   let pki: TestPki;
   let form: string;
-  const env = { P12_PASSWORD: 'test-password' };
-
-  const p12 = () => ['--p12', pki.p12.signer, '--password-env', 'P12_PASSWORD'];
+  const p12 = () => p12Args(pki.p12.signer);
 
   async function verify(file: string): Promise<{ result: CliResult; json: VerifyJson }> {
     const result = await paraphe(['verify', file, '--json', '--trust', pki.root.certPem, '--no-system-trust']);
@@ -43,7 +34,7 @@ describe('paraphe verify: form filling after approval and certification signatur
 
   async function sign(input: string, name: string, args: string[] = []): Promise<string> {
     const out = join(dir, `${name}.pdf`);
-    const result = await paraphe(['sign', input, '-o', out, ...p12(), ...args], env);
+    const result = await paraphe(['sign', input, '-o', out, ...p12(), ...args], P12_ENV);
     assert.equal(result.code, 0, result.stderr);
     return out;
   }
@@ -155,7 +146,7 @@ describe('paraphe verify: form filling after approval and certification signatur
   it('certification P=1: paraphe refuses a second signature; one added by pdfsig makes the certification INVALID', { skip }, async () => {
     const signed = await sign(form, 'certified-p1-again', ['--certify', 'no-changes']);
     const out = join(dir, 'certified-p1-second.pdf');
-    const attempt = await paraphe(['sign', signed, '-o', out, ...p12()], env);
+    const attempt = await paraphe(['sign', signed, '-o', out, ...p12()], P12_ENV);
     // paraphe respects DocMDP: it refuses to sign a document certified with "no changes".
     assert.notEqual(attempt.code, 0, 'paraphe sign must refuse a second signature under P=1');
     assert.match(attempt.stderr + attempt.stdout, /certif|DocMDP|no changes|not allow/i);

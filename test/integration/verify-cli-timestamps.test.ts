@@ -8,15 +8,15 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { issueCertificate, missingTools, revokeCertificate, run } from '../fixtures/pki';
+import { issueCertificate, missingTools, revokeCertificate } from '../fixtures/pki';
 import type { CertFiles, TestPki } from '../fixtures/pki';
 import { craftOcspResponse } from '../fixtures/ocsp';
 import type { OcspResponder } from '../fixtures/ocsp';
 import { createForeignTsaIdentity, startTsa } from '../fixtures/tsa';
 import type { TestTsa, TsaIdentity } from '../fixtures/tsa';
 import type { TestPdfs } from '../fixtures/pdfs';
-import { cli, startSigningBed } from '../fixtures/signing-bed';
-import type { SigningBed } from '../fixtures/signing-bed';
+import { P12_ENV, p12Args, paraphe, startSigningBed } from '../fixtures/signing-bed';
+import type { CliResult, SigningBed } from '../fixtures/signing-bed';
 import { concat, open } from '../unit/helpers/pdf-edit';
 import { bytesSource, prepareDssUpdate } from '../../main/pdf';
 import { validatePdf } from '../../main/validation/validate';
@@ -25,13 +25,6 @@ import type { VerifyJson } from '../../main/cli/verify';
 
 const missing = missingTools('openssl', 'qpdf', 'gs');
 const skip = missing.length > 0 ? `missing tools: ${missing.join(', ')}` : false;
-
-interface CliResult { code: number | null; stdout: string; stderr: string }
-
-async function paraphe(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  const result = await run(process.execPath, [cli, ...args], { env: { ...process.env, ...env }, timeoutMs: 120_000, allowFailure: true });
-  return { code: result.code, stdout: result.stdout.toString('utf8'), stderr: result.stderr.toString('utf8') };
-}
 
 const MINUTE = 60_000;
 
@@ -43,8 +36,7 @@ describe('paraphe verify: TSA chains, revocation freshness, document timestamp l
   let tsa: TestTsa;
   let pdfs: TestPdfs;
   const extraTsas: TestTsa[] = [];
-  const env = { P12_PASSWORD: 'test-password' };
-  const p12 = () => ['--p12', pki.p12.signer, '--password-env', 'P12_PASSWORD'];
+  const p12 = () => p12Args(pki.p12.signer);
   const trust = () => ['--trust', pki.root.certPem, '--no-system-trust'];
 
   async function verify(file: string, extra: string[] = trust()): Promise<{ result: CliResult; json: VerifyJson }> {
@@ -54,7 +46,7 @@ describe('paraphe verify: TSA chains, revocation freshness, document timestamp l
 
   async function sign(name: string, args: string[], input = pdfs.simple): Promise<string> {
     const out = join(dir, `${name}.pdf`);
-    const result = await paraphe(['sign', input, '-o', out, ...p12(), ...args], env);
+    const result = await paraphe(['sign', input, '-o', out, ...p12(), ...args], P12_ENV);
     assert.equal(result.code, 0, result.stderr);
     return out;
   }

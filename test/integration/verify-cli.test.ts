@@ -7,13 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { TestContext } from 'node:test';
-import { issueCertificate, missingTools, revokeCertificate, run } from '../fixtures/pki';
+import { PKCS12_PASSWORD, issueCertificate, missingTools, revokeCertificate, run } from '../fixtures/pki';
 import type { TestPki } from '../fixtures/pki';
 import type { OcspResponder } from '../fixtures/ocsp';
 import type { TestTsa } from '../fixtures/tsa';
 import type { TestPdfs } from '../fixtures/pdfs';
-import { cli, startSigningBed } from '../fixtures/signing-bed';
-import type { SigningBed } from '../fixtures/signing-bed';
+import { P12_ENV, p12Args, paraphe, startSigningBed } from '../fixtures/signing-bed';
+import type { CliResult, SigningBed } from '../fixtures/signing-bed';
 import { changePageContentAfter, flipSignedByte } from '../fixtures/tamper';
 import { signWithPdfsig } from '../fixtures/signed-by-poppler';
 import { fileSource, openPdf, prepareSignatureUpdate } from '../../main/pdf';
@@ -24,13 +24,6 @@ import { signatureTimestampTokens } from '../../main/cms';
 
 const skip = missingTools('openssl', 'qpdf', 'gs', 'pdfsig').length > 0 ? `missing tools: ${missingTools('openssl', 'qpdf', 'gs', 'pdfsig').join(', ')}` : false;
 
-interface CliResult { code: number | null; stdout: string; stderr: string }
-
-async function paraphe(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  const result = await run(process.execPath, [cli, ...args], { env: { ...process.env, ...env }, timeoutMs: 120_000, allowFailure: true });
-  return { code: result.code, stdout: result.stdout.toString('utf8'), stderr: result.stderr.toString('utf8') };
-}
-
 describe('paraphe verify', { timeout: 300_000 }, () => {
   let dir: string;
   let bed: SigningBed | undefined;
@@ -38,10 +31,9 @@ describe('paraphe verify', { timeout: 300_000 }, () => {
   let ocsp: OcspResponder;
   let tsa: TestTsa;
   let pdfs: TestPdfs;
-  const env = { P12_PASSWORD: 'test-password' };
   const signed: Record<string, string> = {};
 
-  const p12 = (file = pki.p12.signer) => ['--p12', file, '--password-env', 'P12_PASSWORD'];
+  const p12 = (file = pki.p12.signer) => p12Args(file);
   const trust = () => ['--trust', pki.root.certPem, '--no-system-trust'];
 
   async function verify(file: string, extra: string[] = trust()): Promise<{ result: CliResult; json: VerifyJson }> {
@@ -52,7 +44,7 @@ describe('paraphe verify', { timeout: 300_000 }, () => {
 
   async function sign(name: string, args: string[], input = pdfs.simple): Promise<string> {
     const out = join(dir, `${name}.pdf`);
-    const result = await paraphe(['sign', input, '-o', out, ...args], env);
+    const result = await paraphe(['sign', input, '-o', out, ...args], P12_ENV);
     assert.equal(result.code, 0, result.stderr);
     signed[name] = out;
     return out;
@@ -296,7 +288,7 @@ describe('paraphe verify', { timeout: 300_000 }, () => {
   it('a signer revoked after a B-T signature: revoked, but the timestamp proves it signed before: VALID', { skip }, async () => {
     const cert = await issueCertificate(pki, { name: 'laterRevoked', subject: '/C=FR/O=Paraphe Test/CN=Révoqué Plus Tard', profile: 'signer' });
     const p12File = join(dir, 'later-revoked.p12');
-    await run('openssl', ['pkcs12', '-export', '-inkey', cert.keyPem, '-in', cert.certPem, '-certfile', pki.chain.caChainPem, '-passout', 'pass:test-password', '-out', p12File]);
+    await run('openssl', ['pkcs12', '-export', '-inkey', cert.keyPem, '-in', cert.certPem, '-certfile', pki.chain.caChainPem, '-passout', `pass:${PKCS12_PASSWORD}`, '-out', p12File]);
     const file = await sign('later-revoked', [...p12(p12File), '--level', 'B-T', '--tsa', tsa.url]);
     await new Promise((resolve) => setTimeout(resolve, 1100));
     await revokeCertificate(pki, cert);
@@ -315,7 +307,7 @@ describe('paraphe verify', { timeout: 300_000 }, () => {
     const p12File = join(dir, 'self.p12');
     await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '30', '-subj', '/CN=Moi Même',
       '-addext', 'keyUsage=critical,digitalSignature,nonRepudiation']);
-    await run('openssl', ['pkcs12', '-export', '-inkey', key, '-in', cert, '-passout', 'pass:test-password', '-out', p12File]);
+    await run('openssl', ['pkcs12', '-export', '-inkey', key, '-in', cert, '-passout', `pass:${PKCS12_PASSWORD}`, '-out', p12File]);
     const file = await sign('self-signed', p12(p12File));
     const untrusted = await verify(file);
     assert.equal(untrusted.json.signatures[0]?.signatureValid, true);
@@ -328,7 +320,7 @@ describe('paraphe verify', { timeout: 300_000 }, () => {
 
   it('an expired signer without a timestamp cannot be confirmed', { skip }, async (t: TestContext) => {
     const out = join(dir, 'expired.pdf');
-    const result = await paraphe(['sign', pdfs.simple, '-o', out, ...p12(pki.p12.expiredSigner)], env);
+    const result = await paraphe(['sign', pdfs.simple, '-o', out, ...p12(pki.p12.expiredSigner)], P12_ENV);
     if (result.code !== 0) {
       // paraphe sign refuses expired certificates: poppler (NSS) may still sign with one.
       try {
