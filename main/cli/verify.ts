@@ -2,7 +2,7 @@
 // checks every signature and document timestamp and says, in plain words, whether each holds.
 // Exit codes: 0 all valid, 1 any invalid or indeterminate, 2 unreadable input, 3 no signature.
 import { readFile } from 'node:fs/promises';
-import { parseCertificate } from '../cms';
+import { parseCertificate, pemBlocks } from '../cms';
 import { fileSource } from '../pdf';
 import { isUserFacing } from '../errors';
 import { validatePdf } from '../validation/validate';
@@ -62,10 +62,8 @@ export function toVerifyJson(report: FileReport): VerifyJson {
 
 /** The certificates of a --trust file: every PEM CERTIFICATE block, or the whole file as DER. */
 export function certificatesOf(bytes: Uint8Array): Uint8Array[] {
-  const text = Buffer.from(bytes).toString('latin1');
-  const blocks = [...text.matchAll(/-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g)];
-  if (blocks.length === 0) return [bytes];
-  return blocks.map((m) => new Uint8Array(Buffer.from((m[1] ?? '').replace(/\s+/g, ''), 'base64')));
+  const blocks = pemBlocks(bytes, 'CERTIFICATE');
+  return blocks.length > 0 ? blocks : [bytes];
 }
 
 const when = (iso: string) => iso.replace('T', ' ').replace(/\.\d+Z$/, ' UTC').replace(/Z$/, ' UTC');

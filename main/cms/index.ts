@@ -22,6 +22,7 @@ export type {
 export { buildOcspRequest, certIdFor, parseOcspResponse } from './ocsp';
 export type { CertificateStatus, OcspCheckOptions, OcspRequest, OcspResult } from './ocsp';
 export { parseCrl } from './crl';
+export { bytesEqual, pemBlocks } from './engine';
 export type { CrlEntry, CrlResult } from './crl';
 export { buildChain } from './chain';
 export type { BuildChainOptions } from './chain';

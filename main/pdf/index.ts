@@ -3,7 +3,7 @@ export { PdfError, isPdfError } from './errors';
 export type { PdfErrorCode } from './errors';
 export { bytesSource, fileSource, prefixSource } from './source';
 export type { ByteSource, FileSource, FileSourceOptions } from './source';
-export { PdfDict, PdfName, PdfReal, PdfRef, PdfStream, PdfString, decodeTextString, numberValue } from './objects';
+export { PdfDict, PdfName, PdfReal, PdfRef, PdfStream, PdfString, decodeTextString, numberValue, readPdfDate } from './objects';
 export type { PdfObject } from './objects';
 export { openPdf, PdfReader } from './reader';
 export type { OpenOptions, PdfHeader, Revision } from './reader';

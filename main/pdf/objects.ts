@@ -164,3 +164,15 @@ export function decodeTextString(bytes: Uint8Array): string {
   }
   return out;
 }
+
+/** A PDF date string (D:YYYYMMDDHHmmSSOHH'mm', ISO 32000-1 §7.9.4) as ISO 8601, or null. */
+export function readPdfDate(value: PdfObject | undefined): string | null {
+  if (!(value instanceof PdfString)) return null;
+  const text = decodeTextString(value.bytes);
+  const m = /^(?:D:)?(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?([Zz+-])?(\d{2})?'?(\d{2})?'?/.exec(text.trim());
+  if (!m) return null;
+  const [, y, mo = '01', d = '01', h = '00', mi = '00', s = '00', sign, oh = '00', om = '00'] = m;
+  const offset = sign === '+' || sign === '-' ? `${sign}${oh}:${om}` : 'Z';
+  const date = new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}${offset}`);
+  return Number.isNaN(date.getTime()) ? null : date.toISOString();
+}

@@ -10,10 +10,10 @@ import { X509Certificate, createHash } from 'node:crypto';
 import { rootCertificates } from 'node:tls';
 import * as asn1js from 'asn1js';
 import type * as pkijs from 'pkijs';
-import { PdfDict, PdfName, PdfRef, PdfStream, PdfString, decodeTextString, openPdf } from '../pdf';
-import type { ByteSource, FieldInfo, PdfObject, PdfReader } from '../pdf';
+import { PdfDict, PdfName, PdfRef, PdfStream, PdfString, openPdf, readPdfDate } from '../pdf';
+import type { ByteSource, FieldInfo, PdfReader } from '../pdf';
 import {
-  OID, buildChain, checkSignerInfo, digest, fingerprint, hasOcspNoCheck, hashByOid, isCmsError, isValidAt, parseCertificate, parseCrl,
+  OID, buildChain, bytesEqual, checkSignerInfo, digest, fingerprint, hasOcspNoCheck, hashByOid, isCmsError, isValidAt, parseCertificate, parseCrl,
   parseOcspResponse, serialHex, signedDataCertificates, signedDataOf, subjectName, tstInfoOf, verifySignature,
   verifyTimeStampToken,
 } from '../cms';
@@ -282,7 +282,7 @@ async function validateSignature(field: FieldInfo, ctx: Context): Promise<Signat
   const byteRangeOk = revision !== null;
   if (!byteRangeOk) report.reasons.push(reason('BYTE_RANGE_NOT_REVISION', `the signed bytes end at offset ${end}, not at the end of a revision`));
 
-  if (dict && !isDocTs) report.signedAt = pdfDate(await reader.resolve(dict.get('M')));
+  if (dict && !isDocTs) report.signedAt = readPdfDate(await reader.resolve(dict.get('M')));
 
   const digests = new Map<AnyHash, Uint8Array>();
   const rangeDigest = async (hash: AnyHash) => {
@@ -847,20 +847,4 @@ function unique(items: readonly Uint8Array[]): Uint8Array[] {
     seen.add(key);
     return true;
   });
-}
-
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
-/** A PDF date (D:YYYYMMDDHHmmSSOHH'mm') as ISO 8601, or null. */
-export function pdfDate(value: PdfObject): string | null {
-  if (!(value instanceof PdfString)) return null;
-  const text = decodeTextString(value.bytes);
-  const m = /^(?:D:)?(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?([Zz+-])?(\d{2})?'?(\d{2})?'?/.exec(text.trim());
-  if (!m) return null;
-  const [, y, mo = '01', d = '01', h = '00', mi = '00', s = '00', sign, oh = '00', om = '00'] = m;
-  const offset = sign === '+' || sign === '-' ? `${sign}${oh}:${om}` : 'Z';
-  const date = new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}${offset}`);
-  return Number.isNaN(date.getTime()) ? null : date.toISOString();
 }

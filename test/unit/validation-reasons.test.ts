@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { REASONS, reason } from '../../main/validation/reasons';
 import type { ReasonCode } from '../../main/validation/reasons';
-import { pdfDate, verdictOf } from '../../main/validation/validate';
+import { readPdfDate } from '../../main/pdf';
+import { verdictOf } from '../../main/validation/validate';
 import type { SignatureReport } from '../../main/validation/validate';
 import { PdfString } from '../../main/pdf';
 import { certificatesOf } from '../../main/cli/verify';
@@ -32,11 +33,11 @@ describe('validation helpers', () => {
   const str = (s: string) => new PdfString(new TextEncoder().encode(s), false);
 
   it('reads PDF dates with and without offsets', () => {
-    assert.equal(pdfDate(str("D:20261123010203+01'00'")), '2026-11-23T00:02:03.000Z');
-    assert.equal(pdfDate(str('D:20261123010203Z')), '2026-11-23T01:02:03.000Z');
-    assert.equal(pdfDate(str('D:2026')), '2026-01-01T00:00:00.000Z');
-    assert.equal(pdfDate(str('yesterday')), null);
-    assert.equal(pdfDate(null), null);
+    assert.equal(readPdfDate(str("D:20261123010203+01'00'")), '2026-11-23T00:02:03.000Z');
+    assert.equal(readPdfDate(str('D:20261123010203Z')), '2026-11-23T01:02:03.000Z');
+    assert.equal(readPdfDate(str('D:2026')), '2026-01-01T00:00:00.000Z');
+    assert.equal(readPdfDate(str('yesterday')), null);
+    assert.equal(readPdfDate(null), null);
   });
 
   it('gives the verdict of a file from its signatures', () => {
