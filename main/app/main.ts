@@ -7,14 +7,15 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { app, dialog, ipcMain, protocol } from 'electron';
-import type { BrowserWindow, IpcMainInvokeEvent, OpenDialogOptions, SaveDialogOptions, WebContents } from 'electron';
+import type { BrowserWindow, FileFilter, IpcMainInvokeEvent, OpenDialogOptions, SaveDialogOptions, WebContents } from 'electron';
 import { channels } from '../../preload/contract/schemas';
 import type { ChannelName } from '../../preload/contract/schemas';
 import { appOriginPolicy, dispatch } from '../ipc/dispatch';
 import type { Handlers, SenderInfo } from '../ipc/dispatch';
-import { createHandlers, effectiveLocale, watchTokens } from '../ipc/handlers';
+import { createHandlers, watchTokens } from '../ipc/handlers';
 import { RendererBridge } from '../ipc/renderer-bridge';
 import { createServices } from '../services';
+import { effectiveLocale } from '../services/locale';
 import type { SaveRequest, Services } from '../services';
 import { pdfPathFromArg, pdfPathsFromArgv } from './argv';
 import { APP_ORIGIN, APP_SCHEME, CONTENT_SECURITY_POLICY } from './csp';
@@ -184,41 +185,33 @@ function start(): void {
     }
   }
 
-  async function chooseDocument(): Promise<string | null> {
-    const fr = (await currentLocale()) === 'fr';
-    const options: OpenDialogOptions = {
-      title: fr ? 'Ouvrir un document PDF' : 'Open a PDF document',
-      properties: ['openFile'],
-      filters: [{ name: fr ? 'Documents PDF' : 'PDF documents', extensions: ['pdf', 'PDF'] }],
-    };
-    const parent = mainWindow && !mainWindow.isDestroyed() ? mainWindow : null;
+  /** The window dialogs belong to, while it is open. */
+  function liveWindow(): BrowserWindow | null {
+    return mainWindow && !mainWindow.isDestroyed() ? mainWindow : null;
+  }
+
+  /** The OS open dialog for one file of one kind; null when the user cancels. */
+  async function chooseOneFile(title: string, filter: FileFilter): Promise<string | null> {
+    const options: OpenDialogOptions = { title, properties: ['openFile'], filters: [filter] };
+    const parent = liveWindow();
     const result = parent ? await dialog.showOpenDialog(parent, options) : await dialog.showOpenDialog(options);
     return result.canceled ? null : (result.filePaths[0] ?? null);
   }
 
+  async function chooseDocument(): Promise<string | null> {
+    const fr = (await currentLocale()) === 'fr';
+    return chooseOneFile(fr ? 'Ouvrir un document PDF' : 'Open a PDF document', { name: fr ? 'Documents PDF' : 'PDF documents', extensions: ['pdf', 'PDF'] });
+  }
+
   async function chooseCertificateFile(): Promise<string | null> {
     const fr = (await currentLocale()) === 'fr';
-    const options: OpenDialogOptions = {
-      title: fr ? 'Importer un certificat (.p12, .pfx)' : 'Import a certificate (.p12, .pfx)',
-      properties: ['openFile'],
-      filters: [{ name: fr ? 'Certificats PKCS#12' : 'PKCS#12 certificates', extensions: ['p12', 'pfx', 'P12', 'PFX'] }],
-    };
-    const parent = mainWindow && !mainWindow.isDestroyed() ? mainWindow : null;
-    const result = parent ? await dialog.showOpenDialog(parent, options) : await dialog.showOpenDialog(options);
-    return result.canceled ? null : (result.filePaths[0] ?? null);
+    return chooseOneFile(fr ? 'Importer un certificat (.p12, .pfx)' : 'Import a certificate (.p12, .pfx)', { name: fr ? 'Certificats PKCS#12' : 'PKCS#12 certificates', extensions: ['p12', 'pfx', 'P12', 'PFX'] });
   }
 
   async function chooseModuleFile(): Promise<string | null> {
     const fr = (await currentLocale()) === 'fr';
     const extensions = process.platform === 'win32' ? ['dll', 'DLL'] : process.platform === 'darwin' ? ['dylib', 'so'] : ['so'];
-    const options: OpenDialogOptions = {
-      title: fr ? 'Ajouter le pilote d’un support (bibliothèque PKCS#11)' : 'Add a token driver (PKCS#11 library)',
-      properties: ['openFile'],
-      filters: [{ name: fr ? 'Bibliothèques PKCS#11' : 'PKCS#11 libraries', extensions }],
-    };
-    const parent = mainWindow && !mainWindow.isDestroyed() ? mainWindow : null;
-    const result = parent ? await dialog.showOpenDialog(parent, options) : await dialog.showOpenDialog(options);
-    return result.canceled ? null : (result.filePaths[0] ?? null);
+    return chooseOneFile(fr ? 'Ajouter le pilote d’un support (bibliothèque PKCS#11)' : 'Add a token driver (PKCS#11 library)', { name: fr ? 'Bibliothèques PKCS#11' : 'PKCS#11 libraries', extensions });
   }
 
   async function chooseSavePath(request: SaveRequest): Promise<string | null> {
@@ -233,7 +226,7 @@ function start(): void {
         : [{ name: fr ? 'Certificats PKCS#12' : 'PKCS#12 certificates', extensions: ['p12', 'pfx'] }],
       properties: ['createDirectory', 'showOverwriteConfirmation'],
     };
-    const parent = mainWindow && !mainWindow.isDestroyed() ? mainWindow : null;
+    const parent = liveWindow();
     const result = parent ? await dialog.showSaveDialog(parent, options) : await dialog.showSaveDialog(options);
     return result.canceled || !result.filePath ? null : result.filePath;
   }

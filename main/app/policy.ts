@@ -4,7 +4,7 @@ import { APP_ORIGIN, APP_SCHEME } from './csp';
 import { resolveStaticFile } from './static-files';
 
 /** The app host of the custom scheme: paraphe://app/... */
-export const APP_HOST = new URL(APP_ORIGIN).host;
+const APP_HOST = new URL(APP_ORIGIN).host;
 
 function parse(url: string): URL | null {
   try {

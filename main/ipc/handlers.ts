@@ -5,8 +5,6 @@ import { toTokenList } from '../services/tokens';
 import type { Handlers } from './dispatch';
 import type { RendererBridge } from './renderer-bridge';
 
-export { effectiveLocale } from '../services/locale';
-
 export function createHandlers(services: Services, bridge: RendererBridge): Handlers {
   const { settings, documents, identities, signing, dialogs, env, tokens } = services;
   const tokenList = async () => toTokenList(await tokens.scan());

@@ -1,10 +1,11 @@
 // Open documents: main reads the file lazily and serves byte ranges to the viewer (pdf.js range
 // transport), so a 200 MB or 1,000-page file opens as fast as a small one and is never copied
 // whole across the IPC boundary. The input file is only ever read.
-import { createHash, randomBytes, X509Certificate } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { open as openFile, stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import type { CertificateView, DocumentSummary, DocumentValidation, SignatureValidation, TrustedCertificate } from '../../preload/contract/schemas';
+import { fingerprint, isSelfSigned, parseCertificate, serialHex, subjectName } from '../cms';
 import { AppError } from '../errors';
 import { bytesSource, fileSource, inspectPdf, openPdf, prefixSource } from '../pdf';
 import type { ByteSource } from '../pdf';
@@ -79,7 +80,7 @@ export class DocumentService {
       throw new AppError('validation-failed', `The signatures could not be checked: ${error instanceof Error ? error.message : String(error)}`);
     }
     doc.checked = report.signatures.map((sig) => ({ chain: sig.chainCertificates, revision: sig.revision, field: sig.field }));
-    const userTrusted = new Set(anchors.map(fingerprintOf));
+    const userTrusted = new Set(anchors.map(fingerprint));
     return { docId, verdict: report.verdict, online, signatures: report.signatures.map((sig) => toValidation(sig, userTrusted)) };
   }
 
@@ -197,32 +198,25 @@ export class DocumentService {
   }
 }
 
-function fingerprintOf(der: Uint8Array): string {
-  return createHash('sha256').update(der).digest('hex');
-}
-
-function commonName(dn: string): string {
-  const cn = /(?:^|\n)CN=([^\n]*)/.exec(dn)?.[1];
-  return cn && cn.trim() !== '' ? cn.trim() : dn.replace(/\n/g, ', ');
-}
-
+/** A certificate as the signature details show it, named and formatted as the validator names the signer. */
 function certificateView(der: Uint8Array, userTrusted: ReadonlySet<string>): CertificateView {
-  const fingerprint = fingerprintOf(der);
+  const sha256 = fingerprint(der);
   try {
-    const x = new X509Certificate(der);
+    const certificate = parseCertificate(der);
+    const { x509 } = certificate;
     return {
-      name: commonName(x.subject),
-      subject: x.subject.replace(/\n/g, ', '),
-      issuer: x.issuer.replace(/\n/g, ', '),
-      serial: x.serialNumber.toUpperCase(),
-      notBefore: new Date(x.validFrom).toISOString(),
-      notAfter: new Date(x.validTo).toISOString(),
-      fingerprint,
-      selfSigned: x.subject === x.issuer && x.checkIssued(x),
-      trustedByUser: userTrusted.has(fingerprint),
+      name: subjectName(certificate),
+      subject: x509.subject.replace(/\n/g, ', '),
+      issuer: x509.issuer.replace(/\n/g, ', '),
+      serial: serialHex(certificate),
+      notBefore: new Date(x509.validFrom).toISOString(),
+      notAfter: new Date(x509.validTo).toISOString(),
+      fingerprint: sha256,
+      selfSigned: isSelfSigned(certificate),
+      trustedByUser: userTrusted.has(sha256),
     };
   } catch {
-    return { name: '?', subject: '', issuer: '', serial: '', notBefore: '', notAfter: '', fingerprint, selfSigned: false, trustedByUser: userTrusted.has(fingerprint) };
+    return { name: '?', subject: '', issuer: '', serial: '', notBefore: '', notAfter: '', fingerprint: sha256, selfSigned: false, trustedByUser: userTrusted.has(sha256) };
   }
 }
 

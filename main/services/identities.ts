@@ -13,6 +13,7 @@ import type { PersonalIdInfo, PersonalIdStore, Signer } from '../signers';
 import { writeFileAtomic } from './atomic-write';
 import type { Dialogs } from './dialogs';
 import type { SettingsService } from './settings';
+import { tokenIdentityId } from './tokens';
 import type { TokenScan, TokenService } from './tokens';
 
 const PERSONAL = 'personal-';
@@ -22,11 +23,11 @@ const TOKEN = 'token-';
 /** The usable signing certificates of the tokens plugged in, as identities. */
 function tokenIdentities(scan: TokenScan): Identity[] {
   return scan.tokens.flatMap((token) =>
-    token.certificates
-      // A certificate whose key a login showed missing is not an identity (it stays listed as a note).
-      .filter((c) => c.unusable === null && c.keyConfirmed !== false)
-      .map((c): Identity => ({
-        id: `${TOKEN}${c.fingerprint}`,
+    token.certificates.flatMap((c): Identity[] => {
+      const id = tokenIdentityId(c);
+      if (id === null) return [];
+      return [{
+        id,
         kind: 'token',
         name: c.name,
         email: null,
@@ -39,7 +40,8 @@ function tokenIdentities(scan: TokenScan): Identity[] {
         keyType: null,
         needsPassword: false,
         token: { label: token.label, serial: token.serial },
-      })),
+      }];
+    }),
   );
 }
 

@@ -3,6 +3,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { deleteSecret, getSecret, setSecret } from '../../native/keychain';
+import type { KeychainAccess } from '../signers';
 
 export function userDataDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
   if (env.PARAPHE_USER_DATA_DIR) return env.PARAPHE_USER_DATA_DIR;
@@ -12,6 +13,6 @@ export function userDataDir(env: NodeJS.ProcessEnv = process.env, platform: Node
 }
 
 /** The OS keychain as the small port signers use. */
-export function keychainPort(): { get(service: string, account: string): Promise<string | null>; set(service: string, account: string, secret: string): Promise<void>; delete(service: string, account: string): Promise<boolean> } {
+export function keychainPort(): KeychainAccess {
   return { get: getSecret, set: setSecret, delete: deleteSecret };
 }

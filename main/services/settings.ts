@@ -9,7 +9,13 @@ import { writeFileAtomic } from './atomic-write';
 const MAX_RECENT = 12;
 const MAX_IDENTITIES = 50;
 const MAX_TRUSTED = 200;
+const MAX_MODULES = 20;
 const DEFAULTS: SettingsT = { locale: 'system', recent: [] };
+
+/** `entry` first, then the earlier entries it does not replace, at most `max`: the lists settings keep. */
+function putFirst<T>(list: readonly T[] | undefined, entry: T, replaces: (item: T) => boolean, max: number): T[] {
+  return [entry, ...(list ?? []).filter((item) => !replaces(item))].slice(0, max);
+}
 
 export class SettingsService {
   private current: SettingsT = structuredClone(DEFAULTS);
@@ -33,7 +39,7 @@ export class SettingsService {
   async addRecent(entry: RecentDocument): Promise<RecentDocument[]> {
     const next = await this.update((s) => ({
       ...s,
-      recent: [entry, ...s.recent.filter((r) => r.path !== entry.path)].slice(0, MAX_RECENT),
+      recent: putFirst(s.recent, entry, (r) => r.path === entry.path, MAX_RECENT),
     }));
     return next.recent;
   }
@@ -50,7 +56,7 @@ export class SettingsService {
   async addP12Identity(entry: SavedP12Identity): Promise<SavedP12Identity[]> {
     const next = await this.update((s) => ({
       ...s,
-      identities: [entry, ...(s.identities ?? []).filter((i) => i.fingerprint !== entry.fingerprint)].slice(0, MAX_IDENTITIES),
+      identities: putFirst(s.identities, entry, (i) => i.fingerprint === entry.fingerprint, MAX_IDENTITIES),
     }));
     return next.identities ?? [];
   }
@@ -64,7 +70,7 @@ export class SettingsService {
   async addTrustedCertificate(entry: TrustedCertificate): Promise<TrustedCertificate[]> {
     const next = await this.update((s) => ({
       ...s,
-      trustedCertificates: [entry, ...(s.trustedCertificates ?? []).filter((c) => c.fingerprint !== entry.fingerprint)].slice(0, MAX_TRUSTED),
+      trustedCertificates: putFirst(s.trustedCertificates, entry, (c) => c.fingerprint === entry.fingerprint, MAX_TRUSTED),
     }));
     return next.trustedCertificates ?? [];
   }
@@ -76,7 +82,7 @@ export class SettingsService {
 
   /** Adds a PKCS#11 library by path (the app's "add a token driver"); kept first. */
   async addPkcs11Module(path: string): Promise<string[]> {
-    const next = await this.update((s) => ({ ...s, pkcs11Modules: [path, ...(s.pkcs11Modules ?? []).filter((p) => p !== path)].slice(0, 20) }));
+    const next = await this.update((s) => ({ ...s, pkcs11Modules: putFirst(s.pkcs11Modules, path, (p) => p === path, MAX_MODULES) }));
     return next.pkcs11Modules ?? [];
   }
 

@@ -6,10 +6,10 @@
 // user out between two documents. Certificates are listed without a login (tokens show their
 // certificates publicly; their private keys appear only after login): the certificate's CKA_ID
 // names the key, and the login, when signing starts, confirms the pairing.
-import { createHash, X509Certificate } from 'node:crypto';
 import { discoverModules, loadModules } from '../../native/pkcs11';
 import type { LoadedCandidate, ModuleStats, Pkcs11Module, TokenFlags, WatchedToken } from '../../native/pkcs11';
 import { watchSlots } from '../../native/pkcs11';
+import { buildChain, fingerprint as fingerprintOf, parseCertificate } from '../cms';
 import { fetchIssuer } from '../remote';
 import { checkSigningCertificate, describeCertificate, listPkcs11Identities, openPkcs11Signer, SignerError } from '../signers';
 import type { Pkcs11Authorization, Pkcs11Signer } from '../signers';
@@ -80,8 +80,6 @@ export interface TokenServiceOptions {
   aiaTimeoutMs?: number;
   now?: () => Date;
 }
-
-const fingerprintOf = (der: Uint8Array): string => createHash('sha256').update(der).digest('hex');
 
 /** Signer errors after which the kept session cannot be used again. */
 const SESSION_DEAD = new Set(['token-removed', 'not-logged-in', 'key-not-found', 'token-error', 'signer-closed']);
@@ -346,36 +344,28 @@ export class TokenService {
   }
 }
 
-function isSelfIssued(der: Uint8Array): boolean {
-  try {
-    const cert = new X509Certificate(der);
-    return cert.subject === cert.issuer && cert.checkIssued(cert);
-  } catch {
-    return true; // unreadable: nothing to fetch for it
-  }
-}
-
 /**
  * The chain read from the token, completed from the certificates' AIA "CA issuers" URLs when the
- * token does not hold it up to a root (many tokens ship with the end-entity certificate alone).
- * Offline, or when a URL fails, the chain stays as it is: signing goes on, validators fetch the rest.
+ * token does not hold it up to a root (many tokens ship with the end-entity certificate alone): at
+ * most four certificates are fetched. Offline, or when a URL fails, the chain stays as it is:
+ * signing goes on, validators fetch the rest.
  */
 async function completeChain(certificate: Uint8Array, chain: readonly Uint8Array[], timeoutMs: number): Promise<Uint8Array[]> {
-  const out = [...chain];
-  let last = out.at(-1) ?? certificate;
-  for (let depth = 0; depth < 4 && !isSelfIssued(last); depth++) {
-    const issuer = await fetchIssuer(last, { timeoutMs }).catch(() => null);
-    if (!issuer) break;
-    out.push(issuer);
-    last = issuer;
+  try {
+    const path = await buildChain(certificate, chain, {
+      fetchMissing: (der) => fetchIssuer(der, { timeoutMs }).catch(() => null),
+      maxLength: chain.length + 1 + 4,
+    });
+    return path.slice(1);
+  } catch {
+    return [...chain]; // a certificate pkijs cannot read: nothing to complete
   }
-  return out;
 }
 
 function isCa(der: Uint8Array): boolean {
   // Basic constraints cA=TRUE: an authority's certificate, not one to sign documents with.
   try {
-    return new X509Certificate(der).ca;
+    return parseCertificate(der).x509.ca;
   } catch {
     return false;
   }
@@ -386,7 +376,7 @@ function candidateLine(token: TokenReport, cert: TokenCertificate): string {
 }
 
 /** Picks the one certificate the selection names among the usable ones; a precise error otherwise. */
-export function chooseCertificate(scan: TokenScan, selection: TokenSelection): { token: TokenReport; cert: TokenCertificate } {
+function chooseCertificate(scan: TokenScan, selection: TokenSelection): { token: TokenReport; cert: TokenCertificate } {
   const loadedModules = scan.modules.filter((m) => m.loaded);
   if (loadedModules.length === 0) {
     const tried = scan.modules.map((m) => `${m.path}${m.error ? ` (${m.error})` : ''}`);
@@ -431,6 +421,14 @@ export function chooseCertificate(scan: TokenScan, selection: TokenSelection): {
   );
 }
 
+/**
+ * The identity a token certificate signs as; null when it cannot sign now, or when a login showed
+ * its private key missing. The identity list and the token picker agree through this one rule.
+ */
+export function tokenIdentityId(cert: TokenCertificate): string | null {
+  return cert.unusable === null && cert.keyConfirmed !== false ? `token-${cert.fingerprint}` : null;
+}
+
 /** The token picker's view of a scan: identities by fingerprint, no key material, no module internals. */
 export function toTokenList(scan: TokenScan): TokenList {
   return {
@@ -445,7 +443,7 @@ export function toTokenList(scan: TokenScan): TokenList {
       pinCountLow: t.flags.userPinCountLow,
       finalTry: t.flags.userPinFinalTry,
       certificates: t.certificates.map((c) => ({
-        identityId: c.unusable === null ? `token-${c.fingerprint}` : null,
+        identityId: tokenIdentityId(c),
         name: c.name,
         issuer: c.issuer,
         notAfter: c.notAfter,

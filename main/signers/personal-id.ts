@@ -3,7 +3,7 @@
 // is kept ONLY in the OS keychain (service PERSONAL_ID_SERVICE, account = the certificate's
 // SHA-256 fingerprint), never in a file. Without a keychain no ID is created: there is no fallback.
 import 'reflect-metadata';
-import { createPrivateKey, randomBytes, webcrypto, X509Certificate as NodeCertificate } from 'node:crypto';
+import { createPrivateKey, randomBytes, webcrypto } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -204,7 +204,7 @@ export class PersonalIdStore {
       const code = (e as NodeJS.ErrnoException).code;
       throw new SignerError('personal-id-not-saved', `The personal digital ID cannot be saved in ${this.folder}${code ? ` (${code})` : ''}.`, { cause: e });
     }
-    return this.info(id, stored, der);
+    return this.info(stored, der);
   }
 
   /** A Signer with the ID's key, read from the keychain. */
@@ -248,7 +248,6 @@ export class PersonalIdStore {
     const stored = JSON.parse(await readFile(this.file(id), 'utf8')) as Partial<StoredId>;
     if (stored.format !== 'paraphe-personal-id' || typeof stored.certificate !== 'string') throw new Error('not a personal ID');
     const der = fromPem(stored.certificate);
-    new NodeCertificate(der); // throws when damaged
     const full = {
       format: 'paraphe-personal-id' as const,
       version: 1 as const,
@@ -258,17 +257,17 @@ export class PersonalIdStore {
       createdAt: String(stored.createdAt ?? ''),
       certificate: stored.certificate,
     };
-    const info = this.info(id, full, der);
+    const info = this.info(full, der); // throws when the certificate is damaged
     // The file name is the fingerprint: a file renamed or edited is not this ID.
     if (info.id !== id) throw new Error('fingerprint mismatch');
     return info;
   }
 
-  private info(id: string, stored: StoredId, der: Uint8Array): PersonalIdInfo {
+  private info(stored: StoredId, der: Uint8Array): PersonalIdInfo {
     const description = describeCertificate(der);
     const createdAt = new Date(stored.createdAt);
     return {
-      id: description.fingerprintSha256 === id ? id : description.fingerprintSha256,
+      id: description.fingerprintSha256,
       name: stored.name || description.subject,
       email: stored.email,
       keyType: stored.keyType,

@@ -6,13 +6,13 @@
 // Authorization is a separate object: getPin() is asked when a login is needed (once for a whole
 // batch) and, for keys with CKA_ALWAYS_AUTHENTICATE, before every signature. The PIN Buffer it
 // returns is zeroed after use and never kept, logged or put in a message.
-import { createHash } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import { chooseMechanism, digestInfo, Pkcs11Error } from '../../native/pkcs11';
 import type { IdentityListing, Pkcs11Module, SigningIdentity, SignMechanismName } from '../../native/pkcs11';
 import { checkSigningCertificate, describeCertificate } from './checks';
 import { SignerError } from './errors';
 import type { SignerErrorCode } from './errors';
+import { checkedDigest } from './signer';
 import type { HashAlgorithm, SignatureAlgorithm, Signer, SignRequest } from './signer';
 import { orderChain } from './software';
 
@@ -187,8 +187,7 @@ export async function openPkcs11Signer(options: OpenPkcs11SignerOptions): Promis
       throw new SignerError('unsupported-algorithm', `The key of ${label} cannot make ${request.algorithm} signatures on this token (it can make ${algorithms.join(', ')}).`);
     }
     const hash: HashAlgorithm = request.hash;
-    const digest = createHash(hash).update(request.data).digest();
-    if (!digest.equals(request.digest)) throw new Error('SignRequest.digest is not the hash of SignRequest.data');
+    const digest = checkedDigest(request);
     const chosen = chooseMechanism(usable, { keyType, algorithm: request.algorithm, hash }, avoid);
     const input = chosen.input === 'data' ? request.data : chosen.input === 'digest' ? digest : digestInfo(hash, digest);
     const raw = await module.sign(slotId, keyRef, chosen.mechanism, input, { contextPin });

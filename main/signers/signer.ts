@@ -1,6 +1,7 @@
 // The one primitive every signing backend implements (software keys, PKCS#11 tokens, CSC remote
 // signing). Authorization (PIN, OTP, SAD) is not part of it: a backend gets it from its own
 // authorization object before signing, and never keeps it.
+import { createHash } from 'node:crypto';
 
 export type HashAlgorithm = 'sha256' | 'sha384' | 'sha512';
 export type SignatureAlgorithm = 'rsa-pkcs1' | 'rsa-pss' | 'ecdsa';
@@ -32,4 +33,14 @@ export interface Signer {
   signMany?(requests: SignRequest[]): Promise<Uint8Array[]>;
   /** Forget key material and sessions. */
   close(): Promise<void>;
+}
+
+/**
+ * hash(request.data), refused when it is not request.digest: tokens and remote services sign the
+ * digest, software keys the data; the two must agree, or the CMS is wrong.
+ */
+export function checkedDigest(request: SignRequest): Buffer {
+  const digest = createHash(request.hash).update(request.data).digest();
+  if (!digest.equals(request.digest)) throw new Error('SignRequest.digest is not the hash of SignRequest.data');
+  return digest;
 }

@@ -1,13 +1,14 @@
 // Software keys: a node:crypto private key in this process (from a PKCS#12 file or the personal
 // digital ID). Signing runs on libuv's thread pool (the callback form of crypto.sign), so a batch
 // does not block the event loop.
-import { createHash, createPublicKey, constants, sign as cryptoSign, X509Certificate } from 'node:crypto';
+import { createPublicKey, constants, sign as cryptoSign, X509Certificate } from 'node:crypto';
 import type { KeyObject, SignKeyObjectInput, SignPrivateKeyInput } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { checkSigningCertificate, describeCertificate } from './checks';
 import { SignerError } from './errors';
 import { readPkcs12 } from './pkcs12';
+import { checkedDigest } from './signer';
 import type { HashAlgorithm, SignatureAlgorithm, Signer, SignRequest } from './signer';
 
 export interface SoftwareSignerOptions {
@@ -109,9 +110,7 @@ export function createSoftwareSigner(options: SoftwareSignerOptions, extra: { wa
     }
     const length = DIGEST_LENGTH[request.hash];
     if (length === undefined) throw new TypeError(`unsupported hash algorithm: ${String(request.hash)}`);
-    // The digest is what tokens sign; here the data is. They must agree, or the CMS is wrong.
-    const digest = createHash(request.hash).update(request.data).digest();
-    if (!digest.equals(request.digest)) throw new Error('SignRequest.digest is not the hash of SignRequest.data');
+    checkedDigest(request);
     const input: SignKeyObjectInput =
       request.algorithm === 'ecdsa'
         ? { key: current, dsaEncoding: 'der' }

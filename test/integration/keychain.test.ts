@@ -1,27 +1,17 @@
 // native/keychain against a real gnome-keyring Secret Service on a private D-Bus session bus.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { deleteSecret, findAccounts, getSecret, KeychainError, setKeychainTimeout, setSecret } from '../../native/keychain';
 import type { PrivateKeyring } from '../fixtures/keyring';
-import { startPrivateKeyring } from '../fixtures/keyring';
+import { filesUnder, startPrivateKeyring } from '../fixtures/keyring';
 import { missingTools, run } from '../fixtures/pki';
 
 const missing = missingTools('dbus-daemon', 'dbus-send', 'gnome-keyring-daemon');
 const skip = missing.length > 0 ? `not installed: ${missing.join(', ')}` : false;
 const root = fileURLToPath(new URL('../..', import.meta.url));
-
-function filesUnder(dir: string): string[] {
-  const out: string[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const full = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...filesUnder(full));
-    else if (entry.isFile()) out.push(full);
-  }
-  return out;
-}
 
 describe('native/keychain with a private gnome-keyring', { timeout: 60_000 }, () => {
   let keyring: PrivateKeyring | undefined;

@@ -2,7 +2,7 @@
 // Secret Service: create, sign, delete; the private key is in no file under the temp HOME.
 import assert from 'node:assert/strict';
 import { createHash, verify, X509Certificate } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
@@ -10,19 +10,12 @@ import { deleteSecret, findAccounts, getSecret, setKeychainTimeout, setSecret } 
 import { PERSONAL_ID_SERVICE, PersonalIdStore } from '../../main/signers';
 import type { PersonalIdInfo } from '../../main/signers';
 import type { PrivateKeyring } from '../fixtures/keyring';
-import { startPrivateKeyring } from '../fixtures/keyring';
+import { filesUnder, startPrivateKeyring } from '../fixtures/keyring';
 import { missingTools, run } from '../fixtures/pki';
 
 const missing = missingTools('dbus-daemon', 'dbus-send', 'gnome-keyring-daemon');
 const skip = missing.length > 0 ? `not installed: ${missing.join(', ')}` : false;
 const root = fileURLToPath(new URL('../..', import.meta.url));
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const full = join(dir, e.name);
-    return e.isDirectory() ? filesUnder(full) : e.isFile() ? [full] : [];
-  });
-}
 
 describe('PersonalIdStore with the system keychain (private gnome-keyring)', { timeout: 90_000 }, () => {
   let keyring: PrivateKeyring | undefined;

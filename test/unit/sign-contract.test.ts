@@ -45,6 +45,16 @@ function recording(table: Record<string, (request: unknown) => unknown>) {
   return { handlers: handlers as unknown as Handlers, calls };
 }
 
+/** Dispatches each [channel, payload, what?] and expects invalid-request, with no handler reached. */
+async function assertRefused(cases: ReadonlyArray<readonly [string, unknown, string?]>): Promise<void> {
+  const { handlers, calls } = recording(Object.fromEntries(cases.map(([channel]) => [channel, () => assert.fail('handler called')])));
+  for (const [channel, payload, what] of cases) {
+    const result = await dispatch(handlers, policy, channel, payload, trusted, quiet);
+    assert.equal(!result.ok && result.error.code, 'invalid-request', what ?? `${channel} ${JSON.stringify(payload)}`);
+  }
+  assert.equal(calls.length, 0);
+}
+
 const validSign = {
   docId: DOC,
   identityId: P12,
@@ -65,7 +75,6 @@ describe('document:sign schema', () => {
   });
 
   it('refuses what the renderer must not decide or send, without calling the handler', async () => {
-    const { handlers, calls } = recording({ 'document:sign': () => assert.fail('handler called') });
     const cases: Array<[string, unknown]> = [
       ['the output path (main asks the user)', { ...validSign, output: '/etc/passwd' }],
       ['a level needing a TSA without its URL', { ...validSign, level: 'B-T' }],
@@ -88,11 +97,7 @@ describe('document:sign schema', () => {
       ['a reason with a NUL byte', { ...validSign, reason: 'a\0b' }],
       ['a reason of 10,000 characters', { ...validSign, reason: 'x'.repeat(10_000) }],
     ];
-    for (const [what, payload] of cases) {
-      const result = await dispatch(handlers, policy, 'document:sign', payload, trusted, quiet);
-      assert.equal(!result.ok && result.error.code, 'invalid-request', what);
-    }
-    assert.equal(calls.length, 0);
+    await assertRefused(cases.map(([what, payload]) => ['document:sign', payload, what] as const));
   });
 
   it('says which field is wrong', async () => {
@@ -104,13 +109,6 @@ describe('document:sign schema', () => {
 
 describe('identity and preview schemas', () => {
   it('refuses malformed identity requests', async () => {
-    const { handlers, calls } = recording({
-      'identity:createPersonal': () => assert.fail('handler called'),
-      'identity:importP12': () => assert.fail('handler called'),
-      'identity:remove': () => assert.fail('handler called'),
-      'identity:exportPersonal': () => assert.fail('handler called'),
-      'identity:chooseP12File': () => assert.fail('handler called'),
-    });
     const cases: Array<[string, unknown]> = [
       ['identity:createPersonal', { name: '', email: 'a@b.c', keyType: 'p256' }],
       ['identity:createPersonal', { name: 'A', email: 'a@b.c', keyType: 'rsa-1024' }],
@@ -124,20 +122,12 @@ describe('identity and preview schemas', () => {
       ['identity:exportPersonal', { id: PERSONAL, password: '' }],
       ['identity:chooseP12File', { path: '/x.p12' }],
     ];
-    for (const [channel, payload] of cases) {
-      const result = await dispatch(handlers, policy, channel, payload, trusted, quiet);
-      assert.equal(!result.ok && result.error.code, 'invalid-request', `${channel} ${JSON.stringify(payload)}`);
-    }
-    assert.equal(calls.length, 0);
+    await assertRefused(cases);
   });
 
   it('refuses previews of impossible sizes', async () => {
-    const { handlers, calls } = recording({ 'signature:preview': () => assert.fail('handler called') });
-    for (const size of [{ width: 0, height: 50 }, { width: Number.NaN, height: 50 }, { width: 200, height: 1e9 }, { width: -5, height: 50 }]) {
-      const result = await dispatch(handlers, policy, 'signature:preview', { identityId: P12, ...size }, trusted, quiet);
-      assert.equal(!result.ok && result.error.code, 'invalid-request', JSON.stringify(size));
-    }
-    assert.equal(calls.length, 0);
+    const sizes = [{ width: 0, height: 50 }, { width: Number.NaN, height: 50 }, { width: 200, height: 1e9 }, { width: -5, height: 50 }];
+    await assertRefused(sizes.map((size) => ['signature:preview', { identityId: P12, ...size }, JSON.stringify(size)] as const));
   });
 
   it('never answers more than the contract says: key material added by mistake is dropped', async () => {
@@ -171,12 +161,6 @@ describe('verification panel schemas (trust, signed version, online check)', () 
   });
 
   it('refuses certificate bytes, paths and odd indexes before any handler runs', async () => {
-    const { handlers, calls } = recording({
-      'trust:addFromSignature': () => assert.fail('handler called'),
-      'trust:remove': () => assert.fail('handler called'),
-      'document:openSignedVersion': () => assert.fail('handler called'),
-      'document:validate': () => assert.fail('handler called'),
-    });
     const cases: Array<[string, unknown]> = [
       ['trust:addFromSignature', { docId: DOC, signatureIndex: 0, certificateIndex: 0, der: 'MIIB' }],
       ['trust:addFromSignature', { docId: DOC, signatureIndex: -1, certificateIndex: 0 }],
@@ -189,10 +173,6 @@ describe('verification panel schemas (trust, signed version, online check)', () 
       ['document:validate', { docId: DOC, online: 'yes' }],
       ['document:validate', { docId: DOC, trustAnchors: ['MIIB'] }],
     ];
-    for (const [channel, payload] of cases) {
-      const result = await dispatch(handlers, policy, channel as never, payload, trusted, quiet);
-      assert.equal(!result.ok && result.error.code, 'invalid-request', `${channel} ${JSON.stringify(payload)}`);
-    }
-    assert.equal(calls.length, 0);
+    await assertRefused(cases);
   });
 });

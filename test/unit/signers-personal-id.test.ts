@@ -3,13 +3,14 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { constants, createHash, createPrivateKey, createPublicKey, verify, X509Certificate } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as x509 from '@peculiar/x509';
 import { isSignerError, PERSONAL_ID_SERVICE, PersonalIdStore, readPkcs12 } from '../../main/signers';
 import type { KeychainAccess, PersonalIdInfo, SignerErrorCode } from '../../main/signers';
+import { filesUnder } from '../fixtures/keyring';
 import { missingTools, run } from '../fixtures/pki';
 
 const noOpenssl = missingTools('openssl').length > 0 ? 'not installed: openssl' : false;
@@ -33,13 +34,6 @@ class MemoryKeychain implements KeychainAccess {
     this.check();
     return this.secrets.delete(`${service}\n${account}`);
   }
-}
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const full = join(dir, e.name);
-    return e.isDirectory() ? filesUnder(full) : e.isFile() ? [full] : [];
-  });
 }
 
 async function rejectsWith(promise: Promise<unknown>, code: SignerErrorCode, check?: (message: string) => void): Promise<void> {
