@@ -4,7 +4,7 @@
 //
 // Order: check the request against the document (encrypted, page number) -> open the identity
 // (a wrong .p12 password is said before any dialog) -> ask where to save -> sign -> reopen.
-import { mkdtemp, readFile, realpath, rm, stat } from 'node:fs/promises';
+import { mkdtemp, realpath, rm, stat } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { DocumentSummary, Locale, SignRequest } from '../../preload/contract/schemas';
@@ -14,10 +14,9 @@ import { AppError } from '../errors';
 import type { Dialogs } from './dialogs';
 import type { DocumentService } from './documents';
 import type { IdentityService } from './identities';
-import { SigningSession } from './signing';
+import { appearanceDate, loadAppearanceFont, SigningSession } from './signing';
 import type { SignOptions } from './signing';
 
-const FONT = 'assets/fonts/DejaVuSans.ttf';
 const DOC_MDP = { 'no-changes': 1, 'form-filling': 2, annotations: 3 } as const;
 
 export interface SignDocumentDeps {
@@ -37,10 +36,6 @@ export interface SignedDocument {
   document: DocumentSummary;
 }
 
-/** The date as the engine writes it in the appearance (main/services/signing.ts). */
-function formatDate(date: Date): string {
-  return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-}
 
 /** The path the save dialog proposes: "<name>-signed.pdf" beside the input, not an existing file. */
 export async function defaultOutputPath(input: string | null, name: string, fallbackDir: string = homedir()): Promise<string> {
@@ -76,7 +71,6 @@ export async function refuseInputAsOutput(input: string, output: string): Promis
 }
 
 export class SignDocumentService {
-  private font: Promise<Uint8Array> | null = null;
 
   constructor(private readonly deps: SignDocumentDeps) {}
 
@@ -87,8 +81,8 @@ export class SignDocumentService {
     return (await import('../pdf/preview')).appearancePreviewPdf({
       width: request.width,
       height: request.height,
-      font: await this.loadFont(),
-      text: { name: identity.name, date: formatDate(now), reason: request.reason, location: request.location, labels: await this.labels() },
+      font: await loadAppearanceFont(this.deps.root),
+      text: { name: identity.name, date: appearanceDate(now), reason: request.reason, location: request.location, labels: await this.labels() },
     });
   }
 
@@ -142,13 +136,5 @@ export class SignDocumentService {
 
   private async labels(): Promise<AppearanceLabels> {
     return APPEARANCE_LABELS[this.deps.locale ? await this.deps.locale() : 'en'];
-  }
-
-  private loadFont(): Promise<Uint8Array> {
-    this.font ??= readFile(resolve(this.deps.root, FONT)).then((b) => new Uint8Array(b));
-    this.font.catch(() => {
-      this.font = null;
-    });
-    return this.font;
   }
 }

@@ -55,17 +55,24 @@ const FONT = 'assets/fonts/DejaVuSans.ttf';
 /** Slack beyond the dry run: DER length variations (INTEGER signs, ECDSA r/s) and timestamp tokens of other sizes. */
 const PLACEHOLDER_MARGIN = 1536;
 
-let fontBytes: Promise<Uint8Array> | null = null;
-function loadFont(root: string): Promise<Uint8Array> {
-  fontBytes ??= readFile(resolve(root, FONT));
-  return fontBytes;
+const fonts = new Map<string, Promise<Uint8Array>>();
+/** The bundled font of visible appearances under `root`, read once (a failed read is tried again next time). */
+export function loadAppearanceFont(root: string): Promise<Uint8Array> {
+  let font = fonts.get(root);
+  if (!font) {
+    font = readFile(resolve(root, FONT)).then((b) => new Uint8Array(b));
+    font.catch(() => fonts.delete(root));
+    fonts.set(root, font);
+  }
+  return font;
 }
 
 function needsTsa(level: PadesLevel): boolean {
   return level !== 'B-B';
 }
 
-function formatDate(date: Date): string {
+/** The date as visible appearances show it: "2026-11-23 09:05 UTC", the same in every language. */
+export function appearanceDate(date: Date): string {
   return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
@@ -169,7 +176,7 @@ export class SigningSession {
   private async visibleSignature(where: NonNullable<SignOptions['visible']>, now: Date): Promise<VisibleSignatureOptions> {
     const { signer, options } = this;
     // Loaded only for visible signatures (fontkit and pngjs are slow to set up).
-    const [font, { buildSignatureAppearance }] = await Promise.all([loadFont(this.root), import('../pdf/appearance')]);
+    const [font, { buildSignatureAppearance }] = await Promise.all([loadAppearanceFont(this.root), import('../pdf/appearance')]);
     return {
       page: where.page,
       rect: where.rect,
@@ -177,7 +184,7 @@ export class SigningSession {
         width,
         height,
         font,
-        text: { name: signerName(signer), date: formatDate(now), reason: options.reason, location: options.location, labels: options.labels },
+        text: { name: signerName(signer), date: appearanceDate(now), reason: options.reason, location: options.location, labels: options.labels },
         image: options.image ? { bytes: options.image } : undefined,
       }),
     };

@@ -20,20 +20,13 @@ import { createTestPki, freePort, missingTools, run } from '../fixtures/pki';
 import type { TestPki } from '../fixtures/pki';
 import { verifyWithPdfsig } from '../fixtures/signed-by-poppler';
 import { startTsa } from '../fixtures/tsa';
+import { errorCode } from '../unit/helpers/errors';
 
 const missing = missingTools('dbus-daemon', 'dbus-send', 'gnome-keyring-daemon', 'openssl', 'qpdf', 'pdfsig', 'pdftotext', 'pdfinfo', 'gs');
 const skip = missing.length > 0 ? `not installed: ${missing.join(', ')}` : false;
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const sha256 = async (file: string) => createHash('sha256').update(await readFile(file)).digest('hex');
 
-async function errorCode(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    return (error as { code?: string }).code ?? 'no code';
-  }
-  return 'no error';
-}
 
 describe('the sign flow services (createServices)', { skip, timeout: 120_000 }, () => {
   let keyring: PrivateKeyring | undefined;

@@ -16,19 +16,12 @@ import { createTestPki, freePort, missingTools, run } from '../fixtures/pki';
 import type { TestPki } from '../fixtures/pki';
 import { buildCli, cli, root } from '../fixtures/signing-bed';
 import { changePageContentAfter } from '../fixtures/tamper';
+import { errorCode } from '../unit/helpers/errors';
 
 const missing = missingTools('openssl', 'gs', 'qpdf');
 const skip = missing.length > 0 ? `not installed: ${missing.join(', ')}` : false;
 if (skip) console.log(`SKIPPED verification services tests: ${skip}`);
 
-async function errorCode(promise: Promise<unknown> | (() => unknown)): Promise<string> {
-  try {
-    await (typeof promise === 'function' ? promise() : promise);
-  } catch (error) {
-    return (error as { code?: string }).code ?? 'no code';
-  }
-  return 'no error';
-}
 
 describe('verification services: trust from a signature, the signed version', { skip, timeout: 120_000 }, () => {
   let dir = '';

@@ -10,6 +10,7 @@ import type { PdfObject, PdfReader, PdfString, SignatureUpdateOptions } from '..
 import { name, pdfDict, textString } from '../../main/pdf/serialize';
 import { TestPdfWriter, hybridPdf, qpdf, run, simplePdf } from './helpers/pdf-build';
 import { concat, open } from './helpers/pdf-edit';
+import { rejectsWith as rejectsWithError } from './helpers/errors';
 
 let dir: string;
 before(() => {
@@ -32,14 +33,11 @@ const viaQpdf = (bytes: Uint8Array, ...args: string[]): Uint8Array => {
   return new Uint8Array(readFileSync(out));
 };
 
-async function rejectsWith(promise: Promise<unknown> | (() => unknown), code: string, message?: RegExp): Promise<void> {
-  await assert.rejects(async () => (typeof promise === 'function' ? promise() : promise), (error: unknown) => {
-    assert.ok(error instanceof PdfError, `expected a PdfError, got ${String(error)}`);
-    assert.equal(error.code, code);
-    if (message) assert.match(error.message, message);
-    return true;
+
+const rejectsWith = (work: Promise<unknown> | (() => unknown), code: string, message?: RegExp): Promise<void> =>
+  rejectsWithError(work, (e): e is PdfError => e instanceof PdfError, code, (text) => {
+    if (message) assert.match(text, message);
   });
-}
 
 const SIG: SignatureUpdateOptions = { kind: 'signature', subFilter: 'ETSI.CAdES.detached', contentsBytes: 64 };
 

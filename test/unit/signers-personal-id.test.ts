@@ -12,6 +12,7 @@ import { isSignerError, PERSONAL_ID_SERVICE, PersonalIdStore, readPkcs12 } from 
 import type { KeychainAccess, PersonalIdInfo, SignerErrorCode } from '../../main/signers';
 import { filesUnder } from '../fixtures/keyring';
 import { missingTools, run } from '../fixtures/pki';
+import { rejectsWith as rejectsWithError } from './helpers/errors';
 
 const noOpenssl = missingTools('openssl').length > 0 ? 'not installed: openssl' : false;
 
@@ -36,14 +37,10 @@ class MemoryKeychain implements KeychainAccess {
   }
 }
 
-async function rejectsWith(promise: Promise<unknown>, code: SignerErrorCode, check?: (message: string) => void): Promise<void> {
-  await assert.rejects(promise, (e: unknown) => {
-    assert.ok(isSignerError(e), `a SignerError, got ${String(e)}`);
-    assert.equal(e.code, code, e.message);
-    check?.(e.message);
-    return true;
+const rejectsWith = (work: Promise<unknown> | (() => unknown), code: SignerErrorCode, check?: (message: string) => void): Promise<void> =>
+  rejectsWithError(work, isSignerError, code, (message) => {
+    check?.(message);
   });
-}
 
 describe('PersonalIdStore (in-memory keychain)', { timeout: 60_000 }, () => {
   let dir = '';

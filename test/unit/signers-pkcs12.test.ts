@@ -14,6 +14,7 @@ import { isSignerError, readPkcs12, writePkcs12 } from '../../main/signers';
 import type { SignerErrorCode } from '../../main/signers';
 import type { TestPki } from '../fixtures/pki';
 import { createTestPki, freePort, missingTools, run } from '../fixtures/pki';
+import { rejectsWith as rejectsWithError } from './helpers/errors';
 
 const missing = missingTools('openssl');
 const skip = missing.length > 0 ? `not installed: ${missing.join(', ')}` : false;
@@ -28,15 +29,11 @@ function assertKeyMatches(key: KeyObject, certDer: Uint8Array): void {
   assert.ok(verify('sha256', data, new X509Certificate(certDer).publicKey, signature), 'a signature by the key verifies with the certificate');
 }
 
-async function rejectsWith(promise: Promise<unknown>, code: SignerErrorCode, check?: (message: string) => void): Promise<void> {
-  await assert.rejects(promise, (e: unknown) => {
-    assert.ok(isSignerError(e), `a SignerError, got ${String(e)}`);
-    assert.ok(isUserFacing(e), 'services show its message as it is');
-    assert.equal(e.code, code, e.message);
-    check?.(e.message);
-    return true;
+const rejectsWith = (work: Promise<unknown> | (() => unknown), code: SignerErrorCode, check?: (message: string) => void): Promise<void> =>
+  rejectsWithError(work, isSignerError, code, (message, error) => {
+    assert.ok(isUserFacing(error), 'services show its message as it is');
+    check?.(message);
   });
-}
 
 describe('PKCS#12 files: readPkcs12 and writePkcs12', { timeout: 60_000 }, () => {
   let dir = '';

@@ -13,6 +13,7 @@ import { checkSigningCertificate, createSoftwareSigner, describeCertificate, isS
 import type { HashAlgorithm, SignatureAlgorithm, Signer, SignerErrorCode, SignRequest } from '../../main/signers';
 import type { TestPki } from '../fixtures/pki';
 import { createTestPki, freePort, missingTools, run } from '../fixtures/pki';
+import { rejectsWith as rejectsWithError } from './helpers/errors';
 
 const missing = missingTools('openssl');
 const skip = missing.length > 0 ? `not installed: ${missing.join(', ')}` : false;
@@ -36,16 +37,10 @@ function verifies(signer: Signer, req: SignRequest, signature: Uint8Array): bool
   return verify(req.hash, req.data, { key, padding: constants.RSA_PKCS1_PADDING }, signature);
 }
 
-async function rejectsWith(promise: Promise<unknown> | (() => unknown), code: SignerErrorCode, check?: (message: string) => void): Promise<void> {
-  const matcher = (e: unknown): boolean => {
-    assert.ok(isSignerError(e), `a SignerError, got ${String(e)}`);
-    assert.equal(e.code, code, e.message);
-    check?.(e.message);
-    return true;
-  };
-  if (typeof promise === 'function') assert.throws(promise as () => unknown, matcher);
-  else await assert.rejects(promise, matcher);
-}
+const rejectsWith = (work: Promise<unknown> | (() => unknown), code: SignerErrorCode, check?: (message: string) => void): Promise<void> =>
+  rejectsWithError(work, isSignerError, code, (message) => {
+    check?.(message);
+  });
 
 /** Self-signed test certificates with exactly the extensions a test needs (one P-256 key for all). */
 let testKeys: CryptoKeyPair | undefined;
