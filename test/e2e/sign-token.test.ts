@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadModule } from '../../native/pkcs11';
 import { Harness, openDocument, uiUnavailableReason } from '../harness/harness';
-import { makeTestPdfs } from '../fixtures/pdfs';
-import { createTestPki, freePort, missingTools, run } from '../fixtures/pki';
+import { makeTestPdfs, qpdfCheck } from '../fixtures/pdfs';
+import { createTestPki, freePort, missingTools } from '../fixtures/pki';
 import type { TestPki } from '../fixtures/pki';
 import { verifyWithPdfsig } from '../fixtures/signed-by-poppler';
 import type { SoftHsm } from '../fixtures/softhsm';
@@ -108,10 +108,7 @@ describe('signing with a hardware token in Chromium through the real handlers', 
       const settings = await readFile(join(app.userDataDir, 'settings.json'), 'utf8');
       assert.doesNotMatch(settings, /5678|000000/, 'no PIN in the settings');
     });
-    for (const file of [output, second]) {
-      const check = await run('qpdf', ['--check', file], { allowFailure: true });
-      assert.equal(check.code, 0, check.output);
-    }
+    for (const file of [output, second]) await qpdfCheck(file);
     const report = await verifyWithPdfsig(second, { pki });
     assert.equal(report.signatures.length, 2);
     for (const sig of report.signatures) assert.equal(sig.signatureValidation, 'Signature is Valid.', report.output);

@@ -12,7 +12,7 @@ import { setKeychainTimeout } from '../../native/keychain';
 import { Harness, openDocument, uiUnavailableReason } from '../harness/harness';
 import { startPrivateKeyring } from '../fixtures/keyring';
 import type { PrivateKeyring } from '../fixtures/keyring';
-import { makeTestPdfs } from '../fixtures/pdfs';
+import { makeTestPdfs, qpdfCheck } from '../fixtures/pdfs';
 import { createTestPki, freePort, missingTools, run } from '../fixtures/pki';
 import type { TestPki } from '../fixtures/pki';
 import { verifyWithPdfsig } from '../fixtures/signed-by-poppler';
@@ -23,10 +23,6 @@ if (unavailable) console.log(`SKIPPED sign UI tests: ${unavailable}`);
 
 const sha256 = async (file: string) => createHash('sha256').update(await readFile(file)).digest('hex');
 
-async function qpdfCheck(file: string): Promise<void> {
-  const result = await run('qpdf', ['--check', file], { allowFailure: true });
-  assert.equal(result.code, 0, `qpdf --check ${file}:\n${result.output}`);
-}
 
 describe('sign flow in Chromium through the real handlers', { skip: unavailable ?? false, timeout: 180_000 }, () => {
   let harness: Harness;

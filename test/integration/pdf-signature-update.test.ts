@@ -11,7 +11,7 @@ import type { PdfObject, PdfReader, PdfRef, SignatureUpdateOptions } from '../..
 import { ObjectEditor, findPage } from '../../main/pdf/acroform';
 import { name, pdfDict, textString } from '../../main/pdf/serialize';
 import type { TestPdfs } from '../fixtures/pdfs';
-import { makeTestPdfs } from '../fixtures/pdfs';
+import { makeTestPdfs, qpdfCheck } from '../fixtures/pdfs';
 import type { TestPki } from '../fixtures/pki';
 import { createTestPki, freePort, missingTools, run } from '../fixtures/pki';
 import { signWithPdfsig, verifyWithPdfsig } from '../fixtures/signed-by-poppler';
@@ -64,11 +64,6 @@ describe('signature and DSS updates on PDFs made by other tools', { timeout: 60_
     } finally {
       await reader.source.close();
     }
-  };
-  const qpdfCheck = async (file: string) => {
-    const r = await run('qpdf', ['--check', file], { allowFailure: true });
-    assert.equal(r.code, 0, r.output);
-    assert.match(r.output, /No syntax or stream encoding errors found/);
   };
   /**
    * Test-side stand-in for the signing service: a detached CMS from `openssl cms -sign` over the two

@@ -17,14 +17,11 @@ import type { SigningBed } from '../fixtures/signing-bed';
 import { signWithPdfsig, verifyWithPdfsig } from '../fixtures/signed-by-poppler';
 import { FORM_FIELDS, makeFormPdf } from '../fixtures/forms';
 import { fileSource, inspectPdf, openPdf } from '../../main/pdf';
+import { qpdfCheck } from '../fixtures/pdfs';
 
 
 const sha256 = async (file: string) => createHash('sha256').update(await readFile(file)).digest('hex');
 
-async function qpdfCheck(file: string): Promise<void> {
-  const result = await run('qpdf', ['--check', file], { allowFailure: true });
-  assert.equal(result.code, 0, `qpdf --check ${file}:\n${result.output}`);
-}
 
 /** The last signature's /Contents (zero padding removed by DER length) and the bytes it covers. */
 async function lastSignatureBytes(file: string): Promise<{ contents: Buffer; data: Buffer }> {

@@ -15,7 +15,7 @@ import { defaultOutputPath, refuseInputAsOutput } from '../../main/services/sign
 import { PERSONAL_ID_SERVICE, openPkcs12Signer } from '../../main/signers';
 import { startPrivateKeyring } from '../fixtures/keyring';
 import type { PrivateKeyring } from '../fixtures/keyring';
-import { makeTestPdfs } from '../fixtures/pdfs';
+import { makeTestPdfs, qpdfCheck } from '../fixtures/pdfs';
 import { createTestPki, freePort, missingTools, run } from '../fixtures/pki';
 import type { TestPki } from '../fixtures/pki';
 import { verifyWithPdfsig } from '../fixtures/signed-by-poppler';
@@ -138,7 +138,7 @@ describe('the sign flow services (createServices)', { skip, timeout: 120_000 }, 
     const report = await verifyWithPdfsig(output, { pki });
     assert.equal(report.signatures[0]?.signatureValidation, 'Signature is Valid.', report.output);
     assert.equal(report.signatures[0]?.certificateValidation, 'Certificate is Trusted.', report.output);
-    await run('qpdf', ['--check', output]);
+    await qpdfCheck(output);
     const settings = await readFile(join(dir, 'profile', 'settings.json'), 'utf8');
     assert.ok(!settings.includes(pki.password), 'the password is not in the settings');
   });
@@ -207,7 +207,7 @@ describe('the sign flow services (createServices)', { skip, timeout: 120_000 }, 
     const bytes = await services.signing.preview({ identityId: identity.id, width: 240, height: 72.5, reason: 'Approved', location: 'Lyon' });
     const file = join(dir, 'preview.pdf');
     await writeFile(file, bytes);
-    await run('qpdf', ['--check', file]);
+    await qpdfCheck(file);
     const info = (await run('pdfinfo', [file])).stdout.toString('utf8');
     assert.match(info, /Pages:\s+1\b/);
     assert.match(info, /Page size:\s+240 x 72\.5 pts/);

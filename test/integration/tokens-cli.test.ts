@@ -14,7 +14,7 @@ import { parseCommandLine } from '../../main/cli/args';
 import type { SignCommand } from '../../main/cli/args';
 import { TokenService } from '../../main/services/tokens';
 import type { Signer } from '../../main/signers';
-import { makeTestPdfs } from '../fixtures/pdfs';
+import { makeTestPdfs, qpdfCheck } from '../fixtures/pdfs';
 import type { TestPdfs } from '../fixtures/pdfs';
 import { startPkiHttpServer } from '../fixtures/http';
 import type { PkiHttpServer } from '../fixtures/http';
@@ -125,7 +125,7 @@ describe('paraphe tokens and sign --pkcs11 on SoftHSM2 tokens', { skip, timeout:
     assert.equal(r.code, 0, r.stderr);
     assert.equal((JSON.parse(r.stdout) as { ok: boolean }).ok, true);
     assert.equal(await sha(pdfs.simple), before, 'the input is never modified');
-    await run('qpdf', ['--check', out]);
+    await qpdfCheck(out);
     const report = await verifyWithPdfsig(out, { pki });
     assert.equal(report.signatures[0]?.signatureValidation, 'Signature is Valid.', report.output);
     assert.equal(report.signatures[0]?.commonName, 'Trois Mille Soixante-Douze');
@@ -135,7 +135,7 @@ describe('paraphe tokens and sign --pkcs11 on SoftHSM2 tokens', { skip, timeout:
     const out = join(dir, 'p256.pdf');
     const r = await paraphe(['sign', pdfs.simple, '-o', out, '--pkcs11', ...mod(), '--token', 'Paraphe A', '--key', '03', '--pin-env', 'PIN'], { PIN: '1234' });
     assert.equal(r.code, 0, r.stderr);
-    await run('qpdf', ['--check', out]);
+    await qpdfCheck(out);
     const report = await verifyWithPdfsig(out, { pki });
     assert.equal(report.signatures[0]?.signatureValidation, 'Signature is Valid.', report.output);
     assert.equal(report.signatures[0]?.commonName, 'Zoë Courbe-Elliptique');
@@ -251,7 +251,7 @@ describe('paraphe tokens and sign --pkcs11 on SoftHSM2 tokens', { skip, timeout:
     assert.equal(result.stats.logins, 1, 'one C_Login for the whole batch');
     assert.equal(result.stats.signatures, 50);
     assert.equal(result.outcomes.filter((o) => o.ok).length, 50);
-    for (const o of result.outcomes) await run('qpdf', ['--check', o.output as string]);
+    for (const o of result.outcomes) await qpdfCheck(o.output as string);
     for (const o of result.outcomes.slice(0, 3)) {
       const report = await verifyWithPdfsig(o.output as string, { pki });
       assert.equal(report.signatures[0]?.signatureValidation, 'Signature is Valid.', report.output);
@@ -279,7 +279,7 @@ describe('paraphe tokens and sign --pkcs11 on SoftHSM2 tokens', { skip, timeout:
     assert.ok(signed.length >= 5 && signed.length < 20, `signed before the key went: ${signed.length}`);
     assert.ok(stopped.length > 0, `later documents are not attempted: ${JSON.stringify(result.outcomes.map((o) => o.error?.code ?? 'ok'))}`);
     assert.match(result.err, /the batch stopped/);
-    for (const o of signed) await run('qpdf', ['--check', o.output as string]);
+    for (const o of signed) await qpdfCheck(o.output as string);
     const written = await readdir(join(work, 'out'));
     assert.deepEqual(written.sort(), signed.map((o) => o.output?.split('/').pop()).sort(), 'only whole signed files, no temp or partial file');
     // The dead session is not kept: asking again logs in afresh and finds the key gone.
