@@ -54,6 +54,13 @@ export default tseslint.config(
     rules: restrict(electron, nativeAddons, { group: ['**/pdf/**', '**/services/**', '**/ipc/**', '**/app/**'], message: 'main/cms knows no PDF and no outer layer.' }),
   },
   {
+    files: ['main/signers/**/*.ts'],
+    rules: restrict(electron, nativeAddons, {
+      group: ['**/pdf/**', '**/cms/**', '**/remote/**', '**/validation/**', '**/services/**', '**/ipc/**', '**/app/**'],
+      message: 'main/signers produce signature values: no PDF, CMS, network or outer layer (see main/signers/README.md).',
+    }),
+  },
+  {
     files: ['main/services/**/*.ts'],
     rules: restrict(electron, nativeAddons, { group: ['**/ipc/**', '**/app/**'], message: 'Dependencies point inward: services never import ipc or app.' }),
   },
