@@ -16,6 +16,7 @@ import { fileSource, openPdf, prepareDssUpdate, prepareSignatureUpdate } from '.
 import type { AppearanceLabels, PdfReader, VisibleSignatureOptions } from '../pdf';
 import { createCadesSignature, estimateCadesSize, timestampTokenCertificates, vriKey } from '../cms';
 import { fetchValidationData, requestTimestamp } from '../remote';
+import { describeCertificate } from '../signers';
 import type { HashAlgorithm, Signer } from '../signers/signer';
 import { TempOutput, contentsHex, newHash } from './signed-output';
 
@@ -184,7 +185,7 @@ export class SigningSession {
         width,
         height,
         font,
-        text: { name: signerName(signer), date: appearanceDate(now), reason: options.reason, location: options.location, labels: options.labels },
+        text: { name: describeCertificate(signer.certificate).subject, date: appearanceDate(now), reason: options.reason, location: options.location, labels: options.labels },
         image: options.image ? { bytes: options.image } : undefined,
       }),
     };
@@ -264,8 +265,3 @@ function gapOf(byteRange: readonly [number, number, number, number]): { start: n
   return { start: byteRange[1], end: byteRange[2] };
 }
 
-/** The name a visible signature shows: the signer's label without its "(source)" suffix. */
-function signerName(signer: Signer): string {
-  const match = /^(.*) \(/.exec(signer.label);
-  return match?.[1] ?? signer.label;
-}
