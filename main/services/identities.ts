@@ -10,7 +10,7 @@ import type { Identity, PersonalKeyType, RendererRequestOf, SavedP12Identity } f
 import { AppError } from '../errors';
 import { describeCertificate, openPkcs12Signer } from '../signers';
 import type { PersonalIdInfo, PersonalIdStore, Signer } from '../signers';
-import { writeFileAtomic } from './atomic-write';
+import { writeFileAtomic } from '../atomic-write';
 import type { Dialogs } from './dialogs';
 import type { SettingsService } from './settings';
 import { tokenIdentityId } from './tokens';

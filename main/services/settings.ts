@@ -4,7 +4,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Settings } from '../../preload/contract/schemas';
 import type { LocalePreference, RecentDocument, SavedP12Identity, Settings as SettingsT, TrustedCertificate } from '../../preload/contract/schemas';
-import { writeFileAtomic } from './atomic-write';
+import { writeFileAtomic } from '../atomic-write';
 
 const MAX_RECENT = 12;
 const MAX_IDENTITIES = 50;

@@ -5,7 +5,7 @@
 import 'reflect-metadata';
 import { createPrivateKey, randomBytes, webcrypto } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
 import { checkSigningCertificate, describeCertificate } from './checks';
@@ -13,6 +13,7 @@ import { SignerError } from './errors';
 import { writePkcs12 } from './pkcs12';
 import type { Signer } from './signer';
 import { createSoftwareSigner } from './software';
+import { writeFileAtomic } from '../atomic-write';
 
 export const PERSONAL_ID_SERVICE = 'Paraphe personal digital ID';
 /** Sub-folder of the app data folder holding one `<id>.json` per personal ID. */
@@ -194,10 +195,7 @@ export class PersonalIdStore {
     };
     try {
       await mkdir(this.folder, { recursive: true, mode: 0o700 });
-      const file = this.file(id);
-      const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-      await writeFile(temp, `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o644 });
-      await rename(temp, file);
+      await writeFileAtomic(this.file(id), `${JSON.stringify(stored, null, 2)}\n`, 0o644);
     } catch (e) {
       // The key must not outlive the ID it belongs to.
       await this.keychain.delete(PERSONAL_ID_SERVICE, id).catch(() => false);
