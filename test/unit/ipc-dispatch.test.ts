@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { APP_ORIGIN } from '../../main/app/csp';
 import { AppError, UserFacingError } from '../../main/errors';
 import { appOriginPolicy, dispatch } from '../../main/ipc/dispatch';
-import type { DispatchLog, Handlers, SenderInfo } from '../../main/ipc/dispatch';
+import type { DispatchLog } from '../../main/ipc/dispatch';
 import { RendererBridge } from '../../main/ipc/renderer-bridge';
 import { MAIN_EVENT_CHANNEL, MAIN_REQUEST_CANCEL_CHANNEL, MAIN_REQUEST_CHANNEL } from '../../preload/contract/verbs';
 import type { MainRequestMessage } from '../../preload/contract/verbs';
+import { policy, recordingHandlers, trusted } from './helpers/ipc';
 
-const trusted: SenderInfo = { url: `${APP_ORIGIN}/index.html`, isMainFrame: true, isAppWindow: true };
-const policy = appOriginPolicy(APP_ORIGIN);
 
 /** A log that records instead of printing. */
 function recorder() {
@@ -25,18 +23,6 @@ function recorder() {
   return { log, lines, errors };
 }
 
-/** A loose handler table: only the channels a test needs, each counting its calls. */
-function fakeHandlers(table: Record<string, (request: unknown) => unknown>) {
-  const calls: Array<{ channel: string; request: unknown }> = [];
-  const handlers: Record<string, (request: unknown) => unknown> = {};
-  for (const [channel, fn] of Object.entries(table)) {
-    handlers[channel] = (request) => {
-      calls.push({ channel, request });
-      return fn(request);
-    };
-  }
-  return { handlers: handlers as unknown as Handlers, calls };
-}
 
 const settings = { locale: 'system', recent: [] };
 
@@ -66,7 +52,7 @@ describe('appOriginPolicy', () => {
 
 describe('dispatch', () => {
   it('refuses a channel that is not in the contract, prototype names included', async () => {
-    const { handlers, calls } = fakeHandlers({});
+    const { handlers, calls } = recordingHandlers({});
     const { log } = recorder();
     for (const channel of ['fs:readFile', '__proto__', 'constructor', 'hasOwnProperty', '']) {
       const result = await dispatch(handlers, () => true, channel, {}, trusted, log);
@@ -76,7 +62,7 @@ describe('dispatch', () => {
   });
 
   it('refuses an untrusted sender without calling the handler and without logging the payload', async () => {
-    const { handlers, calls } = fakeHandlers({ 'document:openPath': () => assert.fail('handler called') });
+    const { handlers, calls } = recordingHandlers({ 'document:openPath': () => assert.fail('handler called') });
     for (const sender of [
       { ...trusted, url: 'https://evil.example/' },
       { ...trusted, isMainFrame: false },
@@ -93,7 +79,7 @@ describe('dispatch', () => {
   });
 
   it('answers invalid-request to a malformed payload and does not call the handler', async () => {
-    const { handlers, calls } = fakeHandlers({
+    const { handlers, calls } = recordingHandlers({
       'document:openPath': () => assert.fail('handler called'),
       'document:readRange': () => assert.fail('handler called'),
       'app:info': () => assert.fail('handler called'),
@@ -115,21 +101,21 @@ describe('dispatch', () => {
   });
 
   it('names the offending field in the invalid-request message', async () => {
-    const { handlers } = fakeHandlers({});
+    const { handlers } = recordingHandlers({});
     const result = await dispatch(handlers, policy, 'document:openPath', { path: 42 }, trusted, recorder().log);
     assert.equal(result.ok, false);
     assert.match(!result.ok ? result.error.message : '', /document:openPath \(path\)/);
   });
 
   it('passes the parsed request to the handler and answers with the checked value', async () => {
-    const { handlers, calls } = fakeHandlers({ 'settings:setLocale': () => ({ ...settings, locale: 'fr' }) });
+    const { handlers, calls } = recordingHandlers({ 'settings:setLocale': () => ({ ...settings, locale: 'fr' }) });
     const result = await dispatch(handlers, policy, 'settings:setLocale', { locale: 'fr' }, trusted, recorder().log);
     assert.deepEqual(result, { ok: true, value: { locale: 'fr', recent: [] } });
     assert.deepEqual(calls, [{ channel: 'settings:setLocale', request: { locale: 'fr' } }]);
   });
 
   it('keeps the code and message of a user-facing error (AppError)', async () => {
-    const { handlers } = fakeHandlers({
+    const { handlers } = recordingHandlers({
       'document:openPath': () => {
         throw new AppError('not-found', 'contrat.pdf cannot be found (it may have been moved or deleted).');
       },
@@ -140,7 +126,7 @@ describe('dispatch', () => {
 
   it('keeps the code of a layer error (a UserFacingError subclass), from an async handler too', async () => {
     class SettingsError extends UserFacingError<'settings-read-only'> {}
-    const { handlers } = fakeHandlers({
+    const { handlers } = recordingHandlers({
       'recent:clear': async () => {
         throw new SettingsError('settings-read-only', 'The settings file is read-only.');
       },
@@ -150,7 +136,7 @@ describe('dispatch', () => {
   });
 
   it('turns an unexpected error into internal without leaking its message or stack', async () => {
-    const { handlers } = fakeHandlers({
+    const { handlers } = recordingHandlers({
       'recent:list': () => {
         throw new TypeError('Cannot read properties of undefined (reading /home/anne/.secret)');
       },
@@ -165,7 +151,7 @@ describe('dispatch', () => {
   });
 
   it('treats a plain Error with a code but no userFacing flag (e.g. ENOENT) as internal', async () => {
-    const { handlers } = fakeHandlers({
+    const { handlers } = recordingHandlers({
       'recent:list': () => {
         throw Object.assign(new Error("ENOENT: no such file or directory, open '/home/anne/x'"), { code: 'ENOENT' });
       },
@@ -175,7 +161,7 @@ describe('dispatch', () => {
   });
 
   it('turns a response that breaks the contract into internal', async () => {
-    const { handlers } = fakeHandlers({
+    const { handlers } = recordingHandlers({
       'settings:get': () => ({ locale: 'de', recent: [] }),
       'document:close': () => undefined,
     });
@@ -188,7 +174,7 @@ describe('dispatch', () => {
   });
 
   it('answers bytes for document:readRange', async () => {
-    const { handlers } = fakeHandlers({ 'document:readRange': () => Buffer.from('%PDF-') });
+    const { handlers } = recordingHandlers({ 'document:readRange': () => Buffer.from('%PDF-') });
     const result = await dispatch(handlers, policy, 'document:readRange', { docId: 'doc-0123456789abcdef', begin: 0, end: 5 }, trusted, recorder().log);
     assert.equal(result.ok, true);
     assert.ok(result.ok && result.value instanceof Uint8Array);

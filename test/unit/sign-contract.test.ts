@@ -3,14 +3,10 @@
 // key material back) before any handler runs.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { APP_ORIGIN } from '../../main/app/csp';
-import { appOriginPolicy, dispatch } from '../../main/ipc/dispatch';
-import type { DispatchLog, Handlers, SenderInfo } from '../../main/ipc/dispatch';
+import { dispatch } from '../../main/ipc/dispatch';
 import { verbs } from '../../preload/contract/verbs';
+import { policy, quiet, recordingHandlers, trusted } from './helpers/ipc';
 
-const trusted: SenderInfo = { url: `${APP_ORIGIN}/index.html`, isMainFrame: true, isAppWindow: true };
-const policy = appOriginPolicy(APP_ORIGIN);
-const quiet: DispatchLog = { warn: () => undefined, error: () => undefined };
 
 const DOC = 'doc-0123456789abcdef';
 const FP = 'ab'.repeat(32);
@@ -32,22 +28,10 @@ const identity = {
   needsPassword: true,
 };
 
-/** Handlers that record what reaches them. */
-function recording(table: Record<string, (request: unknown) => unknown>) {
-  const calls: unknown[] = [];
-  const handlers: Record<string, (request: unknown) => unknown> = {};
-  for (const [channel, fn] of Object.entries(table)) {
-    handlers[channel] = (request) => {
-      calls.push(request);
-      return fn(request);
-    };
-  }
-  return { handlers: handlers as unknown as Handlers, calls };
-}
 
 /** Dispatches each [channel, payload, what?] and expects invalid-request, with no handler reached. */
 async function assertRefused(cases: ReadonlyArray<readonly [string, unknown, string?]>): Promise<void> {
-  const { handlers, calls } = recording(Object.fromEntries(cases.map(([channel]) => [channel, () => assert.fail('handler called')])));
+  const { handlers, calls } = recordingHandlers(Object.fromEntries(cases.map(([channel]) => [channel, () => assert.fail('handler called')])));
   for (const [channel, payload, what] of cases) {
     const result = await dispatch(handlers, policy, channel, payload, trusted, quiet);
     assert.equal(!result.ok && result.error.code, 'invalid-request', what ?? `${channel} ${JSON.stringify(payload)}`);
@@ -66,10 +50,10 @@ const validSign = {
 
 describe('document:sign schema', () => {
   it('passes a valid request to the handler', async () => {
-    const { handlers, calls } = recording({ 'document:sign': () => null });
+    const { handlers, calls } = recordingHandlers({ 'document:sign': () => null });
     const result = await dispatch(handlers, policy, 'document:sign', validSign, trusted, quiet);
     assert.deepEqual(result, { ok: true, value: null });
-    assert.deepEqual(calls, [validSign]);
+    assert.deepEqual(calls.map((c) => c.request), [validSign]);
     const invisible = { docId: DOC, identityId: PERSONAL, placement: { kind: 'invisible' }, level: 'B-LTA', tsaUrl: 'http://127.0.0.1:3180/tsa', certify: 'form-filling' };
     assert.equal((await dispatch(handlers, policy, 'document:sign', invisible, trusted, quiet)).ok, true);
   });
@@ -101,7 +85,7 @@ describe('document:sign schema', () => {
   });
 
   it('says which field is wrong', async () => {
-    const { handlers } = recording({});
+    const { handlers } = recordingHandlers({});
     const result = await dispatch(handlers, policy, 'document:sign', { ...validSign, level: 'B-T' }, trusted, quiet);
     assert.match(!result.ok ? result.error.message : '', /\(tsaUrl\).*timestamp server/);
   });
@@ -131,7 +115,7 @@ describe('identity and preview schemas', () => {
   });
 
   it('never answers more than the contract says: key material added by mistake is dropped', async () => {
-    const { handlers } = recording({ 'identity:list': () => [{ ...identity, privateKey: '-----BEGIN PRIVATE KEY-----', password: 'secret' }] });
+    const { handlers } = recordingHandlers({ 'identity:list': () => [{ ...identity, privateKey: '-----BEGIN PRIVATE KEY-----', password: 'secret' }] });
     const result = await dispatch(handlers, policy, 'identity:list', {}, trusted, quiet);
     assert.equal(result.ok, true);
     const text = JSON.stringify(result);
@@ -147,7 +131,7 @@ describe('identity and preview schemas', () => {
 
 describe('verification panel schemas (trust, signed version, online check)', () => {
   it('passes well-formed requests', async () => {
-    const { handlers, calls } = recording({
+    const { handlers, calls } = recordingHandlers({
       'trust:addFromSignature': () => [],
       'trust:remove': () => [],
       'document:openSignedVersion': () => ({ docId: DOC, name: 'a.pdf', path: null, size: 10, pdfVersion: '1.7', pageCount: 1, encrypted: false, signatureCount: 1, revisionCount: 2, signatures: [], signedVersion: { of: DOC, field: 'Signature1', revision: 2, revisionCount: 3 } }),
