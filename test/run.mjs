@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The whole test suite: lint, typecheck, build, then every *.test.ts under test/ with Node's
 // test runner (TypeScript through tsx). The last line printed is "N passed, N failed, N skipped".
-// Usage: node test/run.mjs [--no-static] [FILTER...]   (FILTER: substrings of test file paths)
+// Usage: node test/run.mjs [--no-static] [FILTER...]   (FILTER: substrings of test file paths;
+// --no-static skips lint and typecheck, never the build)
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -41,8 +42,10 @@ if (!skipStatic) {
   step('typecheck (node)', join(npx, 'tsc'), ['-p', 'tsconfig.node.json']);
   step('typecheck (web)', join(npx, 'tsc'), ['-p', 'tsconfig.web.json']);
   step('typecheck (tests)', join(npx, 'tsc'), ['-p', 'tsconfig.test.json']);
-  step('build', process.execPath, ['main/tools/build.mjs']);
 }
+// Every bundle is built once, before any test starts, even with --no-static: tests never rebuild,
+// because a test file running in parallel may be executing dist/cli.cjs at that moment.
+step('build', process.execPath, ['main/tools/build.mjs']);
 
 let files = findTests(join(root, 'test')).sort();
 if (filters.length > 0) files = files.filter((f) => filters.some((flt) => f.includes(flt)));

@@ -6,7 +6,7 @@
 //   dist/renderer/     the React renderer, pdf.js worker, its fonts and cMaps, locales
 // Usage: node main/tools/build.mjs [--only=main,preload,cli,renderer] [--dev]
 import { build } from 'esbuild';
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
@@ -43,23 +43,44 @@ const noBrotli = {
   },
 };
 
+/**
+ * esbuild with `write: false`, then each output written to a temp file beside it and renamed over
+ * the old one: a process that loads a bundle while another build runs (parallel test files, a
+ * second `npm run build`) reads the old bundle or the new one whole, never a half-written file.
+ */
+async function buildAtomic(options) {
+  const result = await build({ ...options, write: false });
+  for (const file of result.outputFiles) {
+    mkdirSync(dirname(file.path), { recursive: true });
+    const temp = `${file.path}.${process.pid}.${Date.now()}.tmp`;
+    try {
+      writeFileSync(temp, file.contents);
+      renameSync(temp, file.path);
+    } catch (error) {
+      rmSync(temp, { force: true });
+      throw error;
+    }
+  }
+  return result;
+}
+
 const node = { ...common, platform: 'node', format: 'cjs', target: 'node20', mainFields: ['module', 'main'], plugins: [noBrotli] };
 
 async function buildMain() {
-  await build({ ...node, entryPoints: [join(root, 'main/app/main.ts')], outfile: join(out, 'main.cjs'), external: ['electron', ...nativeAddons] });
+  await buildAtomic({ ...node, entryPoints: [join(root, 'main/app/main.ts')], outfile: join(out, 'main.cjs'), external: ['electron', ...nativeAddons] });
 }
 async function buildPreload() {
   // A sandboxed preload may require('electron') and nothing else: everything is bundled.
-  await build({ ...node, entryPoints: [join(root, 'preload/index.ts')], outfile: join(out, 'preload.cjs'), external: ['electron'] });
+  await buildAtomic({ ...node, entryPoints: [join(root, 'preload/index.ts')], outfile: join(out, 'preload.cjs'), external: ['electron'] });
 }
 async function buildCli() {
-  await build({ ...node, entryPoints: [join(root, 'main/cli.ts')], outfile: join(out, 'cli.cjs'), external: ['electron', ...nativeAddons] });
+  await buildAtomic({ ...node, entryPoints: [join(root, 'main/cli.ts')], outfile: join(out, 'cli.cjs'), external: ['electron', ...nativeAddons] });
 }
 async function buildRenderer() {
   const dir = join(out, 'renderer');
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  await build({
+  await buildAtomic({
     ...common,
     entryPoints: { app: join(root, 'renderer/src/main.tsx') },
     outdir: dir,

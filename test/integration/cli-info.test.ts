@@ -10,7 +10,7 @@ import { makeTestPdfs } from '../fixtures/pdfs';
 import type { TestPdfs } from '../fixtures/pdfs';
 import { createTestPki, freePort, missingTools } from '../fixtures/pki';
 import { signWithPdfsig } from '../fixtures/signed-by-poppler';
-import { buildCli, cli, root } from '../fixtures/signing-bed';
+import { requireCliBundle, cli, root } from '../fixtures/signing-bed';
 import { appendSignatureUpdate, qpdf, run, simplePdf } from '../unit/helpers/pdf-build';
 
 let dir: string;
@@ -36,7 +36,7 @@ function assertNoStack(text: string): void {
 }
 
 before(async () => {
-  await buildCli();
+  requireCliBundle();
   dir = mkdtempSync(join(tmpdir(), 'paraphe-cli-info-'));
   run('gs', ['-q', '-dNOPAUSE', '-dBATCH', '-sDEVICE=pdfwrite', `-sOutputFile=${path('gs.pdf')}`, '-c', '/Helvetica findfont 24 scalefont setfont 1 1 3 { 72 700 moveto (Page) show showpage } for']);
   qpdf('--object-streams=generate', path('gs.pdf'), path('objstm.pdf'));

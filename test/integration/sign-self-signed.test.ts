@@ -10,7 +10,7 @@ import { startPrivateKeyring } from '../fixtures/keyring';
 import type { PrivateKeyring } from '../fixtures/keyring';
 import { makeTestPdfs, qpdfCheck } from '../fixtures/pdfs';
 import type { TestPdfs } from '../fixtures/pdfs';
-import { buildCli, cli } from '../fixtures/signing-bed';
+import { requireCliBundle, cli } from '../fixtures/signing-bed';
 import { PersonalIdStore } from '../../main/signers';
 import { keychainPort } from '../../main/services/paths';
 
@@ -29,7 +29,8 @@ describe('paraphe sign --self-signed', { timeout: 120_000 }, () => {
     dir = await mkdtemp(join(tmpdir(), 'paraphe-self-'));
     keyring = await startPrivateKeyring();
     await mkdir(join(dir, 'pdfs'));
-    [pdfs] = await Promise.all([makeTestPdfs(join(dir, 'pdfs')), buildCli()]);
+    requireCliBundle();
+    pdfs = await makeTestPdfs(join(dir, 'pdfs'));
     dataDir = join(dir, 'user-data');
     const store = new PersonalIdStore({ dir: dataDir, keychain: keychainPort() });
     await store.create({ name: 'Zoé Personnelle', email: 'zoe@example.org', keyType: 'p256' });

@@ -21,7 +21,7 @@ import type { PkiHttpServer } from '../fixtures/http';
 import { createTestPki, freePort, missingTools, run } from '../fixtures/pki';
 import type { TestPki } from '../fixtures/pki';
 import { verifyWithPdfsig } from '../fixtures/signed-by-poppler';
-import { buildCli, cli, root } from '../fixtures/signing-bed';
+import { requireCliBundle, cli, root } from '../fixtures/signing-bed';
 import type { SoftHsm, TestTokens } from '../fixtures/softhsm';
 import { createSoftHsm, findSoftHsmModule, provisionTestTokens } from '../fixtures/softhsm';
 
@@ -50,13 +50,13 @@ describe('paraphe tokens and sign --pkcs11 on SoftHSM2 tokens', { skip, timeout:
 
   before(async () => {
     if (skip) return;
+    requireCliBundle();
     dir = await mkdtemp(join(tmpdir(), 'paraphe-tokens-cli-'));
     await Promise.all([mkdir(join(dir, 'pki')), mkdir(join(dir, 'pdfs')), mkdir(join(dir, 'data'))]);
     const httpPort = await freePort();
     const [made, madePdfs] = await Promise.all([
       createTestPki(join(dir, 'pki'), { ocspPort: await freePort(), httpPort }),
       makeTestPdfs(join(dir, 'pdfs')),
-      buildCli(),
     ]);
     pki = made;
     pdfs = madePdfs;

@@ -14,7 +14,7 @@ import type { Services } from '../../main/services';
 import { makeTestPdfs } from '../fixtures/pdfs';
 import { createTestPki, freePort, missingTools, run } from '../fixtures/pki';
 import type { TestPki } from '../fixtures/pki';
-import { buildCli, cli, root } from '../fixtures/signing-bed';
+import { requireCliBundle, cli, root } from '../fixtures/signing-bed';
 import { changePageContentAfter } from '../fixtures/tamper';
 import { errorCode } from '../unit/helpers/errors';
 
@@ -32,12 +32,12 @@ describe('verification services: trust from a signature, the signed version', { 
 
   before(async () => {
     if (skip) return;
+    requireCliBundle();
     dir = await mkdtemp(join(tmpdir(), 'paraphe-verify-services-'));
     await Promise.all([mkdir(join(dir, 'pki')), mkdir(join(dir, 'pdfs')), mkdir(join(dir, 'data'))]);
     const [made, pdfs] = await Promise.all([
       createTestPki(join(dir, 'pki'), { ocspPort: await freePort(), httpPort: await freePort() }),
       makeTestPdfs(join(dir, 'pdfs')),
-      buildCli(),
     ]);
     pki = made;
     const signed = join(dir, 'signed.pdf');
