@@ -1,21 +1,40 @@
 // Open documents: main reads the file lazily and serves byte ranges to the viewer (pdf.js range
 // transport), so a 200 MB or 1,000-page file opens as fast as a small one and is never copied
 // whole across the IPC boundary. The input file is only ever read.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { open as openFile, stat } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import type { CertificateView, DocumentSummary, DocumentValidation, SignatureValidation, TrustedCertificate } from '../../preload/contract/schemas';
-import { fingerprint, isSelfSigned, parseCertificate, serialHex, subjectName } from '../cms';
+import { certificateUrls, fingerprint, isSelfSigned, parseCertificate, serialHex, subjectName } from '../cms';
 import { AppError } from '../errors';
-import { bytesSource, fileSource, inspectPdf, openPdf, prefixSource } from '../pdf';
+import { bytesSource, fileSource, inspectPdf, isPdfError, openPdf, PdfError, prefixSource } from '../pdf';
 import type { ByteSource } from '../pdf';
+import { hostOf, withFetchPolicy } from '../remote';
 import { validatePdf } from '../validation/validate';
 import type { SignatureReport } from '../validation/validate';
 import type { SettingsService } from './settings';
+import { handleBytes, memoryBytes } from './signed-output';
+import type { InputBytes } from './signed-output';
+import type { OpenedInput } from './signing';
+
+/** The bounds of one online check started from the app (beside each request's own 15 s and size limit). */
+export const ONLINE_CHECK_LIMITS = { maxFetches: 32, totalMs: 120_000 } as const;
+
+/** The file behind an open document, held open from the open to the close. */
+interface HeldFile {
+  handle: FileHandle;
+  size: number;
+  /** SHA-256 (hex) of the bytes as opened, computed in the background; null when it could not be read. */
+  sha256: Promise<string | null>;
+}
 
 interface OpenDocument {
   summary: DocumentSummary;
   source: ByteSource;
+  /** What signing copies: the held file, or the dropped bytes. */
+  bytes: InputBytes | null;
+  file: HeldFile | null;
   /** From the last validation, per signature: its chain (DER, signer first) and the revision it signs. */
   checked?: { chain: Uint8Array[]; revision: number | null; field: string | null }[];
   /** Signed versions opened from this document: closed with it (they read through its source). */
@@ -29,7 +48,13 @@ export class DocumentService {
 
   constructor(private readonly settings: SettingsService) {}
 
-  async openPath(path: string): Promise<DocumentSummary> {
+  /**
+   * Opens a file main trusts the path of (the IPC handlers check the renderer's paths against the
+   * granted ones first). The file stays open until the document is closed: signing copies these
+   * bytes, not whatever the path leads to later. `signal`: the caller gave up (deadline), the file
+   * is closed again.
+   */
+  async openPath(path: string, signal?: AbortSignal): Promise<DocumentSummary> {
     const absolute = resolve(path);
     const name = basename(absolute);
     let info;
@@ -40,13 +65,77 @@ export class DocumentService {
     }
     if (!info.isFile()) throw new AppError('not-a-file', `${name} is not a file.`);
     const source = await fileSource(absolute);
-    const summary = await this.register(name, absolute, source);
+    let handle: FileHandle | null = null;
+    let summary: DocumentSummary;
+    try {
+      handle = await openFile(absolute, 'r');
+      const held = await handle.stat();
+      const named = await stat(absolute);
+      if (held.size !== source.size || held.dev !== named.dev || held.ino !== named.ino) {
+        throw new AppError('input-changed', `${name} changed while it was being opened; open it again.`);
+      }
+    } catch (error) {
+      await Promise.allSettled([handle?.close(), source.close()]);
+      throw error;
+    }
+    const file: HeldFile = { handle, size: source.size, sha256: sha256Of(handle, source.size) };
+    try {
+      summary = await this.register(name, absolute, source, undefined, { bytes: handleBytes(handle, source.size), file }, signal);
+    } catch (error) {
+      await handle.close().catch(() => undefined);
+      throw error;
+    }
     await this.settings.addRecent({ path: absolute, name, openedAt: new Date().toISOString(), pageCount: summary.pageCount });
     return summary;
   }
 
-  async openBytes(name: string, bytes: Uint8Array): Promise<DocumentSummary> {
-    return this.register(basename(name), null, bytesSource(bytes));
+  async openBytes(name: string, bytes: Uint8Array, signal?: AbortSignal): Promise<DocumentSummary> {
+    return this.register(basename(name), null, bytesSource(bytes), undefined, { bytes: memoryBytes(bytes), file: null }, signal);
+  }
+
+  /**
+   * The open document as the signing session takes it: its reader source and the held file's
+   * bytes, with what was opened to check the copy against.
+   */
+  signingInput(docId: string): OpenedInput {
+    const doc = this.get(docId);
+    if (!doc.bytes) throw new AppError('signed-version', 'This is an earlier, signed version of the document, shown for reading: go back to the current version to sign it.');
+    const { file } = doc;
+    // The session must not close the document's source: it belongs to the open document.
+    const source: ByteSource = { size: doc.source.size, read: (p, l) => doc.source.read(p, l), close: () => Promise.resolve() };
+    if (doc.source.stream) source.stream = doc.source.stream.bind(doc.source);
+    return {
+      path: doc.summary.path,
+      name: doc.summary.name,
+      source,
+      bytes: doc.bytes,
+      ...(file ? { expected: { size: file.size, sha256: () => file.sha256 } } : {}),
+    };
+  }
+
+  /**
+   * The hosts an online check of the document would contact: the OCSP, CRL and CA-issuer servers
+   * its signatures' certificates name (http and https only), as its last check built the chains.
+   */
+  async onlineHosts(docId: string): Promise<string[]> {
+    const doc = this.get(docId);
+    if (!doc.checked) await this.validate(docId);
+    const hosts = new Set<string>();
+    for (const entry of doc.checked ?? []) {
+      for (const der of entry.chain) {
+        let urls;
+        try {
+          urls = certificateUrls(der);
+        } catch {
+          continue;
+        }
+        for (const url of [...urls.ocsp, ...urls.crl, ...urls.caIssuers]) {
+          const host = hostOf(url);
+          if (host !== null) hosts.add(host);
+        }
+      }
+    }
+    return [...hosts].sort();
   }
 
   async readRange(docId: string, begin: number, end: number): Promise<Uint8Array> {
@@ -68,13 +157,18 @@ export class DocumentService {
    * certificates the user trusts (settings). Offline, from what the file carries, unless `online`:
    * then missing certificates (AIA) and revocation answers are fetched.
    */
-  async validate(docId: string, options: { online?: boolean } = {}): Promise<DocumentValidation> {
+  async validate(docId: string, options: { online?: boolean; allowedHosts?: readonly string[] } = {}): Promise<DocumentValidation> {
     const doc = this.get(docId);
     const online = options.online ?? false;
     const anchors = await this.settings.trustAnchors();
     let report;
     try {
-      report = await validatePdf(doc.source, { trustAnchors: anchors, systemTrust: true, online });
+      const check = () => validatePdf(doc.source, { trustAnchors: anchors, systemTrust: true, online });
+      // Online: http(s) only, a bounded number of requests in a bounded time, to the hosts the
+      // user agreed to when they are given.
+      report = online
+        ? await withFetchPolicy({ ...ONLINE_CHECK_LIMITS, ...(options.allowedHosts ? { allowedHosts: new Set(options.allowedHosts) } : {}) }, check)
+        : await check();
     } catch (error) {
       if (error instanceof AppError) throw error;
       throw new AppError('validation-failed', `The signatures could not be checked: ${error instanceof Error ? error.message : String(error)}`);
@@ -127,26 +221,17 @@ export class DocumentService {
     return summary;
   }
 
-  /** Writes the document's bytes to `target` (a new file): a dropped document must be a file to be signed. */
-  async copyTo(docId: string, target: string): Promise<void> {
-    const { source } = this.get(docId);
-    const handle = await openFile(target, 'wx', 0o600);
-    try {
-      const chunk = 1024 * 1024;
-      for (let at = 0; at < source.size; at += chunk) {
-        await handle.write(await source.read(at, Math.min(chunk, source.size - at)));
-      }
-    } finally {
-      await handle.close();
-    }
-  }
-
   async close(docId: string): Promise<null> {
     const doc = this.open.get(docId);
     if (doc) {
       this.open.delete(docId);
       for (const child of doc.derived) await this.close(child);
       await doc.source.close();
+      if (doc.file) {
+        // The background hash may still be reading: let it stop first.
+        await doc.file.sha256.catch(() => null);
+        await doc.file.handle.close().catch(() => undefined);
+      }
     }
     return null;
   }
@@ -165,12 +250,23 @@ export class DocumentService {
     return doc;
   }
 
-  private async register(name: string, path: string | null, source: ByteSource, signedVersion?: DocumentSummary['signedVersion']): Promise<DocumentSummary> {
+  private async register(
+    name: string,
+    path: string | null,
+    source: ByteSource,
+    signedVersion?: DocumentSummary['signedVersion'],
+    held: { bytes: InputBytes | null; file: HeldFile | null } = { bytes: null, file: null },
+    signal?: AbortSignal,
+  ): Promise<DocumentSummary> {
     let inspected;
     try {
       inspected = await inspectPdf(source, { name });
+      if (signal?.aborted) throw new AppError('cancelled', `Opening ${name} was cancelled.`);
     } catch (error) {
       await source.close();
+      await held.file?.sha256.catch(() => null);
+      // Never quote the file's bytes back: a file that is not a PDF may be anything.
+      if (isPdfError(error, 'not-pdf')) throw new PdfError('not-pdf', `${name} is not a PDF.`);
       throw error;
     }
     // Keep a bounded number of documents open: the oldest is closed first.
@@ -193,7 +289,7 @@ export class DocumentService {
       signatures: inspected.signatures.map((s) => ({ field: s.field, kind: s.kind, subFilter: s.subFilter })),
       ...(signedVersion ? { signedVersion } : {}),
     };
-    this.open.set(docId, { summary, source, derived: new Set() });
+    this.open.set(docId, { summary, source, bytes: held.bytes, file: held.file, derived: new Set() });
     return summary;
   }
 }
@@ -240,4 +336,21 @@ function toValidation(sig: SignatureReport, userTrusted: ReadonlySet<string>): S
     chain: sig.chainCertificates.map((der) => certificateView(der, userTrusted)),
     revocationChecks: sig.revocationChecks.map((c) => ({ ...c })),
   };
+}
+
+/** SHA-256 (hex) of the first `size` bytes of an open file, or null when they cannot be read. */
+async function sha256Of(handle: FileHandle, size: number): Promise<string | null> {
+  const hash = createHash('sha256');
+  const buffer = Buffer.allocUnsafe(1024 * 1024);
+  try {
+    for (let at = 0; at < size; ) {
+      const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, size - at), at);
+      if (bytesRead === 0) return null; // shorter than when it was opened
+      hash.update(buffer.subarray(0, bytesRead));
+      at += bytesRead;
+    }
+    return hash.digest('hex');
+  } catch {
+    return null;
+  }
 }

@@ -4,8 +4,8 @@
 //
 // Order: check the request against the document (encrypted, page number) -> open the identity
 // (a wrong .p12 password is said before any dialog) -> ask where to save -> sign -> reopen.
-import { mkdtemp, realpath, rm, stat } from 'node:fs/promises';
-import { homedir, tmpdir } from 'node:os';
+import { stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { DocumentSummary, Locale, SignRequest } from '../../preload/contract/schemas';
 import type { AppearanceLabels } from '../pdf';
@@ -49,26 +49,7 @@ export async function defaultOutputPath(input: string | null, name: string, fall
   }
 }
 
-/** The canonical form of a path that may not exist yet (its folder's real path + its name). */
-async function canonical(path: string): Promise<string> {
-  const absolute = resolve(path);
-  try {
-    return await realpath(absolute);
-  } catch {
-    try {
-      return join(await realpath(dirname(absolute)), basename(absolute));
-    } catch {
-      return absolute;
-    }
-  }
-}
-
-/** Refuses an output that is the input, also through a symbolic link. */
-export async function refuseInputAsOutput(input: string, output: string): Promise<void> {
-  if (resolve(input) === resolve(output) || (await canonical(input)) === (await canonical(output))) {
-    throw new AppError('output-is-input', `The signed copy cannot replace ${basename(input)}: the original is never overwritten. Choose another name.`);
-  }
-}
+export { refuseInputAsOutput } from './same-file';
 
 export class SignDocumentService {
 
@@ -111,25 +92,17 @@ export class SignDocumentService {
     };
 
     const signer = await identities.openSigner(request.identityId, request.password);
-    let scratch: string | null = null;
     let output: string;
     try {
       const session = new SigningSession(signer, options, root);
-      let input = doc.path;
-      if (input === null) {
-        // A dropped document has no file: sign a private copy of its bytes.
-        scratch = await mkdtemp(join(tmpdir(), 'paraphe-dropped-'));
-        input = join(scratch, basename(doc.name));
-        await documents.copyTo(doc.docId, input);
-      }
+      // The bytes that were opened (and viewed), never the path opened again: a file changed on
+      // disk since is refused. A dropped document signs from its bytes.
+      const input = documents.signingInput(doc.docId);
       const chosen = await dialogs.chooseSavePath({ kind: 'signed-pdf', defaultPath: await defaultOutputPath(doc.path, doc.name) });
       if (chosen === null) return null;
-      output = resolve(chosen);
-      await refuseInputAsOutput(input, output);
-      output = (await session.sign(input, output)).output;
+      output = (await session.sign(input, resolve(chosen))).output;
     } finally {
       await signer.close();
-      if (scratch) await rm(scratch, { recursive: true, force: true });
     }
     return { output, document: await documents.openPath(output) };
   }

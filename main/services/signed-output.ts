@@ -2,12 +2,38 @@
 // beside the output while hashing it, append the update while hashing all of it but the /Contents
 // gap, later write the signature into the gap in place, and finally rename the temp file over the
 // output. A failure at any step removes the temp file: no partial output, the input untouched.
+//
+// Modes: the temp file is private (0600) while it is written; on commit it takes the mode of the
+// file it replaces, or, for a new file, the mode any new file gets here (0666 less the umask).
 import { createHash, randomBytes } from 'node:crypto';
 import type { Hash } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
+import { open, rename, rm, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { HashAlgorithm } from '../signers/signer';
+
+const CHUNK = 1024 * 1024;
+
+/** The bytes of a document to sign, streamed in order (one reused buffer; a chunk is valid during its call). */
+export interface InputBytes {
+  readonly size: number;
+  pump(sink: (chunk: Uint8Array) => Promise<void>): Promise<void>;
+}
+
+/** An open file as InputBytes: positional reads through one 1 MiB buffer. */
+export function handleBytes(handle: FileHandle, size: number): InputBytes {
+  return { size, pump: (sink) => pump(handle, 0, undefined, sink) };
+}
+
+/** Bytes in memory as InputBytes. */
+export function memoryBytes(bytes: Uint8Array): InputBytes {
+  return {
+    size: bytes.length,
+    pump: async (sink) => {
+      for (let at = 0; at < bytes.length; at += CHUNK) await sink(bytes.subarray(at, Math.min(bytes.length, at + CHUNK)));
+    },
+  };
+}
 
 export class TempOutput {
   /** Bytes written so far (the file is only ever written through this object). */
@@ -18,13 +44,25 @@ export class TempOutput {
     readonly target: string,
     /** One handle for the temp file's whole life: fewer round trips to the I/O thread pool. */
     private readonly handle: FileHandle,
+    /** The mode a new file gets here (0666 less the umask), read from the temp file as created. */
+    private readonly newFileMode: number,
   ) {}
 
   /** A temp file in the target's folder (same filesystem, so the final rename is atomic). */
   static async create(target: string): Promise<TempOutput> {
     const path = join(dirname(target), `.${basename(target)}.paraphe-${randomBytes(6).toString('hex')}.tmp`);
-    const handle = await open(path, 'wx+', 0o600);
-    return new TempOutput(path, target, handle);
+    // Created 0666: the kernel applies the umask, which tells the mode a new output should have
+    // (without process.umask(), which changes it for a moment). Private at once, until commit.
+    const handle = await open(path, 'wx+', 0o666);
+    try {
+      const newFileMode = (await handle.stat()).mode & 0o777;
+      await handle.chmod(0o600);
+      return new TempOutput(path, target, handle, newFileMode);
+    } catch (error) {
+      await handle.close().catch(() => undefined);
+      await rm(path, { force: true });
+      throw error;
+    }
   }
 
   size(): number {
@@ -36,12 +74,19 @@ export class TempOutput {
    * buffer is reused: a read stream allocates a new one per chunk, and those pile up until the
    * garbage collector runs (peak memory then grows with the file size).
    */
-  async copyFrom(source: string, hash?: Hash): Promise<void> {
+  async copyFrom(source: string | InputBytes, hash?: Hash, check?: Hash): Promise<void> {
+    const sink = async (chunk: Uint8Array) => {
+      hash?.update(chunk);
+      check?.update(chunk);
+      await this.writeAt(chunk, this.length);
+    };
+    if (typeof source !== 'string') {
+      await source.pump(sink);
+      return;
+    }
     const input = await open(source, 'r');
     try {
-      await pump(input, null, hash, async (chunk) => {
-        await this.writeAt(chunk, this.length);
-      });
+      await pump(input, null, undefined, sink);
     } finally {
       await input.close();
     }
@@ -76,6 +121,10 @@ export class TempOutput {
 
   /** Flushes to disk, closes and renames over the target: the output appears whole. */
   async commit(): Promise<void> {
+    // An overwritten file keeps its mode (the save dialog confirmed replacing it); a new one
+    // follows the umask.
+    const existing = await stat(this.target).then((info) => (info.isFile() ? info.mode & 0o777 : null), () => null);
+    await this.handle.chmod(existing ?? this.newFileMode);
     await this.handle.sync();
     await this.handle.close();
     await rename(this.path, this.target);
@@ -96,13 +145,11 @@ export class TempOutput {
   }
 }
 
-const CHUNK = 1024 * 1024;
-
 /**
  * Reads `input` to its end through one reused buffer, from `start` (null: the current position),
  * hashing and passing on each chunk.
  */
-async function pump(input: FileHandle, start: number | null, hash: Hash | undefined, sink?: (chunk: Buffer) => Promise<void>): Promise<void> {
+async function pump(input: FileHandle, start: number | null, hash: Hash | undefined, sink?: (chunk: Uint8Array) => Promise<void>): Promise<void> {
   const buffer = Buffer.allocUnsafe(CHUNK);
   let position = start;
   for (;;) {

@@ -9,16 +9,20 @@
 // Nothing is written to the output until every step succeeded: the temp file is renamed last.
 // No silent downgrade: if the asked level cannot be reached, nothing is written and the error
 // says which step failed.
-import { readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { open, readFile, stat } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { AppError, isUserFacing } from '../errors';
 import { fileSource, openPdf, prepareDssUpdate, prepareSignatureUpdate } from '../pdf';
-import type { AppearanceLabels, PdfReader, VisibleSignatureOptions } from '../pdf';
+import type { AppearanceLabels, ByteSource, PdfReader, VisibleSignatureOptions } from '../pdf';
 import { createCadesSignature, estimateCadesSize, timestampTokenCertificates, vriKey } from '../cms';
 import { fetchValidationData, requestTimestamp } from '../remote';
 import { describeCertificate } from '../signers';
 import type { HashAlgorithm, Signer } from '../signers/signer';
-import { TempOutput, contentsHex, newHash } from './signed-output';
+import { refuseInputAsOutput } from './same-file';
+import { TempOutput, contentsHex, handleBytes, newHash } from './signed-output';
+import type { InputBytes } from './signed-output';
 
 export type PadesLevel = 'B-B' | 'B-T' | 'B-LT' | 'B-LTA';
 export const PADES_LEVELS: readonly PadesLevel[] = ['B-B', 'B-T', 'B-LT', 'B-LTA'];
@@ -77,6 +81,71 @@ export function appearanceDate(date: Date): string {
   return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
+/**
+ * A document to sign as it was opened: the reader reads `source` (lazily), the copy streams
+ * `bytes`; both are the same file. The session never closes them (their owner does).
+ */
+export interface OpenedInput {
+  /** The file it came from; null for bytes dropped in the window. */
+  path: string | null;
+  /** How messages name it. */
+  name: string;
+  source: ByteSource;
+  bytes: InputBytes;
+  /**
+   * What was opened (size, SHA-256 in hex), when known: the bytes copied must be these, else the
+   * file changed on disk since it was opened and nothing is written.
+   */
+  expected?: { size: number; sha256: () => Promise<string | null> };
+}
+
+/** The error of a document that is no longer what was opened. */
+export function inputChanged(name: string): AppError {
+  return new AppError('input-changed', `${name}: the file changed on disk since it was opened; nothing was written. Open it again to sign what it holds now.`);
+}
+
+/**
+ * Opens `path` once for the reader and once for the copy, and checks both name the same file
+ * (same size; and the path still leads to the file the copy reads).
+ */
+async function openInputFile(path: string): Promise<{ input: OpenedInput; close: () => Promise<void> }> {
+  const source = await fileSource(path, { name: basename(path) });
+  let handle: FileHandle | null = null;
+  try {
+    handle = await open(path, 'r');
+    const [held, named] = await Promise.all([handle.stat(), stat(path)]);
+    if (!held.isFile() || held.size !== source.size || held.dev !== named.dev || held.ino !== named.ino) throw inputChanged(basename(path));
+    const opened = handle;
+    return {
+      input: { path, name: basename(path), source, bytes: handleBytes(opened, held.size) },
+      close: async () => {
+        await Promise.allSettled([opened.close(), source.close()]);
+      },
+    };
+  } catch (error) {
+    await Promise.allSettled([handle?.close(), source.close()]);
+    throw error;
+  }
+}
+
+/** Rejects with `cancelled` when `signal` fires, whatever `work` does (it may never settle). */
+function unlessAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  const cancelled = () => new AppError('cancelled', 'Signing was cancelled; nothing was written.');
+  if (signal.aborted) {
+    work.catch(() => undefined);
+    return Promise.reject(cancelled());
+  }
+  return new Promise<T>((resolvePromise, reject) => {
+    const onAbort = () => {
+      work.catch(() => undefined);
+      reject(cancelled());
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolvePromise, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
 /** One signer, one batch: the TSA token size is measured once (dry run) and reused. */
 export class SigningSession {
   private timestampSize: Promise<number> | null = null;
@@ -92,52 +161,61 @@ export class SigningSession {
     }
   }
 
-  /** Signs `input` into `output`. The input is only read; the output appears whole or not at all. */
-  async sign(input: string, output: string): Promise<SignResult> {
-    const inputPath = resolve(input);
+  /**
+   * Signs `input` into `output`. The input is only read; the output appears whole or not at all,
+   * and never replaces the input (also through a symbolic link). `signal` cancels (a hang too):
+   * the temp file is removed at once.
+   */
+  async sign(input: string | OpenedInput, output: string, control: { signal?: AbortSignal } = {}): Promise<SignResult> {
     const outputPath = resolve(output);
-    if (inputPath === outputPath) throw new AppError('output-is-input', `The output must not be the input file (${basename(inputPath)}): the original is never overwritten.`);
+    const inputPath = typeof input === 'string' ? resolve(input) : input.path === null ? null : resolve(input.path);
+    if (inputPath !== null) await refuseInputAsOutput(inputPath, outputPath);
     const now = (this.options.now ?? (() => new Date()))();
-    const temp = await TempOutput.create(outputPath).catch((error: unknown) => {
-      throw new AppError('output-not-writable', `${outputPath} cannot be written (${(error as NodeJS.ErrnoException).code ?? 'error'}).`);
-    });
+    let opened: { input: OpenedInput; close: () => Promise<void> } | null = null;
+    let temp: TempOutput | null = null;
     try {
-      const result = await this.signInto(inputPath, temp, now);
+      opened = typeof input === 'string' ? await openInputFile(inputPath ?? input) : { input, close: async () => undefined };
+      temp = await TempOutput.create(outputPath).catch((error: unknown) => {
+        throw new AppError('output-not-writable', `${outputPath} cannot be written (${(error as NodeJS.ErrnoException).code ?? 'error'}).`);
+      });
+      const result = await unlessAborted(this.signInto(opened.input, temp, now), control.signal);
       const size = temp.size();
       await temp.commit();
-      return { ...result, input: inputPath, output: outputPath, size };
-    } catch (error) {
-      await temp.discard();
-      throw error;
+      temp = null;
+      return { ...result, input: inputPath ?? opened.input.name, output: outputPath, size };
+    } finally {
+      await temp?.discard();
+      await opened?.close();
     }
   }
 
-  private async signInto(input: string, temp: TempOutput, now: Date): Promise<Omit<SignResult, 'input' | 'output' | 'size'>> {
+  private async signInto(input: OpenedInput, temp: TempOutput, now: Date): Promise<Omit<SignResult, 'input' | 'output' | 'size'>> {
     const { signer, options } = this;
-    // prepare
-    const source = await fileSource(input);
-    let prepared;
-    try {
-      const reader = await openPdf(source, { name: basename(input) });
-      const contentsBytes = await this.placeholderSize();
-      prepared = await prepareSignatureUpdate(reader, {
-        kind: 'signature',
-        fieldName: options.field,
-        visible: options.visible ? await this.visibleSignature(options.visible, now) : undefined,
-        subFilter: 'ETSI.CAdES.detached',
-        signingTime: now,
-        reason: options.reason,
-        location: options.location,
-        docMdp: options.certify,
-        contentsBytes,
-      });
-    } finally {
-      await source.close();
-    }
+    // prepare: from the source the document was opened with
+    const reader = await openPdf(input.source, { name: input.name });
+    const contentsBytes = await this.placeholderSize();
+    const prepared = await prepareSignatureUpdate(reader, {
+      kind: 'signature',
+      fieldName: options.field,
+      visible: options.visible ? await this.visibleSignature(options.visible, now) : undefined,
+      subFilter: 'ETSI.CAdES.detached',
+      signingTime: now,
+      reason: options.reason,
+      location: options.location,
+      docMdp: options.certify,
+      contentsBytes,
+    });
 
-    // digest
+    // digest: the very bytes the update was laid out on, checked against what was opened
     const hash = newHash(options.hash);
-    await temp.copyFrom(input, hash);
+    const check = createHash('sha256');
+    await temp.copyFrom(input.bytes, hash, check);
+    const copied = temp.size();
+    if (copied !== input.source.size || copied !== input.bytes.size) throw inputChanged(input.name);
+    if (input.expected) {
+      const expected = await input.expected.sha256();
+      if (copied !== input.expected.size || expected === null || expected !== check.digest('hex')) throw inputChanged(input.name);
+    }
     await temp.append(prepared.bytes, hash, gapOf(prepared.byteRange));
     const contentDigest = new Uint8Array(hash.digest());
 
