@@ -12,11 +12,12 @@ import { channels } from '../../preload/contract/schemas';
 import type { ChannelName } from '../../preload/contract/schemas';
 import { appOriginPolicy, dispatch } from '../ipc/dispatch';
 import type { Handlers, SenderInfo } from '../ipc/dispatch';
-import { createHandlers, watchTokens } from '../ipc/handlers';
+import { createHandlers, releaseLateResult, requestOpen, watchTokens } from '../ipc/handlers';
 import { RendererBridge } from '../ipc/renderer-bridge';
 import { createServices } from '../services';
+import { confirmationText } from '../services/dialogs';
 import { effectiveLocale } from '../services/locale';
-import type { SaveRequest, Services } from '../services';
+import type { ConfirmRequest, SaveRequest, Services } from '../services';
 import { pdfPathFromArg, pdfPathsFromArgv } from './argv';
 import { APP_ORIGIN, APP_SCHEME, CONTENT_SECURITY_POLICY } from './csp';
 import { installHardening } from './hardening';
@@ -89,7 +90,7 @@ function start(): void {
     serveAppProtocol(rendererRoot);
     const ready = createServices({
       userDataDir: app.getPath('userData'),
-      dialogs: { chooseDocument, chooseCertificateFile, chooseModuleFile, chooseSavePath },
+      dialogs: { chooseDocument, chooseCertificateFile, chooseModuleFile, chooseSavePath, confirm },
       askPin: async (request) => (await bridge.ask('prompt:pin', request))?.pin ?? null,
       // dist/main.cjs -> the app folder (package.json, dist/, assets/), inside app.asar when packaged.
       appRoot: join(__dirname, '..'),
@@ -100,15 +101,16 @@ function start(): void {
     const handlers: Handlers = {
       ...base,
       // The menu speaks the interface language: rebuild it when the user changes it.
-      'settings:setLocale': async (request) => {
-        const settings = await base['settings:setLocale'](request);
+      'settings:setLocale': async (request, context) => {
+        const settings = await base['settings:setLocale'](request, context);
         void refreshMenu();
         return settings;
       },
     };
     const policy = appOriginPolicy(APP_ORIGIN);
+    const dispatchOptions = { release: releaseLateResult(ready) };
     for (const channel of Object.keys(channels) as ChannelName[]) {
-      ipcMain.handle(channel, (event, payload: unknown) => dispatch(handlers, policy, channel, payload, senderInfo(event)));
+      ipcMain.handle(channel, (event, payload: unknown) => dispatch(handlers, policy, channel, payload, senderInfo(event), console, dispatchOptions));
     }
     // Tokens plugged in or pulled out while the app runs reach the token picker.
     watchTokens(ready, bridge)
@@ -148,7 +150,8 @@ function start(): void {
     contents.on('did-start-loading', rendererGone);
     contents.on('did-finish-load', () => queue.setReady((path) => {
       try {
-        bridge.emit('document:openRequested', { path });
+        // Main received this path (command line, open-file, File > Open): the renderer may open it.
+        if (services) requestOpen(services, bridge, path);
       } catch {
         console.warn(`app: ${path.slice(0, 200)} is not a path the interface accepts`); // e.g. longer than 4096
       }
@@ -229,6 +232,24 @@ function start(): void {
     const parent = liveWindow();
     const result = parent ? await dialog.showSaveDialog(parent, options) : await dialog.showSaveDialog(options);
     return result.canceled || !result.filePath ? null : result.filePath;
+  }
+
+  /** Main's own confirmation (trust, remove or create an identity, check online): yes or no. */
+  async function confirm(request: ConfirmRequest): Promise<boolean> {
+    const text = confirmationText(request, await currentLocale());
+    const options = {
+      type: 'question' as const,
+      title: text.title,
+      message: text.message,
+      detail: text.detail,
+      buttons: [text.no, text.yes],
+      defaultId: 0,
+      cancelId: 0,
+      noLink: true,
+    };
+    const parent = liveWindow();
+    const result = parent ? await dialog.showMessageBox(parent, options) : await dialog.showMessageBox(options);
+    return result.response === 1;
   }
 
   async function currentLocale() {

@@ -15,9 +15,69 @@ export interface SenderInfo {
 
 export type SenderPolicy = (sender: SenderInfo) => boolean;
 
+/** What a handler is given beside its request: `signal` aborts when the call's deadline passed. */
+export interface HandlerContext {
+  signal: AbortSignal;
+}
+
 export type Handlers = {
-  [C in ChannelName]: (request: ParsedRequestOf<C>) => Promise<ResponseOf<C>> | ResponseOf<C>;
+  [C in ChannelName]: (request: ParsedRequestOf<C>, context: HandlerContext) => Promise<ResponseOf<C>> | ResponseOf<C>;
 };
+
+/**
+ * How long a call may take before it is answered with a `timeout` error, per channel (ms); null:
+ * no deadline, because the call waits on the user (an OS dialog, main's confirmation, a PIN or
+ * one-time password prompt) — those waits end by the user's answer, or by the prompt's own
+ * timeout (renderer-bridge). Generous for real work: validating or signing a 200 MB file on a
+ * slow disk, an online check (bounded by itself: ONLINE_CHECK_LIMITS).
+ */
+export const DEFAULT_DEADLINE_MS = 60_000;
+export const CHANNEL_DEADLINES: Record<ChannelName, number | null> = {
+  'app:info': 15_000,
+  'settings:get': 15_000,
+  'settings:setLocale': 15_000,
+  'document:chooseAndOpen': null, // the OS open dialog
+  'document:openPath': 5 * 60_000, // a slow network share
+  'document:openBytes': 5 * 60_000,
+  'document:readRange': DEFAULT_DEADLINE_MS,
+  'document:close': DEFAULT_DEADLINE_MS,
+  // Online, main's confirmation comes first (a user who leaves it open for ten minutes is answered
+  // with a timeout, and asked again next time); the online check itself is bounded (ONLINE_CHECK_LIMITS).
+  'document:validate': 10 * 60_000,
+  'document:openSignedVersion': 5 * 60_000,
+  'trust:addFromSignature': null, // main's confirmation
+  'trust:remove': DEFAULT_DEADLINE_MS,
+  'recent:list': 15_000,
+  'recent:remove': 15_000,
+  'recent:clear': 15_000,
+  'identity:list': 2 * 60_000, // token drivers can be slow to list
+  'identity:createPersonal': null, // main's confirmation, then the keychain (which may ask to unlock)
+  'identity:chooseP12File': null, // the OS open dialog
+  'identity:importP12': 2 * 60_000,
+  'identity:remove': null, // main's confirmation
+  'identity:exportPersonal': null, // the save dialog; the keychain may ask to unlock
+  'tokens:list': 2 * 60_000,
+  'tokens:addModule': null, // the OS open dialog
+  'tokens:removeModule': 2 * 60_000,
+  'signature:preview': DEFAULT_DEADLINE_MS,
+  'document:sign': null, // the save dialog, the PIN/OTP prompts; a 200 MB file
+  'renderer:answer': 15_000,
+};
+
+export interface DispatchOptions {
+  /** Deadlines to use instead of CHANNEL_DEADLINES (tests). */
+  deadlines?: Partial<Record<ChannelName, number | null>>;
+  /**
+   * A call that was answered with `timeout` may still finish later: what it produced is handed
+   * here so that it can be released (a document opened after its caller gave up is closed).
+   */
+  release?: (channel: ChannelName, value: unknown) => void;
+}
+
+function timeoutError(channel: string, ms: number) {
+  const seconds = Math.round(ms / 1000);
+  return { code: 'timeout', message: `Paraphe gave up waiting for ${channel} after ${seconds} s.` };
+}
 
 /**
  * The origin of a URL as Chromium sees it. Node's URL gives every non-special scheme (our
@@ -59,6 +119,7 @@ export async function dispatch(
   payload: unknown,
   sender: SenderInfo,
   log: DispatchLog = console,
+  options: DispatchOptions = {},
 ): Promise<Envelope<unknown>> {
   if (!isChannel(channel)) {
     log.warn(`ipc: unknown channel ${JSON.stringify(channel).slice(0, 80)} refused`);
@@ -76,9 +137,27 @@ export async function dispatch(
     const where = issue && issue.path.length > 0 ? ` (${issue.path.join('.')})` : '';
     return { ok: false, error: { code: 'invalid-request', message: `Invalid request for ${channel}${where}: ${issue?.message ?? 'malformed'}` } };
   }
+  const deadline = options.deadlines && channel in options.deadlines ? (options.deadlines[channel] ?? null) : CHANNEL_DEADLINES[channel];
+  const controller = new AbortController();
   try {
-    const handler = handlers[channel] as (request: unknown) => Promise<unknown> | unknown;
-    const value = await handler(parsed.data);
+    const handler = handlers[channel] as (request: unknown, context: HandlerContext) => Promise<unknown> | unknown;
+    const work = Promise.resolve().then(() => handler(parsed.data, { signal: controller.signal }));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const expired = Symbol('expired');
+    const outcome = deadline === null
+      ? await work
+      : await Promise.race([work, new Promise<typeof expired>((resolve) => { timer = setTimeout(() => resolve(expired), deadline); })]).finally(() => clearTimeout(timer));
+    if (outcome === expired) {
+      controller.abort();
+      log.warn(`ipc: ${channel} did not answer within ${deadline} ms; answered with a timeout`);
+      // What it still produces is released; a late failure is only logged.
+      work.then(
+        (late) => options.release?.(channel, late),
+        (error: unknown) => { if (!isUserFacing(error)) log.error(`ipc: ${channel} failed after its deadline`, error); },
+      );
+      return { ok: false, error: timeoutError(channel, deadline ?? 0) };
+    }
+    const value = outcome;
     const checked = spec.response.safeParse(value);
     if (!checked.success) {
       log.error(`ipc: ${channel} produced a response that breaks the contract`, checked.error);

@@ -3,6 +3,7 @@
 // on its own connection, which `openssl ocsp` and many small responders expect), TLS verification
 // always on (Node's defaults: the request options never touch rejectUnauthorized), and failures
 // turned into CmsError with a service-specific code and a sentence that names the server and URL.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { request as httpRequest } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -47,6 +48,71 @@ export interface HttpReply {
 const DEFAULT_TIMEOUT_MS = 15_000;
 const DEFAULT_MAX_BYTES = 1024 * 1024;
 
+/**
+ * Bounds for every exchange made inside one piece of work (an online check of a document the app
+ * opened): which hosts may be contacted (the ones the user confirmed), how many exchanges in all,
+ * and an overall deadline. Outside `withFetchPolicy` (the CLI's --online, signing) there are none
+ * beyond each exchange's own.
+ */
+export interface FetchPolicy {
+  /** Host names (lower case, no port) that may be contacted, redirects included; absent: any. */
+  allowedHosts?: ReadonlySet<string>;
+  /** Exchanges allowed in all (redirect hops count). */
+  maxFetches: number;
+  /** Milliseconds from the start of the work after which no exchange is started or continued. */
+  totalMs: number;
+}
+
+interface PolicyState {
+  policy: FetchPolicy;
+  used: number;
+  deadline: number;
+}
+
+const currentPolicy = new AsyncLocalStorage<PolicyState>();
+
+/** Runs `work` with every HTTP exchange it makes bound by `policy`. */
+export function withFetchPolicy<T>(policy: FetchPolicy, work: () => Promise<T>): Promise<T> {
+  return currentPolicy.run({ policy, used: 0, deadline: Date.now() + policy.totalMs }, work);
+}
+
+/** The host a URL names, as FetchPolicy.allowedHosts lists them; null for anything but http(s). */
+export function hostOf(url: string): string | null {
+  try {
+    const parsed = new URL(url);
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return null;
+    return parsed.hostname.toLowerCase();
+  } catch {
+    return null;
+  }
+}
+
+/** Counts one exchange to `url` against the current policy; the refusal when it is not allowed. */
+function admit(exchange: HttpExchange, url: string): CmsError | null {
+  const state = currentPolicy.getStore();
+  if (!state) return null;
+  const label = capitalize(serverLabel(exchange.service, url));
+  const host = hostOf(url);
+  if (host === null) return new CmsError(code(exchange.service, 'unreachable'), `${label} cannot be reached (only http and https URLs are supported).`);
+  if (state.policy.allowedHosts && !state.policy.allowedHosts.has(host)) {
+    return new CmsError(code(exchange.service, 'unreachable'), `${label} was not contacted: ${host} is not among the servers you agreed to contact.`);
+  }
+  if (state.used >= state.policy.maxFetches) {
+    return new CmsError(code(exchange.service, 'unreachable'), `${label} was not contacted: this check already made ${state.policy.maxFetches} requests, the most allowed.`);
+  }
+  if (Date.now() >= state.deadline) {
+    return new CmsError(code(exchange.service, 'timeout'), `${label} was not contacted: this check ran out of its ${secondsText(state.policy.totalMs)}.`);
+  }
+  state.used += 1;
+  return null;
+}
+
+/** The time left for this exchange: its own deadline, or less when the current policy's ends first. */
+function remainingBudget(deadline: number): number {
+  const state = currentPolicy.getStore();
+  return Math.max(1, Math.min(deadline, state?.deadline ?? Infinity) - Date.now());
+}
+
 /** "The timestamp server at http://...": how messages name a server. */
 export function serverLabel(service: TrustService, url: string): string {
   return `${LABEL[service]} at ${url}`;
@@ -63,7 +129,9 @@ export async function httpExchange(exchange: HttpExchange): Promise<HttpReply> {
   const maxRedirects = exchange.maxRedirects ?? 3;
   let url = exchange.url;
   for (let hop = 0; ; hop++) {
-    const reply = await once({ ...exchange, url }, Math.max(1, deadline - Date.now()), timeoutMs);
+    const refused = admit(exchange, url);
+    if (refused) throw refused;
+    const reply = await once({ ...exchange, url }, remainingBudget(deadline), timeoutMs);
     const location = reply.location;
     const redirect = location !== undefined && (exchange.method === 'GET' ? [301, 302, 303, 307, 308] : [307, 308]).includes(reply.status);
     if (redirect && hop < maxRedirects) {

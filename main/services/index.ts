@@ -4,6 +4,7 @@ import { PersonalIdStore } from '../signers';
 import type { KeychainAccess } from '../signers';
 import type { Dialogs } from './dialogs';
 import { DocumentService } from './documents';
+import { GrantedPaths } from './granted-paths';
 import { IdentityService } from './identities';
 import { keychainPort } from './paths';
 import { SettingsService } from './settings';
@@ -12,7 +13,8 @@ import { SignDocumentService } from './sign-document';
 import { TokenService } from './tokens';
 import type { RendererRequestOf } from '../../preload/contract/schemas';
 
-export type { Dialogs, SaveRequest } from './dialogs';
+export type { CertificateDetails, ConfirmRequest, Dialogs, SaveRequest } from './dialogs';
+export type { GrantKind } from './granted-paths';
 
 export interface Environment {
   appName: string;
@@ -29,7 +31,13 @@ export interface Services {
   identities: IdentityService;
   signing: SignDocumentService;
   tokens: TokenService;
+  /**
+   * The OS dialogs and main's confirmations. The paths the open dialogs answer are granted (see
+   * `paths`) as they come back.
+   */
   dialogs: Dialogs;
+  /** The paths the renderer may name: those main received (dialogs, command line, its lists). */
+  paths: GrantedPaths;
   dispose(): Promise<void>;
 }
 
@@ -47,14 +55,32 @@ export interface ServicesOptions {
 
 export function createServices(options: ServicesOptions): Services {
   const settings = new SettingsService(options.userDataDir);
+  const paths = new GrantedPaths(async (kind) => {
+    const current = await settings.get();
+    return kind === 'document' ? current.recent.map((r) => r.path) : (current.identities ?? []).map((i) => i.path);
+  });
+  const given = options.dialogs;
+  const dialogs: Dialogs = {
+    chooseDocument: async () => {
+      const path = await given.chooseDocument();
+      return path === null ? null : paths.grant(path, 'document');
+    },
+    chooseCertificateFile: async () => {
+      const path = await given.chooseCertificateFile();
+      return path === null ? null : paths.grant(path, 'certificate');
+    },
+    chooseModuleFile: () => given.chooseModuleFile(),
+    chooseSavePath: (request) => given.chooseSavePath(request),
+    ...(given.confirm ? { confirm: given.confirm.bind(given) } : {}),
+  };
   const documents = new DocumentService(settings);
   const personal = new PersonalIdStore({ dir: options.userDataDir, keychain: options.keychain ?? keychainPort() });
   const tokens = new TokenService({ userModules: async () => (await settings.get()).pkcs11Modules ?? [] });
-  const identities = new IdentityService(settings, personal, options.dialogs, tokens, options.askPin ?? (async () => null));
+  const identities = new IdentityService(settings, personal, dialogs, tokens, options.askPin ?? (async () => null));
   const signing = new SignDocumentService({
     documents,
     identities,
-    dialogs: options.dialogs,
+    dialogs,
     root: options.appRoot,
     locale: async () => effectiveLocale((await settings.get()).locale, options.env.systemLocale),
   });
@@ -65,7 +91,8 @@ export function createServices(options: ServicesOptions): Services {
     identities,
     signing,
     tokens,
-    dialogs: options.dialogs,
+    dialogs,
+    paths,
     dispose: async () => {
       await documents.closeAll();
       await tokens.close();
@@ -73,4 +100,4 @@ export function createServices(options: ServicesOptions): Services {
   };
 }
 
-export { DocumentService, IdentityService, SettingsService, SignDocumentService, TokenService };
+export { DocumentService, GrantedPaths, IdentityService, SettingsService, SignDocumentService, TokenService };

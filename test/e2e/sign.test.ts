@@ -153,6 +153,7 @@ describe('sign flow in Chromium through the real handlers', { skip: unavailable 
       await form.getByLabel('Name').fill('Zoë Personnelle');
       await form.getByLabel('Email address').fill('zoe@paraphe.invalid');
       await form.getByLabel('Key').selectOption('p256');
+      app.confirmAnswers.push(true); // main's own "create this digital ID?" dialog
       await form.getByRole('button', { name: 'Create' }).click();
       const radio = panel.getByRole('radio', { name: /Zoë Personnelle/ });
       await radio.waitFor();

@@ -139,10 +139,15 @@ describe('verification panel in Chromium through the real handlers', { skip: una
         assert.equal((await confirm.locator('.fingerprint').innerText()).trim(), fingerprint, 'the fingerprint shown is the root certificate\'s');
         assert.match(await confirm.innerText(), /only if you know it really belongs/);
         await app.screenshot('verify-trust-confirm');
+        app.confirmAnswers.push(true); // main's own confirmation, with the certificate's details
         await confirm.getByRole('button', { name: 'Trust it' }).click();
         const card = app.page.locator('.signature-card').first();
         await app.page.locator('.signature-card[data-status="VALID"]').waitFor({ timeout: 60_000 });
         assert.equal(await card.getByTestId('signature-status').innerText(), 'Valid');
+        const asked = app.confirmRequests.at(-1);
+        assert.equal(asked?.kind, 'trust-certificate');
+        assert.equal(asked?.kind === 'trust-certificate' && asked.certificate.fingerprint, fingerprint.replace(/:/g, '').toLowerCase(), 'main showed the root\'s fingerprint');
+        assert.match(asked?.kind === 'trust-certificate' ? asked.certificate.subject : '', /Paraphe Test Root CA/);
         assert.match(await app.page.getByTestId('signature-badge').innerText(), /· Valid/);
         assert.ok(app.calls.includes('trust:addFromSignature'));
         const trustPayload = app.payloads[app.calls.lastIndexOf('trust:addFromSignature')] ?? '';
@@ -211,8 +216,11 @@ describe('verification panel in Chromium through the real handlers', { skip: una
       await openAndCheck(app, signedFile, 'Open a PDF…');
       await openDetails(app);
       assert.match(await app.page.getByTestId('revocation').innerText(), /Revocation: (unknown|not checked)/);
+      app.confirmAnswers.push(true); // main's "contact these servers?" dialog
       await app.page.getByRole('button', { name: 'Check online' }).click();
       await app.page.getByTestId('checked-online').waitFor({ timeout: 60_000 });
+      const asked = app.confirmRequests.at(-1);
+      assert.deepEqual(asked?.kind === 'check-online' ? asked.hosts : null, ['127.0.0.1'], 'the hosts the certificates name were listed');
       await openDetails(app);
       const revocation = await app.page.getByTestId('revocation').innerText();
       assert.match(revocation, /Revocation: not revoked/);

@@ -272,7 +272,7 @@ describe('viewer in Chromium through the real handlers', { skip: unavailable ?? 
 
   it('opens a document that main asks it to open (command line, open with)', async () => {
     await harness.withApp({}, async (app) => {
-      assert.equal(app.bridge.emit('document:openRequested', { path: pdfs.simple }), true);
+      assert.equal(app.requestOpen(pdfs.simple), true);
       await app.page.getByTestId('page-count').filter({ hasText: 'of 2' }).waitFor();
     });
   });

@@ -16,10 +16,10 @@ import type { Browser, BrowserContext, Page } from 'playwright';
 import { CONTENT_SECURITY_POLICY } from '../../main/app/csp';
 import { contentTypeFor, resolveStaticFile } from '../../main/app/static-files';
 import { appOriginPolicy, dispatch } from '../../main/ipc/dispatch';
-import { createHandlers, watchTokens } from '../../main/ipc/handlers';
+import { createHandlers, releaseLateResult, requestOpen, watchTokens } from '../../main/ipc/handlers';
 import { RendererBridge } from '../../main/ipc/renderer-bridge';
 import { createServices } from '../../main/services';
-import type { SaveRequest, Services } from '../../main/services';
+import type { ConfirmRequest, SaveRequest, Services } from '../../main/services';
 import type { KeychainAccess } from '../../main/signers';
 import { decodeWire, encodeWire } from './wire';
 
@@ -108,6 +108,15 @@ export interface AppSession {
   saveDialogAnswers: (string | null)[];
   /** What the save dialog was asked each time (kind and proposed path). */
   saveDialogRequests: SaveRequest[];
+  /**
+   * The answers of main's confirmation dialog (trust a certificate, remove or create an identity,
+   * check online), in order: true = yes. When none is left the stand-in answers no.
+   */
+  confirmAnswers: boolean[];
+  /** What main asked to confirm each time (with the certificate's details or the hosts). */
+  confirmRequests: ConfirmRequest[];
+  /** As main does for the command line and "open with": grants the path, then tells the renderer to open it. */
+  requestOpen(path: string): boolean;
   /** Every CSP violation and uncaught page error seen so far. */
   problems: string[];
   /** IPC calls made by the page: channel names in order. */
@@ -167,6 +176,8 @@ export class Harness {
     const saveDialogAnswers: (string | null)[] = [];
     const saveDialogRequests: SaveRequest[] = [];
     const moduleDialogAnswers: (string | null)[] = [];
+    const confirmAnswers: boolean[] = [];
+    const confirmRequests: ConfirmRequest[] = [];
     const bridge = new RendererBridge();
     const services = createServices({
       userDataDir,
@@ -178,6 +189,10 @@ export class Harness {
           saveDialogRequests.push(request);
           return saveDialogAnswers.shift() ?? null;
         },
+        confirm: async (request) => {
+          confirmRequests.push(request);
+          return confirmAnswers.shift() ?? false;
+        },
       },
       appRoot: root,
       keychain: options.keychain,
@@ -186,6 +201,7 @@ export class Harness {
     });
     const handlers = createHandlers(services, bridge);
     const policy = appOriginPolicy(this.origin);
+    const dispatchOptions = { release: releaseLateResult(services) };
     const context = await this.browser.newContext({ locale, viewport: { width: 1280, height: 860 } });
     const page = await context.newPage();
     const problems: string[] = [];
@@ -203,7 +219,7 @@ export class Harness {
         url: source.frame.url(),
         isMainFrame: source.frame === source.page.mainFrame(),
         isAppWindow: source.page === page,
-      });
+      }, console, dispatchOptions);
       return encodeWire(envelope);
     });
     await page.addInitScript({ content: await shim() });
@@ -232,6 +248,9 @@ export class Harness {
       moduleDialogAnswers,
       saveDialogAnswers,
       saveDialogRequests,
+      confirmAnswers,
+      confirmRequests,
+      requestOpen: (path) => requestOpen(services, bridge, path),
       problems,
       calls,
       payloads,

@@ -26,3 +26,8 @@ export function toUiError(error: unknown): { code: string; message: string } {
   if (error instanceof Error) return { code: 'unknown', message: error.message };
   return { code: 'unknown', message: String(error) };
 }
+
+/** The user said no in main's own confirmation dialog: nothing was done, and nothing is reported. */
+export function isDeclined(error: unknown): boolean {
+  return error instanceof ApiError && error.code === 'declined';
+}

@@ -3,7 +3,7 @@
 // only call these.
 import type { DocumentSummary } from '../../../preload/contract/schemas';
 import { useStore } from '../store';
-import { call, toUiError } from './api';
+import { ApiError, call, toUiError } from './api';
 import { checkSignatures } from './validation';
 
 /** The file name of a path (either separator). */
@@ -62,14 +62,26 @@ export async function openPath(path: string): Promise<void> {
   await refreshRecent();
 }
 
-/** A dropped file: by path when the platform tells it (Electron), else by its bytes. */
+/**
+ * A dropped file: by path when the platform tells it (Electron) and main already knows the path
+ * (a recent document), else by its bytes (main opens only paths it received itself).
+ */
 export async function openDroppedFile(file: File): Promise<void> {
   const path = window.paraphe.pathForFile(file);
-  if (path) return openPath(path);
-  await open(file.name, async () => {
+  const byBytes = async () => {
     const bytes = new Uint8Array(await file.arrayBuffer());
     return call('openDocumentBytes', { name: file.name || 'document.pdf', bytes });
+  };
+  if (!path) return open(file.name, byBytes);
+  await open(baseName(path), async () => {
+    try {
+      return await call('openDocumentPath', { path });
+    } catch (error) {
+      if (error instanceof ApiError && error.code === 'path-not-granted') return byBytes();
+      throw error;
+    }
   });
+  await refreshRecent();
 }
 
 export async function closeDocument(): Promise<void> {

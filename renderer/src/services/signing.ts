@@ -3,11 +3,13 @@
 // call these. A .p12 password is passed through for the one call that needs it and kept nowhere.
 import type { Identity, RequestOf, SignRequest } from '../../../preload/contract/schemas';
 import { useStore } from '../store';
-import { call, toUiError } from './api';
+import { call, isDeclined, toUiError } from './api';
 import { refreshRecent, showOpened } from './documents';
 
 /** Shows an error of the sign panel's flows (identities, tokens, signing) in the panel. */
 export function failInSignPanel(error: unknown): void {
+  // "No" in main's confirmation (create, remove): nothing was done, nothing to report.
+  if (isDeclined(error)) return;
   useStore.getState().setSignError(toUiError(error));
 }
 

@@ -2,16 +2,30 @@
 // the viewer; the panel and the toolbar badge show its result when it comes.
 import type { DocumentSummary } from '../../../preload/contract/schemas';
 import { useStore } from '../store';
-import { call, toUiError } from './api';
+import { call, isDeclined, toUiError } from './api';
+
+/** The check shown for `docId` now (the open document's, or the current one's behind a signed version). */
+function shownValidation(docId: string) {
+  const { doc, validation, currentVersion } = useStore.getState();
+  if (doc?.docId === docId) return validation;
+  if (currentVersion?.doc.docId === docId) return currentVersion.validation;
+  return null;
+}
 
 export async function checkSignatures(doc: DocumentSummary, options: { online?: boolean } = {}): Promise<void> {
   if (doc.signatureCount === 0) return;
   const { docId } = doc;
+  const before = shownValidation(docId);
   useStore.getState().setValidation({ docId, state: 'checking' });
   try {
     const result = await call('validateDocument', { docId, online: options.online ?? false });
     useStore.getState().setValidation({ docId, state: 'done', result });
   } catch (error) {
+    // "No" in main's "check online?" dialog: the last result stays, nothing to report.
+    if (isDeclined(error) && before && before.state !== 'checking') {
+      useStore.getState().setValidation(before);
+      return;
+    }
     useStore.getState().setValidation({ docId, state: 'failed', error: toUiError(error) });
   }
 }
@@ -32,7 +46,8 @@ async function changeTrust(change: () => Promise<unknown>): Promise<void> {
   try {
     await change();
   } catch (error) {
-    useStore.getState().fail(toUiError(error));
+    // "No" in main's confirmation: nothing changed, nothing to say.
+    if (!isDeclined(error)) useStore.getState().fail(toUiError(error));
     return;
   }
   if (doc) await checkSignatures(doc, { online });
