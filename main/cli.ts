@@ -279,8 +279,10 @@ export async function main(argv: string[], io: Output = stdio): Promise<number> 
       io.err(`paraphe: ${error.message} (see 'paraphe ${error.command ? `${error.command} ` : ''}--help')\n`);
       return 2;
     }
-    // A bug: one line, no stack trace (PARAPHE_DEBUG=1 shows it).
-    io.err(`paraphe: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
+    // A bug: one line, no stack trace (PARAPHE_DEBUG=1 shows it). main/bin/paraphe.cjs says the
+    // same (and exits 70) if main itself rejects or never settles.
+    const message = error instanceof Error ? error.message : String(error);
+    io.err(`paraphe: internal error: ${message.replace(/\s*[\r\n]+\s*/g, ' ')}\n`);
     if (process.env.PARAPHE_DEBUG) io.err(`${error instanceof Error ? error.stack : ''}\n`);
     return 70;
   }

@@ -15,6 +15,36 @@ if (!fs.existsSync(bundle)) {
     process.exit(2);
   }
 }
-require(bundle)
-  .main(process.argv.slice(2))
-  .then((code) => { process.exitCode = code; });
+// Until main settles, the exit code is the internal error's (70, as main/cli.ts returns for a bug):
+// if the event loop drains first (a promise that can never settle), node would otherwise exit 0,
+// which `verify` callers read as "every signature is valid".
+const INTERNAL_ERROR = 70;
+process.exitCode = INTERNAL_ERROR;
+let settled = false;
+const internalError = (what) => {
+  process.stderr.write(`paraphe: internal error: ${String(what).replace(/\s*[\r\n]+\s*/g, ' ')}\n`);
+  process.exitCode = INTERNAL_ERROR;
+};
+process.on('beforeExit', () => {
+  if (settled) return;
+  settled = true;
+  internalError('the command stopped before finishing (nothing was left to wait for)');
+  process.exit(INTERNAL_ERROR);
+});
+let run;
+try {
+  run = require(bundle).main(process.argv.slice(2));
+} catch (error) {
+  run = Promise.reject(error);
+}
+Promise.resolve(run).then(
+  (code) => {
+    settled = true;
+    process.exitCode = Number.isInteger(code) ? code : INTERNAL_ERROR;
+  },
+  (error) => {
+    settled = true;
+    internalError(error instanceof Error ? error.message : String(error));
+    if (process.env.PARAPHE_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+  },
+);

@@ -13,6 +13,7 @@ export type PdfErrorCode =
   | 'broken-xref' // startxref, an xref section or an xref entry points at the wrong bytes
   | 'malformed' // an object the xref points at cannot be parsed
   | 'unsupported' // a filter or feature the reader does not implement
+  | 'decode-limit' // a stream (or the document's streams together) would decode to more than the reader allows
   | 'encrypted' // the bytes needed are encrypted with a password we do not have (or: an encrypted file cannot be updated)
   // Refusals of the incremental writer and signature-field preparation:
   | 'certified-no-changes' // a certification signature with DocMDP P=1 forbids any further signature

@@ -46,6 +46,29 @@ export function isRegular(byte: number): boolean {
 
 const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)$/;
 
+// Names are at most 127 bytes and numbers a few dozen digits (Annex C); a run of regular
+// characters far longer is garbage, refused before it becomes a string of the window's size.
+const MAX_TOKEN = 64 * 1024;
+
+/** String bytes in a buffer that doubles as it fills (a JS number[] would take 8 bytes a byte). */
+class StringBytes {
+  private buf = new Uint8Array(64);
+  private length = 0;
+
+  push(byte: number): void {
+    if (this.length === this.buf.length) {
+      const next = new Uint8Array(this.buf.length * 2);
+      next.set(this.buf);
+      this.buf = next;
+    }
+    this.buf[this.length++] = byte;
+  }
+
+  bytes(): Uint8Array {
+    return this.buf.slice(0, this.length);
+  }
+}
+
 function hexValue(c: number): number {
   if (c >= 0x30 && c <= 0x39) return c - 0x30;
   if (c >= 0x41 && c <= 0x46) return c - 0x37;
@@ -165,7 +188,10 @@ export class Lexer {
   /** A run of regular characters: a number or a keyword (true, obj, R, stream, xref...). */
   private regular(): Token {
     const start = this.pos;
-    while (isRegular(this.byteAt(this.pos))) this.pos++;
+    while (isRegular(this.byteAt(this.pos))) {
+      this.pos++;
+      if (this.pos - start > MAX_TOKEN) throw this.error(`a token longer than ${MAX_TOKEN} bytes`, this.base + start);
+    }
     let text = '';
     for (let i = start; i < this.pos; i++) text += String.fromCharCode(this.buf[i] as number);
     if (NUMBER.test(text)) {
@@ -176,11 +202,13 @@ export class Lexer {
   }
 
   private name(): Token {
+    const start = this.pos;
     this.pos++; // the slash
     let value = '';
     for (;;) {
       const c = this.byteAt(this.pos);
       if (!isRegular(c)) break;
+      if (this.pos - start > MAX_TOKEN) throw this.error(`a name longer than ${MAX_TOKEN} bytes`, this.base + start);
       if (c === 0x23 /* # */) {
         const high = hexValue(this.byteAt(this.pos + 1));
         const low = high < 0 ? -1 : hexValue(this.byteAt(this.pos + 2));
@@ -200,7 +228,7 @@ export class Lexer {
   private literalString(): Token {
     const start = this.offset;
     this.pos++; // (
-    const out: number[] = [];
+    const out = new StringBytes();
     let depth = 1;
     for (;;) {
       const c = this.byteAt(this.pos);
@@ -250,13 +278,13 @@ export class Lexer {
         out.push(c);
       }
     }
-    return { kind: 'string', bytes: Uint8Array.from(out), hex: false };
+    return { kind: 'string', bytes: out.bytes(), hex: false };
   }
 
   private hexString(): Token {
     const start = this.offset;
     this.pos++; // <
-    const out: number[] = [];
+    const out = new StringBytes();
     let high = -1;
     for (;;) {
       const c = this.byteAt(this.pos);
@@ -274,6 +302,6 @@ export class Lexer {
       }
     }
     if (high >= 0) out.push(high * 16); // an odd final digit is followed by an implied 0 (7.3.4.3)
-    return { kind: 'string', bytes: Uint8Array.from(out), hex: true };
+    return { kind: 'string', bytes: out.bytes(), hex: true };
   }
 }

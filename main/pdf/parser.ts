@@ -7,7 +7,10 @@ import { PdfDict, PdfName, PdfReal, PdfRef, PdfString } from './objects';
 import type { PdfObject } from './objects';
 import type { ByteSource } from './source';
 
-const MAX_DEPTH = 200;
+// Arrays and dictionaries nest by recursion here, in the serializer and in every walk of an object:
+// a hostile file nesting thousands deep would overflow the stack, so nesting is limited at every
+// level (no real object nests more than a few levels; 200 is far beyond).
+export const MAX_DEPTH = 200;
 
 function describe(token: Token): string {
   switch (token.kind) {
@@ -54,6 +57,7 @@ function fromToken(lx: Lexer, token: Token, depth: number): PdfObject {
     case 'string':
       return new PdfString(token.bytes, token.hex);
     case 'delim':
+      if ((token.value === '[' || token.value === '<<') && depth >= MAX_DEPTH) throw lx.error(`objects nested more than ${MAX_DEPTH} deep`, lx.tokenOffset);
       if (token.value === '[') return parseArrayBody(lx, depth);
       if (token.value === '<<') return parseDictBody(lx, depth);
       throw lx.error(`unexpected ${describe(token)}`, lx.tokenOffset);
@@ -159,7 +163,7 @@ export async function parseWindowed<T>(source: ByteSource, offset: number, parse
     } catch (error) {
       if (!(error instanceof NeedMoreData) || complete) throw error;
       if (size >= MAX_WINDOW) throw new PdfSyntaxError(`an object larger than ${MAX_WINDOW} bytes`, offset);
-      size *= 4;
+      size = Math.min(size * 4, MAX_WINDOW);
     }
   }
 }

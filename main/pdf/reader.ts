@@ -6,8 +6,8 @@
 import { PdfError, UNNAMED, isPdfError } from './errors';
 import { readFields } from './fields';
 import type { FieldInfo } from './fields';
-import { decodeFilters } from './filters';
-import type { FilterStep } from './filters';
+import { DecodeBudget, decodeFiltersAsync } from './filters';
+import type { DecodeLimits, FilterStep } from './filters';
 import { Lexer, PdfSyntaxError } from './lexer';
 import { PdfDict, PdfName, PdfRef, PdfStream, PdfString, latin1 } from './objects';
 import type { PdfObject } from './objects';
@@ -42,6 +42,13 @@ export interface Revision {
 export interface OpenOptions {
   /** How messages name the document (the source's name by default). */
   readonly name?: string;
+  /** How much stream data the reader decodes (DEFAULT_DECODE_LIMITS by default; tests lower them). */
+  readonly decodeLimits?: DecodeLimits;
+  /**
+   * The budget of another reader of the same bytes (a view of an earlier revision), so that
+   * views of a document cannot each decode the whole budget again. Overrides decodeLimits.
+   */
+  readonly budget?: DecodeBudget;
 }
 
 /** Opens a PDF: reads its header, tail and cross-reference sections. */
@@ -50,12 +57,30 @@ export async function openPdf(source: ByteSource, options: OpenOptions = {}): Pr
   if (source.size === 0) throw new PdfError('empty', `${name} is empty (0 bytes)`);
   const header = await readHeader(source, name);
   const warnings: string[] = [];
-  const ctx = { source, name, warn: (message: string) => warnings.push(message) };
+  // One budget for everything decoded from this document: its xref streams now, the rest later.
+  const budget = options.budget ?? new DecodeBudget(name, options.decodeLimits);
+  const ctx = { source, name, warn: (message: string) => warnings.push(message), budget };
   const startxref = await findStartxref(ctx);
   const sections = await readXrefChain(ctx, startxref);
-  const reader = new PdfReader(source, name, header, startxref, sections, warnings);
+  const reader = new PdfReader(source, name, header, startxref, sections, warnings, budget);
   await reader.init();
   return reader;
+}
+
+/** A few words on what a file that is not a PDF looks like, from its first bytes only. */
+export function fileKind(head: Uint8Array): string {
+  const starts = (...bytes: number[]) => bytes.every((b, i) => head[i] === b);
+  if (starts(0x50, 0x4b, 0x03, 0x04)) return 'a ZIP archive or an Office document';
+  if (starts(0x89, 0x50, 0x4e, 0x47)) return 'a PNG image';
+  if (starts(0xff, 0xd8, 0xff)) return 'a JPEG image';
+  if (starts(0x30, 0x82)) return 'a certificate or key file (DER)';
+  const text = latin1(head.subarray(0, 512));
+  if (/^\s*<(!doctype html|html)/i.test(text)) return 'a web page (HTML)';
+  if (/^\s*<\?xml/i.test(text)) return 'an XML file';
+  if (text.includes('-----BEGIN ')) return 'a certificate or key file (PEM)';
+  let printable = 0;
+  for (const b of head) if (b === 9 || b === 10 || b === 13 || (b >= 0x20 && b < 0x7f) || b >= 0xa0) printable += 1;
+  return head.length > 0 && printable / head.length > 0.95 ? 'a text file' : 'a binary file of another kind';
 }
 
 async function readHeader(source: ByteSource, name: string): Promise<PdfHeader> {
@@ -63,13 +88,9 @@ async function readHeader(source: ByteSource, name: string): Promise<PdfHeader> 
   const at = head.indexOf('%PDF-');
   const match = at < 0 ? null : /^%PDF-(\d+\.\d+)/.exec(head.slice(at));
   if (!match?.[1]) {
-    const firstLine = head.split(/[\r\n]/, 1)[0] ?? '';
-    let excerpt = firstLine.replace(/[^\x20-\x7e]/g, '?').trim();
-    if (excerpt.length > 32) {
-      const cut = excerpt.lastIndexOf(' ', 32);
-      excerpt = `${excerpt.slice(0, cut > 16 ? cut : 32)}...`;
-    }
-    throw new PdfError('not-pdf', `${name} is not a PDF (it starts with ${JSON.stringify(excerpt)})`);
+    // What the file seems to be, never what it says: the sentence may reach a window, a log or a
+    // script's output, and the file may be anyone's secrets (a key, a token, /etc/passwd).
+    throw new PdfError('not-pdf', `${name} is not a PDF (it looks like ${fileKind(await source.read(0, 1024))})`);
   }
   return { version: match[1], offset: at };
 }
@@ -88,7 +109,86 @@ interface ObjectStream {
   readonly index: readonly (readonly [number, number])[];
 }
 
+// Object streams kept decoded: a few, and a few megabytes at most (a hostile file can make each
+// one as large as the decode limit allows).
 const OBJECT_STREAM_CACHE = 8;
+const OBJECT_STREAM_CACHE_BYTES = 16 * 1024 * 1024;
+
+/** The highest object number a PDF can use: readers (poppler, qpdf) number objects with 32-bit integers. */
+export const MAX_OBJECT_NUMBER = 2 ** 31 - 2;
+
+/**
+ * A load in progress, as the wait graph names it: an indirect object, or the decoding of an object
+ * stream. "obj 7" and "objstm 7" are different loads of the same object number.
+ */
+type LoadKey = `obj ${number}` | `objstm ${number}`;
+
+/**
+ * Which load waits for which. Loads run concurrently (callers resolve several objects at once), so
+ * "being loaded" alone does not mean "a cycle": only a wait that closes a loop in this graph does,
+ * e.g. object stream 5 waiting for its /N, object 7, which is stored in object stream 5. Such a
+ * wait would never end; it is refused instead.
+ */
+class WaitGraph {
+  private readonly edges = new Map<LoadKey, Map<LoadKey, number>>();
+
+  /** The loads from `from` to `to` along waits (both included), or null when `from` does not wait for `to`. */
+  path(from: LoadKey, to: LoadKey): LoadKey[] | null {
+    const previous = new Map<LoadKey, LoadKey | null>([[from, null]]);
+    const queue: LoadKey[] = [from];
+    for (let i = 0; i < queue.length; i++) {
+      const at = queue[i] as LoadKey;
+      if (at === to) {
+        const path: LoadKey[] = [];
+        for (let step: LoadKey | null = at; step !== null; step = previous.get(step) ?? null) path.unshift(step);
+        return path;
+      }
+      for (const next of this.edges.get(at)?.keys() ?? []) {
+        if (!previous.has(next)) {
+          previous.set(next, at);
+          queue.push(next);
+        }
+      }
+    }
+    return null;
+  }
+
+  add(from: LoadKey, to: LoadKey): void {
+    let out = this.edges.get(from);
+    if (!out) this.edges.set(from, (out = new Map()));
+    out.set(to, (out.get(to) ?? 0) + 1);
+  }
+
+  remove(from: LoadKey, to: LoadKey): void {
+    const out = this.edges.get(from);
+    const count = out?.get(to) ?? 0;
+    if (!out || count <= 1) {
+      out?.delete(to);
+      if (out?.size === 0) this.edges.delete(from);
+    } else {
+      out.set(to, count - 1);
+    }
+  }
+}
+
+function describeLoad(key: LoadKey): string {
+  const [kind, num] = key.split(' ');
+  return kind === 'objstm' ? `object stream ${num}` : `object ${num}`;
+}
+
+/** Objects that need each other to be read: refused, since reading them would wait forever. */
+export class ReferenceCycleError extends PdfError {
+  constructor(
+    name: string,
+    /** The loads around the cycle, the first repeated at the end. */
+    readonly cycle: readonly string[],
+  ) {
+    const [first, ...rest] = cycle;
+    // A long loop is named by its first steps and where it closes: one line, not hundreds.
+    const steps = rest.length > 6 ? [...rest.slice(0, 3), `... (${rest.length - 4} more), which needs ${rest.at(-1) as string}`] : rest;
+    super('malformed', `${name} has objects that refer to each other in a loop (${first} needs ${steps.join(', which needs ')}), so they cannot be read`);
+  }
+}
 
 export class PdfReader {
   /** The newest trailer, completed by older trailers' keys it lacks (/Prev and /XRefStm excluded). */
@@ -102,9 +202,10 @@ export class PdfReader {
   private decryptor: Decryptor | null = null;
   private encryptNum: number | null = null;
   private readonly objects = new Map<number, Promise<PdfObject>>();
-  /** Objects being loaded: a /Length that leads back to one of them would wait for itself. */
-  private readonly loading = new Set<number>();
-  private readonly objectStreams = new Map<number, Promise<ObjectStream>>();
+  /** Which load waits for which: a wait that would close a loop is refused (ReferenceCycleError). */
+  private readonly waits = new WaitGraph();
+  /** Decoded object streams, least recently used first; `bytes` is null while one is loading. */
+  private readonly objectStreams = new Map<number, { promise: Promise<ObjectStream>; bytes: number | null }>();
 
   constructor(
     readonly source: ByteSource,
@@ -117,6 +218,8 @@ export class PdfReader {
     readonly sections: readonly XrefSection[],
     /** Things that are wrong but do not prevent reading (a wrong /Length...). */
     readonly warnings: string[],
+    /** What may still be decoded from this document (shared with the xref streams read by openPdf). */
+    readonly budget: DecodeBudget = new DecodeBudget(name),
   ) {
     this.xref = new XrefTable(sections);
     const trailer = new PdfDict();
@@ -177,26 +280,56 @@ export class PdfReader {
 
   /** The object `num` (with generation `gen` if given); null if it is free, absent or of another generation. */
   async getObject(num: number, gen?: number): Promise<PdfObject> {
+    return this.fetch(num, gen, null);
+  }
+
+  /**
+   * getObject on behalf of `owner`, the load that needs the object (null for a caller outside the
+   * reader, which no load waits for).
+   */
+  private fetch(num: number, gen: number | undefined, owner: LoadKey | null): Promise<PdfObject> {
     const entry = this.xref.get(num);
-    if (!entry || entry.type === 'free') return null;
+    if (!entry || entry.type === 'free') return Promise.resolve(null);
     const entryGen = entry.type === 'offset' ? entry.gen : 0;
-    if (gen !== undefined && gen !== entryGen) return null;
-    let promise = this.objects.get(num);
-    if (!promise) {
-      this.loading.add(num);
-      promise = this.loadObject(num, entry).finally(() => this.loading.delete(num));
-      promise.catch(() => this.objects.delete(num));
-      this.objects.set(num, promise);
+    if (gen !== undefined && gen !== entryGen) return Promise.resolve(null);
+    return this.waitFor(owner, `obj ${num}`, () => {
+      let promise = this.objects.get(num);
+      if (!promise) {
+        promise = this.loadObject(num, entry);
+        promise.catch(() => this.objects.delete(num));
+        this.objects.set(num, promise);
+      }
+      return promise;
+    });
+  }
+
+  /**
+   * Runs `start` (which returns the promise of load `target`, started or cached) and waits for it
+   * on behalf of `owner`. The wait is recorded before `start` runs, since a load runs synchronously
+   * up to its first await and may already ask for `owner` there.
+   */
+  private async waitFor<T>(owner: LoadKey | null, target: LoadKey, start: () => Promise<T>): Promise<T> {
+    if (owner === null) return start();
+    const back = this.waits.path(target, owner);
+    if (back) throw new ReferenceCycleError(this.name, [owner, ...back].map(describeLoad));
+    this.waits.add(owner, target);
+    try {
+      return await start();
+    } finally {
+      this.waits.remove(owner, target);
     }
-    return promise;
   }
 
   /** Follows references until a direct object. */
   async resolve(value: PdfObject | undefined): Promise<PdfObject> {
+    return this.resolveFor(value, null);
+  }
+
+  private async resolveFor(value: PdfObject | undefined, owner: LoadKey | null): Promise<PdfObject> {
     let current: PdfObject | undefined = value;
     for (let hops = 0; current instanceof PdfRef; hops++) {
       if (hops > 32) throw new PdfError('malformed', `${this.name} has a chain of more than 32 references at ${String(value)}`);
-      current = await this.getObject(current.num, current.gen);
+      current = await this.fetch(current.num, current.gen, owner);
     }
     return current ?? null;
   }
@@ -234,7 +367,12 @@ export class PdfReader {
     const pages = await this.get(catalog, 'Pages');
     if (!(pages instanceof PdfDict)) throw new PdfError('malformed', `${this.name} has no page tree (the catalog's /Pages is missing or not a dictionary)`);
     const count = await this.get(pages, 'Count');
-    if (typeof count !== 'number' || count < 0) throw new PdfError('malformed', `${this.name} has a page tree whose /Count is not a number`);
+    if (typeof count !== 'number' || !Number.isInteger(count) || count < 0) throw new PdfError('malformed', `${this.name} has a page tree whose /Count is not a number`);
+    // Every page is an indirect object (7.7.3.2): more pages than objects is a lie, and callers
+    // that walk or list pages must not trust it.
+    if (count > this.xref.size) {
+      throw new PdfError('malformed', `${this.name} has a page tree whose /Count (${count}) is larger than its number of objects (${this.xref.size})`);
+    }
     return count;
   }
 
@@ -243,10 +381,17 @@ export class PdfReader {
     return readFields(this);
   }
 
-  /** The decoded data of a stream (decrypted first when the file is encrypted). */
+  /**
+   * The decoded data of a stream (decrypted first when the file is encrypted). Refused with
+   * 'decode-limit' past the document's decode budget (see DEFAULT_DECODE_LIMITS).
+   */
   async streamData(stream: PdfStream): Promise<Uint8Array> {
+    return this.streamDataFor(stream, null);
+  }
+
+  private async streamDataFor(stream: PdfStream, owner: LoadKey | null): Promise<Uint8Array> {
+    const steps = await this.filterSteps(stream.dict, owner);
     let data = stream.bytes ?? (await this.source.read(stream.dataOffset, stream.dataLength));
-    const steps = await this.filterSteps(stream.dict);
     if (this.encryption && stream.ref && stream.ref.num !== this.encryptNum) {
       const method = this.streamCryptMethod(stream.dict, steps);
       if (method !== 'none') {
@@ -256,7 +401,7 @@ export class PdfReader {
         data = this.decryptor.decrypt(data, stream.ref.num, stream.ref.gen, method);
       }
     }
-    return decodeFilters(data, steps, this.name);
+    return decodeFiltersAsync(data, steps, this.budget);
   }
 
   /** The revision whose bytes end at `offset` (after its %%EOF, with or without the EOL), or null. */
@@ -320,7 +465,7 @@ export class PdfReader {
     if (parsed.streamOffset === null) return object;
 
     const dict = object as PdfDict;
-    const declared = await this.resolveLength(dict.get('Length'));
+    const declared = await this.resolveLength(dict.get('Length'), `obj ${num}`);
     const extent = await measureStream(this.source, parsed.streamOffset, typeof declared === 'number' ? declared : null);
     if (!extent) throw new PdfError('malformed', `${this.name} has a malformed object ${num} ${gen} at byte ${offset} (its stream has no "endstream")`);
     if (!extent.declaredOk) {
@@ -330,21 +475,25 @@ export class PdfReader {
   }
 
   /**
-   * A stream's /Length: direct, or one reference to an integer. A reference that leads back to an
-   * object being loaded (a cycle, or a length stored in the object stream being loaded) is ignored:
+   * A stream's /Length: direct, or one reference to an integer. A reference that leads back to the
+   * stream being loaded (itself, or a length stored in the object stream being loaded) is ignored:
    * the data is then measured up to "endstream".
    */
-  private async resolveLength(value: PdfObject | undefined): Promise<number | null> {
+  private async resolveLength(value: PdfObject | undefined, owner: LoadKey): Promise<number | null> {
     if (typeof value === 'number') return value;
     if (!(value instanceof PdfRef)) return null;
-    const entry = this.xref.get(value.num);
-    if (this.loading.has(value.num) || (entry?.type === 'compressed' && this.loading.has(entry.stream))) return null;
-    const target = await this.getObject(value.num, value.gen);
+    let target: PdfObject;
+    try {
+      target = await this.fetch(value.num, value.gen, owner);
+    } catch (error) {
+      if (error instanceof ReferenceCycleError && error.cycle.includes(describeLoad(owner))) return null;
+      throw error;
+    }
     return typeof target === 'number' ? target : null;
   }
 
   private async loadCompressed(num: number, streamNum: number, index: number): Promise<PdfObject> {
-    const stream = await this.objectStream(streamNum);
+    const stream = await this.objectStream(streamNum, `obj ${num}`);
     let slot = stream.index[index];
     if (!slot || slot[0] !== num) {
       // The index in the xref entry is wrong: the object stream's own header is authoritative.
@@ -369,39 +518,68 @@ export class PdfReader {
     }
   }
 
-  private objectStream(num: number): Promise<ObjectStream> {
-    let promise = this.objectStreams.get(num);
-    if (promise) {
+  private objectStream(num: number, owner: LoadKey): Promise<ObjectStream> {
+    return this.waitFor(owner, `objstm ${num}`, () => {
+      const cached = this.objectStreams.get(num);
+      if (cached) {
+        this.objectStreams.delete(num);
+        this.objectStreams.set(num, cached);
+        return cached.promise;
+      }
+      const entry: { promise: Promise<ObjectStream>; bytes: number | null } = { promise: this.loadObjectStream(num), bytes: null };
+      this.objectStreams.set(num, entry);
+      entry.promise.then(
+        (stream) => {
+          entry.bytes = stream.data.length;
+          this.trimObjectStreams(entry);
+        },
+        () => {
+          if (this.objectStreams.get(num) === entry) this.objectStreams.delete(num);
+        },
+      );
+      return entry.promise;
+    });
+  }
+
+  /** Drops the least recently used decoded object streams beyond the cache's count and bytes (never `keep`, nor one still loading). */
+  private trimObjectStreams(keep: { bytes: number | null }): void {
+    let count = 0;
+    let bytes = 0;
+    for (const entry of this.objectStreams.values()) {
+      if (entry.bytes === null) continue;
+      count++;
+      bytes += entry.bytes;
+    }
+    for (const [num, entry] of this.objectStreams) {
+      if (count <= OBJECT_STREAM_CACHE && bytes <= OBJECT_STREAM_CACHE_BYTES) break;
+      if (entry === keep || entry.bytes === null) continue;
       this.objectStreams.delete(num);
-      this.objectStreams.set(num, promise);
-      return promise;
+      count--;
+      bytes -= entry.bytes;
     }
-    promise = this.loadObjectStream(num);
-    promise.catch(() => this.objectStreams.delete(num));
-    this.objectStreams.set(num, promise);
-    while (this.objectStreams.size > OBJECT_STREAM_CACHE) {
-      const oldest = this.objectStreams.keys().next().value;
-      if (oldest === undefined) break;
-      this.objectStreams.delete(oldest);
-    }
-    return promise;
   }
 
   private async loadObjectStream(num: number): Promise<ObjectStream> {
+    const owner: LoadKey = `objstm ${num}`;
     // An object stream is never itself compressed (7.5.7): refusing it also rules out cycles.
     if (this.xref.get(num)?.type !== 'offset') {
       throw new PdfError('broken-xref', `${this.name} has a broken cross-reference table: object stream ${num} is not an uncompressed object`);
     }
-    const stream = await this.getObject(num);
+    const stream = await this.fetch(num, undefined, owner);
     if (!(stream instanceof PdfStream) || stream.dict.getName('Type') !== 'ObjStm') {
       throw new PdfError('broken-xref', `${this.name} has a broken cross-reference table: object ${num} is used as an object stream but is not one`);
     }
-    const n = await this.get(stream.dict, 'N');
-    const first = await this.get(stream.dict, 'First');
-    if (typeof n !== 'number' || typeof first !== 'number' || n < 0 || first < 0) {
+    const n = await this.resolveFor(stream.dict.get('N'), owner);
+    const first = await this.resolveFor(stream.dict.get('First'), owner);
+    if (typeof n !== 'number' || typeof first !== 'number' || !Number.isInteger(n) || !Number.isInteger(first) || n < 0 || first < 0) {
       throw new PdfError('malformed', `${this.name} has a malformed object stream ${num} (/N or /First is not a number)`);
     }
-    const data = await this.streamData(stream);
+    const data = await this.streamDataFor(stream, owner);
+    // Each entry of the header is two numbers and two spaces at least: a larger /N is a lie, and
+    // would make the index below as large as the lie.
+    if (n > Math.ceil(Math.min(first, data.length) / 4)) {
+      throw new PdfError('malformed', `${this.name} has a malformed object stream ${num} (/N says ${n} objects, its header has room for fewer)`);
+    }
     const lx = new Lexer(data.subarray(0, first), 0, true);
     const index: [number, number][] = [];
     for (let i = 0; i < n; i++) {
@@ -413,15 +591,17 @@ export class PdfReader {
     return { data, first, index };
   }
 
-  private async filterSteps(dict: PdfDict): Promise<FilterStep[]> {
-    const filter = await this.get(dict, 'Filter');
-    const parms = await this.get(dict, 'DecodeParms');
+  private async filterSteps(dict: PdfDict, owner: LoadKey | null): Promise<FilterStep[]> {
+    const filter = await this.resolveFor(dict.get('Filter'), owner);
+    const parms = await this.resolveFor(dict.get('DecodeParms'), owner);
     const names = filter === null ? [] : Array.isArray(filter) ? filter : [filter];
     const params = parms === null ? [] : Array.isArray(parms) ? parms : [parms];
+    // More steps than filters exist is no real file: a long chain only multiplies decoding work.
+    if (names.length > 8) throw new PdfError('malformed', `${this.name} has a stream with ${names.length} filters (at most 8 are read)`);
     const steps: FilterStep[] = [];
     for (let i = 0; i < names.length; i++) {
-      const name = await this.resolve(names[i]);
-      const param = await this.resolve(params[i]);
+      const name = await this.resolveFor(names[i], owner);
+      const param = await this.resolveFor(params[i], owner);
       if (!(name instanceof PdfName)) throw new PdfError('malformed', `${this.name} has a stream whose /Filter is not a name`);
       steps.push({ name: name.value, params: param instanceof PdfDict ? param : null });
     }

@@ -4,7 +4,7 @@
 // section is refused with PdfError 'broken-xref': repairing would rewrite the file and break the
 // signatures it carries.
 import { PdfError } from './errors';
-import { decodeFilters } from './filters';
+import { DecodeBudget, decodeFiltersAsync } from './filters';
 import type { FilterStep } from './filters';
 import { PdfSyntaxError, isWhitespace } from './lexer';
 import type { Lexer } from './lexer';
@@ -41,6 +41,19 @@ export interface XrefContext {
   /** The document's name in messages. */
   readonly name: string;
   warn(message: string): void;
+  /** The document's decode budget (a fresh one with the default limits when absent). */
+  readonly budget?: DecodeBudget;
+}
+
+/** The highest /Size a section may declare: object numbers are 32-bit in every reader (poppler, qpdf). */
+const MAX_SIZE = 2 ** 31 - 1;
+
+/** A /Size that is not a count of objects a PDF can have, as words; null when it is fine (or absent). */
+function badSize(size: unknown): string | null {
+  if (size === undefined) return null;
+  if (typeof size !== 'number' || !Number.isInteger(size) || size < 0) return '/Size is not a number of objects';
+  if (size > MAX_SIZE) return `/Size ${size} is more objects than a PDF can number`;
+  return null;
 }
 
 function broken(ctx: XrefContext, offset: number, detail: string, what = 'cross-reference table'): PdfError {
@@ -70,6 +83,8 @@ export async function findStartxref(ctx: XrefContext): Promise<number> {
   return offset;
 }
 
+const MAX_SECTIONS = 10_000;
+
 /** Reads the section at `startxref` and every /Prev before it; the newest section comes first. */
 export async function readXrefChain(ctx: XrefContext, startxref: number): Promise<XrefSection[]> {
   const sections: XrefSection[] = [];
@@ -81,7 +96,9 @@ export async function readXrefChain(ctx: XrefContext, startxref: number): Promis
     const section = await readXrefSection(ctx, offset, true);
     sections.push(section);
     offset = section.prev;
-    if (sections.length > 100_000) throw broken(ctx, section.offset, 'more than 100000 sections');
+    // Each section is one revision: real files have a few, or a few hundred. Reading 100000 tiny
+    // ones already takes seconds, and every later revision walk multiplies that.
+    if (sections.length > MAX_SECTIONS) throw broken(ctx, section.offset, `more than ${MAX_SECTIONS} sections in the /Prev chain`);
   }
   return sections;
 }
@@ -183,6 +200,8 @@ async function readTable(ctx: XrefContext, offset: number, followXRefStm: boolea
     throw error;
   }
   const { trailer } = parsed;
+  const sizeProblem = badSize(trailer.get('Size'));
+  if (sizeProblem) throw broken(ctx, offset, sizeProblem);
   const prev = readPrev(ctx, trailer, offset);
   let xrefStream: XrefSection | null = null;
   const xrefStm = trailer.get('XRefStm');
@@ -243,30 +262,42 @@ async function readStreamSection(ctx: XrefContext, offset: number): Promise<Xref
   if (!extent.declaredOk && typeof declared === 'number') {
     ctx.warn(`${ctx.name}: the cross-reference stream at byte ${offset} has a wrong /Length (${declared}; its data is ${extent.length} bytes)`);
   }
-  const raw = await source.read(parsed.streamOffset, extent.length);
-  let data: Uint8Array;
-  try {
-    data = decodeFilters(raw, filterSteps(ctx, dict, offset), ctx.name);
-  } catch (error) {
-    if (error instanceof PdfError && error.code !== 'broken-xref') {
-      throw new PdfError('broken-xref', `${ctx.name} has a broken ${what} at byte ${offset} (its data cannot be decoded: ${error.message})`, { cause: error });
-    }
-    throw error;
-  }
-
+  // What the entries are is checked before any decoding: the decoded data may then be no larger
+  // than the entries need, which defeats an xref stream that inflates to gigabytes.
   const w = dict.get('W');
   const size = dict.get('Size');
   if (!Array.isArray(w) || w.length < 3 || !w.every((x) => typeof x === 'number' && Number.isInteger(x) && x >= 0 && x <= 8)) {
     throw broken(ctx, offset, '/W is not an array of three field widths', what);
   }
-  if (typeof size !== 'number' || size < 0) throw broken(ctx, offset, '/Size is missing', what);
+  if (size === undefined) throw broken(ctx, offset, '/Size is missing', what);
+  const sizeProblem = badSize(size);
+  if (sizeProblem) throw broken(ctx, offset, sizeProblem, what);
   const [w0, w1, w2] = w as [number, number, number];
-  const index = dict.get('Index') ?? [0, size];
-  if (!Array.isArray(index) || index.length % 2 !== 0 || !index.every((x) => typeof x === 'number' && x >= 0)) {
+  const index = dict.get('Index') ?? [0, size as number];
+  if (!Array.isArray(index) || index.length % 2 !== 0 || !index.every((x) => typeof x === 'number' && Number.isInteger(x) && x >= 0 && x <= MAX_SIZE)) {
     throw broken(ctx, offset, '/Index is not an array of pairs', what);
   }
   const width = w0 + w1 + w2;
   const total = (index as number[]).reduce((sum, x, i) => (i % 2 === 1 ? sum + x : sum), 0);
+  // Every object takes a few bytes of the file (compressed ones too, in their object stream):
+  // more entries than the file has bytes describe objects that cannot be there.
+  if (total > source.size) {
+    throw broken(ctx, offset, `/Index lists ${total} objects, more than a file of ${source.size} bytes can hold`, what);
+  }
+  const raw = await source.read(parsed.streamOffset, extent.length);
+  let data: Uint8Array;
+  try {
+    // Each row: its fields, plus one byte when a PNG predictor tags the row; a little slack for
+    // writers that pad the data.
+    const needed = total * (width + 1) + 64 * 1024;
+    data = await decodeFiltersAsync(raw, filterSteps(ctx, dict, offset), ctx.budget ?? new DecodeBudget(ctx.name), needed);
+  } catch (error) {
+    // A refusal to decode more keeps its own code: the file may be fine, only too costly.
+    if (error instanceof PdfError && error.code !== 'broken-xref' && error.code !== 'decode-limit') {
+      throw new PdfError('broken-xref', `${ctx.name} has a broken ${what} at byte ${offset} (its data cannot be decoded: ${error.message})`, { cause: error });
+    }
+    throw error;
+  }
   if (width === 0 || data.length < total * width) {
     throw broken(ctx, offset, `its data holds ${width === 0 ? 0 : Math.floor(data.length / width)} entries, /Index says ${total}`, what);
   }
