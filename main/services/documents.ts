@@ -8,7 +8,7 @@ import { basename, resolve } from 'node:path';
 import type { CertificateView, DocumentSummary, DocumentValidation, SignatureValidation, TrustedCertificate } from '../../preload/contract/schemas';
 import { certificateUrls, fingerprint, isSelfSigned, parseCertificate, serialHex, subjectName } from '../cms';
 import { AppError } from '../errors';
-import { bytesSource, fileSource, inspectPdf, isPdfError, openPdf, PdfError, prefixSource } from '../pdf';
+import { bytesSource, fileSource, inspectPdf, openPdf, prefixSource } from '../pdf';
 import type { ByteSource } from '../pdf';
 import { hostOf, withFetchPolicy } from '../remote';
 import { validatePdf } from '../validation/validate';
@@ -265,8 +265,6 @@ export class DocumentService {
     } catch (error) {
       await source.close();
       await held.file?.sha256.catch(() => null);
-      // Never quote the file's bytes back: a file that is not a PDF may be anything.
-      if (isPdfError(error, 'not-pdf')) throw new PdfError('not-pdf', `${name} is not a PDF.`);
       throw error;
     }
     // Keep a bounded number of documents open: the oldest is closed first.

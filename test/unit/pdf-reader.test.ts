@@ -158,8 +158,21 @@ describe('refused inputs', () => {
     await assert.rejects(open(write('empty.pdf', new Uint8Array(0))), { code: 'empty', message: 'empty.pdf is empty (0 bytes)' });
   });
 
-  it('refuses a file that is not a PDF, quoting how it starts', async () => {
-    await assert.rejects(open(write('hello.pdf', Buffer.from('Hello, world\nsecond line'))), { code: 'not-pdf', message: 'hello.pdf is not a PDF (it starts with "Hello, world")' });
+  it('refuses a file that is not a PDF, saying what it looks like, never what it holds', async () => {
+    await assert.rejects(open(write('hello.pdf', Buffer.from('Hello, world\nsecond line'))), { code: 'not-pdf', message: 'hello.pdf is not a PDF (it looks like a text file)' });
+    const kinds: [string, Uint8Array, string][] = [
+      ['token', Buffer.from('api_token=s3cr3t-value\n'), 'a text file'],
+      ['passwd', Buffer.from('root:x:0:0:root:/root:/bin/bash\n'), 'a text file'],
+      ['key', Buffer.from('-----BEGIN PRIVATE KEY-----\nMIIE\n'), 'a certificate or key file (PEM)'],
+      ['page', Buffer.from('<!DOCTYPE html><html><title>secret</title>'), 'a web page (HTML)'],
+      ['zip', Buffer.from([0x50, 0x4b, 0x03, 0x04, 1, 2, 3]), 'a ZIP archive or an Office document'],
+      ['blob', Buffer.from([0, 1, 2, 3, 0xfe, 0x10, 0x80, 0x81]), 'a binary file of another kind'],
+    ];
+    for (const [name, bytes, kind] of kinds) {
+      const error = await open(write(`${name}.bin`, bytes)).then(() => null, (e: unknown) => e as Error);
+      assert.equal(error?.message, `${name}.bin is not a PDF (it looks like ${kind})`);
+      assert.doesNotMatch(error?.message ?? '', /s3cr3t|root:|MIIE|secret/);
+    }
   });
 
   it('refuses a truncated file', async () => {
