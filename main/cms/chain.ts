@@ -2,6 +2,9 @@
 // whose key identifier matches the authority key identifier, and whose key verifies the
 // signature (node:crypto X509Certificate.checkIssued + verify). The path stops at a self-signed
 // certificate. Missing issuers can be fetched (AIA caIssuers: main/remote/revocation.ts).
+// A path is NOT a trust decision: an issuer here is only a certificate whose key signed the one
+// below it, CA or not. Whether the path may be trusted (anchors, cA and keyCertSign, pathLen,
+// validity, name constraints, critical extensions, EKU) is validatePath's (path.ts).
 import { certificateLabel, fingerprint, isIssuedBy, isSelfSigned, isValidAt, parseCertificate } from './certificates';
 import { CmsError } from './errors';
 

@@ -12,6 +12,14 @@ export type ReasonCode =
   | 'UNSUPPORTED_SUBFILTER'
   | 'UNSUPPORTED_ALGORITHM'
   | 'CHAIN_UNTRUSTED'
+  | 'CHAIN_ISSUER_NOT_CA'
+  | 'CHAIN_ISSUER_KEY_USAGE'
+  | 'CHAIN_PATH_LENGTH'
+  | 'CHAIN_CERT_EXPIRED'
+  | 'CHAIN_CERT_NOT_YET_VALID'
+  | 'CHAIN_UNKNOWN_CRITICAL_EXTENSION'
+  | 'CHAIN_NAME_CONSTRAINTS'
+  | 'CHAIN_EKU'
   | 'CERTIFICATE_EXPIRED'
   | 'KEY_USAGE_NOT_SIGNING'
   | 'CERTIFICATE_REVOKED'
@@ -74,6 +82,40 @@ export const REASONS: Readonly<Record<ReasonCode, ReasonText>> = {
   CHAIN_UNTRUSTED: {
     en: 'The identity of the signer cannot be confirmed: the certificate does not come from a trusted authority.',
     fr: 'L’identité du signataire ne peut pas être confirmée : le certificat ne provient pas d’une autorité de confiance.',
+  },
+  // Why a chain is not trusted (RFC 5280 path validation, main/cms/path.ts); they come with
+  // CHAIN_UNTRUSTED (a signer) or TIMESTAMP_UNTRUSTED (a timestamp authority), whose chain it is.
+  CHAIN_ISSUER_NOT_CA: {
+    en: 'A certificate in the chain was issued by someone who is not a certification authority, so nobody vouches for it.',
+    fr: 'Un certificat de la chaîne a été émis par quelqu’un qui n’est pas une autorité de certification : personne ne s’en porte garant.',
+  },
+  CHAIN_ISSUER_KEY_USAGE: {
+    en: 'A certificate in the chain was issued by an authority whose certificate does not allow it to issue certificates.',
+    fr: 'Un certificat de la chaîne a été émis par une autorité dont le certificat ne l’autorise pas à émettre des certificats.',
+  },
+  CHAIN_PATH_LENGTH: {
+    en: 'The chain has more intermediate authorities than the authority above them allows.',
+    fr: 'La chaîne compte plus d’autorités intermédiaires que l’autorité au-dessus d’elles ne le permet.',
+  },
+  CHAIN_CERT_EXPIRED: {
+    en: 'A certificate in the chain had expired at the time that counts for this signature.',
+    fr: 'Un certificat de la chaîne était expiré au moment qui compte pour cette signature.',
+  },
+  CHAIN_CERT_NOT_YET_VALID: {
+    en: 'A certificate in the chain was not yet valid at the time that counts for this signature.',
+    fr: 'Un certificat de la chaîne n’était pas encore valide au moment qui compte pour cette signature.',
+  },
+  CHAIN_UNKNOWN_CRITICAL_EXTENSION: {
+    en: 'A certificate in the chain contains a mandatory rule that cannot be understood, so it cannot be relied on.',
+    fr: 'Un certificat de la chaîne contient une règle obligatoire qui ne peut pas être comprise : on ne peut donc pas s’y fier.',
+  },
+  CHAIN_NAME_CONSTRAINTS: {
+    en: 'A certificate in the chain bears a name that its authority is not allowed to certify.',
+    fr: 'Un certificat de la chaîne porte un nom que son autorité n’a pas le droit de certifier.',
+  },
+  CHAIN_EKU: {
+    en: 'The certificate is not meant for this use (signing documents, or timestamping for a timestamp authority).',
+    fr: 'Le certificat n’est pas destiné à cet usage (signer des documents, ou horodater pour une autorité d’horodatage).',
   },
   CERTIFICATE_EXPIRED: {
     en: 'The certificate of the signer was not valid when the document was signed, or nothing proves that it was.',

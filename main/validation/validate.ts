@@ -15,9 +15,9 @@ import type { ByteSource, FieldInfo, PdfReader } from '../pdf';
 import {
   OID, buildChain, bytesEqual, checkSignerInfo, digest, fingerprint, hasOcspNoCheck, hashByOid, isCmsError, isValidAt, parseCertificate, parseCrl,
   parseOcspResponse, serialHex, signedDataCertificates, signedDataOf, subjectName, tstInfoOf, verifySignature,
-  verifyTimeStampToken,
+  validatePath, verifyTimeStampToken,
 } from '../cms';
-import type { AnyHash, Certificate, HashAlgorithm, TimeStampInfo } from '../cms';
+import type { AnyHash, Certificate, HashAlgorithm, PathFailure, PathFailureCode, PathPurpose, TimeStampInfo } from '../cms';
 import { fetchCrl, fetchIssuer, fetchOcsp } from '../remote';
 import { modificationsAfter } from './modifications-adapter';
 import type { Modifications } from './modifications-adapter';
@@ -399,10 +399,10 @@ async function validateSignature(field: FieldInfo, ctx: Context): Promise<Signat
         if (ts.tsaCertificate) tsa = subjectName(ts.tsaCertificate);
         // The TSA's chain, built to the trust anchors, and its revocation (DSS, then the signature
         // and the token, then --online) as of the timestamp's own time.
-        const tsaChain = await chainOf(ts.tsaCertificate ?? new Uint8Array(0), [...ts.certificates, ...embedded, ...dssCerts], ctx, ts.genTime);
+        const tsaChain = await chainOf(ts.tsaCertificate ?? new Uint8Array(0), [...ts.certificates, ...embedded, ...dssCerts], ctx, ts.genTime, 'timestamping');
         let tsaUsable = tsaChain.trusted;
         if (!tsaChain.trusted) {
-          report.reasons.push(reason('TIMESTAMP_UNTRUSTED', `timestamp authority ${tsa}`));
+          report.reasons.push(...chainReasons(tsaChain, 'TIMESTAMP_UNTRUSTED', `timestamp authority ${tsa}, `));
         } else {
           const tsaRevocation = await revocationOf(tsaChain.certificates, ctx, mergeRevocation(embeddedRevocation(signedData), tokenRevocation(token)),
             report, ts.genTime, 'timestamp authority: ');
@@ -449,11 +449,11 @@ async function validateSignature(field: FieldInfo, ctx: Context): Promise<Signat
 
   // --- Trust and revocation.
   const revocationData = embeddedRevocation(signedData);
-  const chain = await chainOf(signer.der, [...embedded, ...(ctx.dss?.certs ?? [])], ctx, at);
+  const chain = await chainOf(signer.der, [...embedded, ...(ctx.dss?.certs ?? [])], ctx, at, isDocTs ? 'timestamping' : 'document-signing');
   report.chain = chain.certificates.map((c) => subjectName(c));
   report.chainCertificates = chain.certificates.map((c) => c.der);
   report.trusted = chain.trusted;
-  if (!chain.trusted) report.reasons.push(reason(isDocTs ? 'TIMESTAMP_UNTRUSTED' : 'CHAIN_UNTRUSTED', `chain: ${report.chain.join(' → ')}`));
+  report.reasons.push(...chainReasons(chain, isDocTs ? 'TIMESTAMP_UNTRUSTED' : 'CHAIN_UNTRUSTED'));
   if (report.timestamp && isDocTs) report.timestamp.valid = chain.trusted;
   // Freshness of the revocation data is judged at the best signing time: the trusted timestamp
   // (for a document timestamp, its own time), else the claimed /M.
@@ -542,31 +542,76 @@ function finishLevels(signatures: SignatureReport[], ctx: Context): void {
 // ---------------------------------------------------------------------------------------------
 
 interface Chain {
+  /** The chain as built (leaf first; it may go on above the anchor). */
   certificates: Certificate[];
+  /** RFC 5280 path validation passed (see trustFailures for what is left out for a signer). */
   trusted: boolean;
+  /** What path validation found wrong, leaf first (see main/cms/path.ts). */
+  failures: PathFailure[];
 }
 
-async function chainOf(leaf: Uint8Array, candidates: readonly Uint8Array[], ctx: Context, at: Date): Promise<Chain> {
-  if (leaf.length === 0) return { certificates: [], trusted: false };
+/** The reason code of each path validation failure ('untrusted' is CHAIN_UNTRUSTED / TIMESTAMP_UNTRUSTED, said by the caller). */
+const PATH_REASONS: Readonly<Record<Exclude<PathFailureCode, 'untrusted'>, ReasonCode>> = {
+  'issuer-not-ca': 'CHAIN_ISSUER_NOT_CA',
+  'issuer-key-usage': 'CHAIN_ISSUER_KEY_USAGE',
+  'path-length': 'CHAIN_PATH_LENGTH',
+  expired: 'CHAIN_CERT_EXPIRED',
+  'not-yet-valid': 'CHAIN_CERT_NOT_YET_VALID',
+  'unknown-critical-extension': 'CHAIN_UNKNOWN_CRITICAL_EXTENSION',
+  'name-constraints': 'CHAIN_NAME_CONSTRAINTS',
+  'extended-key-usage': 'CHAIN_EKU',
+};
+
+/**
+ * The reasons of an untrusted chain: `untrusted` (CHAIN_UNTRUSTED or TIMESTAMP_UNTRUSTED: the
+ * renderer's status reads them) with the chain, then one specific reason per rule broken.
+ */
+function chainReasons(chain: Chain, untrusted: ReasonCode, prefix = ''): Reason[] {
+  if (chain.trusted) return [];
+  const out = [reason(untrusted, `${prefix}chain: ${chain.certificates.map((c) => subjectName(c)).join(' → ')}`)];
+  const seen = new Set<string>();
+  for (const failure of chain.failures) {
+    if (failure.code === 'untrusted') continue;
+    const key = `${failure.code} ${failure.detail}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(reason(PATH_REASONS[failure.code], `${prefix}${failure.detail}`));
+  }
+  return out;
+}
+
+/**
+ * The chain of `leaf` built from the candidates and the anchors (then the system roots of the name
+ * it ends at), and its RFC 5280 path validation at `at` (validatePath: the path must end at a
+ * trust anchor, every issuer be a CA allowed to issue, every certificate valid at `at`, ...).
+ * `purpose` is the leaf's: a document signer or a timestamp authority. For a document signer the
+ * leaf's own validity is left out of `trusted`: validateSignature says CERTIFICATE_EXPIRED.
+ */
+async function chainOf(leaf: Uint8Array, candidates: readonly Uint8Array[], ctx: Context, at: Date, purpose: PathPurpose): Promise<Chain> {
+  if (leaf.length === 0) return { certificates: [], trusted: false, failures: [] };
   const options = { at, ...(ctx.options.online ? { fetchMissing: (c: Uint8Array) => fetchIssuer(c).catch(() => null) } : {}) };
   try {
     const pool = unique([...candidates, ...ctx.anchors.map((a) => a.der)]);
     let certificates = (await buildChain(leaf, pool, options)).map((d) => parseCertificate(d));
-    let trusted = certificates.some((c) => ctx.anchorPrints.has(fingerprint(c.der)));
-    if (!trusted && ctx.system.size > 0) {
+    let anchors: (Certificate | Uint8Array)[] = ctx.anchors;
+    const reached = certificates.some((c) => ctx.anchorPrints.has(fingerprint(c.der)));
+    if (!reached && ctx.system.size > 0) {
       // Ends short of a root, or at a root the user did not name: a system root of that name?
       const last = certificates.at(-1) as Certificate;
       const roots = [...(ctx.system.get(last.x509.issuer) ?? []), ...(ctx.system.get(last.x509.subject) ?? [])];
       if (roots.length > 0) {
         const prints = new Set(roots.map((r) => fingerprint(r)));
         certificates = (await buildChain(leaf, [...pool, ...roots], options)).map((d) => parseCertificate(d));
-        trusted = certificates.some((c) => ctx.anchorPrints.has(fingerprint(c.der)) || prints.has(fingerprint(c.der)));
+        anchors = [...anchors, ...roots];
         for (const c of certificates) if (prints.has(fingerprint(c.der))) ctx.anchorPrints.add(fingerprint(c.der));
       }
     }
-    return { certificates, trusted };
+    const validation = validatePath(certificates, { anchors, at, purpose });
+    const leafValidity = (f: PathFailure) => purpose === 'document-signing' && f.index === 0 && (f.code === 'expired' || f.code === 'not-yet-valid');
+    const failures = validation.failures.filter((f) => !leafValidity(f));
+    return { certificates, trusted: failures.length === 0, failures };
   } catch {
-    return { certificates: [parseCertificate(leaf)], trusted: false };
+    return { certificates: [parseCertificate(leaf)], trusted: false, failures: [] };
   }
 }
 

@@ -19,6 +19,21 @@ describe('validation reasons', () => {
     }
   });
 
+  it('says why a chain is not trusted, in both languages, for each rule of path validation', () => {
+    const codes: ReasonCode[] = [
+      'CHAIN_ISSUER_NOT_CA', 'CHAIN_ISSUER_KEY_USAGE', 'CHAIN_PATH_LENGTH', 'CHAIN_CERT_EXPIRED', 'CHAIN_CERT_NOT_YET_VALID',
+      'CHAIN_UNKNOWN_CRITICAL_EXTENSION', 'CHAIN_NAME_CONSTRAINTS', 'CHAIN_EKU',
+    ];
+    for (const code of codes) {
+      const text = REASONS[code];
+      assert.ok(text, code);
+      assert.ok(text.en.length > 20 && text.fr.length > 20, code);
+      // Plain words: no OIDs or X.509 jargon for office staff.
+      assert.doesNotMatch(`${text.en} ${text.fr}`, /basicConstraints|keyCertSign|pathLen|\d+\.\d+\.\d+|EKU/, code);
+    }
+    assert.match(reason('CHAIN_ISSUER_NOT_CA', 'The certificate of Mallory is not a certification authority.').message, /\(The certificate of Mallory/);
+  });
+
   it('appends the detail to the English message only', () => {
     const r = reason('CHAIN_UNTRUSTED' satisfies ReasonCode, 'chain: A → B.');
     assert.equal(r.code, 'CHAIN_UNTRUSTED');
