@@ -16,7 +16,7 @@ import { basename, resolve } from 'node:path';
 import { AppError, isUserFacing } from '../errors';
 import { fileSource, openPdf, prepareDssUpdate, prepareSignatureUpdate } from '../pdf';
 import type { AppearanceLabels, ByteSource, PdfReader, VisibleSignatureOptions } from '../pdf';
-import { createCadesSignature, estimateCadesSize, timestampTokenCertificates, vriKey } from '../cms';
+import { createCadesSignature, estimateCadesSize, signingPathFailures, timestampTokenCertificates, vriKey } from '../cms';
 import { fetchValidationData, requestTimestamp } from '../remote';
 import { describeCertificate } from '../signers';
 import type { HashAlgorithm, Signer } from '../signers/signer';
@@ -146,9 +146,24 @@ function unlessAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Pr
   });
 }
 
+/**
+ * Throws 'unusable-certificate' when the signer's chain (as it came with the certificate: the
+ * PKCS#12 bag, the token, AIA completion) breaks an issuer rule of RFC 5280 (main/cms/path.ts).
+ */
+async function refuseBrokenChain(signer: Signer, at: Date): Promise<void> {
+  const [failure] = await signingPathFailures(signer.certificate, signer.chain, at);
+  if (!failure) return;
+  const who = describeCertificate(signer.certificate).subject;
+  const why = failure.code === 'issuer-not-ca'
+    ? `${failure.certificate} appears as the issuer of a certificate in its chain but is not a certification authority`
+    : failure.detail.replace(/\.$/, '');
+  throw new AppError('unusable-certificate', `The certificate of ${who} cannot be used for signing: ${why}.`);
+}
+
 /** One signer, one batch: the TSA token size is measured once (dry run) and reused. */
 export class SigningSession {
   private timestampSize: Promise<number> | null = null;
+  private chainChecked: Promise<void> | null = null;
 
   constructor(
     private readonly signer: Signer,
@@ -171,6 +186,10 @@ export class SigningSession {
     const inputPath = typeof input === 'string' ? resolve(input) : input.path === null ? null : resolve(input.path);
     if (inputPath !== null) await refuseInputAsOutput(inputPath, outputPath);
     const now = (this.options.now ?? (() => new Date()))();
+    // Once per session (one signer): nothing is signed with a certificate whose own chain breaks
+    // RFC 5280's issuer rules (a certificate "issued" by an end-entity certificate, say).
+    this.chainChecked ??= refuseBrokenChain(this.signer, now);
+    await this.chainChecked;
     let opened: { input: OpenedInput; close: () => Promise<void> } | null = null;
     let temp: TempOutput | null = null;
     try {

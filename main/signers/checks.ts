@@ -123,7 +123,7 @@ export function checkSigningCertificate(der: Uint8Array, options: { at: Date }):
     }
     if (signing.length === 1 && signing[0] === CLIENT_AUTH) {
       warnings.push(
-        `The certificate of ${who} is meant for TLS client authentication only; some validators may not accept it for document signatures.`,
+        `The certificate of ${who} is meant for TLS client authentication only; validators (Paraphe's own included) may not accept it for document signatures.`,
       );
     }
   }
