@@ -7,7 +7,6 @@
 // output or nothing (no temp file), and the input is byte for byte what it was.
 // HOSTILE_TIMES=1 prints each command's time and peak memory.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,8 +14,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { HOSTILE_CASES } from '../fixtures/hostile';
 import type { HostileCase } from '../fixtures/hostile';
-import { createTestPki } from '../fixtures/pki';
-import type { TestPki } from '../fixtures/pki';
+import { createTestPki, run } from '../fixtures/pki';
+import type { RunResult, TestPki } from '../fixtures/pki';
 import { P12_ENV, cli, p12Args, requireCliBundle } from '../fixtures/signing-bed';
 
 const KILL_AFTER_MS = 20_000;
@@ -38,44 +37,32 @@ interface Outcome {
 }
 
 /** Runs the CLI with a V8 heap of 512 MB, killed after KILL_AFTER_MS. */
-function runCli(args: readonly string[], env: Readonly<Record<string, string>>, reportFile: string): Promise<Outcome> {
+async function runCli(args: readonly string[], env: Readonly<Record<string, string>>, reportFile: string): Promise<Outcome> {
   const node = [process.execPath, '--max-old-space-size=512', cli, ...args];
   const [command, ...commandArgs] = TIME ? [TIME, '-v', '-o', reportFile, ...node] : node;
   const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(command as string, commandArgs, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    let killed = false;
-    const timer = setTimeout(() => {
-      killed = true;
-      child.kill('SIGKILL');
-    }, KILL_AFTER_MS);
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => err.push(d));
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on('close', async (code, signal) => {
-      clearTimeout(timer);
-      let rss: number | null = null;
-      let exit = code;
-      let exitSignal = signal;
-      if (TIME) {
-        const report = await readFile(reportFile, 'utf8').catch(() => '');
-        const kb = /Maximum resident set size \(kbytes\): (\d+)/.exec(report)?.[1];
-        rss = kb === undefined ? null : Number(kb) * 1024;
-        // time(1) exits with the command's status; a command killed by a signal is reported in words.
-        const bySignal = /Command terminated by signal (\d+)/.exec(report)?.[1];
-        if (bySignal !== undefined) {
-          exit = null;
-          exitSignal = `signal ${bySignal}` as NodeJS.Signals;
-        }
-      }
-      resolve({ code: exit, signal: exitSignal, killed, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), rss, ms: Date.now() - started });
-    });
-  });
+  let result: RunResult;
+  try {
+    result = await run(command as string, commandArgs, { env: { ...process.env, ...env }, timeoutMs: KILL_AFTER_MS, allowFailure: true });
+  } catch (error) {
+    if (!/timed out after/.test(String(error))) throw error;
+    return { code: null, signal: null, killed: true, stdout: '', stderr: String(error), rss: null, ms: Date.now() - started };
+  }
+  let rss: number | null = null;
+  let exit = result.code;
+  let exitSignal = result.signal;
+  if (TIME) {
+    const report = await readFile(reportFile, 'utf8').catch(() => '');
+    const kb = /Maximum resident set size \(kbytes\): (\d+)/.exec(report)?.[1];
+    rss = kb === undefined ? null : Number(kb) * 1024;
+    // time(1) exits with the command's status; a command killed by a signal is reported in words.
+    const bySignal = /Command terminated by signal (\d+)/.exec(report)?.[1];
+    if (bySignal !== undefined) {
+      exit = null;
+      exitSignal = `signal ${bySignal}` as NodeJS.Signals;
+    }
+  }
+  return { code: exit, signal: exitSignal, killed: false, stdout: result.stdout.toString('utf8'), stderr: result.stderr.toString('utf8'), rss, ms: Date.now() - started };
 }
 
 /** What every run must satisfy, whatever the file: bounded in time and memory, no crash. */
