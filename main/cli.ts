@@ -1,6 +1,6 @@
 // The `paraphe` command line: the same code as the app, without Electron. Bundled by esbuild into
 // dist/cli.cjs and started by main/bin/paraphe.cjs. `main` never throws and never exits: it
-// prints and returns the exit code (0 ok, 1 a file could not be read, 2 usage error).
+// prints and returns the exit code (0 ok, 1 a file could not be read, 2 usage error, 70 a bug).
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { UsageError, parseCommandLine } from './cli/args';
@@ -38,7 +38,8 @@ Options:
   -h, --help                 show this help
   -V, --version              print the version of paraphe
 
-Exit codes: 0 success, 1 a file could not be read or signed, 2 wrong arguments.
+Exit codes: 0 success, 1 a file could not be read or signed, 2 wrong arguments,
+70 an internal error (a bug: one line on stderr; PARAPHE_DEBUG=1 shows its stack).
 `;
 
 const SIGN_USAGE = `Usage: paraphe sign INPUT.pdf... (-o OUT.pdf | --out-dir DIR)
