@@ -5,7 +5,7 @@ import { chmod, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { TempOutput, memoryBytes } from '../../main/services/signed-output';
+import { TempOutput, forgetNewFileMode, memoryBytes } from '../../main/services/signed-output';
 
 const modeOf = async (path: string) => (await stat(path)).mode & 0o777;
 
@@ -23,6 +23,7 @@ describe('TempOutput modes and clean-up', { skip: process.platform === 'win32' ?
   after(async () => rm(dir, { recursive: true, force: true }));
 
   async function write(target: string): Promise<void> {
+    forgetNewFileMode(); // the umask was just changed, which the app never does
     const temp = await TempOutput.create(target);
     assert.equal(await modeOf(temp.path), 0o600, 'private while it is written');
     await temp.copyFrom(memoryBytes(new Uint8Array([1, 2, 3])));
