@@ -11,10 +11,10 @@ export {
 } from './certificates';
 export type { Certificate, CertificateUrls } from './certificates';
 export {
-  checkSignerInfo, createCadesSignature, estimateCadesSize, maxSignatureSize, signatureTimestampTokens, signedAttributesFor,
+  checkSignerInfo, createCadesSignature, estimateCadesSize, maxSignatureSize, prepareCades, signatureTimestampTokens, signedAttributesFor,
   signedDataCertificates, signedDataOf, timestampTokenCertificates, tstInfoOf,
 } from './signed-data';
-export type { CadesOptions, CadesSizeOptions, SignedAttributes, SignerInfoCheck } from './signed-data';
+export type { CadesOptions, CadesSizeOptions, PreparedCades, SignedAttributes, SignerInfoCheck } from './signed-data';
 export { buildTimeStampRequest, parseTimeStampResponse, verifyTimeStampToken } from './tsp';
 export type {
   TimeStampCheckOptions, TimeStampInfo, TimeStampRequest, TimeStampRequestOptions, TimeStampResponseCheckOptions,

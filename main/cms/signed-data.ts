@@ -118,53 +118,78 @@ export async function createCadesSignature(options: CadesOptions): Promise<Uint8
   return buildCades(options, true);
 }
 
+/**
+ * A CAdES signature in two halves, for signing pipelines that collect many digests before one
+ * `signMany` (one PIN, one remote authorization): `request` is what the key signs; `complete`
+ * takes its signature value (checked against the certificate) and an optional timestamper, and
+ * returns the DER ContentInfo.
+ */
+export interface PreparedCades {
+  /** The DER SET OF signed attributes: the bytes that are signed. */
+  readonly signedAttributes: Uint8Array;
+  readonly request: SignRequest;
+  complete(signature: Uint8Array, timestamp?: (signatureValue: Uint8Array) => Promise<Uint8Array>): Promise<Uint8Array>;
+}
+
+export function prepareCades(options: Omit<CadesOptions, 'sign' | 'timestamp'>): PreparedCades {
+  return prepareCadesWith(options, true);
+}
+
 async function buildCades(options: CadesOptions, real: boolean): Promise<Uint8Array> {
+  const prepared = prepareCadesWith(options, real);
+  return prepared.complete(await options.sign(prepared.request), options.timestamp);
+}
+
+function prepareCadesWith(options: Omit<CadesOptions, 'sign' | 'timestamp'>, real: boolean): PreparedCades {
   const signer = parseCertificate(options.signerCertificate, 'the signing certificate');
   checkKeyMatchesAlgorithm(signer, options.algorithm);
   const signed = signedAttributesFor({ ...options, signerCertificate: signer });
   const signatureAlgorithm = signatureAlgorithmIdentifier(options.algorithm, options.hash);
-  const signature = await options.sign({ data: signed.der, digest: digest(options.hash, signed.der), hash: options.hash, algorithm: options.algorithm });
-  if (!(signature instanceof Uint8Array) || signature.length === 0) {
-    throw new CmsError('signature-mismatch', `The key of ${certificateLabel(signer)} returned no signature.`);
-  }
-  if (real && !verifySignature({ data: signed.der, signature, publicKey: signer.x509.publicKey, signatureAlgorithm, digestAlgorithmOid: hashOid(options.hash) })) {
-    throw new CmsError(
-      'signature-mismatch',
-      `The signature made with the key does not verify with ${certificateLabel(signer)}: the key and the certificate do not belong together.`,
-    );
-  }
+  const request: SignRequest = { data: signed.der, digest: digest(options.hash, signed.der), hash: options.hash, algorithm: options.algorithm };
+  const complete = async (signature: Uint8Array, timestamp?: (signatureValue: Uint8Array) => Promise<Uint8Array>): Promise<Uint8Array> => {
+    if (!(signature instanceof Uint8Array) || signature.length === 0) {
+      throw new CmsError('signature-mismatch', `The key of ${certificateLabel(signer)} returned no signature.`);
+    }
+    if (real && !verifySignature({ data: signed.der, signature, publicKey: signer.x509.publicKey, signatureAlgorithm, digestAlgorithmOid: hashOid(options.hash) })) {
+      throw new CmsError(
+        'signature-mismatch',
+        `The signature made with the key does not verify with ${certificateLabel(signer)}: the key and the certificate do not belong together.`,
+      );
+    }
 
-  const signerInfo = new pkijs.SignerInfo({
-    version: 1,
-    sid: new pkijs.IssuerAndSerialNumber({ issuer: signer.cert.issuer, serialNumber: signer.cert.serialNumber }),
-    digestAlgorithm: digestAlgorithmIdentifier(options.hash),
-    signedAttrs: new pkijs.SignedAndUnsignedAttributes({ type: 0, attributes: signed.attributes }),
-    signatureAlgorithm,
-    signature: new asn1js.OctetString({ valueHex: signature }),
-  });
-  // The [0] IMPLICIT signed attributes must be the very bytes that were signed, tag aside.
-  const embedded = der(signerInfo.signedAttrs?.toSchema() as asn1js.Constructed);
-  embedded[0] = 0x31;
-  if (!bytesEqual(embedded, signed.der)) throw new Error('internal: the signed attributes changed when embedded');
-
-  if (options.timestamp) {
-    const token = await options.timestamp(signature);
-    const value = real ? timestampTokenFor(token, signature) : parseAsn1(token);
-    if (value === null) throw new CmsError('bad-timestamp-token', 'The timestamp token is not valid DER.');
-    signerInfo.unsignedAttrs = new pkijs.SignedAndUnsignedAttributes({
-      type: 1,
-      attributes: [new pkijs.Attribute({ type: OID.signatureTimeStampToken, values: [value] })],
+    const signerInfo = new pkijs.SignerInfo({
+      version: 1,
+      sid: new pkijs.IssuerAndSerialNumber({ issuer: signer.cert.issuer, serialNumber: signer.cert.serialNumber }),
+      digestAlgorithm: digestAlgorithmIdentifier(options.hash),
+      signedAttrs: new pkijs.SignedAndUnsignedAttributes({ type: 0, attributes: signed.attributes }),
+      signatureAlgorithm,
+      signature: new asn1js.OctetString({ valueHex: signature }),
     });
-  }
+    // The [0] IMPLICIT signed attributes must be the very bytes that were signed, tag aside.
+    const embedded = der(signerInfo.signedAttrs?.toSchema() as asn1js.Constructed);
+    embedded[0] = 0x31;
+    if (!bytesEqual(embedded, signed.der)) throw new Error('internal: the signed attributes changed when embedded');
 
-  const signedData = new pkijs.SignedData({
-    version: 1,
-    digestAlgorithms: [digestAlgorithmIdentifier(options.hash)],
-    encapContentInfo: new pkijs.EncapsulatedContentInfo({ eContentType: OID.data }),
-    certificates: embeddableCertificates(signer, options.chain),
-    signerInfos: [signerInfo],
-  });
-  return der(new pkijs.ContentInfo({ contentType: OID.signedData, content: signedData.toSchema(true) }).toSchema());
+    if (timestamp) {
+      const token = await timestamp(signature);
+      const value = real ? timestampTokenFor(token, signature) : parseAsn1(token);
+      if (value === null) throw new CmsError('bad-timestamp-token', 'The timestamp token is not valid DER.');
+      signerInfo.unsignedAttrs = new pkijs.SignedAndUnsignedAttributes({
+        type: 1,
+        attributes: [new pkijs.Attribute({ type: OID.signatureTimeStampToken, values: [value] })],
+      });
+    }
+
+    const signedData = new pkijs.SignedData({
+      version: 1,
+      digestAlgorithms: [digestAlgorithmIdentifier(options.hash)],
+      encapContentInfo: new pkijs.EncapsulatedContentInfo({ eContentType: OID.data }),
+      certificates: embeddableCertificates(signer, options.chain),
+      signerInfos: [signerInfo],
+    });
+    return der(new pkijs.ContentInfo({ contentType: OID.signedData, content: signedData.toSchema(true) }).toSchema());
+  };
+  return { signedAttributes: signed.der, request, complete };
 }
 
 function checkKeyMatchesAlgorithm(signer: Certificate, algorithm: SignatureAlgorithm): void {
