@@ -31,6 +31,12 @@ export interface Signer {
   sign(request: SignRequest): Promise<Uint8Array>;
   /** Batch-capable backends sign many at once (one login, one CSC call). */
   signMany?(requests: SignRequest[]): Promise<Uint8Array[]>;
+  /**
+   * Set by backends whose authorization covers one call (a CSC SAD for N hashes, one OTP): batches
+   * hand them at most `max` digests per signMany, all at once. Absent for backends authorized
+   * once per session (a token's login, a software key): they sign document by document.
+   */
+  readonly batch?: { readonly max: number };
   /** Forget key material and sessions. */
   close(): Promise<void>;
 }

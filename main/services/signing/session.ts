@@ -1,11 +1,9 @@
-// The staged signing session: prepare -> digest -> sign -> finish -> extend (DESIGN.md).
-//   prepare  read the PDF lazily, lay out the incremental update (field, widget, appearance,
-//            signature dictionary with /ByteRange and a /Contents placeholder sized by a dry run)
-//   digest   stream-hash the two byte ranges while copying the input to a temp file
-//   sign     CMS signed attributes -> Signer.sign -> SignedData (+ RFC 3161 signature timestamp)
-//   finish   write /Contents in place
-//   extend   B-LT: append a DSS with certificates and revocation data of the signer's and the
-//            TSA's chains; B-LTA: then append a document timestamp
+// One signer, one batch: the stages of ./stages.ts run for each document, with the ports given.
+//   sign(input, output)   one document: prepare -> sign -> finish -> extend -> commit
+//   signBatch(items)      N documents: prepare all, hand the N digests to ONE Signer.signMany (one
+//                         PIN, one CSC authorization, one OTP), then finish and extend each
+// Backends authorized per call (Signer.batch: CSC, OTP) get batches; backends authorized once per
+// session (a token's login, a software key) sign document by document, a few in flight.
 // Nothing is written to the output until every step succeeded: the temp file is renamed last.
 // No silent downgrade: if the asked level cannot be reached, nothing is written and the error
 // says which step failed.
@@ -13,19 +11,18 @@ import { createHash } from 'node:crypto';
 import { open, readFile, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
-import { AppError, isUserFacing } from '../errors';
-import { fileSource, openPdf, prepareDssUpdate, prepareSignatureUpdate } from '../pdf';
-import type { AppearanceLabels, ByteSource, PdfReader, VisibleSignatureOptions } from '../pdf';
-import { createCadesSignature, estimateCadesSize, signingPathFailures, timestampTokenCertificates, vriKey } from '../cms';
-import { fetchValidationData, requestTimestamp } from '../remote';
-import { describeCertificate } from '../signers';
-import type { HashAlgorithm, Signer } from '../signers/signer';
-import { refuseInputAsOutput } from './same-file';
-import { TempOutput, contentsHex, handleBytes, newHash } from './signed-output';
-import type { InputBytes } from './signed-output';
-
-export type PadesLevel = 'B-B' | 'B-T' | 'B-LT' | 'B-LTA';
-export const PADES_LEVELS: readonly PadesLevel[] = ['B-B', 'B-T', 'B-LT', 'B-LTA'];
+import { AppError } from '../../errors';
+import { fileSource } from '../../pdf';
+import type { AppearanceLabels, VisibleSignatureOptions } from '../../pdf';
+import { signingPathFailures } from '../../cms';
+import { describeCertificate } from '../../signers';
+import type { HashAlgorithm, SignRequest, Signer } from '../../signers/signer';
+import { refuseInputAsOutput } from '../same-file';
+import { TempOutput, handleBytes, newHash } from '../signed-output';
+import type { EvidenceSink, Timestamper, ValidationDataSource } from './ports';
+import { onlineValidationData, tsaTimestamper } from './remote-ports';
+import { extend, finish, inputChanged, PLACEHOLDER_MARGIN, placeholderSize, prepare } from './stages';
+import type { OpenedInput, PadesLevel, PreparedDocument } from './stages';
 
 export interface SignOptions {
   level: PadesLevel;
@@ -46,6 +43,13 @@ export interface SignOptions {
   timeoutMs?: number;
 }
 
+/** The ports of a session; what is not given is built from the options (the TSA at tsaUrl, online revocation data). */
+export interface SessionPorts {
+  timestamper?: Timestamper;
+  validationData?: ValidationDataSource;
+  evidence?: EvidenceSink;
+}
+
 export interface SignResult {
   input: string;
   output: string;
@@ -57,8 +61,6 @@ export interface SignResult {
 }
 
 const FONT = 'assets/fonts/DejaVuSans.ttf';
-/** Slack beyond the dry run: DER length variations (INTEGER signs, ECDSA r/s) and timestamp tokens of other sizes. */
-const PLACEHOLDER_MARGIN = 1536;
 
 const fonts = new Map<string, Promise<Uint8Array>>();
 /** The bundled font of visible appearances under `root`, read once (a failed read is tried again next time). */
@@ -79,29 +81,6 @@ function needsTsa(level: PadesLevel): boolean {
 /** The date as visible appearances show it: "2026-11-23 09:05 UTC", the same in every language. */
 export function appearanceDate(date: Date): string {
   return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-}
-
-/**
- * A document to sign as it was opened: the reader reads `source` (lazily), the copy streams
- * `bytes`; both are the same file. The session never closes them (their owner does).
- */
-export interface OpenedInput {
-  /** The file it came from; null for bytes dropped in the window. */
-  path: string | null;
-  /** How messages name it. */
-  name: string;
-  source: ByteSource;
-  bytes: InputBytes;
-  /**
-   * What was opened (size, SHA-256 in hex), when known: the bytes copied must be these, else the
-   * file changed on disk since it was opened and nothing is written.
-   */
-  expected?: { size: number; sha256: () => Promise<string | null> };
-}
-
-/** The error of a document that is no longer what was opened. */
-export function inputChanged(name: string): AppError {
-  return new AppError('input-changed', `${name}: the file changed on disk since it was opened; nothing was written. Open it again to sign what it holds now.`);
 }
 
 /**
@@ -160,20 +139,49 @@ async function refuseBrokenChain(signer: Signer, at: Date): Promise<void> {
   throw new AppError('unusable-certificate', `The certificate of ${who} cannot be used for signing: ${why}.`);
 }
 
+/** Many requests in one signMany call (one by one without it, or for a single request). */
+async function signAll(signer: Signer, requests: SignRequest[]): Promise<Uint8Array[]> {
+  if (requests.length === 0) return [];
+  if (!signer.signMany || requests.length === 1) {
+    const out: Uint8Array[] = [];
+    for (const request of requests) out.push(await signer.sign(request));
+    return out;
+  }
+  const signatures = await signer.signMany(requests);
+  if (signatures.length !== requests.length) throw new Error(`internal: signMany returned ${signatures.length} signatures for ${requests.length} requests`);
+  return signatures;
+}
+
+/** One document of a batch: where it comes from and where its signed copy goes. */
+export interface BatchItem {
+  input: string | OpenedInput;
+  output: string;
+}
+
+export type BatchOutcome = { ok: true; result: SignResult } | { ok: false; error: unknown };
+
 /** One signer, one batch: the TSA token size is measured once (dry run) and reused. */
 export class SigningSession {
   private timestampSize: Promise<number> | null = null;
   private chainChecked: Promise<void> | null = null;
+  private readonly timestamper: Timestamper | undefined;
+  private readonly validationData: ValidationDataSource;
+  private readonly evidence: EvidenceSink | undefined;
+  private identityRecorded = false;
 
   constructor(
     private readonly signer: Signer,
     private readonly options: SignOptions,
     /** Where assets/ lives (the app or the CLI install). */
     private readonly root: string,
+    ports: SessionPorts = {},
   ) {
-    if (needsTsa(options.level) && !options.tsaUrl) {
+    this.timestamper = ports.timestamper ?? (options.tsaUrl ? tsaTimestamper(options.tsaUrl, { timeoutMs: options.timeoutMs }) : undefined);
+    if (needsTsa(options.level) && !this.timestamper) {
       throw new AppError('tsa-required', `Level ${options.level} needs a timestamp server: give its URL (--tsa URL).`);
     }
+    this.validationData = ports.validationData ?? onlineValidationData({ timeoutMs: options.timeoutMs });
+    this.evidence = ports.evidence;
   }
 
   /**
@@ -182,99 +190,153 @@ export class SigningSession {
    * the temp file is removed at once.
    */
   async sign(input: string | OpenedInput, output: string, control: { signal?: AbortSignal } = {}): Promise<SignResult> {
-    const outputPath = resolve(output);
-    const inputPath = typeof input === 'string' ? resolve(input) : input.path === null ? null : resolve(input.path);
-    if (inputPath !== null) await refuseInputAsOutput(inputPath, outputPath);
-    const now = (this.options.now ?? (() => new Date()))();
-    // Once per session (one signer): nothing is signed with a certificate whose own chain breaks
-    // RFC 5280's issuer rules (a certificate "issued" by an end-entity certificate, say).
-    this.chainChecked ??= refuseBrokenChain(this.signer, now);
-    await this.chainChecked;
-    let opened: { input: OpenedInput; close: () => Promise<void> } | null = null;
-    let temp: TempOutput | null = null;
-    try {
-      opened = typeof input === 'string' ? await openInputFile(inputPath ?? input) : { input, close: async () => undefined };
-      temp = await TempOutput.create(outputPath).catch((error: unknown) => {
-        throw new AppError('output-not-writable', `${outputPath} cannot be written (${(error as NodeJS.ErrnoException).code ?? 'error'}).`);
-      });
-      const result = await unlessAborted(this.signInto(opened.input, temp, now), control.signal);
-      const size = temp.size();
-      await temp.commit();
-      temp = null;
-      return { ...result, input: inputPath ?? opened.input.name, output: outputPath, size };
-    } finally {
-      await temp?.discard();
-      await opened?.close();
-    }
+    const [outcome] = await this.run([{ input, output }], control, async (prepared) => [await this.signer.sign(prepared.request)]);
+    if (!outcome) throw new Error('internal: no outcome');
+    if (!outcome.ok) throw outcome.error;
+    return outcome.result;
   }
 
-  private async signInto(input: OpenedInput, temp: TempOutput, now: Date): Promise<Omit<SignResult, 'input' | 'output' | 'size'>> {
-    const { signer, options } = this;
-    // prepare: from the source the document was opened with
-    const reader = await openPdf(input.source, { name: input.name });
-    const contentsBytes = await this.placeholderSize();
-    const prepared = await prepareSignatureUpdate(reader, {
-      kind: 'signature',
-      fieldName: options.field,
-      visible: options.visible ? await this.visibleSignature(options.visible, now) : undefined,
-      subFilter: 'ETSI.CAdES.detached',
-      signingTime: now,
-      reason: options.reason,
-      location: options.location,
-      docMdp: options.certify,
-      contentsBytes,
-    });
+  /**
+   * Signs every item with ONE Signer.signMany over all their digests (one authorization for the
+   * batch, when the backend allows it). Each item succeeds or fails on its own: a document that
+   * cannot be prepared does not stop the others; when signing itself fails, every document fails.
+   */
+  async signBatch(items: readonly BatchItem[], control: { signal?: AbortSignal } = {}): Promise<BatchOutcome[]> {
+    return this.run(items, control, (...prepared) => signAll(this.signer, prepared.map((p) => p.request)));
+  }
 
-    // digest: the very bytes the update was laid out on, checked against what was opened
-    const hash = newHash(options.hash);
-    const check = createHash('sha256');
-    await temp.copyFrom(input.bytes, hash, check);
-    const copied = temp.size();
-    if (copied !== input.source.size || copied !== input.bytes.size) throw inputChanged(input.name);
-    if (input.expected) {
-      const expected = await input.expected.sha256();
-      if (copied !== input.expected.size || expected === null || expected !== check.digest('hex')) throw inputChanged(input.name);
-    }
-    await temp.append(prepared.bytes, hash, gapOf(prepared.byteRange));
-    const contentDigest = new Uint8Array(hash.digest());
-
-    // sign
-    let timestampedAt: string | null = null;
-    const cms = await createCadesSignature({
-      contentDigest,
-      hash: options.hash,
-      algorithm: signer.algorithms[0] ?? 'rsa-pkcs1',
-      signerCertificate: signer.certificate,
-      chain: signer.chain,
-      sign: (request) => signer.sign(request),
-      timestamp: needsTsa(options.level)
-        ? async (signatureValue) => {
-            const imprint = new Uint8Array(newHash(options.hash).update(signatureValue).digest());
-            const reply = await requestTimestamp(options.tsaUrl ?? '', { imprint, hash: options.hash, timeoutMs: options.timeoutMs });
-            timestampedAt = reply.genTime.toISOString();
-            return reply.token;
+  private async run(
+    items: readonly BatchItem[],
+    control: { signal?: AbortSignal },
+    signAll: (...prepared: PreparedDocument[]) => Promise<Uint8Array[]>,
+  ): Promise<BatchOutcome[]> {
+    const now = (this.options.now ?? (() => new Date()))();
+    const slots = items.map((item) => ({
+      item,
+      outputPath: resolve(item.output),
+      inputPath: typeof item.input === 'string' ? resolve(item.input) : item.input.path === null ? null : resolve(item.input.path),
+      opened: null as { input: OpenedInput; close: () => Promise<void> } | null,
+      temp: null as TempOutput | null,
+      prepared: null as PreparedDocument | null,
+      outcome: null as BatchOutcome | null,
+    }));
+    const fail = async (slot: (typeof slots)[number], error: unknown) => {
+      slot.outcome = { ok: false, error };
+      await this.evidence?.record({ stage: 'failed', at: new Date().toISOString(), document: slot.inputPath ?? slot.opened?.input.name ?? '', code: (error as { code?: string }).code ?? 'internal' });
+    };
+    try {
+      // Once per session (one signer): nothing is signed with a certificate whose own chain breaks
+      // RFC 5280's issuer rules (a certificate "issued" by an end-entity certificate, say).
+      this.chainChecked ??= refuseBrokenChain(this.signer, now);
+      await this.chainChecked;
+      await this.recordIdentity();
+      // prepare each
+      await Promise.all(slots.map(async (slot) => {
+        try {
+          await unlessAborted((async () => {
+            if (slot.inputPath !== null) await refuseInputAsOutput(slot.inputPath, slot.outputPath);
+            slot.opened = typeof slot.item.input === 'string'
+              ? await openInputFile(slot.inputPath ?? slot.item.input)
+              : { input: slot.item.input, close: async () => undefined };
+            slot.temp = await TempOutput.create(slot.outputPath).catch((error: unknown) => {
+              throw new AppError('output-not-writable', `${slot.outputPath} cannot be written (${(error as NodeJS.ErrnoException).code ?? 'error'}).`);
+            });
+            slot.prepared = await prepare(slot.opened.input, slot.temp, this.signer, {
+              hash: this.options.hash,
+              contentsBytes: await this.contentsBytes(),
+              signingTime: now,
+              field: this.options.field,
+              visible: this.options.visible ? await this.visibleSignature(this.options.visible, now) : undefined,
+              reason: this.options.reason,
+              location: this.options.location,
+              certify: this.options.certify,
+              evidence: this.evidence,
+            });
+          })(), control.signal);
+        } catch (error) {
+          await fail(slot, error);
+        }
+      }));
+      // sign: one call for every prepared document
+      const ready = slots.filter((s) => s.prepared !== null);
+      let signatures: Uint8Array[] | null = null;
+      if (ready.length > 0) {
+        try {
+          signatures = await unlessAborted(signAll(...ready.map((s) => s.prepared as PreparedDocument)), control.signal);
+        } catch (error) {
+          for (const slot of ready) await fail(slot, error);
+        }
+      }
+      // finish, extend, commit each
+      if (signatures) {
+        const signed = signatures;
+        await Promise.all(ready.map(async (slot, i) => {
+          try {
+            slot.outcome = { ok: true, result: await unlessAborted(this.complete(slot, signed[i] as Uint8Array, control.signal), control.signal) };
+            slot.temp = null;
+          } catch (error) {
+            await fail(slot, error);
           }
-        : undefined,
-    });
-
-    // finish
-    if (cms.length * 2 > prepared.contentsHexLength) {
-      throw new AppError('placeholder-too-small', `The signature (${cms.length} bytes) is larger than the space reserved for it; nothing was written.`);
+        }));
+      }
+    } catch (error) {
+      for (const slot of slots) if (!slot.outcome) slot.outcome = { ok: false, error };
+    } finally {
+      await Promise.all(slots.map(async (slot) => {
+        await slot.temp?.discard();
+        await slot.opened?.close();
+      }));
     }
-    await temp.patch(prepared.contentsOffset, contentsHex(cms, prepared.contentsHexLength));
+    return slots.map((s) => s.outcome ?? { ok: false, error: new Error('internal: no outcome') });
+  }
 
-    // extend
-    if (options.level === 'B-LT' || options.level === 'B-LTA') await this.addValidationData(temp, cms, prepared.contentsHexLength / 2);
-    if (options.level === 'B-LTA') await this.addDocumentTimestamp(temp);
+  private async complete(
+    slot: { prepared: PreparedDocument | null; temp: TempOutput | null; inputPath: string | null; outputPath: string; opened: { input: OpenedInput } | null },
+    signature: Uint8Array,
+    signal: AbortSignal | undefined,
+  ): Promise<SignResult> {
+    const prepared = slot.prepared as PreparedDocument;
+    const temp = slot.temp as TempOutput;
+    const { options } = this;
+    const finished = await finish(prepared, signature, { timestamper: needsTsa(options.level) ? this.timestamper : undefined, evidence: this.evidence, signal });
+    await extend(temp, { cms: finished.cms, contentsBytes: prepared.contentsHexLength / 2, document: prepared.input.name, signer: this.signer }, options.level, {
+      hash: options.hash,
+      validationData: this.validationData,
+      timestamper: this.timestamper,
+      docTimestampBytes: options.level === 'B-LTA' ? (await this.measureTimestamp()) + PLACEHOLDER_MARGIN : undefined,
+      evidence: this.evidence,
+      signal,
+    });
+    const size = temp.size();
+    if (this.evidence) {
+      const hash = createHash('sha256');
+      await temp.hashInto(hash);
+      await this.evidence.record({ stage: 'output', at: new Date().toISOString(), document: prepared.input.name, output: slot.outputPath, size, sha256: hash.digest('hex') });
+    }
+    await temp.commit();
+    return {
+      input: slot.inputPath ?? prepared.input.name,
+      output: slot.outputPath,
+      field: prepared.field,
+      level: options.level,
+      size,
+      signedAt: prepared.signingTime.toISOString(),
+      timestampedAt: finished.timestampedAt,
+    };
+  }
 
-    return { field: prepared.fieldName, level: options.level, signedAt: now.toISOString(), timestampedAt };
+  private async recordIdentity(): Promise<void> {
+    if (!this.evidence || this.identityRecorded) return;
+    this.identityRecorded = true;
+    const description = describeCertificate(this.signer.certificate);
+    await this.evidence.record({ stage: 'identity', at: new Date().toISOString(), kind: this.signer.label, subject: description.subject, certificateSha256: description.fingerprintSha256 });
   }
 
   /** The appearance of a visible signature: the signer's name, the date, reason, location and image. */
   private async visibleSignature(where: NonNullable<SignOptions['visible']>, now: Date): Promise<VisibleSignatureOptions> {
     const { signer, options } = this;
     // Loaded only for visible signatures (fontkit and pngjs are slow to set up).
-    const [font, { buildSignatureAppearance }] = await Promise.all([loadAppearanceFont(this.root), import('../pdf/appearance')]);
+    const [font, { buildSignatureAppearance }] = await Promise.all([loadAppearanceFont(this.root), import('../../pdf/appearance')]);
     return {
       page: where.page,
       rect: where.rect,
@@ -289,25 +351,18 @@ export class SigningSession {
   }
 
   /** Dry run: the CMS this signer makes, with a dummy signature and timestamp of real sizes. */
-  private async placeholderSize(): Promise<number> {
-    const { signer, options } = this;
-    const tokenSize = needsTsa(options.level) ? await this.measureTimestamp() : undefined;
-    const size = await estimateCadesSize({
-      signerCertificate: signer.certificate,
-      chain: signer.chain,
-      keyType: signer.keyType,
-      keyBits: signer.keyBits,
-      hash: options.hash,
-      timestampTokenSize: tokenSize,
-    });
-    return size + PLACEHOLDER_MARGIN;
+  private async contentsBytes(): Promise<number> {
+    const tokenSize = needsTsa(this.options.level) ? await this.measureTimestamp() : undefined;
+    return placeholderSize(this.signer, this.options.hash, tokenSize);
   }
 
   /** The size of this TSA's tokens, measured once per session (concurrent documents share it). */
   private measureTimestamp(): Promise<number> {
+    const timestamper = this.timestamper;
+    if (!timestamper) return Promise.reject(new AppError('tsa-required', `Level ${this.options.level} needs a timestamp server: give its URL (--tsa URL).`));
     this.timestampSize ??= (async () => {
       const imprint = new Uint8Array(newHash(this.options.hash).update(`paraphe dry run ${Date.now()}`).digest());
-      const reply = await requestTimestamp(this.options.tsaUrl ?? '', { imprint, hash: this.options.hash, timeoutMs: this.options.timeoutMs });
+      const reply = await timestamper.timestamp({ imprint, hash: this.options.hash });
       return reply.token.length;
     })();
     // A failed measurement is not cached: the next document tries again.
@@ -316,49 +371,4 @@ export class SigningSession {
     });
     return this.timestampSize;
   }
-
-  private async addValidationData(temp: TempOutput, cms: Uint8Array, contentsBytes: number): Promise<void> {
-    const source = await fileSource(temp.path);
-    try {
-      const reader: PdfReader = await openPdf(source, { name: basename(temp.target) });
-      const data = await fetchValidationData({
-        certificates: [this.signer.certificate, ...this.signer.chain, ...timestampTokenCertificates(cms)],
-        timeoutMs: this.options.timeoutMs,
-      });
-      const entries = { certs: data.certs, ocsps: data.ocsps, crls: data.crls };
-      // The VRI key hashes /Contents as written, zero padding included (ISO 32000-2, Table 261).
-      const vri = new Map([[vriKey(cms, contentsBytes), entries]]);
-      const update = await prepareDssUpdate(reader, { ...entries, vri });
-      await temp.append(update.bytes);
-    } catch (error) {
-      if (isUserFacing(error)) throw new AppError(error.code, `B-LT could not be reached: ${error.message}`);
-      throw error;
-    } finally {
-      await source.close();
-    }
-  }
-
-  private async addDocumentTimestamp(temp: TempOutput): Promise<void> {
-    const tokenSize = await this.measureTimestamp();
-    const source = await fileSource(temp.path);
-    let prepared;
-    try {
-      const reader = await openPdf(source, { name: basename(temp.target) });
-      prepared = await prepareSignatureUpdate(reader, { kind: 'doc-timestamp', subFilter: 'ETSI.RFC3161', contentsBytes: tokenSize + PLACEHOLDER_MARGIN });
-    } finally {
-      await source.close();
-    }
-    const hash = newHash(this.options.hash);
-    await temp.hashInto(hash);
-    await temp.append(prepared.bytes, hash, gapOf(prepared.byteRange));
-    const imprint = new Uint8Array(hash.digest());
-    const reply = await requestTimestamp(this.options.tsaUrl ?? '', { imprint, hash: this.options.hash, timeoutMs: this.options.timeoutMs });
-    await temp.patch(prepared.contentsOffset, contentsHex(reply.token, prepared.contentsHexLength));
-  }
 }
-
-/** The /Contents gap of a /ByteRange [0 a b c]: bytes a..b are not signed. */
-function gapOf(byteRange: readonly [number, number, number, number]): { start: number; end: number } {
-  return { start: byteRange[1], end: byteRange[2] };
-}
-
