@@ -25,7 +25,8 @@ export interface CertificateDetails {
  */
 export type ConfirmRequest =
   | { kind: 'trust-certificate'; certificate: CertificateDetails }
-  | { kind: 'remove-identity'; identity: 'personal' | 'p12'; certificate: CertificateDetails }
+  /** `identity`: the identity's kind ('personal': its key is deleted; others are only forgotten). */
+  | { kind: 'remove-identity'; identity: string; certificate: CertificateDetails }
   | { kind: 'create-personal-id'; name: string; email: string; keyType: string }
   | { kind: 'check-online'; document: string; hosts: string[] };
 
@@ -101,9 +102,13 @@ export function confirmationText(request: ConfirmRequest, locale: Locale): Confi
           ? (fr
             ? 'Supprimer votre identifiant numérique personnel ? Sa clé privée sera effacée du trousseau : vous ne pourrez plus signer avec lui.'
             : 'Delete your personal digital ID? Its private key is erased from the keychain: you can no longer sign with it.')
-          : (fr
-            ? 'Oublier ce fichier .p12 ? Le fichier lui-même reste où il est.'
-            : 'Forget this .p12 file? The file itself stays where it is.'),
+          : request.identity === 'p12'
+            ? (fr
+              ? 'Oublier ce fichier .p12 ? Le fichier lui-même reste où il est.'
+              : 'Forget this .p12 file? The file itself stays where it is.')
+            : (fr
+              ? 'Oublier cet identifiant ? Paraphe ne le proposera plus pour signer.'
+              : 'Forget this digital ID? Paraphe will no longer offer it for signing.'),
         detail: certificateLines(request.certificate, fr),
         yes: request.identity === 'personal' ? (fr ? 'Supprimer' : 'Delete') : (fr ? 'Oublier' : 'Forget'),
         no: fr ? 'Annuler' : 'Cancel',

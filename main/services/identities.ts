@@ -1,84 +1,21 @@
-// The signing identities the app offers:
-// - the personal digital ID (PersonalIdStore): its certificate in the app data folder, its private
-//   key only in the OS keychain; it never leaves main;
-// - imported PKCS#12 files (.p12, .pfx): only the file's path and its certificate summary are
-//   remembered (settings.json). The password is typed for each signature, sent to main for that
-//   one call, and never stored, logged or sent back.
+// The signing identities the app offers, from the identity providers registered (./providers):
+// the personal digital ID (key only in the OS keychain), imported PKCS#12 files (only the path and
+// the certificate summary are remembered), certificates on hardware tokens; CSC and CertSign next.
+// This service adds what is not a provider's: creating the personal ID, importing a .p12,
+// exporting the personal ID. Signers are opened through the registry with an Authorizer.
 import { homedir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import type { Identity, PersonalKeyType, RendererRequestOf, SavedP12Identity } from '../../preload/contract/schemas';
+import type { Identity, PersonalKeyType, SavedP12Identity } from '../../preload/contract/schemas';
 import { AppError } from '../errors';
 import { describeCertificate, openPkcs12Signer } from '../signers';
-import type { PersonalIdInfo, PersonalIdStore, Signer } from '../signers';
+import type { PersonalIdStore, Signer } from '../signers';
 import { writeFileAtomic } from '../atomic-write';
 import type { Dialogs } from './dialogs';
 import type { SettingsService } from './settings';
-import { tokenIdentityId } from './tokens';
-import type { TokenScan, TokenService } from './tokens';
-
-const PERSONAL = 'personal-';
-const P12 = 'p12-';
-const TOKEN = 'token-';
-
-/** The usable signing certificates of the tokens plugged in, as identities. */
-function tokenIdentities(scan: TokenScan): Identity[] {
-  return scan.tokens.flatMap((token) =>
-    token.certificates.flatMap((c): Identity[] => {
-      const id = tokenIdentityId(c);
-      if (id === null) return [];
-      return [{
-        id,
-        kind: 'token',
-        name: c.name,
-        email: null,
-        issuer: c.issuer,
-        serial: c.serial,
-        notBefore: c.notBefore,
-        notAfter: c.notAfter,
-        fingerprint: c.fingerprint,
-        file: null,
-        keyType: null,
-        needsPassword: false,
-        token: { label: token.label, serial: token.serial },
-      }];
-    }),
-  );
-}
-
-function personalIdentity(info: PersonalIdInfo): Identity {
-  const description = describeCertificate(info.certificate);
-  return {
-    id: `${PERSONAL}${info.id}`,
-    kind: 'personal',
-    name: info.name,
-    email: info.email || null,
-    issuer: description.issuer,
-    serial: info.serial,
-    notBefore: info.notBefore.toISOString(),
-    notAfter: info.notAfter.toISOString(),
-    fingerprint: info.id,
-    file: null,
-    keyType: info.keyType,
-    needsPassword: false,
-  };
-}
-
-function p12Identity(saved: SavedP12Identity): Identity {
-  return {
-    id: `${P12}${saved.fingerprint}`,
-    kind: 'p12',
-    name: saved.subject,
-    email: null,
-    issuer: saved.issuer,
-    serial: saved.serial,
-    notBefore: saved.notBefore,
-    notAfter: saved.notAfter,
-    fingerprint: saved.fingerprint,
-    file: saved.path,
-    keyType: null,
-    needsPassword: true,
-  };
-}
+import { personalIdentity } from './providers/personal';
+import { p12Identity } from './providers/pkcs12';
+import type { IdentityRegistry } from './providers/registry';
+import type { Authorizer } from './signing/ports';
 
 /** A file name from a person's name: letters, digits, spaces, dashes; never empty. */
 function fileStem(text: string): string {
@@ -87,35 +24,21 @@ function fileStem(text: string): string {
 }
 
 export class IdentityService {
-  private tokenScan: TokenScan | null = null;
-
   constructor(
     private readonly settings: SettingsService,
     private readonly personal: PersonalIdStore,
     private readonly dialogs: Dialogs,
-    private readonly tokens: TokenService,
-    private readonly askPin: (request: RendererRequestOf<'prompt:pin'>) => Promise<string | null>,
+    /** Every kind of identity, by provider. */
+    readonly registry: IdentityRegistry,
   ) {}
 
-  /** The personal IDs (oldest first), the imported .p12 files (latest first), then the certificates on tokens plugged in. */
+  /** The personal IDs (oldest first), the imported .p12 files (latest first), then the certificates on tokens plugged in (registration order). */
   async list(): Promise<Identity[]> {
-    const [ids, settings, scan] = await Promise.all([
-      this.personal.list(),
-      this.settings.get(),
-      // A token driver that fails must not hide the other identities: no tokens then.
-      this.tokens.scan().catch((): TokenScan => ({ modules: [], tokens: [] })),
-    ]);
-    this.tokenScan = scan;
-    return [...ids.map(personalIdentity), ...(settings.identities ?? []).map(p12Identity), ...tokenIdentities(scan)];
+    return this.registry.list();
   }
 
   async get(id: string): Promise<Identity> {
-    // Token identities from the last scan when it has them (the preview asks often; tokens are slow to list).
-    const cached = id.startsWith(TOKEN) && this.tokenScan ? tokenIdentities(this.tokenScan).find((i) => i.id === id) : undefined;
-    if (cached) return cached;
-    const identity = (await this.list()).find((i) => i.id === id);
-    if (!identity) throw new AppError('identity-not-found', 'This signing identity no longer exists (it may have been removed).');
-    return identity;
+    return this.registry.get(id);
   }
 
   async createPersonal(request: { name: string; email: string; keyType: PersonalKeyType }): Promise<Identity> {
@@ -154,12 +77,9 @@ export class IdentityService {
     }
   }
 
-  /** The personal ID is deleted (its key leaves the keychain); a .p12 is only forgotten. */
+  /** The personal ID is deleted (its key leaves the keychain); a .p12 is only forgotten; a token certificate cannot be removed. */
   async remove(id: string): Promise<Identity[]> {
-    const identity = await this.get(id);
-    if (identity.kind === 'token') throw new AppError('not-removable', 'A certificate on a token cannot be removed here; unplug the token to stop using it.');
-    if (identity.kind === 'personal') await this.personal.delete(identity.fingerprint);
-    else await this.settings.removeP12Identity(identity.fingerprint);
+    await this.registry.remove(id);
     return this.list();
   }
 
@@ -187,51 +107,8 @@ export class IdentityService {
     }
   }
 
-  /**
-   * A Signer for one signature. A .p12 is opened with the password given for this call; the file
-   * must still hold the certificate that was imported.
-   */
-  async openSigner(id: string, password: string | undefined): Promise<Signer> {
-    const identity = await this.get(id);
-    if (identity.kind === 'personal') return this.personal.signer(identity.fingerprint);
-    if (identity.kind === 'token') return this.openTokenSigner(identity);
-    if (password === undefined) throw new AppError('password-required', `The password of ${basename(identity.file ?? '')} is needed to sign.`);
-    const signer = await openPkcs12Signer(identity.file ?? '', password);
-    if (describeCertificate(signer.certificate).fingerprintSha256 !== identity.fingerprint) {
-      await signer.close();
-      throw new AppError('identity-changed', `${basename(identity.file ?? '')} now holds another certificate than the one imported; import it again.`);
-    }
-    return signer;
-  }
-
-  /**
-   * The token's signer, logged in once: the PIN dialog (through the renderer) is asked again after
-   * a wrong PIN, saying so and what the token tells of the tries left, until the PIN is right, the
-   * token locks, or the user cancels. Later signatures reuse the session: no PIN.
-   */
-  private async openTokenSigner(identity: Identity): Promise<Signer> {
-    let retry = false;
-    for (;;) {
-      try {
-        return await this.tokens.signer({ fingerprint: identity.fingerprint }, {
-          getPin: async (request) => {
-            const pin = await this.askPin({
-              tokenLabel: request.token,
-              keyLabel: identity.name,
-              triesLeft: request.triesLeft === 'final' ? 1 : null,
-              pinCountLow: request.triesLeft === 'low',
-              finalTry: request.triesLeft === 'final',
-              retry: retry && request.reason === 'login',
-              pinPad: request.pinPad,
-              contextSpecific: request.reason === 'context-specific',
-            });
-            return pin === null ? null : Buffer.from(pin, 'utf8');
-          },
-        });
-      } catch (error) {
-        if ((error as { code?: string }).code !== 'pin-incorrect') throw error;
-        retry = true;
-      }
-    }
+  /** A Signer for one signature (or one batch): the identity's provider asks `authorizer` for what it needs. */
+  async openSigner(id: string, authorizer: Authorizer): Promise<Signer> {
+    return this.registry.open(id, authorizer);
   }
 }

@@ -11,7 +11,12 @@ import { SettingsService } from './settings';
 import { effectiveLocale } from './locale';
 import { SignDocumentService } from './sign-document';
 import { TokenService } from './tokens';
-import type { RendererRequestOf } from '../../preload/contract/schemas';
+import type { AskPin } from './authorizers';
+import { personalIdProvider } from './providers/personal';
+import { pkcs12Provider } from './providers/pkcs12';
+import { pkcs11Provider } from './providers/pkcs11';
+import { IdentityRegistry } from './providers/registry';
+import type { IdentityProvider } from './signing/ports';
 
 export type { CertificateDetails, ConfirmRequest, Dialogs, SaveRequest } from './dialogs';
 export type { GrantKind } from './granted-paths';
@@ -50,7 +55,14 @@ export interface ServicesOptions {
   /** The OS keychain (default: native/keychain). Tests may pass another, preferably the real one. */
   keychain?: KeychainAccess;
   /** Asks the user for a token's PIN (the renderer's PIN dialog); null when cancelled or nobody can answer. */
-  askPin?: (request: RendererRequestOf<'prompt:pin'>) => Promise<string | null>;
+  askPin?: AskPin;
+  /**
+   * More identity providers, after the personal ID, .p12 files and tokens (a new backend is one
+   * provider plus its remote client; tests register their own).
+   */
+  providers?: readonly IdentityProvider[];
+  /** The token service (default: one of its own, with the drivers added in the settings). */
+  tokens?: TokenService;
 }
 
 export function createServices(options: ServicesOptions): Services {
@@ -75,12 +87,14 @@ export function createServices(options: ServicesOptions): Services {
   };
   const documents = new DocumentService(settings);
   const personal = new PersonalIdStore({ dir: options.userDataDir, keychain: options.keychain ?? keychainPort() });
-  const tokens = new TokenService({ userModules: async () => (await settings.get()).pkcs11Modules ?? [] });
-  const identities = new IdentityService(settings, personal, dialogs, tokens, options.askPin ?? (async () => null));
+  const tokens = options.tokens ?? new TokenService({ userModules: async () => (await settings.get()).pkcs11Modules ?? [] });
+  const registry = new IdentityRegistry([personalIdProvider(personal), pkcs12Provider(settings), pkcs11Provider(tokens), ...(options.providers ?? [])]);
+  const identities = new IdentityService(settings, personal, dialogs, registry);
   const signing = new SignDocumentService({
     documents,
     identities,
     dialogs,
+    askPin: options.askPin ?? (async () => null),
     root: options.appRoot,
     locale: async () => effectiveLocale((await settings.get()).locale, options.env.systemLocale),
   });
@@ -95,9 +109,11 @@ export function createServices(options: ServicesOptions): Services {
     paths,
     dispose: async () => {
       await documents.closeAll();
+      await registry.close();
       await tokens.close();
     },
   };
 }
 
-export { DocumentService, GrantedPaths, IdentityService, SettingsService, SignDocumentService, TokenService };
+export { DocumentService, GrantedPaths, IdentityRegistry, IdentityService, SettingsService, SignDocumentService, TokenService };
+export type { AuthorizationRequest, Authorizer, EvidenceFact, EvidenceSink, IdentityProvider, Timestamper, ValidationDataSource } from './signing/ports';

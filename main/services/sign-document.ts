@@ -14,6 +14,8 @@ import { AppError } from '../errors';
 import type { Dialogs } from './dialogs';
 import type { DocumentService } from './documents';
 import type { IdentityService } from './identities';
+import { appAuthorizer } from './authorizers';
+import type { AskPin } from './authorizers';
 import { appearanceDate, loadAppearanceFont, SigningSession } from './signing';
 import type { SignOptions } from './signing';
 
@@ -23,6 +25,8 @@ export interface SignDocumentDeps {
   documents: DocumentService;
   identities: IdentityService;
   dialogs: Dialogs;
+  /** The PIN dialog of the renderer (main's prompt:pin request). */
+  askPin: AskPin;
   /** Where assets/ lives (the app or the checkout). */
   root: string;
   /** The interface language now: the words of a visible signature follow it. */
@@ -91,7 +95,11 @@ export class SignDocumentService {
       now: this.deps.now,
     };
 
-    const signer = await identities.openSigner(request.identityId, request.password);
+    // A secret only goes to the identity that asks for one (the renderer sends nothing else).
+    if (request.password !== undefined && !(await identities.get(request.identityId)).needsPassword) {
+      throw new AppError('password-not-expected', 'This signing identity takes no password from the sign panel; nothing was signed.');
+    }
+    const signer = await identities.openSigner(request.identityId, appAuthorizer({ password: request.password, askPin: this.deps.askPin }));
     let output: string;
     try {
       const session = new SigningSession(signer, options, root);

@@ -159,14 +159,22 @@ export const Settings = z.object({
   pkcs11Modules: z.array(z.string().min(1).max(4096)).max(20).optional(),
 });
 
-/** Opaque handle of a signing identity: its kind and its certificate's SHA-256 fingerprint. */
-export const IdentityId = z.string().regex(/^(personal|p12|token)-[0-9a-f]{64}$/, 'not an identity handle');
+/**
+ * The kind of a signing identity: its provider's (main/services/providers): 'personal', 'p12',
+ * 'token' today; a new backend registers its own. 2-16 lower-case letters and digits.
+ */
+export const IdentityKind = z.string().regex(/^[a-z][a-z0-9]{1,15}$/, 'not an identity kind');
+/**
+ * Opaque handle of a signing identity, minted by main (its provider's kind and the certificate's
+ * SHA-256 fingerprint). Nobody reads meaning into it: main routes it to the provider that listed it.
+ */
+export const IdentityId = z.string().regex(/^[a-z][a-z0-9]{1,15}-[0-9a-f]{64}$/, 'not an identity handle');
 export const PersonalKeyType = z.enum(['rsa-3072', 'p256']);
 
 /** A signing identity as the interface shows it; no key material, no password. */
 export const Identity = z.object({
   id: IdentityId,
-  kind: z.enum(['personal', 'p12', 'token']),
+  kind: IdentityKind,
   /** The certificate's subject common name. */
   name: z.string(),
   email: z.string().nullable(),
@@ -264,7 +272,11 @@ export const SignRequest = z
   .object({
     docId: DocId,
     identityId: IdentityId,
-    /** The .p12 password, for this one signature (p12 identities only). */
+    /**
+     * What the user typed in the sign panel for this one signature, for an identity that
+     * `needsPassword` (a .p12's password); main's providers refuse it missing, and ask for PINs and
+     * one-time passwords themselves.
+     */
     password: Secret.optional(),
     placement: SignaturePlacement,
     reason: SignatureText.optional(),
@@ -274,10 +286,7 @@ export const SignRequest = z
     certify: CertifyMode.optional(),
   })
   .strict()
-  .refine((r) => r.level === 'B-B' || r.tsaUrl !== undefined, { message: 'levels B-T, B-LT and B-LTA need a timestamp server URL', path: ['tsaUrl'] })
-  .refine((r) => !r.identityId.startsWith('p12-') || r.password !== undefined, { message: 'a .p12 identity needs its password', path: ['password'] })
-  .refine((r) => !r.identityId.startsWith('personal-') || r.password === undefined, { message: 'the personal digital ID takes no password', path: ['password'] })
-  .refine((r) => !r.identityId.startsWith('token-') || r.password === undefined, { message: 'a token identity takes no password (main asks for the PIN)', path: ['password'] });
+  .refine((r) => r.level === 'B-B' || r.tsaUrl !== undefined, { message: 'levels B-T, B-LT and B-LTA need a timestamp server URL', path: ['tsaUrl'] });
 
 
 export const AppInfo = z.object({
@@ -345,7 +354,7 @@ export const channels = {
   'identity:remove': { request: z.object({ id: IdentityId }).strict(), response: z.array(Identity) },
   /** Save dialog, then the personal ID written as a .p12 protected by `password`; null when cancelled. */
   'identity:exportPersonal': {
-    request: z.object({ id: IdentityId.refine((id) => id.startsWith('personal-'), 'only the personal digital ID can be exported'), password: Secret }).strict(),
+    request: z.object({ id: IdentityId, password: Secret }).strict(),
     response: z.object({ path: z.string() }).nullable(),
   },
   /** Token drivers, tokens plugged in and their signing certificates (no PIN asked). */

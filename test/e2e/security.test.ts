@@ -16,6 +16,7 @@ import type { PrivateKeyring } from '../fixtures/keyring';
 import { missingTools, run } from '../fixtures/pki';
 import { cli, startSigningBed } from '../fixtures/signing-bed';
 import type { SigningBed } from '../fixtures/signing-bed';
+import { NO_AUTHORIZER } from '../../main/services/signing';
 
 const missing = missingTools('openssl', 'qpdf', 'gs', 'dbus-daemon', 'dbus-send', 'gnome-keyring-daemon');
 const unavailable = uiUnavailableReason() ?? (missing.length > 0 ? `not installed: ${missing.join(', ')}` : null);
@@ -156,7 +157,7 @@ describe('security of main against the renderer, in Chromium through the real ha
       const identities = await app.services.identities.list();
       assert.deepEqual(identities.filter((i) => i.kind === 'personal').map((i) => i.name), ['Néa Gardée']);
       // Its key is still in the keychain: it can still sign.
-      const signer = await app.services.identities.openSigner(id, undefined);
+      const signer = await app.services.identities.openSigner(id, NO_AUTHORIZER);
       await signer.close();
     });
   });

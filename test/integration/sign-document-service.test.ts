@@ -21,6 +21,7 @@ import type { TestPki } from '../fixtures/pki';
 import { verifyWithPdfsig } from '../fixtures/signed-by-poppler';
 import { startTsa } from '../fixtures/tsa';
 import { errorCode } from '../unit/helpers/errors';
+import { NO_AUTHORIZER } from '../../main/services/signing';
 
 const missing = missingTools('dbus-daemon', 'dbus-send', 'gnome-keyring-daemon', 'openssl', 'qpdf', 'pdfsig', 'pdftotext', 'pdfinfo', 'gs');
 const skip = missing.length > 0 ? `not installed: ${missing.join(', ')}` : false;
@@ -260,6 +261,6 @@ describe('the sign flow services (createServices)', { skip, timeout: 120_000 }, 
     const left = await services.identities.remove(created.id);
     assert.ok(!left.some((i) => i.id === created.id));
     assert.deepEqual(await findAccounts(PERSONAL_ID_SERVICE), [], 'the key left the keychain');
-    assert.equal(await errorCode(services.identities.openSigner(created.id, undefined)), 'identity-not-found');
+    assert.equal(await errorCode(services.identities.openSigner(created.id, NO_AUTHORIZER)), 'identity-not-found');
   });
 });

@@ -1,0 +1,34 @@
+// The personal digital ID: its certificate in the app data folder, its private key only in the OS
+// keychain; it never leaves main. No authorization is asked (the keychain is the user's session).
+import type { Identity } from '../../../preload/contract/schemas';
+import { describeCertificate } from '../../signers';
+import type { PersonalIdInfo, PersonalIdStore } from '../../signers';
+import type { IdentityProvider } from '../signing/ports';
+
+export function personalIdentity(info: PersonalIdInfo): Identity {
+  const description = describeCertificate(info.certificate);
+  return {
+    id: `personal-${info.id}`,
+    kind: 'personal',
+    name: info.name,
+    email: info.email || null,
+    issuer: description.issuer,
+    serial: info.serial,
+    notBefore: info.notBefore.toISOString(),
+    notAfter: info.notAfter.toISOString(),
+    fingerprint: info.id,
+    file: null,
+    keyType: info.keyType,
+    needsPassword: false,
+  };
+}
+
+export function personalIdProvider(store: PersonalIdStore): IdentityProvider & { store: PersonalIdStore } {
+  return {
+    kind: 'personal',
+    store,
+    list: async () => (await store.list()).map(personalIdentity),
+    open: async (identity) => store.signer(identity.fingerprint),
+    remove: async (identity) => store.delete(identity.fingerprint),
+  };
+}

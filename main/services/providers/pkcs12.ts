@@ -1,0 +1,55 @@
+// Imported PKCS#12 files (.p12, .pfx): only the file's path and its certificate summary are
+// remembered (settings.json). The password is asked of the Authorizer for each opening (the app
+// answers with what the user typed for this signature; the CLI with --password-env or the
+// terminal) and never kept.
+import { basename } from 'node:path';
+import type { Identity, SavedP12Identity } from '../../../preload/contract/schemas';
+import { AppError } from '../../errors';
+import { describeCertificate, openPkcs12Signer } from '../../signers';
+import type { Signer } from '../../signers';
+import type { SettingsService } from '../settings';
+import type { Authorizer, IdentityProvider } from '../signing/ports';
+
+export function p12Identity(saved: SavedP12Identity): Identity {
+  return {
+    id: `p12-${saved.fingerprint}`,
+    kind: 'p12',
+    name: saved.subject,
+    email: null,
+    issuer: saved.issuer,
+    serial: saved.serial,
+    notBefore: saved.notBefore,
+    notAfter: saved.notAfter,
+    fingerprint: saved.fingerprint,
+    file: saved.path,
+    keyType: null,
+    needsPassword: true,
+  };
+}
+
+/** Opens `file` with the password the authorizer gives; `password-required` when it gives none. */
+export async function openP12File(file: string, authorizer: Authorizer): Promise<Signer> {
+  const password = await authorizer.ask({ kind: 'password', file: basename(file), retry: false });
+  if (password === null) throw new AppError('password-required', `The password of ${basename(file)} is needed to sign.`);
+  return openPkcs12Signer(file, password);
+}
+
+export function pkcs12Provider(settings: SettingsService): IdentityProvider {
+  return {
+    kind: 'p12',
+    list: async () => ((await settings.get()).identities ?? []).map(p12Identity),
+    /** The file must still hold the certificate that was imported. */
+    open: async (identity, authorizer) => {
+      const file = identity.file ?? '';
+      const signer = await openP12File(file, authorizer);
+      if (describeCertificate(signer.certificate).fingerprintSha256 !== identity.fingerprint) {
+        await signer.close();
+        throw new AppError('identity-changed', `${basename(file)} now holds another certificate than the one imported; import it again.`);
+      }
+      return signer;
+    },
+    remove: async (identity) => {
+      await settings.removeP12Identity(identity.fingerprint);
+    },
+  };
+}
