@@ -4,18 +4,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { UsageError, parseCommandLine } from './cli/args';
-import { AppError } from './errors';
 import { runInfo } from './cli/info';
 import { askSecretOnTty, runSign } from './cli/sign';
 import type { SignDeps } from './cli/sign';
 import { runTokens } from './cli/tokens';
 import { runVerify } from './cli/verify';
-import type { Pkcs11Identity } from './cli/args';
 import { SettingsService } from './services/settings';
 import { TokenService } from './services/tokens';
-import type { PinRequest, Signer } from './signers';
-import { openPkcs12Signer, PersonalIdStore } from './signers';
-import { keychainPort, userDataDir } from './services/paths';
+import { createServices } from './services';
+import type { Dialogs, IdentityProvider, Services } from './services';
+import { userDataDir } from './services/paths';
 import type { Output } from './cli/info';
 
 /** Defined by the bundler (main/tools/build.mjs); undefined when running the sources under tsx. */
@@ -47,6 +45,9 @@ const SIGN_USAGE = `Usage: paraphe sign INPUT.pdf... (-o OUT.pdf | --out-dir DIR
     --self-signed                          the personal digital ID from the keychain
     --pkcs11 [--module PATH]... [--token LABEL] [--key ID_HEX|LABEL] [--pin-env VAR]
                                            a key on a hardware token (PIN asked once per batch)
+    --identity ID [--secret-env VAR]       any identity the app lists, by its id (e.g. p12-<sha256>);
+                                           a password, PIN or one-time password it needs comes
+                                           from VAR, else the terminal
     [--level B-B|B-T|B-LT|B-LTA] [--tsa URL] [--hash sha256|sha384|sha512]
     [--field NAME] [--visible PAGE,X1,Y1,X2,Y2] [--image FILE] [--reason T] [--location T]
     [--certify no-changes|form-filling|annotations] [--json]
@@ -159,69 +160,37 @@ function tokenService(modules: readonly string[]): TokenService {
   });
 }
 
-/**
- * The PIN for the CLI: from --pin-env, else typed on the terminal (asked again after a wrong PIN,
- * saying what the token says of the tries left), else the reader's PIN pad.
- */
-function cliPin(identity: Pkcs11Identity, io: Output): (request: PinRequest) => Promise<Buffer | null> {
-  return async (request) => {
-    if (request.pinPad) {
-      io.err(`Enter the PIN of ${request.token} on the reader's keypad.\n`);
-      return Buffer.alloc(0);
-    }
-    if (identity.pinEnv !== null) {
-      const value = process.env[identity.pinEnv];
-      return value === undefined || value === '' ? null : Buffer.from(value, 'utf8');
-    }
-    const note = request.triesLeft === 'final' ? ' (last try before the token locks)' : request.triesLeft === 'low' ? ' (few tries left)' : '';
-    const what = request.reason === 'context-specific' ? 'PIN for this signature' : 'PIN';
-    const typed = await askSecretOnTty(`${what} of ${request.token}${note}: `);
-    if (typed === null) {
-      io.err('paraphe: no PIN: give --pin-env VAR, or run in a terminal to be asked\n');
-      return null;
-    }
-    return Buffer.from(typed, 'utf8');
-  };
+/** What a caller of `main` may add (tests): identity providers beyond the built-in ones. */
+export interface CliExtensions {
+  providers?: readonly IdentityProvider[];
 }
 
-async function openPkcs11(identity: Pkcs11Identity, io: Output): Promise<Signer> {
-  const tokens = tokenService(identity.modules);
-  const getPin = cliPin(identity, io);
-  const interactive = identity.pinEnv === null && process.stdin.isTTY === true;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const signer = await tokens.signer({ token: identity.token, key: identity.key }, { getPin });
-      // The batch closes the signer when done: then log out and finalize the module.
-      const close = signer.close.bind(signer);
-      return Object.assign(signer, { close: async () => { await close(); await tokens.close(); } });
-    } catch (error) {
-      // On a terminal a wrong PIN is asked again (at most 3 times); from --pin-env it is not,
-      // because the same wrong PIN would only burn the token's remaining tries.
-      if (interactive && attempt < 3 && (error as { code?: string }).code === 'pin-incorrect') {
-        io.err(`paraphe: ${(error as Error).message}\n`);
-        continue;
-      }
-      await tokens.close();
-      throw error;
-    }
-  }
+/** No dialogs on a command line: every "choose a file" is answered "cancel"; confirmations are the flags. */
+const NO_DIALOGS: Dialogs = {
+  chooseDocument: async () => null,
+  chooseCertificateFile: async () => null,
+  chooseModuleFile: async () => null,
+  chooseSavePath: async () => null,
+};
+
+/** The services of the app, as the app builds them (createServices), for one command. */
+function cliServices(modules: readonly string[], extensions: CliExtensions): Services {
+  return createServices({
+    userDataDir: userDataDir(),
+    dialogs: NO_DIALOGS,
+    env: { appName: 'Paraphe', version: version(), platform: process.platform, systemLocale: Intl.DateTimeFormat().resolvedOptions().locale },
+    appRoot: appRoot(),
+    tokens: tokenService(modules),
+    providers: extensions.providers,
+  });
 }
 
-function signDeps(io: Output): SignDeps {
+function signDeps(extensions: CliExtensions): SignDeps {
   return {
     root: appRoot(),
     env: process.env,
     askSecret: askSecretOnTty,
-    openP12: (file, password) => openPkcs12Signer(file, password),
-    openPersonalId: async () => {
-      const store = new PersonalIdStore({ dir: userDataDir(), keychain: keychainPort() });
-      const [first] = await store.list();
-      if (!first) {
-        throw new AppError('no-personal-id', 'There is no personal digital ID yet: create one in Paraphe (Sign > Create my digital ID).');
-      }
-      return store.signer(first.id);
-    },
-    openPkcs11: (identity) => openPkcs11(identity, io),
+    services: (identity) => cliServices(identity.kind === 'pkcs11' ? identity.modules : [], extensions),
   };
 }
 
@@ -248,7 +217,7 @@ const stdio: Output = {
 
 let pipeGuard = false;
 
-export async function main(argv: string[], io: Output = stdio): Promise<number> {
+export async function main(argv: string[], io: Output = stdio, extensions: CliExtensions = {}): Promise<number> {
   if (io === stdio && !pipeGuard) {
     // `paraphe info *.pdf | head`: a closed pipe ends the output quietly, not with a stack trace.
     pipeGuard = true;
@@ -268,7 +237,7 @@ export async function main(argv: string[], io: Output = stdio): Promise<number> 
       case 'info':
         return await runInfo(command.files, command.json, io);
       case 'sign':
-        return await runSign(command, io, signDeps(io));
+        return await runSign(command, io, signDeps(extensions));
       case 'verify':
         // The certificates the user trusts in the app count here too (as --trust files would).
         return await runVerify(command, io, { userAnchors: await new SettingsService(userDataDir()).trustAnchors() });

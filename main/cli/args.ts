@@ -49,7 +49,12 @@ export interface SignCommand {
   readonly kind: 'sign';
   readonly inputs: readonly string[];
   readonly output: { readonly file: string } | { readonly dir: string };
-  readonly identity: { readonly kind: 'p12'; readonly file: string; readonly passwordEnv: string | null } | { readonly kind: 'self-signed' } | Pkcs11Identity;
+  readonly identity:
+    | { readonly kind: 'p12'; readonly file: string; readonly passwordEnv: string | null }
+    | { readonly kind: 'self-signed' }
+    | Pkcs11Identity
+    /** Any identity the app lists (every provider's), by its id; a secret it needs comes from --secret-env or the terminal. */
+    | { readonly kind: 'id'; readonly id: string; readonly secretEnv: string | null };
   readonly level: PadesLevel;
   readonly tsa: string | null;
   readonly hash: HashAlgorithm;
@@ -162,6 +167,8 @@ const SIGN_OPTIONS = {
   'password-env': { type: 'string' },
   'self-signed': { type: 'boolean' },
   pkcs11: { type: 'boolean' },
+  identity: { type: 'string' },
+  'secret-env': { type: 'string' },
   module: { type: 'string', multiple: true },
   token: { type: 'string' },
   key: { type: 'string' },
@@ -195,8 +202,10 @@ function parseSign(args: readonly string[]): Command | SignCommand {
   if (inputs.length === 0) throw new UsageError('sign needs at least one PDF file', 'sign');
   if ((v.output === undefined) === (v['out-dir'] === undefined)) throw new UsageError('give either -o OUT.pdf (one input) or --out-dir DIR', 'sign');
   if (v.output !== undefined && inputs.length > 1) throw new UsageError('-o takes one input; use --out-dir DIR for several', 'sign');
-  const identities = [v.p12 !== undefined, v['self-signed'] === true, v.pkcs11 === true].filter(Boolean).length;
-  if (identities !== 1) throw new UsageError('choose one identity: --p12 FILE, --self-signed or --pkcs11', 'sign');
+  const identities = [v.p12 !== undefined, v['self-signed'] === true, v.pkcs11 === true, v.identity !== undefined].filter(Boolean).length;
+  if (identities !== 1) throw new UsageError('choose one identity: --p12 FILE, --self-signed or --pkcs11 (or --identity ID)', 'sign');
+  if (v['secret-env'] !== undefined && v.identity === undefined) throw new UsageError('--secret-env goes with --identity', 'sign');
+  if (v.identity !== undefined && !/^[a-z][a-z0-9]{1,15}-[0-9a-f]{64}$/.test(v.identity)) throw new UsageError(`--identity takes an identity id such as p12-<64 hex digits> (got '${v.identity}')`, 'sign');
   if (v['password-env'] !== undefined && v.p12 === undefined) throw new UsageError('--password-env goes with --p12', 'sign');
   for (const option of ['module', 'token', 'key', 'pin-env'] as const) {
     if (v[option] !== undefined && v.pkcs11 !== true) throw new UsageError(`--${option} goes with --pkcs11`, 'sign');
@@ -239,7 +248,9 @@ function parseSign(args: readonly string[]): Command | SignCommand {
         ? { kind: 'p12', file: v.p12, passwordEnv: v['password-env'] ?? null }
         : v.pkcs11 === true
           ? { kind: 'pkcs11', modules: v.module ?? [], token: v.token ?? null, key: v.key ?? null, pinEnv: v['pin-env'] ?? null }
-          : { kind: 'self-signed' },
+          : v.identity !== undefined
+            ? { kind: 'id', id: v.identity, secretEnv: v['secret-env'] ?? null }
+            : { kind: 'self-signed' },
     level,
     tsa: v.tsa ?? null,
     hash: oneOf('hash', v.hash ?? 'sha256', HASHES),

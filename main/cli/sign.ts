@@ -1,14 +1,19 @@
-// `paraphe sign`: the same signing session as the app, for scripts and batches. One identity (one
+// `paraphe sign`: the same services and signing session as the app (identity providers opened
+// with a terminal Authorizer), for scripts and batches. One identity (one
 // password entry) for every input; a line per file as it is done; exit 0 when every input was
 // signed, 1 when any failed (each failure reported, nothing partial written), 2 for usage errors.
 import { mkdir, readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { isUserFacing } from '../errors';
+import { AppError, isUserFacing } from '../errors';
+import type { Services } from '../services';
+import { openP12File } from '../services/providers/pkcs12';
+import { openTokenSigner } from '../services/providers/pkcs11';
 import { SigningSession } from '../services/signing';
 import type { SignResult } from '../services/signing';
 import type { Signer } from '../signers/signer';
-import type { Pkcs11Identity, SignCommand } from './args';
+import type { SignCommand } from './args';
 import { UsageError } from './args';
+import { terminalAuthorizer } from './authorizer';
 import type { Output } from './info';
 
 export interface SignDeps {
@@ -17,11 +22,8 @@ export interface SignDeps {
   env: NodeJS.ProcessEnv;
   /** Asks for a secret on the terminal without echo; null when there is no terminal. */
   askSecret: (prompt: string) => Promise<string | null>;
-  /** Opens the identity: a PKCS#12 file with its password, or the personal digital ID. */
-  openP12: (file: string, password: string) => Promise<Signer>;
-  openPersonalId: () => Promise<Signer>;
-  /** Finds the token key the options name, logs in once (PIN from --pin-env, the terminal or the PIN pad). */
-  openPkcs11: (identity: Pkcs11Identity) => Promise<Signer>;
+  /** The services of the app, built for this command (the token drivers of --module included). */
+  services: (identity: SignCommand['identity']) => Services;
 }
 
 interface FileOutcome {
@@ -40,23 +42,26 @@ function describe(error: unknown): { code: string; message: string } {
   return { code: 'internal', message: `internal error: ${error instanceof Error ? error.message : String(error)}` };
 }
 
-async function openSigner(command: SignCommand, deps: SignDeps): Promise<Signer> {
-  if (command.identity.kind === 'self-signed') return deps.openPersonalId();
-  if (command.identity.kind === 'pkcs11') {
-    const { pinEnv } = command.identity;
-    if (pinEnv !== null && deps.env[pinEnv] === undefined) throw new UsageError(`the environment variable ${pinEnv} (--pin-env) is not set`, 'sign');
-    return deps.openPkcs11(command.identity);
+/** The identity the command names, opened through the same providers as the app, with a terminal Authorizer. */
+async function openSigner(command: SignCommand, deps: SignDeps, services: Services, io: Output): Promise<Signer> {
+  const { identity } = command;
+  const secretEnv = identity.kind === 'p12' ? identity.passwordEnv : identity.kind === 'pkcs11' ? identity.pinEnv : identity.kind === 'id' ? identity.secretEnv : null;
+  const secretFlag = identity.kind === 'p12' ? '--password-env' : identity.kind === 'pkcs11' ? '--pin-env' : '--secret-env';
+  if (secretEnv !== null && deps.env[secretEnv] === undefined) throw new UsageError(`the environment variable ${secretEnv} (${secretFlag}) is not set`, 'sign');
+  const authorizer = terminalAuthorizer({ env: deps.env, secretEnv, secretFlag, askSecret: deps.askSecret, io });
+  switch (identity.kind) {
+    case 'self-signed': {
+      const [first] = (await services.identities.list()).filter((i) => i.kind === 'personal');
+      if (!first) throw new AppError('no-personal-id', 'There is no personal digital ID yet: create one in Paraphe (Sign > Create my digital ID).');
+      return services.identities.openSigner(first.id, authorizer);
+    }
+    case 'p12':
+      return openP12File(identity.file, authorizer);
+    case 'pkcs11':
+      return openTokenSigner(services.tokens, { token: identity.token, key: identity.key }, authorizer);
+    case 'id':
+      return services.identities.openSigner(identity.id, authorizer);
   }
-  const { file, passwordEnv } = command.identity;
-  let password: string | null;
-  if (passwordEnv !== null) {
-    password = deps.env[passwordEnv] ?? null;
-    if (password === null) throw new UsageError(`the environment variable ${passwordEnv} (--password-env) is not set`, 'sign');
-  } else {
-    password = await deps.askSecret(`Password for ${basename(file)}: `);
-    if (password === null) throw new UsageError('no password: give --password-env VAR, or run in a terminal to be asked', 'sign');
-  }
-  return deps.openP12(file, password);
 }
 
 /** Where each input goes; two inputs may not land on the same output. */
@@ -82,9 +87,18 @@ const BATCH_STOPPERS = new Set(['token-removed', 'pin-locked', 'not-logged-in', 
 
 export async function runSign(command: SignCommand, io: Output, deps: SignDeps): Promise<number> {
   const outputs = await outputsFor(command);
+  const services = deps.services(command.identity);
+  try {
+    return await signWith(command, outputs, io, deps, services);
+  } finally {
+    await services.dispose();
+  }
+}
+
+async function signWith(command: SignCommand, outputs: string[], io: Output, deps: SignDeps, services: Services): Promise<number> {
   let signer: Signer;
   try {
-    signer = await openSigner(command, deps);
+    signer = await openSigner(command, deps, services, io);
   } catch (error) {
     if (error instanceof UsageError) throw error;
     const { message } = describe(error);
@@ -148,15 +162,42 @@ export async function runSign(command: SignCommand, io: Output, deps: SignDeps):
           const failure = done[index]?.error;
           if (failure && BATCH_STOPPERS.has(failure.code)) stoppedBy ??= failure.message.replace(/\.$/, '');
         }
-        while (reported < total && done[reported]) {
-          const outcome = done[reported] as FileOutcome;
-          outcomes.push(outcome);
-          report(reported, outcome);
-          reported += 1;
-        }
+        flush();
       }
     };
-    await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, total) }, worker));
+    const flush = () => {
+      while (reported < total && done[reported]) {
+        const outcome = done[reported] as FileOutcome;
+        outcomes.push(outcome);
+        report(reported, outcome);
+        reported += 1;
+      }
+    };
+    if (signer.batch) {
+      // A backend authorized per call (one OTP, one CSC authorization for N hashes): the inputs go
+      // in batches of what one authorization covers, each prepared whole, then signed in one call.
+      const size = Math.max(1, signer.batch.max);
+      for (let start = 0; start < total; start += size) {
+        const indexes = Array.from({ length: Math.min(size, total - start) }, (_, i) => start + i);
+        if (stoppedBy !== null) {
+          for (const index of indexes) done[index] = { input: command.inputs[index] ?? '', ok: false, error: { code: 'batch-stopped', message: `not signed: the batch stopped (${stoppedBy})` } };
+        } else {
+          const results = await session.signBatch(indexes.map((index) => ({ input: command.inputs[index] ?? '', output: outputs[index] ?? '' })));
+          results.forEach((result, i) => {
+            const index = indexes[i] as number;
+            const input = command.inputs[index] ?? '';
+            done[index] = result.ok
+              ? { input, ok: true, output: result.result.output, field: result.result.field, level: result.result.level, signedAt: result.result.signedAt, timestampedAt: result.result.timestampedAt }
+              : { input, ok: false, error: describe(result.error) };
+            const failure = done[index]?.error;
+            if (failure && BATCH_STOPPERS.has(failure.code)) stoppedBy ??= failure.message.replace(/\.$/, '');
+          });
+        }
+        flush();
+      }
+    } else {
+      await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, total) }, worker));
+    }
   } finally {
     await signer.close();
   }

@@ -13,6 +13,7 @@ import { runSign } from '../../main/cli/sign';
 import { parseCommandLine } from '../../main/cli/args';
 import type { SignCommand } from '../../main/cli/args';
 import { TokenService } from '../../main/services/tokens';
+import { createServices } from '../../main/services';
 import type { Signer } from '../../main/signers';
 import { makeTestPdfs, qpdfCheck } from '../fixtures/pdfs';
 import type { TestPdfs } from '../fixtures/pdfs';
@@ -217,26 +218,35 @@ describe('paraphe tokens and sign --pkcs11 on SoftHSM2 tokens', { skip, timeout:
       await writeFile(input, pdf);
       inputs.push(input);
     }
-    const command = parseCommandLine(['sign', ...inputs, '--out-dir', join(outDir, 'out'), '--pkcs11', '--token', key.token, '--key', key.key, '--json']) as SignCommand;
+    const command = parseCommandLine(['sign', ...inputs, '--out-dir', join(outDir, 'out'), '--pkcs11', '--token', key.token, '--key', key.key, '--pin-env', 'PIN', '--json']) as SignCommand;
     const tokens = given ?? new TokenService({ userModules: () => [(hsm as SoftHsm).modulePath] });
     let prompts = 0;
     const out: string[] = [];
     const err: string[] = [];
+    // The CLI's services, around a TokenService that counts PIN prompts (and may wrap the signer);
+    // it is closed here, after its counters are read.
+    const counted = Object.create(tokens) as TokenService;
+    counted.signer = async (selection, authorize) => {
+      const signer = await tokens.signer(selection, {
+        getPin: async (request) => {
+          prompts += 1;
+          return authorize.getPin(request);
+        },
+      });
+      return (wrap ? wrap(signer) : signer) as Awaited<ReturnType<TokenService['signer']>>;
+    };
+    counted.close = async () => undefined;
     const code = await runSign(command, { out: (s) => void out.push(s), err: (s) => void err.push(s) }, {
       root,
-      env: {},
+      env: { PIN: key.pin },
       askSecret: async () => null,
-      openP12: async () => assert.fail('no .p12 here'),
-      openPersonalId: async () => assert.fail('no personal ID here'),
-      openPkcs11: async (identity) => {
-        const signer = await tokens.signer({ token: identity.token, key: identity.key }, {
-          getPin: async () => {
-            prompts += 1;
-            return Buffer.from(key.pin);
-          },
-        });
-        return wrap ? wrap(signer) : signer;
-      },
+      services: () => createServices({
+        userDataDir: join(outDir, 'profile'),
+        appRoot: root,
+        env: { appName: 'Paraphe', version: 'test', platform: process.platform, systemLocale: 'en-US' },
+        dialogs: { chooseDocument: async () => null, chooseCertificateFile: async () => null, chooseModuleFile: async () => null, chooseSavePath: async () => null },
+        tokens: counted,
+      }),
     });
     const stats = tokens.stats();
     if (!given) await tokens.close();
