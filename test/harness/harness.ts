@@ -19,7 +19,7 @@ import { appOriginPolicy, dispatch } from '../../main/ipc/dispatch';
 import { createHandlers, releaseLateResult, requestOpen, watchTokens } from '../../main/ipc/handlers';
 import { RendererBridge } from '../../main/ipc/renderer-bridge';
 import { createServices } from '../../main/services';
-import type { ConfirmRequest, SaveRequest, Services } from '../../main/services';
+import type { ConfirmRequest, IdentityProvider, SaveRequest, Services } from '../../main/services';
 import type { KeychainAccess } from '../../main/signers';
 import { decodeWire, encodeWire } from './wire';
 
@@ -91,6 +91,8 @@ export interface HarnessOptions {
   keychain?: KeychainAccess;
   /** Watch the token drivers for insertions and removals, as the app does (polling every intervalMs). */
   watchTokens?: { intervalMs: number };
+  /** More identity providers for createServices (a test-only signing backend). */
+  providers?: readonly IdentityProvider[];
 }
 
 export interface AppSession {
@@ -198,6 +200,7 @@ export class Harness {
       keychain: options.keychain,
       env: { appName: 'Paraphe', version: '0.0.0-test', platform: process.platform, systemLocale: locale },
       askPin: async (request) => (await bridge.ask('prompt:pin', request))?.pin ?? null,
+      providers: options.providers,
     });
     const handlers = createHandlers(services, bridge);
     const policy = appOriginPolicy(this.origin);

@@ -55,7 +55,7 @@ function IdentityList() {
           <span className="identity-text">
             <span className="identity-name">{identity.name}</span>
             <span className="identity-detail">
-              {identity.kind === 'personal' ? t('sign.personalId') : identity.kind === 'token' ? t('tokens.onToken', { token: identity.token?.label ?? '' }) : fileName(identity.file)}
+              {identity.kind === 'personal' ? t('sign.personalId') : identity.kind === 'token' ? t('tokens.onToken', { token: identity.token?.label ?? '' }) : identity.file ? fileName(identity.file) : identity.issuer}
               {' · '}
               {t('sign.validUntil', { date: formatDate(locale, identity.notAfter, { dateStyle: 'medium' }) })}
             </span>
@@ -237,7 +237,7 @@ function IdentitySection({ passwords }: { passwords: Passwords }) {
       )}
       {selected?.needsPassword && mode.kind === 'none' && (
         <label className="field" htmlFor={passwordId}>
-          <span>{t('sign.password', { name: fileName(selected.file) })}</span>
+          <span>{t('sign.password', { name: fileName(selected.file) || selected.name })}</span>
           <input id={passwordId} type="password" autoComplete="off" value={passwords.get(selected.id)} onChange={(e) => passwords.set(selected.id, e.target.value)} />
         </label>
       )}
