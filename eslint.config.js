@@ -27,40 +27,47 @@ const mainEntries = {
   pdf: 'main/pdf', cms: 'main/cms', signers: 'main/signers', remote: 'main/remote', validation: 'main/validation', x509: 'main/x509',
   errors: 'main/errors.ts', atomicWrite: 'main/atomic-write.ts',
 };
-const outside = { native: 'native', renderer: 'renderer', preloadEntry: ['preload/index.ts', 'preload/api.ts'], contract: 'preload/contract', test: 'test' };
+const outside = {
+  native: 'native', renderer: 'renderer', preloadEntry: ['preload/index.ts', 'preload/api.ts'], test: 'test',
+  // The contract's schemas and verbs (the IPC surface), and its zod-free domain constants.
+  contract: ['preload/contract/!(domain).ts', 'preload/contract/*/**'], domain: 'preload/contract/domain.ts',
+};
 const allEntries = { ...mainEntries, ...outside };
+const isGlob = (/** @type {string} */ p) => /[*!?{}()[\]]/.test(p);
 
 /**
- * One zone: files under `target` may import nothing of the repository but `allowed` (and themselves).
+ * Files under `target` may import nothing of the repository but `allowed` (and themselves). One
+ * zone for plain paths, one for globs: the rule refuses a zone that mixes them.
  * @param {string} name @param {string|string[]} target @param {string[]} allowed @param {string} message
  */
 function layer(name, target, allowed, message) {
   const from = Object.entries(allEntries)
     .filter(([key]) => key !== name && !allowed.includes(key))
     .flatMap(([, paths]) => paths);
-  return { target, from, message };
+  return [from.filter((p) => !isGlob(p)), from.filter(isGlob)].filter((f) => f.length > 0).map((f) => ({ target, from: f, message }));
 }
 
 const inward = 'Dependencies point inward: app -> ipc -> services -> {pdf, cms, signers, remote, validation} -> native (main/README.md).';
 const zones = [
-  layer('app', 'main/app', ['ipc', 'services', 'contract', 'errors', 'atomicWrite'], `main/app wires ipc and services, nothing deeper. ${inward}`),
-  layer('ipc', 'main/ipc', ['services', 'contract', 'errors'], `main/ipc calls services, nothing deeper. ${inward}`),
-  layer('services', 'main/services', ['pdf', 'cms', 'signers', 'remote', 'validation', 'x509', 'native', 'contract', 'errors', 'atomicWrite'], `main/services never imports ipc, app or the CLI. ${inward}`),
-  layer('cli', mainEntries.cli, ['services', 'pdf', 'cms', 'signers', 'remote', 'validation', 'x509', 'native', 'contract', 'errors', 'atomicWrite'], 'The CLI uses services and the layers below, never ipc or app.'),
-  layer('pdf', 'main/pdf', ['errors'], 'main/pdf knows no crypto and no outer layer: no cms, signers, x509, remote, validation, services, ipc, app.'),
-  layer('cms', 'main/cms', ['signers', 'x509', 'errors'], 'main/cms knows no PDF, no network and no outer layer (main/README.md).'),
-  layer('signers', 'main/signers', ['native', 'x509', 'errors', 'atomicWrite'], 'main/signers produce signature values: no PDF, CMS, network or outer layer (see main/signers/README.md).'),
-  layer('remote', 'main/remote', ['cms', 'x509', 'errors'], 'main/remote speaks HTTP with cms/ types: no PDF, signers, validation or outer layer.'),
-  layer('validation', 'main/validation', ['pdf', 'cms', 'remote', 'x509', 'errors'], 'main/validation reads pdf/, cms/ and remote/ only: no signers or outer layer.'),
+  // Every layer of main may import the domain constants; only services, ipc, app and the CLI the IPC contract.
+  layer('app', 'main/app', ['ipc', 'services', 'contract', 'domain', 'errors', 'atomicWrite'], `main/app wires ipc and services, nothing deeper. ${inward}`),
+  layer('ipc', 'main/ipc', ['services', 'contract', 'domain', 'errors'], `main/ipc calls services, nothing deeper. ${inward}`),
+  layer('services', 'main/services', ['pdf', 'cms', 'signers', 'remote', 'validation', 'x509', 'native', 'contract', 'domain', 'errors', 'atomicWrite'], `main/services never imports ipc, app or the CLI. ${inward}`),
+  layer('cli', mainEntries.cli, ['services', 'pdf', 'cms', 'signers', 'remote', 'validation', 'x509', 'native', 'contract', 'domain', 'errors', 'atomicWrite'], 'The CLI uses services and the layers below, never ipc or app.'),
+  layer('pdf', 'main/pdf', ['domain', 'errors'], 'main/pdf knows no crypto and no outer layer: no cms, signers, x509, remote, validation, services, ipc, app.'),
+  layer('cms', 'main/cms', ['signers', 'x509', 'domain', 'errors'], 'main/cms knows no PDF, no network and no outer layer (main/README.md).'),
+  layer('signers', 'main/signers', ['native', 'x509', 'domain', 'errors', 'atomicWrite'], 'main/signers produce signature values: no PDF, CMS, network or outer layer (see main/signers/README.md).'),
+  layer('remote', 'main/remote', ['cms', 'x509', 'domain', 'errors'], 'main/remote speaks HTTP with cms/ types: no PDF, signers, validation or outer layer.'),
+  layer('validation', 'main/validation', ['pdf', 'cms', 'remote', 'x509', 'domain', 'errors'], 'main/validation reads pdf/, cms/ and remote/ only: no signers or outer layer.'),
   layer('x509', 'main/x509', [], 'main/x509 is shared by signers, cms and validation: Node built-ins, pkijs, asn1js and @peculiar only.'),
   layer('errors', 'main/errors.ts', [], 'main/errors.ts is imported by every layer and imports none.'),
   layer('atomicWrite', 'main/atomic-write.ts', [], 'main/atomic-write.ts is imported by every layer and imports none.'),
   layer('native', 'native', [], 'native/ is the innermost layer: nothing of main/, renderer/ or preload/.'),
-  layer('contract', 'preload/contract', [], 'preload/contract is shared by every runtime: zod only.'),
-  layer('preloadEntry', outside.preloadEntry, ['contract'], 'The preload sees only the contract and electron.'),
+  layer('contract', 'preload/contract', ['domain'], 'preload/contract is shared by every runtime: zod only.'),
+  layer('preloadEntry', outside.preloadEntry, ['contract', 'domain'], 'The preload sees only the contract and electron.'),
   // The contract's values are refused below (no-restricted-imports, allowTypeImports): types only.
-  layer('renderer', 'renderer', ['contract'], 'The renderer never imports main/, native/ or the preload: it talks to main through window.paraphe.'),
-];
+  layer('renderer', 'renderer', ['contract', 'domain'], 'The renderer never imports main/, native/ or the preload: it talks to main through window.paraphe.'),
+].flat();
 // main/tools and main/bin are build and launcher scripts, and test/ may reach every layer: no zone.
 
 const layering = {

@@ -19,6 +19,7 @@ import {
 } from '../cms';
 import type { AnyHash, Certificate, HashAlgorithm, PathFailure, PathFailureCode, PathPurpose, TimeStampInfo } from '../cms';
 import { fetchCrl, fetchIssuer, fetchOcsp } from '../remote';
+import type { SignatureLevel } from '../../preload/contract/domain';
 import { modificationsAfter } from './modifications-adapter';
 import type { Modifications } from './modifications-adapter';
 import { reason } from './reasons';
@@ -38,7 +39,7 @@ export interface ValidationOptions {
 export type Status = 'VALID' | 'INVALID' | 'INDETERMINATE';
 export type Verdict = Status | 'NO_SIGNATURES';
 export type Revocation = 'good' | 'revoked' | 'unknown' | 'not-checked';
-export type Level = 'B-B' | 'B-T' | 'B-LT' | 'B-LTA' | 'none';
+export type Level = SignatureLevel;
 export type SignatureKind = 'approval' | 'certification' | 'doc-timestamp';
 
 export interface SignerSummary {

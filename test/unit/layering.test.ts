@@ -122,6 +122,13 @@ const refusedFolders: [string, string, string][] = [
   ['preload/api.ts', 'main/services', 'locale'],
   ['preload/index.ts', 'main/ipc', 'dispatch'],
   ['preload/index.ts', 'native/pkcs11', 'index'],
+  // the IPC contract (schemas, verbs) is for services, ipc, app and the CLI; inner layers get domain.ts only
+  ['main/pdf/x.ts', 'preload/contract', 'schemas'],
+  ['main/cms/x.ts', 'preload/contract', 'verbs'],
+  ['main/signers/x.ts', 'preload/contract', 'schemas'],
+  ['main/remote/x.ts', 'preload/contract', 'schemas'],
+  ['main/validation/x.ts', 'preload/contract', 'schemas'],
+  ['native/keychain/x.ts', 'preload/contract', 'domain'],
   // the renderer: nothing of main/, native/ or the preload
   ['renderer/src/x.ts', 'main/services', 'locale'],
   ['renderer/src/x.ts', 'main/pdf', 'objects'],
@@ -131,6 +138,12 @@ const refusedFolders: [string, string, string][] = [
 
 // [importing file, code] that must lint clean
 const allowed: [string, string][] = [
+  ['main/pdf/x.ts', "import type { DocMdpPermission } from '../../preload/contract/domain';\nexport type A = DocMdpPermission;"],
+  ['main/cms/x.ts', "import { PADES_LEVELS } from '../../preload/contract/domain';\nexport const a = PADES_LEVELS;"],
+  ['main/validation/x.ts', "import type { SignatureLevel } from '../../preload/contract/domain';\nexport type A = SignatureLevel;"],
+  ['main/cli/x.ts', "import { CERTIFY_MODES } from '../../preload/contract/domain';\nexport const a = CERTIFY_MODES;"],
+  ['preload/contract/x.ts', "import { PADES_LEVELS } from './domain';\nexport const a = PADES_LEVELS;"],
+  ['renderer/src/x.ts', "import type { PadesLevel } from '../../preload/contract/domain';\nexport type A = PadesLevel;"],
   ['main/pdf/x.ts', "import { a } from './objects';\nimport { b } from '../errors';\nexport const c = [a, b];"],
   ['main/cms/x.ts', "import type { HashAlgorithm } from '../signers/signer';\nimport { b } from '../errors';\nexport type A = HashAlgorithm;\nexport const c = b;"],
   ['main/signers/x.ts', "import { a } from '../../native/pkcs11';\nimport { b } from '../../native/keychain/index';\nimport { c } from '../errors';\nimport { d } from '../atomic-write';\nexport const e = [a, b, c, d];"],
@@ -169,6 +182,7 @@ const refusedPackages: [string, string, string][] = [
   ['renderer/src/x.ts', "export { channels } from '../../preload/contract/schemas';", '@typescript-eslint/no-restricted-imports'],
   ['renderer/src/x.ts', "export * from '../../preload/contract/verbs';", '@typescript-eslint/no-restricted-imports'],
   ['renderer/src/x.ts', "export const a = () => import('../../preload/contract/schemas');", 'no-restricted-syntax'],
+  ['renderer/src/x.ts', "import { PADES_LEVELS } from '../../preload/contract/domain';\nexport const a = PADES_LEVELS;", '@typescript-eslint/no-restricted-imports'],
 ];
 
 describe('layering lint', () => {
