@@ -115,6 +115,15 @@ export default tseslint.config(
     files: ['main/app/**/*.ts'],
     rules: restrict(nativeAddons),
   },
+  // main/x509 is imported by signers, cms and validation: Node built-ins and the PKI libraries only.
+  {
+    files: ['main/x509/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        patterns: [{ regex: '^(?!node:|pkijs$|asn1js$|@peculiar/|reflect-metadata$|\\.{1,2}/)', message: 'main/x509 imports Node built-ins, pkijs, asn1js and @peculiar only.' }],
+      }],
+    },
+  },
   // The contract imports zod only.
   {
     files: ['preload/contract/**/*.ts'],

@@ -19,6 +19,7 @@ import {
 } from '../cms';
 import type { AnyHash, Certificate, HashAlgorithm, PathFailure, PathFailureCode, PathPurpose, TimeStampInfo } from '../cms';
 import { fetchCrl, fetchIssuer, fetchOcsp } from '../remote';
+import { distinguishedName } from '../x509';
 import type { SignatureLevel } from '../../preload/contract/domain';
 import { modificationsAfter } from './modifications-adapter';
 import type { Modifications } from './modifications-adapter';
@@ -434,8 +435,8 @@ async function validateSignature(field: FieldInfo, ctx: Context): Promise<Signat
 
   if (!signer) return report;
   report.signer = {
-    subject: signer.x509.subject.split('\n').join(', '),
-    issuer: signer.x509.issuer.split('\n').join(', '),
+    subject: distinguishedName(signer.cert.subject),
+    issuer: distinguishedName(signer.cert.issuer),
     serial: serialHex(signer),
     name: subjectName(signer),
   };
