@@ -1,9 +1,17 @@
 // Lint enforces the layering of ../shared/DESIGN.md: dependencies point inward, only main/app
 // imports electron, only native/ imports native addons, the renderer sees nothing of Node.
+//
+// Folder rules go through import-x/no-restricted-paths, which resolves each specifier to a file
+// before matching: '../cms', '../cms/index', '../cms/tsp', `export ... from`, `import type`,
+// require() and a literal dynamic import('../pdf') all land on main/cms/... and are judged alike.
+// Package names (electron, native addons, Node built-ins) stay with no-restricted-imports.
+// test/unit/layering.test.ts proves every rule for each import form.
 import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
+import importX, { createNodeResolver } from 'eslint-plugin-import-x';
 
+const root = import.meta.dirname;
 const nodeBuiltins = ['node:*', 'fs', 'fs/*', 'path', 'os', 'child_process', 'crypto', 'http', 'https', 'net', 'url', 'util', 'stream', 'events', 'buffer', 'worker_threads', 'zlib'];
 const nativeAddons = { group: ['pkcs11js', 'keytar'], message: 'Only native/ may import native addons (pkcs11js, keytar).' };
 const electron = { group: ['electron', 'electron/*'], message: 'Only main/app (and the preload entry) may import electron.' };
@@ -12,6 +20,62 @@ const electron = { group: ['electron', 'electron/*'], message: 'Only main/app (a
 const restrict = (...patterns) => ({
   '@typescript-eslint/no-restricted-imports': ['error', { patterns }],
 });
+
+// Everything under main/, by layer. A layer lists what it may import; every other entry is refused.
+const mainEntries = {
+  app: 'main/app', ipc: 'main/ipc', services: 'main/services', cli: ['main/cli', 'main/cli.ts'], tools: 'main/tools', bin: 'main/bin',
+  pdf: 'main/pdf', cms: 'main/cms', signers: 'main/signers', remote: 'main/remote', validation: 'main/validation', x509: 'main/x509',
+  errors: 'main/errors.ts', atomicWrite: 'main/atomic-write.ts',
+};
+const outside = {
+  native: 'native', renderer: 'renderer', preloadEntry: ['preload/index.ts', 'preload/api.ts'], test: 'test',
+  // The contract's schemas and verbs (the IPC surface), and its zod-free domain constants.
+  contract: ['preload/contract/!(domain).ts', 'preload/contract/*/**'], domain: 'preload/contract/domain.ts',
+};
+const allEntries = { ...mainEntries, ...outside };
+const isGlob = (/** @type {string} */ p) => /[*!?{}()[\]]/.test(p);
+
+/**
+ * Files under `target` may import nothing of the repository but `allowed` (and themselves). One
+ * zone for plain paths, one for globs: the rule refuses a zone that mixes them.
+ * @param {string} name @param {string|string[]} target @param {string[]} allowed @param {string} message
+ */
+function layer(name, target, allowed, message) {
+  const from = Object.entries(allEntries)
+    .filter(([key]) => key !== name && !allowed.includes(key))
+    .flatMap(([, paths]) => paths);
+  return [from.filter((p) => !isGlob(p)), from.filter(isGlob)].filter((f) => f.length > 0).map((f) => ({ target, from: f, message }));
+}
+
+const inward = 'Dependencies point inward: app -> ipc -> services -> {pdf, cms, signers, remote, validation} -> native (main/README.md).';
+const zones = [
+  // Every layer of main may import the domain constants; only services, ipc, app and the CLI the IPC contract.
+  layer('app', 'main/app', ['ipc', 'services', 'contract', 'domain', 'errors', 'atomicWrite'], `main/app wires ipc and services, nothing deeper. ${inward}`),
+  layer('ipc', 'main/ipc', ['services', 'contract', 'domain', 'errors'], `main/ipc calls services, nothing deeper. ${inward}`),
+  layer('services', 'main/services', ['pdf', 'cms', 'signers', 'remote', 'validation', 'x509', 'native', 'contract', 'domain', 'errors', 'atomicWrite'], `main/services never imports ipc, app or the CLI. ${inward}`),
+  layer('cli', mainEntries.cli, ['services', 'pdf', 'cms', 'signers', 'remote', 'validation', 'x509', 'native', 'contract', 'domain', 'errors', 'atomicWrite'], 'The CLI uses services and the layers below, never ipc or app.'),
+  layer('pdf', 'main/pdf', ['domain', 'errors'], 'main/pdf knows no crypto and no outer layer: no cms, signers, x509, remote, validation, services, ipc, app.'),
+  layer('cms', 'main/cms', ['signers', 'x509', 'domain', 'errors'], 'main/cms knows no PDF, no network and no outer layer (main/README.md).'),
+  layer('signers', 'main/signers', ['native', 'x509', 'domain', 'errors', 'atomicWrite'], 'main/signers produce signature values: no PDF, CMS, network or outer layer (see main/signers/README.md).'),
+  layer('remote', 'main/remote', ['cms', 'x509', 'domain', 'errors'], 'main/remote speaks HTTP with cms/ types: no PDF, signers, validation or outer layer.'),
+  layer('validation', 'main/validation', ['pdf', 'cms', 'remote', 'x509', 'domain', 'errors'], 'main/validation reads pdf/, cms/ and remote/ only: no signers or outer layer.'),
+  layer('x509', 'main/x509', [], 'main/x509 is shared by signers, cms and validation: Node built-ins, pkijs, asn1js and @peculiar only.'),
+  layer('errors', 'main/errors.ts', [], 'main/errors.ts is imported by every layer and imports none.'),
+  layer('atomicWrite', 'main/atomic-write.ts', [], 'main/atomic-write.ts is imported by every layer and imports none.'),
+  layer('native', 'native', [], 'native/ is the innermost layer: nothing of main/, renderer/ or preload/.'),
+  layer('contract', 'preload/contract', ['domain'], 'preload/contract is shared by every runtime: zod only.'),
+  layer('preloadEntry', outside.preloadEntry, ['contract', 'domain'], 'The preload sees only the contract and electron.'),
+  // The contract's values are refused below (no-restricted-imports, allowTypeImports): types only.
+  layer('renderer', 'renderer', ['contract', 'domain'], 'The renderer never imports main/, native/ or the preload: it talks to main through window.paraphe.'),
+].flat();
+// main/tools and main/bin are build and launcher scripts, and test/ may reach every layer: no zone.
+
+const layering = {
+  'import-x/no-restricted-paths': ['error', { basePath: root, zones }],
+  // A specifier the resolver cannot resolve escapes the zones above: refuse it. (Type-position
+  // `import('../pdf')` is invisible to both; @typescript-eslint/consistent-type-imports refuses it.)
+  'import-x/no-unresolved': ['error', { caseSensitiveStrict: true }],
+};
 
 export default tseslint.config(
   { ignores: ['dist/**', 'release/**', 'node_modules/**', 'test-results/**', '.tmp/**'] },
@@ -25,65 +89,57 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
-  // Node side: main (except main/app), native, test may not import electron; nobody but native imports addons.
   {
-    files: ['test/**/*.ts'],
+    files: ['main/**/*.ts', 'preload/**/*.ts', 'native/**/*.ts', 'renderer/**/*.ts', 'renderer/**/*.tsx', 'test/**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.tsx', '.d.ts', '.js', '.mjs', '.cjs', '.json', '.node'] })],
+    },
+    rules: layering,
+  },
+  // Package names: only main/app imports electron, only native/ imports native addons.
+  {
+    files: ['test/**/*.ts', 'native/**/*.ts'],
     rules: restrict(electron, nativeAddons),
+  },
+  {
+    files: ['native/**/*.ts'],
+    rules: restrict(electron),
   },
   {
     files: ['main/**/*.ts'],
     ignores: ['main/app/**'],
-    rules: restrict(electron, nativeAddons, { group: ['**/renderer/**'], message: 'main/ never imports the renderer.' }),
+    rules: restrict(electron, nativeAddons),
   },
   {
     files: ['main/app/**/*.ts'],
-    rules: restrict(nativeAddons, { group: ['**/renderer/**'], message: 'main/ never imports the renderer.' }),
+    rules: restrict(nativeAddons),
   },
-  // Inner layers never import outer ones (the generic rule first: later blocks override it).
+  // main/x509 is imported by signers, cms and validation: Node built-ins and the PKI libraries only.
   {
-    files: ['main/services/**/*.ts', 'main/pdf/**/*.ts', 'main/cms/**/*.ts', 'main/signers/**/*.ts', 'main/remote/**/*.ts', 'main/validation/**/*.ts'],
-    ignores: ['main/services/**'],
-    rules: restrict(electron, nativeAddons, { group: ['**/ipc/**', '**/app/**', '**/services/**'], message: 'Dependencies point inward: app -> ipc -> services -> {pdf, cms, signers, remote, validation} -> native.' }),
-  },
-  {
-    files: ['main/pdf/**/*.ts'],
-    rules: restrict(electron, nativeAddons, { group: ['**/cms/**', '**/services/**', '**/ipc/**', '**/app/**', '**/signers/**'], message: 'main/pdf knows no crypto and no outer layer.' }),
-  },
-  {
-    files: ['main/cms/**/*.ts'],
-    rules: restrict(electron, nativeAddons, { group: ['**/pdf/**', '**/services/**', '**/ipc/**', '**/app/**'], message: 'main/cms knows no PDF and no outer layer.' }),
-  },
-  {
-    files: ['main/signers/**/*.ts'],
-    rules: restrict(electron, nativeAddons, {
-      group: ['**/pdf/**', '**/cms/**', '**/remote/**', '**/validation/**', '**/services/**', '**/ipc/**', '**/app/**'],
-      message: 'main/signers produce signature values: no PDF, CMS, network or outer layer (see main/signers/README.md).',
-    }),
-  },
-  {
-    files: ['main/services/**/*.ts'],
-    rules: restrict(electron, nativeAddons, { group: ['**/ipc/**', '**/app/**'], message: 'Dependencies point inward: services never import ipc or app.' }),
-  },
-  {
-    files: ['native/**/*.ts'],
-    rules: restrict(electron, { group: ['**/main/**', '**/renderer/**', '**/preload/**'], message: 'native/ is the innermost layer.' }),
+    files: ['main/x509/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        patterns: [{ regex: '^(?!node:|pkijs$|asn1js$|@peculiar/|reflect-metadata$|\\.{1,2}/)', message: 'main/x509 imports Node built-ins, pkijs, asn1js and @peculiar only.' }],
+      }],
+    },
   },
   // The contract imports zod only.
   {
     files: ['preload/contract/**/*.ts'],
-    rules: restrict(
-      electron, nativeAddons,
-      { group: [...nodeBuiltins], message: 'preload/contract is shared by every runtime: zod only.' },
-      { group: ['**/main/**', '**/renderer/**', '**/native/**'], message: 'preload/contract imports zod only.' },
-    ),
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        patterns: [{ regex: '^(?!zod(/|$)|\\.{1,2}/)', message: 'preload/contract is shared by every runtime: zod only.' }],
+      }],
+    },
   },
   {
     files: ['preload/api.ts'],
-    rules: restrict(electron, nativeAddons, { group: [...nodeBuiltins, '**/main/**', '**/renderer/**', '**/native/**'], message: 'preload/api builds verbs from the contract and a transport; nothing else.' }),
+    rules: restrict(electron, nativeAddons, { group: [...nodeBuiltins], message: 'preload/api builds verbs from the contract and a transport; nothing else.' }),
   },
   {
     files: ['preload/index.ts'],
-    rules: restrict(nativeAddons, { group: ['**/main/**', '**/renderer/**', '**/native/**'], message: 'The preload sees only the contract and electron.' }),
+    rules: restrict(nativeAddons),
   },
   // The renderer: browser code only; types (never values) from the contract.
   {
@@ -94,11 +150,12 @@ export default tseslint.config(
         patterns: [
           { group: ['electron', 'electron/*'], message: 'The renderer never imports electron: use window.paraphe.' },
           { group: [...nodeBuiltins], message: 'The renderer never imports Node built-ins.' },
-          { group: ['**/main/**', '**/native/**', 'pkcs11js', 'keytar'], message: 'The renderer never imports main/ or native/.' },
-          { group: ['**/preload/contract/**', '**/preload/contract'], allowTypeImports: true, message: 'The renderer imports only types from preload/contract.' },
-          { group: ['**/preload/index*', '**/preload/api*'], message: 'The renderer talks to main only through window.paraphe.' },
+          { group: ['pkcs11js', 'keytar'], message: 'The renderer never imports native addons.' },
+          { regex: '(^|/)preload/+contract(/|$)', allowTypeImports: true, message: 'The renderer imports only types from preload/contract.' },
         ],
       }],
+      // A dynamic import() always yields values.
+      'no-restricted-syntax': ['error', { selector: 'ImportExpression[source.value=/(^|\\/)preload\\/+contract(\\/|$)/]', message: 'The renderer imports only types from preload/contract.' }],
     },
   },
   {

@@ -2,8 +2,8 @@
 // Parsing only: it returns what to do or throws UsageError; it never prints or exits.
 import { parseArgs } from 'node:util';
 import type { ParseArgsConfig } from 'node:util';
-import { PADES_LEVELS } from '../services/signing';
-import type { PadesLevel } from '../services/signing';
+import { CERTIFY_MODES, DOC_MDP_PERMISSION, PADES_LEVELS } from '../../preload/contract/domain';
+import type { DocMdpPermission, PadesLevel } from '../../preload/contract/domain';
 import type { HashAlgorithm } from '../signers/signer';
 
 export type Command =
@@ -63,7 +63,7 @@ export interface SignCommand {
   readonly image: string | null;
   readonly reason: string | null;
   readonly location: string | null;
-  readonly certify: 1 | 2 | 3 | null;
+  readonly certify: DocMdpPermission | null;
   readonly json: boolean;
 }
 
@@ -187,7 +187,6 @@ const SIGN_OPTIONS = {
 } as const;
 
 const HASHES: readonly HashAlgorithm[] = ['sha256', 'sha384', 'sha512'];
-const CERTIFY: Record<string, 1 | 2 | 3> = { 'no-changes': 1, 'form-filling': 2, annotations: 3 };
 
 function oneOf<T extends string>(option: string, value: string, allowed: readonly T[]): T {
   if ((allowed as readonly string[]).includes(value)) return value as T;
@@ -233,12 +232,8 @@ function parseSign(args: readonly string[]): Command | SignCommand {
     visible = { page, rect: [x1, y1, x2, y2] };
   }
   if (v.image !== undefined && visible === null) throw new UsageError('--image goes with --visible', 'sign');
-  let certify: 1 | 2 | 3 | null = null;
-  if (v.certify !== undefined) {
-    const p = CERTIFY[v.certify];
-    if (p === undefined) throw new UsageError(`--certify must be one of ${Object.keys(CERTIFY).join(', ')} (got '${v.certify}')`, 'sign');
-    certify = p;
-  }
+  // oneOf, not a lookup: 'constructor' is a key of every object.
+  const certify: DocMdpPermission | null = v.certify !== undefined ? DOC_MDP_PERMISSION[oneOf('certify', v.certify, CERTIFY_MODES)] : null;
   return {
     kind: 'sign',
     inputs,

@@ -2,9 +2,10 @@
 // X509Certificate for issuer checks and keys), named in messages, and read for the extensions that
 // drive timestamping and revocation: EKU, AIA (OCSP, caIssuers), CRL distribution points,
 // id-pkix-ocsp-nocheck.
-import { X509Certificate, createHash } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import type * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
+import { displayName, fingerprintSha256 } from '../x509';
 import { OID } from './algorithms';
 import { arrayBufferView, capitalize, integerHex, pemOrDer } from './engine';
 import { CmsError } from './errors';
@@ -37,23 +38,14 @@ export function parseCertificate(bytes: Uint8Array | Certificate, what = 'a cert
   return parsed;
 }
 
-/** The subject's common name (or, lacking one, its whole DN), for messages. */
+/** The subject's common name (or, lacking one, its whole DN), for messages: main/x509's rule. */
 export function subjectName(certificate: Uint8Array | Certificate): string {
-  const { cert, x509 } = parseCertificate(certificate);
-  return nameOf(cert.subject) ?? x509.subject.replace(/\n/g, ', ');
+  return displayName(parseCertificate(certificate).cert.subject);
 }
 
 /** "the certificate of Élodie Signataire": how messages name a certificate. */
 export function certificateLabel(certificate: Uint8Array | Certificate): string {
   return `the certificate of ${subjectName(certificate)}`;
-}
-
-/** CN of a pkijs name, else the last attribute value, else null. */
-export function nameOf(name: pkijs.RelativeDistinguishedNames): string | null {
-  const values = name.typesAndValues;
-  const cn = values.find((tv) => tv.type === '2.5.4.3') ?? values[values.length - 1];
-  const value = (cn?.value as { valueBlock?: { value?: unknown } } | undefined)?.valueBlock?.value;
-  return typeof value === 'string' && value !== '' ? value : null;
 }
 
 /** Serial number, upper-case hex without leading zero octets. */
@@ -62,9 +54,7 @@ export function serialHex(certificate: Uint8Array | Certificate): string {
 }
 
 /** SHA-256 of the DER, hex: the identity used to deduplicate certificates. */
-export function fingerprint(der: Uint8Array): string {
-  return createHash('sha256').update(der).digest('hex');
-}
+export const fingerprint: (der: Uint8Array) => string = fingerprintSha256;
 
 export function extension(certificate: Uint8Array | Certificate, oid: string): pkijs.Extension | undefined {
   return parseCertificate(certificate).cert.extensions?.find((e) => e.extnID === oid);

@@ -4,8 +4,9 @@
 // main/remote/revocation.ts.
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
+import { displayName } from '../x509';
 import { algorithmName, verifySignature } from './algorithms';
-import { certificateLabel, nameOf, parseCertificate } from './certificates';
+import { certificateLabel, parseCertificate } from './certificates';
 import type { Certificate } from './certificates';
 import { capitalize, copyBytes, integerHex, normalizeSerial, parseAsn1, pemOrDer } from './engine';
 import { CmsError } from './errors';
@@ -57,7 +58,7 @@ export function parseCrl(bytes: Uint8Array, options: { issuer: Uint8Array | Cert
   } catch (e) {
     throw new CmsError('crl-bad-response', `${capitalize(server)} did not send a certificate revocation list.`, { cause: e });
   }
-  const issuerName = nameOf(crl.issuer) ?? 'an unnamed CA';
+  const issuerName = displayName(crl.issuer) || 'an unnamed CA';
   if (!crl.issuer.isEqual(issuer.cert.subject)) {
     throw new CmsError('crl-bad-signature', `The revocation list of ${server} is issued by ${issuerName}, not by the issuer of the certificate (${certificateLabel(issuer)}).`);
   }

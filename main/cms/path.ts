@@ -31,6 +31,7 @@
 // rejected rather than accepted unchecked.
 import type * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
+import { distinguishedName } from '../x509';
 import { OID } from './algorithms';
 import { buildChain } from './chain';
 import { certificateLabel, fingerprint, parseCertificate, subjectName } from './certificates';
@@ -236,7 +237,7 @@ interface Name {
 function namesOf(cert: Certificate): Name[] {
   const names: Name[] = [];
   const subject = cert.cert.subject;
-  if (subject.typesAndValues.length > 0) names.push({ type: 4, value: subject, text: cert.x509.subject.replace(/\n/g, ', ') });
+  if (subject.typesAndValues.length > 0) names.push({ type: 4, value: subject, text: distinguishedName(subject) });
   const san = cert.cert.extensions?.find((e) => e.extnID === EXT.subjectAltName)?.parsedValue as pkijs.AltName | undefined;
   let sanEmail = false;
   for (const general of san?.altNames ?? []) {

@@ -4,6 +4,7 @@
 // place (its placeholder has a fixed width), and the caller gets every offset it needs to hash the
 // two byte ranges and write the container into /Contents without reading the update again.
 // No cryptography here: hashing and CMS belong to main/cms and the services that join the two.
+import type { DocMdpPermission } from '../../preload/contract/domain';
 import { ObjectEditor, docMdpPermission, findPage } from './acroform';
 import { PdfError } from './errors';
 import { PdfDict, PdfRef, PdfStream, PdfString, latin1Bytes, numberValue } from './objects';
@@ -42,7 +43,7 @@ export interface SignatureUpdateOptions {
   readonly location?: string;
   readonly contactInfo?: string;
   /** Makes this a certification signature with DocMDP permission P (1 no changes, 2 form filling, 3 annotations). */
-  readonly docMdp?: 1 | 2 | 3;
+  readonly docMdp?: DocMdpPermission;
   /** Capacity of /Contents in bytes (the hex string holds twice as many digits). */
   readonly contentsBytes: number;
 }

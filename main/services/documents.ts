@@ -13,6 +13,7 @@ import type { ByteSource } from '../pdf';
 import { hostOf, withFetchPolicy } from '../remote';
 import { validatePdf } from '../validation/validate';
 import type { SignatureReport } from '../validation/validate';
+import { distinguishedName } from '../x509';
 import type { SettingsService } from './settings';
 import { handleBytes, memoryBytes } from './signed-output';
 import type { InputBytes } from './signed-output';
@@ -300,8 +301,8 @@ function certificateView(der: Uint8Array, userTrusted: ReadonlySet<string>): Cer
     const { x509 } = certificate;
     return {
       name: subjectName(certificate),
-      subject: x509.subject.replace(/\n/g, ', '),
-      issuer: x509.issuer.replace(/\n/g, ', '),
+      subject: distinguishedName(certificate.cert.subject),
+      issuer: distinguishedName(certificate.cert.issuer),
       serial: serialHex(certificate),
       notBefore: new Date(x509.validFrom).toISOString(),
       notAfter: new Date(x509.validTo).toISOString(),

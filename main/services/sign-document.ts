@@ -11,6 +11,7 @@ import type { DocumentSummary, Locale, SignRequest } from '../../preload/contrac
 import type { AppearanceLabels } from '../pdf';
 import { APPEARANCE_LABELS } from './locale';
 import { AppError } from '../errors';
+import { DOC_MDP_PERMISSION } from '../../preload/contract/domain';
 import type { Dialogs } from './dialogs';
 import type { DocumentService } from './documents';
 import type { IdentityService } from './identities';
@@ -19,7 +20,6 @@ import type { AskPin } from './authorizers';
 import { appearanceDate, loadAppearanceFont, SigningSession } from './signing';
 import type { SignOptions } from './signing';
 
-const DOC_MDP = { 'no-changes': 1, 'form-filling': 2, annotations: 3 } as const;
 
 export interface SignDocumentDeps {
   documents: DocumentService;
@@ -90,7 +90,7 @@ export class SignDocumentService {
       visible: placement.kind === 'visible' ? { page: placement.page, rect: placement.rect } : undefined,
       reason: request.reason?.trim() || undefined,
       location: request.location?.trim() || undefined,
-      certify: request.certify ? DOC_MDP[request.certify] : undefined,
+      certify: request.certify ? DOC_MDP_PERMISSION[request.certify] : undefined,
       labels: await this.labels(),
       now: this.deps.now,
     };

@@ -1,18 +1,13 @@
 // What a signing certificate must be before anything is signed with it (a clear error before any
-// byte is written), and how certificates are named in messages and in the UI.
+// byte is written), and what the UI shows of one (names come from main/x509, as everywhere).
 import 'reflect-metadata';
-import { createHash, X509Certificate as NodeCertificate } from 'node:crypto';
+import { X509Certificate as NodeCertificate } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
+import { certificateNames, fingerprintSha256 } from '../x509';
+import type { CertificateNames } from '../x509';
 import { SignerError } from './errors';
 
-export interface CertificateDescription {
-  /** The subject's common name, or its whole DN when it has none. */
-  subject: string;
-  /** The issuer's common name, or its whole DN when it has none. */
-  issuer: string;
-  /** Full distinguished names (RFC 2253 / RFC 4514). */
-  subjectDn: string;
-  issuerDn: string;
+export interface CertificateDescription extends CertificateNames {
   /** Upper-case hex, as node:crypto and openssl print it. */
   serial: string;
   notBefore: Date;
@@ -58,11 +53,6 @@ function parse(der: Uint8Array): { cert: x509.X509Certificate; node: NodeCertifi
   }
 }
 
-function commonNameOr(name: x509.Name, dn: string): string {
-  const cn = name.getField('CN');
-  return cn.length > 0 ? cn.join(', ') : dn;
-}
-
 /** Names and dates of a certificate, for messages and the UI. */
 export function describeCertificate(der: Uint8Array): CertificateDescription {
   const { cert, node } = parse(der);
@@ -71,14 +61,11 @@ export function describeCertificate(der: Uint8Array): CertificateDescription {
 
 function describeParsed(der: Uint8Array, cert: x509.X509Certificate, node: NodeCertificate): CertificateDescription {
   return {
-    subject: commonNameOr(cert.subjectName, cert.subject),
-    issuer: commonNameOr(cert.issuerName, cert.issuer),
-    subjectDn: cert.subject,
-    issuerDn: cert.issuer,
+    ...certificateNames(cert),
     serial: node.serialNumber.toUpperCase(),
     notBefore: cert.notBefore,
     notAfter: cert.notAfter,
-    fingerprintSha256: createHash('sha256').update(der).digest('hex'),
+    fingerprintSha256: fingerprintSha256(der),
   };
 }
 

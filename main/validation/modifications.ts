@@ -16,6 +16,7 @@
 // `revisions[k-1].end` bytes: the document exactly as it was when that revision was written.
 import { PdfDict, PdfName, PdfReal, PdfRef, PdfStream, PdfString, docMdpPermission, openPdf, prefixSource } from '../pdf';
 import type { PdfObject, PdfReader } from '../pdf';
+import type { DocMdpPermission } from '../../preload/contract/domain';
 
 export type ModificationLevel = 'none' | 'dss-timestamps' | 'form-filling' | 'annotations' | 'other';
 
@@ -25,7 +26,7 @@ export interface ModificationAnalysis {
   /** Whether those changes are allowed by the DocMDP permission in force (no certification: all but 'other'). */
   allowed: boolean;
   /** /P of the certification signature in force at the signed revision, null when not certified. */
-  docMdp: 1 | 2 | 3 | null;
+  docMdp: DocMdpPermission | null;
   /** One short English sentence per change found. */
   details: string[];
 }
@@ -38,7 +39,7 @@ export function worseLevel(a: ModificationLevel, b: ModificationLevel): Modifica
 }
 
 /** Whether changes of `level` are allowed under DocMDP permission `docMdp` (null: not certified). */
-export function levelAllowed(level: ModificationLevel, docMdp: 1 | 2 | 3 | null): boolean {
+export function levelAllowed(level: ModificationLevel, docMdp: DocMdpPermission | null): boolean {
   if (docMdp === null) return level !== 'other';
   const ceiling: ModificationLevel = docMdp === 1 ? 'dss-timestamps' : docMdp === 2 ? 'form-filling' : 'annotations';
   return RANK[level] <= RANK[ceiling];
@@ -116,7 +117,7 @@ async function fieldLocks(view: PdfReader): Promise<FieldLock[]> {
   return locks;
 }
 
-function normalizeP(p: number | null): 1 | 2 | 3 | null {
+function normalizeP(p: number | null): DocMdpPermission | null {
   if (p === null) return null;
   return p === 1 || p === 3 ? p : 2;
 }

@@ -1,5 +1,6 @@
 // What the validator reports: the shape of a file's and a signature's report (the JSON of
 // `paraphe verify --json` and what the app shows), and how the reasons found make a status.
+import type { SignatureLevel } from '../../preload/contract/domain';
 import type { FieldInfo } from '../pdf';
 import type { Modifications } from './modifications-adapter';
 import type { Reason, ReasonCode } from './reasons';
@@ -18,7 +19,7 @@ export interface ValidationOptions {
 export type Status = 'VALID' | 'INVALID' | 'INDETERMINATE';
 export type Verdict = Status | 'NO_SIGNATURES';
 export type Revocation = 'good' | 'revoked' | 'unknown' | 'not-checked';
-export type Level = 'B-B' | 'B-T' | 'B-LT' | 'B-LTA' | 'none';
+export type Level = SignatureLevel;
 export type SignatureKind = 'approval' | 'certification' | 'doc-timestamp';
 
 export interface SignerSummary {

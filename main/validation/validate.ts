@@ -9,6 +9,7 @@ import { readPdfDate, openPdf } from '../pdf';
 import type { ByteSource, FieldInfo } from '../pdf';
 import { isValidAt, serialHex, subjectName } from '../cms';
 import type { Certificate, TimeStampInfo } from '../cms';
+import { distinguishedName } from '../x509';
 import { contextOf } from './context';
 import type { Context } from './context';
 import { documentTimestampLevel, finishLevels, signatureLevel } from './level';
@@ -85,8 +86,8 @@ async function validateSignature(field: FieldInfo, ctx: Context): Promise<Signat
 
   if (!signer) return report;
   report.signer = {
-    subject: signer.x509.subject.split('\n').join(', '),
-    issuer: signer.x509.issuer.split('\n').join(', '),
+    subject: distinguishedName(signer.cert.subject),
+    issuer: distinguishedName(signer.cert.issuer),
     serial: serialHex(signer),
     name: subjectName(signer),
   };

@@ -2,6 +2,7 @@
 // schema. Main validates every payload with these; types are inferred, never written twice.
 // This file imports zod only: it is shared by main, the preload and (as types) the renderer.
 import { z } from 'zod';
+import { CERTIFY_MODES, PADES_LEVELS, SIGNATURE_LEVELS } from './domain';
 
 /** Raw bytes crossing the boundary (structured clone in Electron; base64 in the browser harness). */
 export const Bytes = z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'expected bytes');
@@ -94,7 +95,7 @@ export const SignatureValidation = z
     timestamp: z.object({ time: z.string(), tsa: z.string(), valid: z.boolean() }).strict().nullable(),
     intact: z.boolean(),
     modifications: z.enum(['none', 'dss-timestamps', 'form-filling', 'annotations', 'other']),
-    level: z.enum(['B-B', 'B-T', 'B-LT', 'B-LTA', 'none']),
+    level: z.enum(SIGNATURE_LEVELS),
     coversWholeFile: z.boolean(),
     revocation: z.enum(['good', 'revoked', 'unknown', 'not-checked']),
     trusted: z.boolean(),
@@ -231,8 +232,8 @@ export const TokenList = z
   })
   .strict();
 
-export const PadesLevel = z.enum(['B-B', 'B-T', 'B-LT', 'B-LTA']);
-export const CertifyMode = z.enum(['no-changes', 'form-filling', 'annotations']);
+export const PadesLevel = z.enum(PADES_LEVELS);
+export const CertifyMode = z.enum(CERTIFY_MODES);
 
 /** A secret typed by the user for one call; never stored, logged or sent back. */
 const Secret = z.string().min(1).max(1024);

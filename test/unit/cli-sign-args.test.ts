@@ -52,6 +52,7 @@ describe('paraphe sign arguments', () => {
     refused(['a.pdf', '-o', 'o.pdf', '--self-signed', '--visible', '1,50,0,10,10'], /X2 must be greater/);
     refused(['a.pdf', '-o', 'o.pdf', '--self-signed', '--image', 'x.png'], /--image goes with --visible/);
     refused(['a.pdf', '-o', 'o.pdf', '--self-signed', '--certify', 'all'], /--certify must be one of/);
+    refused(['a.pdf', '-o', 'o.pdf', '--self-signed', '--certify', 'constructor'], /--certify must be one of/);
     refused(['a.pdf', '-o', 'o.pdf', '--self-signed', '--hash', 'md5'], /--hash must be one of/);
     refused(['a.pdf', '-o', 'o.pdf', '--self-signed', '--bogus'], /unknown option '--bogus'/);
     refused(['-o', 'o.pdf', '--self-signed'], /at least one PDF/);

@@ -23,8 +23,10 @@ import type { InputBytes, TempOutput } from '../signed-output';
 import type { ByteSource } from '../../pdf';
 import type { EvidenceSink, Timestamper, ValidationDataSource } from './ports';
 
-export type PadesLevel = 'B-B' | 'B-T' | 'B-LT' | 'B-LTA';
-export const PADES_LEVELS: readonly PadesLevel[] = ['B-B', 'B-T', 'B-LT', 'B-LTA'];
+import type { DocMdpPermission, PadesLevel } from '../../../preload/contract/domain';
+
+export { PADES_LEVELS } from '../../../preload/contract/domain';
+export type { PadesLevel } from '../../../preload/contract/domain';
 
 /** Slack beyond the dry run: DER length variations (INTEGER signs, ECDSA r/s) and timestamp tokens of other sizes. */
 export const PLACEHOLDER_MARGIN = 1536;
@@ -65,7 +67,7 @@ export interface PrepareOptions {
   reason?: string;
   location?: string;
   /** DocMDP P: 1 no changes, 2 form filling and signing, 3 also annotations. */
-  certify?: 1 | 2 | 3;
+  certify?: DocMdpPermission;
   evidence?: EvidenceSink;
 }
 

@@ -19,8 +19,12 @@ import type { CertifyChoice } from '../store';
 import { ErrorText } from './ErrorBanner';
 import { SignaturePreview } from './SignaturePreview';
 
-const LEVELS: PadesLevel[] = ['B-B', 'B-T', 'B-LT', 'B-LTA'];
-const CERTIFY: CertifyChoice[] = ['none', 'no-changes', 'form-filling', 'annotations'];
+// The choices offered, in order. The values are defined in preload/contract/domain.ts, which the
+// renderer may import as types only: `_complete` fails to compile if a list misses a member.
+const LEVELS = ['B-B', 'B-T', 'B-LT', 'B-LTA'] as const satisfies readonly PadesLevel[];
+const CERTIFY = ['none', 'no-changes', 'form-filling', 'annotations'] as const satisfies readonly CertifyChoice[];
+type Complete<T, L extends readonly T[]> = [Exclude<T, L[number]>] extends [never] ? true : Exclude<T, L[number]>;
+const _complete: [Complete<PadesLevel, typeof LEVELS>, Complete<CertifyChoice, typeof CERTIFY>] = [true, true];
 /** The preview's size before a rectangle is drawn, in points. */
 const DEFAULT_PREVIEW = { width: 200, height: 60 };
 

@@ -1,0 +1,21 @@
+// The domain's words, defined once: PAdES levels and DocMDP certification modes. Plain constants
+// (no zod, no imports), so every layer of main may import them, the contract's schemas build their
+// enums from them and the renderer sees their types.
+
+/** The PAdES baseline levels (ETSI EN 319 142-1), lowest first: what a signer may ask for. */
+export const PADES_LEVELS = ['B-B', 'B-T', 'B-LT', 'B-LTA'] as const;
+export type PadesLevel = (typeof PADES_LEVELS)[number];
+
+/** The level a verifier reports for a signature: a PAdES level, or 'none' when not even B-B holds. */
+export const SIGNATURE_LEVELS = [...PADES_LEVELS, 'none'] as const;
+export type SignatureLevel = (typeof SIGNATURE_LEVELS)[number];
+
+/** What a certification signature still allows, by name (the app, the CLI's --certify). */
+export const CERTIFY_MODES = ['no-changes', 'form-filling', 'annotations'] as const;
+export type CertifyMode = (typeof CERTIFY_MODES)[number];
+
+/** The DocMDP transform's /P (ISO 32000-1 12.8.2.2): 1 no changes, 2 form filling and signing, 3 also annotations. */
+export type DocMdpPermission = 1 | 2 | 3;
+
+/** Certification mode -> DocMDP /P. */
+export const DOC_MDP_PERMISSION: Readonly<Record<CertifyMode, DocMdpPermission>> = { 'no-changes': 1, 'form-filling': 2, annotations: 3 };
