@@ -68,13 +68,13 @@ export default tseslint.config(
     files: ['native/**/*.ts'],
     rules: restrict(electron, { group: ['**/main/**', '**/renderer/**', '**/preload/**'], message: 'native/ is the innermost layer.' }),
   },
-  // The contract imports zod only.
+  // The contract imports zod only; its message catalog (messages.ts) intl-messageformat and assets/locales.
   {
     files: ['preload/contract/**/*.ts'],
     rules: restrict(
       electron, nativeAddons,
-      { group: [...nodeBuiltins], message: 'preload/contract is shared by every runtime: zod only.' },
-      { group: ['**/main/**', '**/renderer/**', '**/native/**'], message: 'preload/contract imports zod only.' },
+      { group: [...nodeBuiltins], message: 'preload/contract is shared by every runtime: zod (and intl-messageformat for messages.ts) only.' },
+      { group: ['**/main/**', '**/renderer/**', '**/native/**'], message: 'preload/contract imports zod (and intl-messageformat for messages.ts) only.' },
     ),
   },
   {
@@ -95,7 +95,8 @@ export default tseslint.config(
           { group: ['electron', 'electron/*'], message: 'The renderer never imports electron: use window.paraphe.' },
           { group: [...nodeBuiltins], message: 'The renderer never imports Node built-ins.' },
           { group: ['**/main/**', '**/native/**', 'pkcs11js', 'keytar'], message: 'The renderer never imports main/ or native/.' },
-          { group: ['**/preload/contract/**', '**/preload/contract'], allowTypeImports: true, message: 'The renderer imports only types from preload/contract.' },
+          // Values from the contract stay in main, except the message catalog that both sides word with.
+          { regex: '(^|/)preload/contract(/(?!messages$).*)?$', allowTypeImports: true, message: 'The renderer imports only types from preload/contract (and the message catalog, preload/contract/messages).' },
           { group: ['**/preload/index*', '**/preload/api*'], message: 'The renderer talks to main only through window.paraphe.' },
         ],
       }],
