@@ -60,7 +60,7 @@ export function formatterOf(catalogs: Readonly<Record<MessageLocale, Catalog>>):
 const catalogs: Readonly<Record<MessageLocale, Catalog>> = { en, fr };
 
 /** The message `key` of the catalog in `locale` (see formatterOf for the fallbacks). */
-export const format: Formatter = formatterOf(catalogs);
+export const format: (locale: MessageLocale, key: MessageKey, params?: MessageParams) => string = formatterOf(catalogs);
 
 /** A Message worded in `locale`. */
 export function formatMessage(locale: MessageLocale, message: Message): string {

@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import { TYPE, parse } from '@formatjs/icu-messageformat-parser';
 import type { MessageFormatElement } from '@formatjs/icu-messageformat-parser';
 import { format, formatterOf, hasMessage, messageLocaleOf } from '../../preload/contract/messages';
+import type { MessageKey } from '../../preload/contract/messages';
 import { formatBytes } from '../../renderer/src/i18n/index';
 
 const read = (lang: string) => JSON.parse(readFileSync(new URL(`../../assets/locales/${lang}.json`, import.meta.url), 'utf8')) as Record<string, string>;
@@ -109,7 +110,7 @@ describe('format', () => {
     assert.equal(f('fr', 'b'), 'B', 'a French message missing its argument falls back to English');
     assert.equal(f('fr', 'c'), 'c');
     assert.equal(f('en', 'a'), 'a', 'an English message missing its argument gives the key');
-    assert.equal(format('fr', 'no.such.key'), 'no.such.key');
+    assert.equal(format('fr', 'no.such.key' as MessageKey), 'no.such.key');
     assert.equal(hasMessage('no.such.key'), false);
     assert.equal(hasMessage('doc.loading'), true);
   });
