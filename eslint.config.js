@@ -29,8 +29,9 @@ const mainEntries = {
 };
 const outside = {
   native: 'native', renderer: 'renderer', preloadEntry: ['preload/index.ts', 'preload/api.ts'], test: 'test',
-  // The contract's schemas and verbs (the IPC surface), and its zod-free domain constants.
-  contract: ['preload/contract/!(domain).ts', 'preload/contract/*/**'], domain: 'preload/contract/domain.ts',
+  // The contract's schemas and verbs (the IPC surface), its zod-free domain constants, and the
+  // message catalog every side words with.
+  contract: ['preload/contract/!(domain|messages).ts', 'preload/contract/*/**'], domain: 'preload/contract/domain.ts', messages: 'preload/contract/messages.ts',
 };
 const allEntries = { ...mainEntries, ...outside };
 const isGlob = (/** @type {string} */ p) => /[*!?{}()[\]]/.test(p);
@@ -50,23 +51,24 @@ function layer(name, target, allowed, message) {
 const inward = 'Dependencies point inward: app -> ipc -> services -> {pdf, cms, signers, remote, validation} -> native (main/README.md).';
 const zones = [
   // Every layer of main may import the domain constants; only services, ipc, app and the CLI the IPC contract.
-  layer('app', 'main/app', ['ipc', 'services', 'contract', 'domain', 'errors', 'atomicWrite'], `main/app wires ipc and services, nothing deeper. ${inward}`),
-  layer('ipc', 'main/ipc', ['services', 'contract', 'domain', 'errors'], `main/ipc calls services, nothing deeper. ${inward}`),
-  layer('services', 'main/services', ['pdf', 'cms', 'signers', 'remote', 'validation', 'x509', 'native', 'contract', 'domain', 'errors', 'atomicWrite'], `main/services never imports ipc, app or the CLI. ${inward}`),
-  layer('cli', mainEntries.cli, ['services', 'pdf', 'cms', 'signers', 'remote', 'validation', 'x509', 'native', 'contract', 'domain', 'errors', 'atomicWrite'], 'The CLI uses services and the layers below, never ipc or app.'),
-  layer('pdf', 'main/pdf', ['domain', 'errors'], 'main/pdf knows no crypto and no outer layer: no cms, signers, x509, remote, validation, services, ipc, app.'),
-  layer('cms', 'main/cms', ['signers', 'x509', 'domain', 'errors'], 'main/cms knows no PDF, no network and no outer layer (main/README.md).'),
-  layer('signers', 'main/signers', ['native', 'x509', 'domain', 'errors', 'atomicWrite'], 'main/signers produce signature values: no PDF, CMS, network or outer layer (see main/signers/README.md).'),
-  layer('remote', 'main/remote', ['cms', 'x509', 'domain', 'errors'], 'main/remote speaks HTTP with cms/ types: no PDF, signers, validation or outer layer.'),
-  layer('validation', 'main/validation', ['pdf', 'cms', 'remote', 'x509', 'domain', 'errors'], 'main/validation reads pdf/, cms/ and remote/ only: no signers or outer layer.'),
+  layer('app', 'main/app', ['ipc', 'services', 'contract', 'domain', 'messages', 'errors', 'atomicWrite'], `main/app wires ipc and services, nothing deeper. ${inward}`),
+  layer('ipc', 'main/ipc', ['services', 'contract', 'domain', 'messages', 'errors'], `main/ipc calls services, nothing deeper. ${inward}`),
+  layer('services', 'main/services', ['pdf', 'cms', 'signers', 'remote', 'validation', 'x509', 'native', 'contract', 'domain', 'messages', 'errors', 'atomicWrite'], `main/services never imports ipc, app or the CLI. ${inward}`),
+  layer('cli', mainEntries.cli, ['services', 'pdf', 'cms', 'signers', 'remote', 'validation', 'x509', 'native', 'contract', 'domain', 'messages', 'errors', 'atomicWrite'], 'The CLI uses services and the layers below, never ipc or app.'),
+  layer('pdf', 'main/pdf', ['domain', 'messages', 'errors'], 'main/pdf knows no crypto and no outer layer: no cms, signers, x509, remote, validation, services, ipc, app.'),
+  layer('cms', 'main/cms', ['signers', 'x509', 'domain', 'messages', 'errors'], 'main/cms knows no PDF, no network and no outer layer (main/README.md).'),
+  layer('signers', 'main/signers', ['native', 'x509', 'domain', 'messages', 'errors', 'atomicWrite'], 'main/signers produce signature values: no PDF, CMS, network or outer layer (see main/signers/README.md).'),
+  layer('remote', 'main/remote', ['cms', 'x509', 'domain', 'messages', 'errors'], 'main/remote speaks HTTP with cms/ types: no PDF, signers, validation or outer layer.'),
+  layer('validation', 'main/validation', ['pdf', 'cms', 'remote', 'x509', 'domain', 'messages', 'errors'], 'main/validation reads pdf/, cms/ and remote/ only: no signers or outer layer.'),
+  layer('messages', 'preload/contract/messages.ts', ['contract', 'domain'], 'The message catalog reads its JSON files and the contract\'s types only.'),
   layer('x509', 'main/x509', [], 'main/x509 is shared by signers, cms and validation: Node built-ins, pkijs, asn1js and @peculiar only.'),
-  layer('errors', 'main/errors.ts', [], 'main/errors.ts is imported by every layer and imports none.'),
+  layer('errors', 'main/errors.ts', ['messages'], 'main/errors.ts is imported by every layer and imports only the message catalog.'),
   layer('atomicWrite', 'main/atomic-write.ts', [], 'main/atomic-write.ts is imported by every layer and imports none.'),
   layer('native', 'native', [], 'native/ is the innermost layer: nothing of main/, renderer/ or preload/.'),
-  layer('contract', 'preload/contract', ['domain'], 'preload/contract is shared by every runtime: zod only.'),
-  layer('preloadEntry', outside.preloadEntry, ['contract', 'domain'], 'The preload sees only the contract and electron.'),
+  layer('contract', 'preload/contract', ['domain', 'messages'], 'preload/contract is shared by every runtime: zod only.'),
+  layer('preloadEntry', outside.preloadEntry, ['contract', 'domain', 'messages'], 'The preload sees only the contract and electron.'),
   // The contract's values are refused below (no-restricted-imports, allowTypeImports): types only.
-  layer('renderer', 'renderer', ['contract', 'domain'], 'The renderer never imports main/, native/ or the preload: it talks to main through window.paraphe.'),
+  layer('renderer', 'renderer', ['contract', 'domain', 'messages'], 'The renderer never imports main/, native/ or the preload: it talks to main through window.paraphe.'),
 ].flat();
 // main/tools and main/bin are build and launcher scripts, and test/ may reach every layer: no zone.
 
@@ -124,12 +126,12 @@ export default tseslint.config(
       }],
     },
   },
-  // The contract imports zod only.
+  // The contract imports zod only; its message catalog (messages.ts) intl-messageformat and assets/locales.
   {
     files: ['preload/contract/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': ['error', {
-        patterns: [{ regex: '^(?!zod(/|$)|\\.{1,2}/)', message: 'preload/contract is shared by every runtime: zod only.' }],
+        patterns: [{ regex: '^(?!zod(/|$)|intl-messageformat(/|$)|\\.{1,2}/)', message: 'preload/contract is shared by every runtime: zod (and intl-messageformat for messages.ts) only.' }],
       }],
     },
   },
@@ -151,7 +153,8 @@ export default tseslint.config(
           { group: ['electron', 'electron/*'], message: 'The renderer never imports electron: use window.paraphe.' },
           { group: [...nodeBuiltins], message: 'The renderer never imports Node built-ins.' },
           { group: ['pkcs11js', 'keytar'], message: 'The renderer never imports native addons.' },
-          { regex: '(^|/)preload/+contract(/|$)', allowTypeImports: true, message: 'The renderer imports only types from preload/contract.' },
+          // Values from the contract stay in main, except the message catalog that both sides word with.
+          { regex: '(^|/)preload/+contract(/(?!messages$).*)?$', allowTypeImports: true, message: 'The renderer imports only types from preload/contract (and the message catalog, preload/contract/messages).' },
         ],
       }],
       // A dynamic import() always yields values.

@@ -1,26 +1,20 @@
 // The application menu: File (Open..., Quit), Edit (clipboard roles: on macOS the shortcuts work
 // only through menu items, and PIN/OTP fields need paste), View (development only: reload,
-// devtools, zoom), Help (About). Labels follow the interface language (English or French).
+// devtools, zoom), Help (About). Labels follow the interface language (English or French): the catalog's `menu.*`.
 import { Menu } from 'electron';
 import type { MenuItemConstructorOptions } from 'electron';
+import { format } from '../../preload/contract/messages';
 import type { Locale } from '../../preload/contract/schemas';
 
-const LABELS = {
-  en: {
-    file: 'File', open: 'Open…', close: 'Close Window', quit: 'Quit',
-    edit: 'Edit', undo: 'Undo', redo: 'Redo', cut: 'Cut', copy: 'Copy', paste: 'Paste', selectAll: 'Select All',
-    view: 'View', reload: 'Reload', forceReload: 'Force Reload', devTools: 'Toggle Developer Tools',
-    resetZoom: 'Actual Size', zoomIn: 'Zoom In', zoomOut: 'Zoom Out',
-    help: 'Help', about: 'About Paraphe',
-  },
-  fr: {
-    file: 'Fichier', open: 'Ouvrir…', close: 'Fermer la fenêtre', quit: 'Quitter',
-    edit: 'Édition', undo: 'Annuler', redo: 'Rétablir', cut: 'Couper', copy: 'Copier', paste: 'Coller', selectAll: 'Tout sélectionner',
-    view: 'Affichage', reload: 'Recharger', forceReload: 'Forcer le rechargement', devTools: 'Outils de développement',
-    resetZoom: 'Taille réelle', zoomIn: 'Zoom avant', zoomOut: 'Zoom arrière',
-    help: 'Aide', about: 'À propos de Paraphe',
-  },
-} as const satisfies Record<Locale, Record<string, string>>;
+const LABELS = [
+  'file', 'open', 'close', 'quit', 'edit', 'undo', 'redo', 'cut', 'copy', 'paste', 'selectAll',
+  'view', 'reload', 'forceReload', 'devTools', 'resetZoom', 'zoomIn', 'zoomOut', 'help', 'about',
+] as const;
+
+/** The menu's labels in `locale`, from the catalog (`menu.<label>`). */
+export function menuLabels(locale: Locale): Record<(typeof LABELS)[number], string> {
+  return Object.fromEntries(LABELS.map((label) => [label, format(locale, `menu.${label}`)])) as Record<(typeof LABELS)[number], string>;
+}
 
 export interface MenuOptions {
   locale: Locale;
@@ -32,7 +26,7 @@ export interface MenuOptions {
 }
 
 export function menuTemplate(options: MenuOptions): MenuItemConstructorOptions[] {
-  const t = LABELS[options.locale];
+  const t = menuLabels(options.locale);
   const mac = options.platform === 'darwin';
   const template: MenuItemConstructorOptions[] = [];
   if (mac) template.push({ role: 'appMenu' });

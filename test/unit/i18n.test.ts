@@ -1,23 +1,86 @@
+// The message catalog (assets/locales/<lang>.json, worded by preload/contract/messages): both
+// languages hold the same keys with the same ICU arguments, plurals follow each language's rules,
+// and a gap falls back to English, then to the key.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { format, formatBytes } from '../../renderer/src/i18n/index';
+import { TYPE, parse } from '@formatjs/icu-messageformat-parser';
+import type { MessageFormatElement } from '@formatjs/icu-messageformat-parser';
+import { format, formatterOf, hasMessage, messageLocaleOf } from '../../preload/contract/messages';
+import type { MessageKey } from '../../preload/contract/messages';
+import { formatBytes } from '../../renderer/src/i18n/index';
 
-const en = JSON.parse(readFileSync(new URL('../../assets/locales/en.json', import.meta.url), 'utf8')) as Record<string, string>;
-const fr = JSON.parse(readFileSync(new URL('../../assets/locales/fr.json', import.meta.url), 'utf8')) as Record<string, string>;
+const read = (lang: string) => JSON.parse(readFileSync(new URL(`../../assets/locales/${lang}.json`, import.meta.url), 'utf8')) as Record<string, string>;
+const en = read('en');
+const fr = read('fr');
 
-describe('locales', () => {
-  it('have the same keys in French and English', () => {
+/**
+ * What a message asks of its caller, as the library parses it: each argument's name and kind
+ * (plain, number, date, time, select with its option keys, plural), nested ones included.
+ */
+function argumentsOf(elements: MessageFormatElement[], out = new Map<string, string>()): Map<string, string> {
+  for (const element of elements) {
+    switch (element.type) {
+      case TYPE.argument: out.set(element.value, 'argument'); break;
+      case TYPE.number: out.set(element.value, 'number'); break;
+      case TYPE.date: out.set(element.value, 'date'); break;
+      case TYPE.time: out.set(element.value, 'time'); break;
+      case TYPE.select:
+        out.set(element.value, `select(${Object.keys(element.options).sort().join('|')})`);
+        for (const option of Object.values(element.options)) argumentsOf(option.value, out);
+        break;
+      case TYPE.plural:
+        out.set(element.value, `plural${element.pluralType === 'ordinal' ? ':ordinal' : ''}`);
+        for (const option of Object.values(element.options)) argumentsOf(option.value, out);
+        break;
+      case TYPE.tag: argumentsOf(element.children, out); break;
+      default: break;
+    }
+  }
+  return out;
+}
+const signature = (message: string) => [...argumentsOf(parse(message, { ignoreTag: true })).entries()].sort(([a], [b]) => a.localeCompare(b));
+
+describe('message catalog', () => {
+  it('has the same keys in French and English', () => {
     assert.deepEqual(Object.keys(fr).sort(), Object.keys(en).sort());
   });
 
-  it('use the same placeholders in both languages', () => {
-    const names = (s: string) => [...s.matchAll(/\{(\w+)/g)].map((m) => m[1]).sort();
-    for (const key of Object.keys(en)) assert.deepEqual(names(fr[key] ?? ''), names(en[key] ?? ''), key);
+  it('parses every message in both languages with the same arguments of the same kinds', () => {
+    const differences: string[] = [];
+    for (const key of Object.keys(en)) {
+      const a = JSON.stringify(signature(en[key] ?? ''));
+      const b = JSON.stringify(signature(fr[key] ?? ''));
+      if (a !== b) differences.push(`${key}: en ${a} / fr ${b}`);
+    }
+    assert.deepEqual(differences, []);
   });
 
-  it('have no empty message', () => {
-    for (const [key, value] of [...Object.entries(en), ...Object.entries(fr)]) assert.ok(value.trim().length > 0, key);
+  it('gives every plural an "other" form', () => {
+    for (const [key, message] of [...Object.entries(en), ...Object.entries(fr)]) {
+      const walk = (elements: MessageFormatElement[]): void => {
+        for (const e of elements) {
+          if (e.type === TYPE.plural || e.type === TYPE.select) {
+            assert.ok('other' in e.options, `${key}: ${e.value} has no "other" form`);
+            for (const option of Object.values(e.options)) walk(option.value);
+          }
+        }
+      };
+      walk(parse(message, { ignoreTag: true }));
+    }
+  });
+
+  it('has no empty message and no ASCII apostrophe that would quote a placeholder away', () => {
+    for (const [key, value] of [...Object.entries(en), ...Object.entries(fr)]) {
+      assert.ok(value.trim().length > 0, key);
+      assert.doesNotMatch(value, /'[{}#|]/, key);
+    }
+  });
+
+  it('sees a renamed argument, a plural made plain and a missing select option', () => {
+    assert.notDeepEqual(signature('{name} is empty'), signature('{nom} est vide'));
+    assert.notDeepEqual(signature('{count, plural, other {#}}'), signature('{count}'));
+    assert.notDeepEqual(signature('{kind, select, zip {ZIP} other {?}}'), signature('{kind, select, other {?}}'));
   });
 });
 
@@ -32,11 +95,32 @@ describe('format', () => {
     assert.equal(format('en', 'start.pages', { count: 0 }), '0 pages');
     assert.equal(format('en', 'start.pages', { count: 1000 }), '1,000 pages');
     assert.equal(format('fr', 'start.pages', { count: 0 }), '0 page');
+    assert.equal(format('fr', 'start.pages', { count: 1 }), '1 page');
     assert.equal(format('fr', 'start.pages', { count: 2 }), '2 pages');
   });
 
-  it('falls back to the key for an unknown message', () => {
-    assert.equal(format('fr', 'no.such.key'), 'no.such.key');
+  it('formats numbers in each language', () => {
+    assert.equal(format('en', 'toolbar.pageOf', { count: 1234 }), 'of 1,234');
+    assert.equal(format('fr', 'toolbar.pageOf', { count: 1234 }), 'sur 1\u202f234');
+  });
+
+  it('falls back to English when a language lacks a message, then to the key', () => {
+    const f = formatterOf({ en: { a: 'A {x}', b: 'B' }, fr: { b: 'Bé {y}' } });
+    assert.equal(f('fr', 'a', { x: 1 }), 'A 1');
+    assert.equal(f('fr', 'b'), 'B', 'a French message missing its argument falls back to English');
+    assert.equal(f('fr', 'c'), 'c');
+    assert.equal(f('en', 'a'), 'a', 'an English message missing its argument gives the key');
+    assert.equal(format('fr', 'no.such.key' as MessageKey), 'no.such.key');
+    assert.equal(hasMessage('no.such.key'), false);
+    assert.equal(hasMessage('doc.loading'), true);
+  });
+
+  it('reads the language of a locale name', () => {
+    assert.equal(messageLocaleOf('fr_FR.UTF-8'), 'fr');
+    assert.equal(messageLocaleOf('fr-CA'), 'fr');
+    assert.equal(messageLocaleOf('en_GB.UTF-8'), 'en');
+    assert.equal(messageLocaleOf('C'), 'en');
+    assert.equal(messageLocaleOf(undefined), 'en');
   });
 
   it('formats sizes in each language', () => {

@@ -219,3 +219,19 @@ describe('layering lint', () => {
     assert.equal(importForms('main/pdf/x.ts', 'main/cms', 'tsp').length, 8);
   });
 });
+
+describe('layering lint: the message catalog is the one value the renderer takes from the contract', () => {
+  const restricted = async (file: string, code: string) =>
+    (await lint(file, code)).filter((m) => m.ruleId === '@typescript-eslint/no-restricted-imports').map((m) => m.message);
+  it('allows preload/contract/messages in the renderer', async () => {
+    assert.deepEqual(await restricted('renderer/src/x.ts', "import { format } from '../../preload/contract/messages';\nexport const a = format;"), []);
+  });
+  it('refuses other contract values in the renderer (verbs, a look-alike name)', async () => {
+    assert.ok((await restricted('renderer/src/x.ts', "import { verbs } from '../../preload/contract/verbs';\nexport const a = verbs;")).length > 0);
+    assert.ok((await restricted('renderer/src/x.ts', "import { x } from '../../preload/contract/messages-extra';\nexport const a = x;")).length > 0);
+  });
+  it('lets the contract import intl-messageformat, and still not Node built-ins', async () => {
+    assert.deepEqual(await restricted('preload/contract/x.ts', "import { IntlMessageFormat } from 'intl-messageformat';\nexport const a = IntlMessageFormat;"), []);
+    assert.ok((await restricted('preload/contract/x.ts', "import { readFile } from 'node:fs';\nexport const a = readFile;")).length > 0);
+  });
+});

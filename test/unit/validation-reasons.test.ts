@@ -1,7 +1,8 @@
 // The reason table of the validator and the small parsers of validate.ts / cli/verify.ts.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { REASONS, reason } from '../../main/validation/reasons';
+import { REASONS, REASON_CODES, reason } from '../../main/validation/reasons';
+import { format, hasMessage } from '../../preload/contract/messages';
 import type { ReasonCode } from '../../main/validation/reasons';
 import { readPdfDate } from '../../main/pdf';
 import { verdictOf } from '../../main/validation/validate';
@@ -11,7 +12,11 @@ import { certificatesOf } from '../../main/cli/verify';
 import { parseCommandLine } from '../../main/cli/args';
 
 describe('validation reasons', () => {
-  it('has one English and one French sentence for every code', () => {
+  it('has one English and one French sentence for every code, from the message catalog', () => {
+    assert.deepEqual(Object.keys(REASONS).sort(), [...REASON_CODES].sort());
+    for (const code of REASON_CODES) assert.ok(hasMessage(`reason.${code}`), code);
+    assert.equal(REASONS.CHAIN_ISSUER_NOT_CA.fr, format('fr', 'reason.CHAIN_ISSUER_NOT_CA'));
+    assert.match(REASONS.CHAIN_ISSUER_NOT_CA.fr, /autorité de certification/);
     for (const [code, text] of Object.entries(REASONS)) {
       assert.match(code, /^[A-Z_]+$/);
       assert.ok(text.en.endsWith('.') && text.fr.endsWith('.'), code);

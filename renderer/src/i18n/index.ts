@@ -1,37 +1,9 @@
-// French and English. Messages live in assets/locales/<lang>.json with the same keys (a unit test
-// checks that). Placeholders: {name}; plurals: {count, plural, one {# page} other {# pages}}.
-import en from '../../../assets/locales/en.json';
-import fr from '../../../assets/locales/fr.json';
+// French and English words of the interface: the shared catalog (assets/locales/<lang>.json, ICU
+// MessageFormat, worded by preload/contract/messages with FormatJS), plus dates and sizes.
 import type { Locale } from '../../../preload/contract/schemas';
 
-export type MessageKey = keyof typeof en;
-export type Params = Record<string, string | number>;
-
-const catalogs: Record<Locale, Record<string, string>> = { en, fr };
-
-function plural(locale: Locale, count: number, body: string): string {
-  const forms = new Map<string, string>();
-  for (const match of body.matchAll(/(=\d+|zero|one|two|few|many|other)\s*\{([^{}]*)\}/g)) {
-    forms.set(match[1] ?? 'other', match[2] ?? '');
-  }
-  const category = new Intl.PluralRules(locale).select(count);
-  const form = forms.get(`=${count}`) ?? forms.get(category) ?? forms.get('other') ?? '';
-  return form.replace(/#/g, new Intl.NumberFormat(locale).format(count));
-}
-
-export function format(locale: Locale, key: string, params: Params = {}): string {
-  const template = catalogs[locale][key] ?? catalogs.en[key] ?? key;
-  return template.replace(/\{(\w+)(?:,\s*plural,\s*((?:[^{}]|\{[^{}]*\})*))?\}/g, (_all, name: string, pluralBody?: string) => {
-    const value = params[name];
-    if (value === undefined) return `{${name}}`;
-    if (pluralBody !== undefined) return plural(locale, Number(value), pluralBody);
-    return typeof value === 'number' ? new Intl.NumberFormat(locale).format(value) : value;
-  });
-}
-
-export function hasMessage(key: string): boolean {
-  return key in catalogs.en;
-}
+export { format, formatMessage, hasMessage } from '../../../preload/contract/messages';
+export type { Message, MessageKey, MessageParams as Params } from '../../../preload/contract/messages';
 
 /** A date from main (ISO 8601) in the user's language; the text as given when it is not a date. */
 export function formatDate(locale: Locale, iso: string, options: Intl.DateTimeFormatOptions): string {
