@@ -129,3 +129,25 @@ describe('format', () => {
     assert.equal(formatBytes('en', 200 * 1024 * 1024), '200 MB');
   });
 });
+
+describe('every refusal of the signing pipeline has a headline in both languages', () => {
+  // The sign panel words an error by its code (signError.<code>, else error.<code>) and shows main's
+  // English detail below: a code without a headline would show the generic one, in French too.
+  const files = [
+    'main/services/sign-document.ts', 'main/services/authorizers.ts', 'main/cli/authorizer.ts',
+    'main/services/signing/stages.ts', 'main/services/signing/session.ts', 'main/services/signing/ports.ts',
+    'main/services/providers/registry.ts', 'main/services/providers/personal.ts', 'main/services/providers/pkcs12.ts', 'main/services/providers/pkcs11.ts',
+  ];
+  const codes = new Set(files.flatMap((file) =>
+    [...readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8').matchAll(/new (?:AppError|SignerError)\('([a-z-]+)'/g)].map((m) => m[1] as string)));
+  it('finds the codes it checks', () => {
+    assert.ok(codes.has('password-not-expected') && codes.has('unusable-certificate') && codes.size >= 10, [...codes].join(', '));
+  });
+  for (const code of codes) {
+    it(`${code}: en and fr`, () => {
+      for (const [lang, catalog] of [['en', en], ['fr', fr]] as const) {
+        assert.ok(catalog[`signError.${code}`] ?? catalog[`error.${code}`], `${lang} has no signError.${code} or error.${code}`);
+      }
+    });
+  }
+});
