@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import type { ParseArgsConfig } from 'node:util';
 import { CERTIFY_MODES, DOC_MDP_PERMISSION, PADES_LEVELS } from '../../preload/contract/domain';
+import { IdentityId } from '../../preload/contract/schemas';
 import type { DocMdpPermission, PadesLevel } from '../../preload/contract/domain';
 import type { HashAlgorithm } from '../signers/signer';
 
@@ -204,7 +205,7 @@ function parseSign(args: readonly string[]): Command | SignCommand {
   const identities = [v.p12 !== undefined, v['self-signed'] === true, v.pkcs11 === true, v.identity !== undefined].filter(Boolean).length;
   if (identities !== 1) throw new UsageError('choose one identity: --p12 FILE, --self-signed or --pkcs11 (or --identity ID)', 'sign');
   if (v['secret-env'] !== undefined && v.identity === undefined) throw new UsageError('--secret-env goes with --identity', 'sign');
-  if (v.identity !== undefined && !/^[a-z][a-z0-9]{1,15}-[0-9a-f]{64}$/.test(v.identity)) throw new UsageError(`--identity takes an identity id such as p12-<64 hex digits> (got '${v.identity}')`, 'sign');
+  if (v.identity !== undefined && !IdentityId.safeParse(v.identity).success) throw new UsageError(`--identity takes an identity id such as p12-<64 hex digits> (got '${v.identity}')`, 'sign');
   if (v['password-env'] !== undefined && v.p12 === undefined) throw new UsageError('--password-env goes with --p12', 'sign');
   for (const option of ['module', 'token', 'key', 'pin-env'] as const) {
     if (v[option] !== undefined && v.pkcs11 !== true) throw new UsageError(`--${option} goes with --pkcs11`, 'sign');

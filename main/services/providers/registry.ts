@@ -1,11 +1,10 @@
 // The identity providers of one app or CLI run, by kind. The registry routes an identity id to the
 // provider that listed it: ids are opaque (nothing here or in the contract reads a prefix).
 import { AppError } from '../../errors';
+import { IdentityKind } from '../../../preload/contract/schemas';
 import type { Identity } from '../../../preload/contract/schemas';
 import type { Signer } from '../../signers';
 import type { Authorizer, IdentityProvider } from '../signing/ports';
-
-const KIND = /^[a-z][a-z0-9]{1,15}$/;
 
 export class IdentityRegistry {
   private readonly providers = new Map<string, IdentityProvider>();
@@ -17,7 +16,7 @@ export class IdentityRegistry {
   }
 
   register(provider: IdentityProvider): void {
-    if (!KIND.test(provider.kind)) throw new Error(`internal: an identity provider kind is 2-16 lower-case letters and digits, not "${provider.kind}"`);
+    if (!IdentityKind.safeParse(provider.kind).success) throw new Error(`internal: an identity provider kind is 2-16 lower-case letters and digits, not "${provider.kind}"`);
     if (this.providers.has(provider.kind)) throw new Error(`internal: two identity providers of kind ${provider.kind}`);
     this.providers.set(provider.kind, provider);
   }

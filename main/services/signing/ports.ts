@@ -113,7 +113,8 @@ export interface ValidationDataSource {
 
 /** A fact of one stage. Hashes are hex; times ISO 8601; never a secret, never key material. */
 export type EvidenceFact =
-  | { stage: 'identity'; at: string; kind: string; subject: string; certificateSha256: string }
+  /** `signer`: the signer's label (e.g. "Élodie Signataire (signer.p12)"). */
+  | { stage: 'identity'; at: string; signer: string; subject: string; certificateSha256: string }
   | { stage: 'input'; at: string; document: string; size: number; sha256: string }
   | {
       stage: 'prepared';

@@ -329,7 +329,7 @@ export class SigningSession {
     if (!this.evidence || this.identityRecorded) return;
     this.identityRecorded = true;
     const description = describeCertificate(this.signer.certificate);
-    await this.evidence.record({ stage: 'identity', at: new Date().toISOString(), kind: this.signer.label, subject: description.subject, certificateSha256: description.fingerprintSha256 });
+    await this.evidence.record({ stage: 'identity', at: new Date().toISOString(), signer: this.signer.label, subject: description.subject, certificateSha256: description.fingerprintSha256 });
   }
 
   /** The appearance of a visible signature: the signer's name, the date, reason, location and image. */
