@@ -87,10 +87,12 @@ describe('the signing pipeline: stages, ports, a new backend', { skip, timeout: 
     await assertSound(output, bed);
     // B-LT without a source of validation data is refused, not silently downgraded.
     const temp2 = await TempOutput.create(join(dir, 'never.pdf'));
+    const second = await openPkcs12Signer(bed.pki.p12.signer, bed.pki.password);
     try {
-      assert.equal(await errorCode(extend(temp2, { cms: new Uint8Array(0), contentsBytes: 0, document: 'x', signer: await openPkcs12Signer(bed.pki.p12.signer, bed.pki.password) }, 'B-LT', { hash: 'sha256' })), 'validation-data-required');
+      assert.equal(await errorCode(extend(temp2, { cms: new Uint8Array(0), contentsBytes: 0, document: 'x', signer: second }, 'B-LT', { hash: 'sha256' })), 'validation-data-required');
     } finally {
       await temp2.discard();
+      await second.close();
     }
   });
 

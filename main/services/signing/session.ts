@@ -231,7 +231,7 @@ export class SigningSession {
       await this.chainChecked;
       await this.recordIdentity();
       // prepare each
-      await Promise.all(slots.map(async (slot) => {
+      await eachAtMost(STAGE_CONCURRENCY, slots, async (slot) => {
         try {
           await unlessAborted((async () => {
             if (slot.inputPath !== null) await refuseInputAsOutput(slot.inputPath, slot.outputPath);
@@ -256,7 +256,7 @@ export class SigningSession {
         } catch (error) {
           await fail(slot, error);
         }
-      }));
+      });
       // sign: one call for every prepared document
       const ready = slots.filter((s) => s.prepared !== null);
       let signatures: Uint8Array[] | null = null;
@@ -270,14 +270,14 @@ export class SigningSession {
       // finish, extend, commit each
       if (signatures) {
         const signed = signatures;
-        await Promise.all(ready.map(async (slot, i) => {
+        await eachAtMost(STAGE_CONCURRENCY, ready, async (slot, i) => {
           try {
             slot.outcome = { ok: true, result: await unlessAborted(this.complete(slot, signed[i] as Uint8Array, control.signal), control.signal) };
             slot.temp = null;
           } catch (error) {
             await fail(slot, error);
           }
-        }));
+        });
       }
     } catch (error) {
       for (const slot of slots) if (!slot.outcome) slot.outcome = { ok: false, error };
@@ -371,4 +371,22 @@ export class SigningSession {
     });
     return this.timestampSize;
   }
+}
+
+/**
+ * How many documents are hashed or finished at once: each stage streams its whole document, so a
+ * batch of 200 must not read 200 files side by side (memory, descriptors, a 2-core machine).
+ */
+const STAGE_CONCURRENCY = 4;
+
+/** Runs `work` over every item, at most `limit` at a time, in order of start; never rejects unless `work` does. */
+export async function eachAtMost<T>(limit: number, items: readonly T[], work: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      await work(items[index] as T, index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
 }
