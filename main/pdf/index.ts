@@ -8,7 +8,7 @@ export type { PdfObject } from './objects';
 export { openPdf, PdfReader } from './reader';
 export type { OpenOptions, PdfHeader, Revision } from './reader';
 export type { XrefEntry, XrefSection } from './xref';
-export type { FieldInfo, SignatureValue } from './fields';
+export type { FieldInfo, FieldNode, SignatureValue } from './fields';
 export type { EncryptionDescription } from './security';
 export { decodeFilters } from './filters';
 export type { FilterStep } from './filters';

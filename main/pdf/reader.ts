@@ -4,8 +4,8 @@
 // cross-reference data is wrong is refused, because a repaired reading would not be the document
 // that earlier signers signed.
 import { PdfError, UNNAMED, isPdfError } from './errors';
-import { readFields } from './fields';
-import type { FieldInfo } from './fields';
+import { readFieldTree, terminalFields } from './fields';
+import type { FieldInfo, FieldNode } from './fields';
 import { DecodeBudget, decodeFiltersAsync } from './filters';
 import type { DecodeLimits, FilterStep } from './filters';
 import { Lexer, PdfSyntaxError } from './lexer';
@@ -378,7 +378,18 @@ export class PdfReader {
 
   /** The form fields of /Root /AcroForm /Fields, terminal fields only, with their full names. */
   async fields(): Promise<FieldInfo[]> {
-    return readFields(this);
+    return terminalFields(await this.fieldTree());
+  }
+
+  private fieldTreeRead: Promise<FieldNode[]> | null = null;
+
+  /** Every node of the field tree, parents first (see fields.ts); walked once per reader, its warnings given once. */
+  fieldTree(): Promise<FieldNode[]> {
+    this.fieldTreeRead ??= readFieldTree(this).catch((error: unknown) => {
+      this.fieldTreeRead = null;
+      throw error;
+    });
+    return this.fieldTreeRead;
   }
 
   /**

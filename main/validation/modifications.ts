@@ -15,7 +15,7 @@
 // An object "as of revision k" is read through a second reader opened over the file's first
 // `revisions[k-1].end` bytes: the document exactly as it was when that revision was written.
 import { PdfDict, PdfName, PdfReal, PdfRef, PdfStream, PdfString, docMdpPermission, openPdf, prefixSource } from '../pdf';
-import type { PdfObject, PdfReader } from '../pdf';
+import type { FieldNode, PdfObject, PdfReader } from '../pdf';
 import type { DocMdpPermission } from '../../preload/contract/domain';
 
 export type ModificationLevel = 'none' | 'dss-timestamps' | 'form-filling' | 'annotations' | 'other';
@@ -282,8 +282,7 @@ class RoleMap {
     if (acroForm instanceof PdfDict) {
       const fieldsRef = acroForm.get('Fields');
       if (fieldsRef instanceof PdfRef) this.set(fieldsRef.num, { kind: 'fields-array' });
-      const fields = await view.resolve(fieldsRef);
-      if (Array.isArray(fields)) for (const item of fields) await this.walkField(item, null, null, 0);
+      await this.addFields(await view.fieldTree());
       const dr = acroForm.get('DR');
       await this.walkAll(dr, () => ({ kind: 'appearance', level: 'form-filling', owner: 'the form\'s default resources' }));
     }
@@ -294,43 +293,37 @@ class RoleMap {
     await this.walkPages(catalog.get('Pages'));
   }
 
-  private async walkField(item: PdfObject, parentName: string | null, inheritedFt: string | null, depth: number): Promise<void> {
-    if (!(item instanceof PdfRef) || this.fields.has(item.num) || depth > 32) return;
-    const dict = await this.view.resolve(item);
-    if (!(dict instanceof PdfDict)) return;
-    const partial = dict.get('T');
-    const own = partial instanceof PdfString ? partial.text() : null;
-    const name = own === null ? (parentName ?? '(unnamed)') : parentName === null ? own : `${parentName}.${own}`;
-    const ft = dict.getName('FT') ?? inheritedFt;
-    let kind: FieldKind = 'field';
-    if (ft === 'Sig') {
-      kind = 'signature';
-      const v = dict.get('V');
-      const value = await this.view.resolve(v);
-      if (value instanceof PdfDict && value.getName('Type') === 'DocTimeStamp') kind = 'doc-timestamp';
-      if (v instanceof PdfRef && value instanceof PdfDict) {
-        this.set(v.num, { kind: 'signature-value', type: kind === 'doc-timestamp' ? 'DocTimeStamp' : 'Sig', field: name });
+  /** Roles for the field tree as main/pdf walks it: fields, their signature values, widgets and appearances. */
+  private async addFields(nodes: readonly FieldNode[]): Promise<void> {
+    // A direct (unnumbered) field dictionary has no number to give a role to; it and the nodes
+    // under it are skipped, as is an object already known as a field or a widget, and its subtree.
+    const skipped = new Set<FieldNode>();
+    for (const node of nodes) {
+      if (node.ref === null || (node.parent !== null && skipped.has(node.parent)) || this.fields.has(node.ref.num)) {
+        skipped.add(node);
+        continue;
       }
-    }
-    const role: FieldRole = { kind, name };
-    this.fields.set(item.num, role);
-    this.set(item.num, { kind: 'field', field: role });
-    const level = fieldLevel(kind);
-    await this.walkAll(dict.get('AP'), () => ({ kind: 'appearance', level, owner: `field "${name}"` }));
-    const kids = await this.view.resolve(dict.get('Kids'));
-    if (Array.isArray(kids)) {
-      for (const kid of kids) {
-        if (!(kid instanceof PdfRef)) continue;
-        const kidDict = await this.view.resolve(kid);
-        // A kid without /T is a widget of this field; with /T, a child field.
-        if (kidDict instanceof PdfDict && !kidDict.has('T')) {
-          if (this.fields.has(kid.num)) continue;
-          this.fields.set(kid.num, role);
-          this.set(kid.num, { kind: 'field', field: role });
-          await this.walkAll(kidDict.get('AP'), () => ({ kind: 'appearance', level, owner: `field "${name}"` }));
-        } else {
-          await this.walkField(kid, name, ft, depth + 1);
+      const name = node.name || '(unnamed)';
+      let kind: FieldKind = 'field';
+      if (node.type === 'Sig') {
+        kind = 'signature';
+        const v = node.dict.get('V');
+        const value = await this.view.resolve(v);
+        if (value instanceof PdfDict && value.getName('Type') === 'DocTimeStamp') kind = 'doc-timestamp';
+        if (v instanceof PdfRef && value instanceof PdfDict) {
+          this.set(v.num, { kind: 'signature-value', type: kind === 'doc-timestamp' ? 'DocTimeStamp' : 'Sig', field: name });
         }
+      }
+      const role: FieldRole = { kind, name };
+      this.fields.set(node.ref.num, role);
+      this.set(node.ref.num, { kind: 'field', field: role });
+      const level = fieldLevel(kind);
+      await this.walkAll(node.dict.get('AP'), () => ({ kind: 'appearance', level, owner: `field "${name}"` }));
+      for (const widget of node.widgets) {
+        if (widget.ref === null || this.fields.has(widget.ref.num)) continue;
+        this.fields.set(widget.ref.num, role);
+        this.set(widget.ref.num, { kind: 'field', field: role });
+        await this.walkAll(widget.dict.get('AP'), () => ({ kind: 'appearance', level, owner: `field "${name}"` }));
       }
     }
   }

@@ -276,6 +276,30 @@ describe('form fields and signatures', () => {
     ]);
   });
 
+  it('gives the whole field tree, parents first, with the widgets of each field, walked once per reader', async () => {
+    const w = TestPdfWriter.start();
+    w.object(1, '<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [4 0 R 7 0 R 4 0 R] >> >>');
+    w.object(2, '<< /Type /Pages /Kids [3 0 R] /Count 1 >>');
+    w.object(3, '<< /Type /Page /Parent 2 0 R >>');
+    w.object(4, '<< /T (parent) /FT /Sig /Kids [5 0 R 6 0 R] >>');
+    w.object(5, '<< /T (child) /Parent 4 0 R /Kids [8 0 R] >>');
+    w.object(6, '<< /T (second) /Parent 4 0 R /FT /Tx /V (text) >>');
+    w.object(7, '<< /FT /Btn >>');
+    w.object(8, '<< /Type /Annot /Subtype /Widget /Parent 5 0 R >>');
+    w.xrefTable('/Root 1 0 R');
+    const reader = await openPdf(bytesSource(w.bytes(), 'form.pdf'));
+    const tree = await reader.fieldTree();
+    assert.deepEqual(tree.map((n) => [n.ref?.num, n.name, n.type, n.terminal, n.parent?.ref?.num ?? null, n.widgets.map((x) => x.ref?.num)]), [
+      [4, 'parent', 'Sig', false, null, []],
+      [5, 'parent.child', 'Sig', true, 4, [8]],
+      [6, 'parent.second', 'Tx', true, 4, []],
+      [7, '', 'Btn', true, null, []],
+    ]);
+    assert.equal(await reader.fieldTree(), tree, 'the same walk is returned');
+    assert.deepEqual((await reader.fields()).map((f) => f.name), ['parent.child', 'parent.second', '']);
+    assert.deepEqual(reader.warnings, ['form.pdf: the form field 4 0 appears twice in the field tree'], 'warned once, however often it is read');
+  });
+
   it('finds signatures and document timestamps and the revision each one ends at', async () => {
     const first = appendSignatureUpdate(simplePdf({ pages: 1 }), { field: 'Signature1', firstNum: 10 });
     const second = appendSignatureUpdate(first.bytes, { field: 'Timestamp', firstNum: 20, fields: [first.fieldRef], type: 'DocTimeStamp', xref: 'stream' });
