@@ -3,8 +3,11 @@
 // prints and returns the exit code (0 ok, 1 a file could not be read, 2 usage error, 70 a bug).
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { UsageError, parseCommandLine } from './cli/args';
-import { AppError } from './errors';
+import { UsageError, extractLang, parseCommandLine } from './cli/args';
+import { AppError, msg, wordError } from './errors';
+import { format } from '../preload/contract/messages';
+import type { MessageLocale } from '../preload/contract/messages';
+import { environmentLocale } from './services/locale';
 import { runInfo } from './cli/info';
 import { askSecretOnTty, runSign } from './cli/sign';
 import type { SignDeps } from './cli/sign';
@@ -37,6 +40,9 @@ Commands:
 Options:
   -h, --help                 show this help
   -V, --version              print the version of paraphe
+  --lang en|fr               the language of messages on stderr (any command; default: the
+                             system locale, from LC_ALL, LC_MESSAGES or LANG); JSON output and
+                             its messages stay in English
 
 Exit codes: 0 success, 1 a file could not be read or signed, 2 wrong arguments,
 70 an internal error (a bug: one line on stderr; PARAPHE_DEBUG=1 shows its stack).
@@ -165,19 +171,22 @@ function tokenService(modules: readonly string[]): TokenService {
  */
 function cliPin(identity: Pkcs11Identity, io: Output): (request: PinRequest) => Promise<Buffer | null> {
   return async (request) => {
+    const locale = io.locale ?? 'en';
     if (request.pinPad) {
-      io.err(`Enter the PIN of ${request.token} on the reader's keypad.\n`);
+      io.err(`${format(locale, 'cli.pin-pad', { token: request.token })}\n`);
       return Buffer.alloc(0);
     }
     if (identity.pinEnv !== null) {
       const value = process.env[identity.pinEnv];
       return value === undefined || value === '' ? null : Buffer.from(value, 'utf8');
     }
-    const note = request.triesLeft === 'final' ? ' (last try before the token locks)' : request.triesLeft === 'low' ? ' (few tries left)' : '';
-    const what = request.reason === 'context-specific' ? 'PIN for this signature' : 'PIN';
-    const typed = await askSecretOnTty(`${what} of ${request.token}${note}: `);
+    const typed = await askSecretOnTty(format(locale, 'cli.pin-prompt', {
+      token: request.token,
+      context: request.reason === 'context-specific' ? 'signature' : 'login',
+      tries: request.triesLeft === 'final' || request.triesLeft === 'low' ? request.triesLeft : 'unknown',
+    }));
     if (typed === null) {
-      io.err('paraphe: no PIN: give --pin-env VAR, or run in a terminal to be asked\n');
+      io.err(`paraphe: ${format(locale, 'cli.no-pin')}\n`);
       return null;
     }
     return Buffer.from(typed, 'utf8');
@@ -198,7 +207,7 @@ async function openPkcs11(identity: Pkcs11Identity, io: Output): Promise<Signer>
       // On a terminal a wrong PIN is asked again (at most 3 times); from --pin-env it is not,
       // because the same wrong PIN would only burn the token's remaining tries.
       if (interactive && attempt < 3 && (error as { code?: string }).code === 'pin-incorrect') {
-        io.err(`paraphe: ${(error as Error).message}\n`);
+        io.err(`paraphe: ${wordError(io.locale ?? 'en', error)}\n`);
         continue;
       }
       await tokens.close();
@@ -217,7 +226,7 @@ function signDeps(io: Output): SignDeps {
       const store = new PersonalIdStore({ dir: userDataDir(), keychain: keychainPort() });
       const [first] = await store.list();
       if (!first) {
-        throw new AppError('no-personal-id', 'There is no personal digital ID yet: create one in Paraphe (Sign > Create my digital ID).');
+        throw new AppError('no-personal-id', msg('error.app.no-personal-id'));
       }
       return store.signer(first.id);
     },
@@ -248,16 +257,24 @@ const stdio: Output = {
 
 let pipeGuard = false;
 
-export async function main(argv: string[], io: Output = stdio): Promise<number> {
-  if (io === stdio && !pipeGuard) {
+export async function main(argv: string[], output: Output = stdio, env: Readonly<Record<string, string | undefined>> = process.env): Promise<number> {
+  if (output === stdio && !pipeGuard) {
     // `paraphe info *.pdf | head`: a closed pipe ends the output quietly, not with a stack trace.
     pipeGuard = true;
     process.stdout.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'EPIPE') process.exit(0);
     });
   }
+  // Messages on stderr follow --lang, else the system locale (LC_ALL, LC_MESSAGES, LANG).
+  let locale: MessageLocale = output.locale ?? environmentLocale(env);
+  let io: Output = { out: output.out, err: output.err, locale };
   try {
-    const command = parseCommandLine(argv);
+    const { lang, rest } = extractLang(argv);
+    if (lang !== null) {
+      locale = lang;
+      io = { ...io, locale };
+    }
+    const command = parseCommandLine(rest);
     switch (command.kind) {
       case 'help':
         io.out((command.topic === null ? undefined : COMMAND_USAGE[command.topic]) ?? USAGE);
@@ -277,13 +294,14 @@ export async function main(argv: string[], io: Output = stdio): Promise<number> 
     }
   } catch (error) {
     if (error instanceof UsageError) {
-      io.err(`paraphe: ${error.message} (see 'paraphe ${error.command ? `${error.command} ` : ''}--help')\n`);
+      const help = `paraphe ${error.command ? `${error.command} ` : ''}--help`;
+      io.err(`paraphe: ${format(locale, 'cli.see-help', { message: error.wordedIn(locale), help })}\n`);
       return 2;
     }
     // A bug: one line, no stack trace (PARAPHE_DEBUG=1 shows it). main/bin/paraphe.cjs says the
     // same (and exits 70) if main itself rejects or never settles.
     const message = error instanceof Error ? error.message : String(error);
-    io.err(`paraphe: internal error: ${message.replace(/\s*[\r\n]+\s*/g, ' ')}\n`);
+    io.err(`paraphe: ${format(locale, 'cli.internal-error', { detail: message.replace(/\s*[\r\n]+\s*/g, ' ') })}\n`);
     if (process.env.PARAPHE_DEBUG) io.err(`${error instanceof Error ? error.stack : ''}\n`);
     return 70;
   }

@@ -48,6 +48,12 @@ export function isUserFacing(error: unknown): error is UserFacingError {
   return error instanceof UserFacingError;
 }
 
+/** Any error's sentence in `locale`: a user-facing one from the catalog, anything else as it says. */
+export function wordError(locale: MessageLocale, error: unknown): string {
+  if (isUserFacing(error)) return error.wordedIn(locale);
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** `message` with its key typed: `msg('error.pdf.empty', { name })`. */
 export function msg(key: MessageKey, params?: MessageParams): Message {
   return params === undefined ? { key } : { key, params };

@@ -2,7 +2,7 @@
 // Electron implements them in main/app/main.ts; the browser test harness stands in for them with
 // queues of answers (test/harness).
 import type { Locale } from '../../preload/contract/schemas';
-import { AppError } from '../errors';
+import { AppError, msg } from '../errors';
 
 export interface SaveRequest {
   /** What is saved: decides the dialog's title and file filter. */
@@ -44,7 +44,7 @@ export interface Dialogs {
 
 /** The user said no in main's confirmation: nothing was done (the renderer stays quiet about it). */
 export function declined(): AppError {
-  return new AppError('declined', 'Not done: you declined in the confirmation dialog.');
+  return new AppError('declined', msg('error.app.declined'));
 }
 
 /** Asks `dialogs` to confirm `request`; throws `declined` unless the user said yes. */
