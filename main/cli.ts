@@ -3,7 +3,10 @@
 // prints and returns the exit code (0 ok, 1 a file could not be read, 2 usage error, 70 a bug).
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { UsageError, parseCommandLine } from './cli/args';
+import { UsageError, extractLang, parseCommandLine } from './cli/args';
+import { format } from '../preload/contract/messages';
+import type { MessageLocale } from '../preload/contract/messages';
+import { environmentLocale } from './services/locale';
 import { runInfo } from './cli/info';
 import { askSecretOnTty, runSign } from './cli/sign';
 import type { SignDeps } from './cli/sign';
@@ -35,6 +38,9 @@ Commands:
 Options:
   -h, --help                 show this help
   -V, --version              print the version of paraphe
+  --lang en|fr               the language of messages on stderr (any command; default: the
+                             system locale, from LC_ALL, LC_MESSAGES or LANG); JSON output and
+                             its messages stay in English
 
 Exit codes: 0 success, 1 a file could not be read or signed, 2 wrong arguments,
 70 an internal error (a bug: one line on stderr; PARAPHE_DEBUG=1 shows its stack).
@@ -163,6 +169,8 @@ function tokenService(modules: readonly string[]): TokenService {
 /** What a caller of `main` may add (tests): identity providers beyond the built-in ones. */
 export interface CliExtensions {
   providers?: readonly IdentityProvider[];
+  /** Where the system locale is read (LC_ALL, LC_MESSAGES, LANG); default process.env. */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** No dialogs on a command line: every "choose a file" is answered "cancel"; confirmations are the flags. */
@@ -217,16 +225,25 @@ const stdio: Output = {
 
 let pipeGuard = false;
 
-export async function main(argv: string[], io: Output = stdio, extensions: CliExtensions = {}): Promise<number> {
-  if (io === stdio && !pipeGuard) {
+export async function main(argv: string[], output: Output = stdio, extensions: CliExtensions = {}): Promise<number> {
+  const env = extensions.env ?? process.env;
+  if (output === stdio && !pipeGuard) {
     // `paraphe info *.pdf | head`: a closed pipe ends the output quietly, not with a stack trace.
     pipeGuard = true;
     process.stdout.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'EPIPE') process.exit(0);
     });
   }
+  // Messages on stderr follow --lang, else the system locale (LC_ALL, LC_MESSAGES, LANG).
+  let locale: MessageLocale = output.locale ?? environmentLocale(env);
+  let io: Output = { out: output.out, err: output.err, locale };
   try {
-    const command = parseCommandLine(argv);
+    const { lang, rest } = extractLang(argv);
+    if (lang !== null) {
+      locale = lang;
+      io = { ...io, locale };
+    }
+    const command = parseCommandLine(rest);
     switch (command.kind) {
       case 'help':
         io.out((command.topic === null ? undefined : COMMAND_USAGE[command.topic]) ?? USAGE);
@@ -246,13 +263,14 @@ export async function main(argv: string[], io: Output = stdio, extensions: CliEx
     }
   } catch (error) {
     if (error instanceof UsageError) {
-      io.err(`paraphe: ${error.message} (see 'paraphe ${error.command ? `${error.command} ` : ''}--help')\n`);
+      const help = `paraphe ${error.command ? `${error.command} ` : ''}--help`;
+      io.err(`paraphe: ${format(locale, 'cli.see-help', { message: error.wordedIn(locale), help })}\n`);
       return 2;
     }
     // A bug: one line, no stack trace (PARAPHE_DEBUG=1 shows it). main/bin/paraphe.cjs says the
     // same (and exits 70) if main itself rejects or never settles.
     const message = error instanceof Error ? error.message : String(error);
-    io.err(`paraphe: internal error: ${message.replace(/\s*[\r\n]+\s*/g, ' ')}\n`);
+    io.err(`paraphe: ${format(locale, 'cli.internal-error', { detail: message.replace(/\s*[\r\n]+\s*/g, ' ') })}\n`);
     if (process.env.PARAPHE_DEBUG) io.err(`${error instanceof Error ? error.stack : ''}\n`);
     return 70;
   }

@@ -6,6 +6,9 @@ import { CERTIFY_MODES, DOC_MDP_PERMISSION, PADES_LEVELS } from '../../preload/c
 import { IdentityId } from '../../preload/contract/schemas';
 import type { DocMdpPermission, PadesLevel } from '../../preload/contract/domain';
 import type { HashAlgorithm } from '../signers/signer';
+import { format } from '../../preload/contract/messages';
+import type { Message, MessageLocale } from '../../preload/contract/messages';
+import { msg } from '../errors';
 
 export type Command =
   | { readonly kind: 'help'; readonly topic: string | null }
@@ -68,16 +71,56 @@ export interface SignCommand {
   readonly json: boolean;
 }
 
-/** Wrong arguments: exit code 2, one line on stderr, a hint to --help. */
+/**
+ * Wrong arguments: exit code 2, one line on stderr (in the CLI's language), a hint to --help.
+ * `message` is the English sentence; `wordedIn` gives it in another language (an English
+ * sentence given as a string, from a call site not converted yet, stays English).
+ */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
+  readonly text: Message | null;
   constructor(
-    message: string,
+    text: Message | string,
     /** The command whose usage to point at, if any. */
     readonly command: string | null = null,
   ) {
-    super(message);
+    super(typeof text === 'string' ? text : format('en', text.key, text.params));
+    this.text = typeof text === 'string' ? null : text;
   }
+
+  wordedIn(locale: MessageLocale): string {
+    return this.text === null ? this.message : format(locale, this.text.key, this.text.params);
+  }
+}
+
+/**
+ * The global `--lang en|fr` (or `--lang=fr`), wherever it stands before `--`, taken out of the
+ * arguments: the language of the CLI's messages. null when not given.
+ */
+export function extractLang(argv: readonly string[]): { lang: MessageLocale | null; rest: string[] } {
+  const rest: string[] = [];
+  let lang: MessageLocale | null = null;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--') {
+      rest.push(...argv.slice(i));
+      break;
+    }
+    let value: string | undefined;
+    if (arg === '--lang') {
+      value = argv[i + 1];
+      i += 1;
+      if (value === undefined) throw new UsageError(msg('error.usage.lang-missing'));
+    } else if (arg.startsWith('--lang=')) {
+      value = arg.slice('--lang='.length);
+    } else {
+      rest.push(arg);
+      continue;
+    }
+    if (value !== 'en' && value !== 'fr') throw new UsageError(msg('error.usage.lang-invalid', { value }));
+    lang = value;
+  }
+  return { lang, rest };
 }
 
 export const COMMANDS = ['info', 'sign', 'verify', 'tokens', 'help'] as const;
@@ -120,19 +163,21 @@ function strictParse<T extends NonNullable<ParseArgsConfig['options']>>(command:
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const unknown = /^Unknown option '([^']+)'/.exec(message);
-    if (unknown) throw new UsageError(`unknown option '${unknown[1] ?? ''}' for '${command}'`, command);
+    if (unknown) throw new UsageError(msg('error.usage.unknown-option-for', { option: unknown[1] ?? '', command }), command);
     const flagValue = /^Option '([^']+)' does not take an argument/.exec(message);
-    if (flagValue) throw new UsageError(`option '${flagValue[1] ?? ''}' takes no value`, command);
-    throw new UsageError(message.charAt(0).toLowerCase() + message.slice(1), command);
+    if (flagValue) throw new UsageError(msg('error.usage.takes-no-value', { option: flagValue[1] ?? '' }), command);
+    const missing = /^Option '([^']+)' argument missing/.exec(message);
+    if (missing) throw new UsageError(msg('error.usage.value-missing', { option: missing[1] ?? '' }), command);
+    throw new UsageError(msg('error.usage.other', { detail: message.charAt(0).toLowerCase() + message.slice(1) }), command);
   }
 }
 
 export function parseCommandLine(argv: readonly string[]): Command {
   const [first, ...rest] = argv;
-  if (first === undefined) throw new UsageError('no command given');
+  if (first === undefined) throw new UsageError(msg('error.usage.no-command'));
   if (first === '--help' || first === '-h') return { kind: 'help', topic: null };
   if (first === '--version' || first === '-V') return { kind: 'version' };
-  if (first.startsWith('-')) throw new UsageError(`unknown option '${first}'`);
+  if (first.startsWith('-')) throw new UsageError(msg('error.usage.unknown-option', { option: first }));
   switch (first) {
     case 'help': {
       const topic = rest[0] ?? null;
@@ -142,7 +187,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
     case 'info': {
       const { values, positionals } = strictParse('info', rest, { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
       if (values.help) return { kind: 'help', topic: 'info' };
-      if (positionals.length === 0) throw new UsageError('info needs at least one PDF file', 'info');
+      if (positionals.length === 0) throw new UsageError(msg('error.usage.needs-file', { command: 'info' }), 'info');
       return { kind: 'info', files: positionals, json: values.json === true };
     }
     case 'sign':
@@ -158,7 +203,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
 
 function unknownCommand(word: string): UsageError {
   const suggestion = suggestCommand(word);
-  return new UsageError(`unknown command '${word}'${suggestion ? ` (did you mean '${suggestion}'?)` : ''}`);
+  return new UsageError(suggestion ? msg('error.usage.unknown-command-suggest', { word, suggestion }) : msg('error.usage.unknown-command', { word }));
 }
 
 const SIGN_OPTIONS = {
@@ -191,7 +236,7 @@ const HASHES: readonly HashAlgorithm[] = ['sha256', 'sha384', 'sha512'];
 
 function oneOf<T extends string>(option: string, value: string, allowed: readonly T[]): T {
   if ((allowed as readonly string[]).includes(value)) return value as T;
-  throw new UsageError(`--${option} must be one of ${allowed.join(', ')} (got '${value}')`, 'sign');
+  throw new UsageError(msg('error.usage.one-of', { option, allowed: allowed.join(', '), value }), 'sign');
 }
 
 function parseSign(args: readonly string[]): Command | SignCommand {
@@ -199,40 +244,40 @@ function parseSign(args: readonly string[]): Command | SignCommand {
   const v = parsed.values;
   if (v.help) return { kind: 'help', topic: 'sign' };
   const inputs = parsed.positionals;
-  if (inputs.length === 0) throw new UsageError('sign needs at least one PDF file', 'sign');
-  if ((v.output === undefined) === (v['out-dir'] === undefined)) throw new UsageError('give either -o OUT.pdf (one input) or --out-dir DIR', 'sign');
-  if (v.output !== undefined && inputs.length > 1) throw new UsageError('-o takes one input; use --out-dir DIR for several', 'sign');
+  if (inputs.length === 0) throw new UsageError(msg('error.usage.needs-file', { command: 'sign' }), 'sign');
+  if ((v.output === undefined) === (v['out-dir'] === undefined)) throw new UsageError(msg('error.usage.sign-output'), 'sign');
+  if (v.output !== undefined && inputs.length > 1) throw new UsageError(msg('error.usage.sign-one-output'), 'sign');
   const identities = [v.p12 !== undefined, v['self-signed'] === true, v.pkcs11 === true, v.identity !== undefined].filter(Boolean).length;
-  if (identities !== 1) throw new UsageError('choose one identity: --p12 FILE, --self-signed or --pkcs11 (or --identity ID)', 'sign');
-  if (v['secret-env'] !== undefined && v.identity === undefined) throw new UsageError('--secret-env goes with --identity', 'sign');
-  if (v.identity !== undefined && !IdentityId.safeParse(v.identity).success) throw new UsageError(`--identity takes an identity id such as p12-<64 hex digits> (got '${v.identity}')`, 'sign');
-  if (v['password-env'] !== undefined && v.p12 === undefined) throw new UsageError('--password-env goes with --p12', 'sign');
+  if (identities !== 1) throw new UsageError(msg('error.usage.sign-identity'), 'sign');
+  if (v['secret-env'] !== undefined && v.identity === undefined) throw new UsageError(msg('error.usage.goes-with', { option: 'secret-env', other: 'identity' }), 'sign');
+  if (v.identity !== undefined && !IdentityId.safeParse(v.identity).success) throw new UsageError(msg('error.usage.identity-id', { value: v.identity }), 'sign');
+  if (v['password-env'] !== undefined && v.p12 === undefined) throw new UsageError(msg('error.usage.goes-with', { option: 'password-env', other: 'p12' }), 'sign');
   for (const option of ['module', 'token', 'key', 'pin-env'] as const) {
-    if (v[option] !== undefined && v.pkcs11 !== true) throw new UsageError(`--${option} goes with --pkcs11`, 'sign');
+    if (v[option] !== undefined && v.pkcs11 !== true) throw new UsageError(msg('error.usage.goes-with', { option, other: 'pkcs11' }), 'sign');
   }
   const level = oneOf('level', v.level ?? 'B-B', PADES_LEVELS);
-  if (level !== 'B-B' && v.tsa === undefined) throw new UsageError(`--level ${level} needs --tsa URL (a timestamp server)`, 'sign');
+  if (level !== 'B-B' && v.tsa === undefined) throw new UsageError(msg('error.usage.level-needs-tsa', { level }), 'sign');
   if (v.tsa !== undefined) {
     let url: URL;
     try {
       url = new URL(v.tsa);
     } catch {
-      throw new UsageError(`--tsa is not a URL: '${v.tsa}'`, 'sign');
+      throw new UsageError(msg('error.usage.tsa-not-url', { value: v.tsa }), 'sign');
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError('--tsa must be an http:// or https:// URL', 'sign');
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(msg('error.usage.tsa-scheme'), 'sign');
   }
   let visible: SignCommand['visible'] = null;
   if (v.visible !== undefined) {
     const parts = v.visible.split(',').map((p) => Number(p.trim()));
     const [page, x1, y1, x2, y2] = parts;
     if (parts.length !== 5 || parts.some((n) => !Number.isFinite(n)) || page === undefined || x1 === undefined || y1 === undefined || x2 === undefined || y2 === undefined) {
-      throw new UsageError('--visible takes PAGE,X1,Y1,X2,Y2 (numbers, in points from the bottom-left corner)', 'sign');
+      throw new UsageError(msg('error.usage.visible-format'), 'sign');
     }
-    if (!Number.isInteger(page) || page < 1) throw new UsageError('--visible: the page number starts at 1', 'sign');
-    if (x2 <= x1 || y2 <= y1) throw new UsageError('--visible: X2 must be greater than X1 and Y2 greater than Y1', 'sign');
+    if (!Number.isInteger(page) || page < 1) throw new UsageError(msg('error.usage.visible-page'), 'sign');
+    if (x2 <= x1 || y2 <= y1) throw new UsageError(msg('error.usage.visible-rect'), 'sign');
     visible = { page, rect: [x1, y1, x2, y2] };
   }
-  if (v.image !== undefined && visible === null) throw new UsageError('--image goes with --visible', 'sign');
+  if (v.image !== undefined && visible === null) throw new UsageError(msg('error.usage.goes-with', { option: 'image', other: 'visible' }), 'sign');
   // oneOf, not a lookup: 'constructor' is a key of every object.
   const certify: DocMdpPermission | null = v.certify !== undefined ? DOC_MDP_PERMISSION[oneOf('certify', v.certify, CERTIFY_MODES)] : null;
   return {
@@ -272,7 +317,7 @@ function parseVerify(args: readonly string[]): Command {
   const parsed = strictParse('verify', args, VERIFY_OPTIONS);
   const v = parsed.values;
   if (v.help) return { kind: 'help', topic: 'verify' };
-  if (parsed.positionals.length === 0) throw new UsageError('verify needs at least one PDF file', 'verify');
+  if (parsed.positionals.length === 0) throw new UsageError(msg('error.usage.needs-file', { command: 'verify' }), 'verify');
   return {
     kind: 'verify',
     files: parsed.positionals,
@@ -293,6 +338,6 @@ function parseTokens(args: readonly string[]): Command {
   const parsed = strictParse('tokens', args, TOKENS_OPTIONS);
   const v = parsed.values;
   if (v.help) return { kind: 'help', topic: 'tokens' };
-  if (parsed.positionals.length > 0) throw new UsageError(`tokens takes no file (got '${parsed.positionals[0] ?? ''}')`, 'tokens');
+  if (parsed.positionals.length > 0) throw new UsageError(msg('error.usage.tokens-no-file', { value: parsed.positionals[0] ?? '' }), 'tokens');
   return { kind: 'tokens', modules: v.module ?? [], json: v.json === true };
 }

@@ -1,10 +1,15 @@
 // `paraphe info FILE.pdf... [--json]`: what a PDF is made of, without opening a viewer.
 import { PdfError, fileSource, inspectPdf } from '../pdf';
 import type { PdfSummary } from '../pdf';
+import { AppError, msg, wordError } from '../errors';
+import type { UserFacingError } from '../errors';
+import type { MessageLocale } from '../../preload/contract/messages';
 
 export interface Output {
   out(text: string): void;
   err(text: string): void;
+  /** The language of messages on stderr (--lang, else the system locale); English when absent. */
+  readonly locale?: MessageLocale;
 }
 
 /** The --json shape of one file; keys are stable. */
@@ -89,9 +94,9 @@ export function formatText(file: string, s: PdfSummary): string {
   return `${lines.join('\n')}\n`;
 }
 
-function errorMessage(file: string, error: unknown): { code: string; message: string } {
-  if (error instanceof PdfError) return { code: error.code, message: error.message };
-  return { code: 'internal', message: `${file} could not be read (${error instanceof Error ? error.message : String(error)})` };
+function errorOf(file: string, error: unknown): UserFacingError {
+  if (error instanceof PdfError) return error;
+  return new AppError('internal', msg('error.app.info-unreadable', { file, detail: error instanceof Error ? error.message : String(error) }));
 }
 
 /** Runs `info`; returns the exit code (0, or 1 if a file could not be read). */
@@ -113,9 +118,10 @@ export async function runInfo(files: readonly string[], json: boolean, io: Outpu
       }
     } catch (error) {
       failed = true;
-      const { code, message } = errorMessage(file, error);
-      io.err(`paraphe: ${message}\n`);
-      if (json) results.push({ file, error: { code, message } });
+      // stderr in the CLI's language; --json keeps the English message (scripts read it).
+      const shown = errorOf(file, error);
+      io.err(`paraphe: ${wordError(io.locale ?? 'en', shown)}\n`);
+      if (json) results.push({ file, error: { code: shown.code, message: shown.message } });
     } finally {
       await source?.close().catch(() => undefined);
     }

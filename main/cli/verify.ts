@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseCertificate, pemBlocks } from '../cms';
 import { fileSource } from '../pdf';
-import { isUserFacing } from '../errors';
+import { isUserFacing, msg, wordError } from '../errors';
 import { validatePdf } from '../validation/validate';
 import type { FileReport, SignatureReport } from '../validation/validate';
 import type { Output } from './info';
@@ -124,13 +124,13 @@ export async function runVerify(command: VerifyCommand, io: Output, options: { u
     try {
       bytes = await readFile(file);
     } catch {
-      throw new UsageError(`--trust: cannot read ${file}`, 'verify');
+      throw new UsageError(msg('error.usage.trust-unreadable', { file }), 'verify');
     }
     for (const cert of certificatesOf(bytes)) {
       try {
         parseCertificate(cert);
       } catch {
-        throw new UsageError(`--trust: ${file} is not a certificate (PEM or DER)`, 'verify');
+        throw new UsageError(msg('error.usage.trust-not-certificate', { file }), 'verify');
       }
       trustAnchors.push(cert);
     }
@@ -151,7 +151,7 @@ export async function runVerify(command: VerifyCommand, io: Output, options: { u
       unreadable = true;
       const code = isUserFacing(error) ? error.code : 'internal';
       const message = error instanceof Error ? error.message : String(error);
-      io.err(`paraphe: ${message}\n`);
+      io.err(`paraphe: ${wordError(io.locale ?? 'en', error)}\n`);
       if (command.json) io.out(`${JSON.stringify({ file, error: { code, message } })}\n`);
       continue;
     }

@@ -2,8 +2,11 @@
 // channel's schema -> call the service -> validate the response -> answer with an envelope.
 // Electron's ipcMain.handle and the browser test harness both go through `dispatch`.
 import { channels } from '../../preload/contract/schemas';
-import type { ChannelName, Envelope, ParsedRequestOf, ResponseOf } from '../../preload/contract/schemas';
-import { isUserFacing } from '../errors';
+import type { ChannelName, Envelope, ErrorInfo, ParsedRequestOf, ResponseOf } from '../../preload/contract/schemas';
+import { isUserFacing, msg } from '../errors';
+import type { UserFacingError } from '../errors';
+import { format } from '../../preload/contract/messages';
+import type { Message } from '../../preload/contract/messages';
 
 /** Who sent a call: the frame's URL and whether it is the main frame of one of our windows. */
 export interface SenderInfo {
@@ -74,9 +77,22 @@ export interface DispatchOptions {
   release?: (channel: ChannelName, value: unknown) => void;
 }
 
-function timeoutError(channel: string, ms: number) {
-  const seconds = Math.round(ms / 1000);
-  return { code: 'timeout', message: `Paraphe gave up waiting for ${channel} after ${seconds} s.` };
+/**
+ * What crosses to the renderer for an error: its code, its catalog message (key and params) for
+ * the renderer to word in the interface language, and the English sentence as a fallback.
+ */
+export function errorInfo(code: string, message: Message): ErrorInfo {
+  return { code, message: format('en', message.key, message.params), key: message.key, params: { ...message.params } };
+}
+
+/** A user-facing error from a service, as it crosses: an error made with an English sentence only has no key. */
+export function userFacingErrorInfo(error: UserFacingError): ErrorInfo {
+  if (error.key === undefined) return { code: error.code, message: error.message };
+  return { code: error.code, message: error.message, key: error.key, params: { ...error.params } };
+}
+
+function timeoutError(channel: string, ms: number): ErrorInfo {
+  return errorInfo('timeout', msg('error.ipc.timeout', { channel, seconds: Math.round(ms / 1000) }));
 }
 
 /**
@@ -123,19 +139,22 @@ export async function dispatch(
 ): Promise<Envelope<unknown>> {
   if (!isChannel(channel)) {
     log.warn(`ipc: unknown channel ${JSON.stringify(channel).slice(0, 80)} refused`);
-    return { ok: false, error: { code: 'unknown-channel', message: 'This request is not part of the app.' } };
+    return { ok: false, error: errorInfo('unknown-channel', msg('error.ipc.unknown-channel')) };
   }
   if (!policy(sender)) {
     // The URL is logged, never the payload (it may carry a PIN).
     log.warn(`ipc: ${channel} refused from untrusted sender ${sender.url.slice(0, 200)}`);
-    return { ok: false, error: { code: 'untrusted-sender', message: 'This request did not come from the Paraphe window.' } };
+    return { ok: false, error: errorInfo('untrusted-sender', msg('error.ipc.untrusted-sender')) };
   }
   const spec = channels[channel];
   const parsed = spec.request.safeParse(payload);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    const where = issue && issue.path.length > 0 ? ` (${issue.path.join('.')})` : '';
-    return { ok: false, error: { code: 'invalid-request', message: `Invalid request for ${channel}${where}: ${issue?.message ?? 'malformed'}` } };
+    const detail = issue?.message ?? 'malformed';
+    const message = issue && issue.path.length > 0
+      ? msg('error.ipc.invalid-request-field', { channel, field: issue.path.join('.'), detail })
+      : msg('error.ipc.invalid-request', { channel, detail });
+    return { ok: false, error: errorInfo('invalid-request', message) };
   }
   const deadline = options.deadlines && channel in options.deadlines ? (options.deadlines[channel] ?? null) : CHANNEL_DEADLINES[channel];
   const controller = new AbortController();
@@ -161,12 +180,12 @@ export async function dispatch(
     const checked = spec.response.safeParse(value);
     if (!checked.success) {
       log.error(`ipc: ${channel} produced a response that breaks the contract`, checked.error);
-      return { ok: false, error: { code: 'internal', message: 'Paraphe produced an unexpected answer.' } };
+      return { ok: false, error: errorInfo('internal', msg('error.ipc.bad-response')) };
     }
     return { ok: true, value: checked.data };
   } catch (error) {
-    if (isUserFacing(error)) return { ok: false, error: { code: error.code, message: error.message } };
+    if (isUserFacing(error)) return { ok: false, error: userFacingErrorInfo(error) };
     log.error(`ipc: ${channel} failed`, error);
-    return { ok: false, error: { code: 'internal', message: 'Something went wrong inside Paraphe. The details are in the log.' } };
+    return { ok: false, error: errorInfo('internal', msg('error.ipc.internal')) };
   }
 }

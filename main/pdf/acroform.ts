@@ -2,6 +2,7 @@
 // write editing of existing objects, page lookup, the AcroForm, and the document's DocMDP level.
 // Objects the reader returns are cached and shared: they are never mutated, only copied.
 import { PdfError } from './errors';
+import { msg } from '../errors';
 import { PdfDict, PdfRef } from './objects';
 import type { PdfObject } from './objects';
 import type { PdfReader } from './reader';
@@ -25,7 +26,7 @@ export class ObjectEditor {
     const own = this.update.get(ref);
     if (own instanceof PdfDict) return own;
     const original = await this.reader.getObject(ref.num, ref.gen);
-    if (!(original instanceof PdfDict)) throw new PdfError('malformed', `${this.reader.name} has a ${what} (object ${ref.num} ${ref.gen}) that is not a dictionary`);
+    if (!(original instanceof PdfDict)) throw new PdfError('malformed', msg('error.pdf.not-a-dictionary', { name: this.reader.name, what: partOf(what), num: ref.num, gen: ref.gen }));
     const copy = new PdfDict(original.entries);
     this.copies.set(ref.num, copy);
     this.update.set(ref, copy);
@@ -39,7 +40,7 @@ export class ObjectEditor {
     const own = this.update.get(ref);
     if (Array.isArray(own)) return own;
     const original = await this.reader.getObject(ref.num, ref.gen);
-    if (!Array.isArray(original)) throw new PdfError('malformed', `${this.reader.name} has a ${what} (object ${ref.num} ${ref.gen}) that is not an array`);
+    if (!Array.isArray(original)) throw new PdfError('malformed', msg('error.pdf.not-an-array', { name: this.reader.name, what: partOf(what), num: ref.num, gen: ref.gen }));
     const copy = [...original];
     this.copies.set(ref.num, copy);
     this.update.set(ref, copy);
@@ -49,7 +50,7 @@ export class ObjectEditor {
   /** The catalog's reference (the trailer's /Root). */
   rootRef(): PdfRef {
     const root = this.reader.trailer.get('Root');
-    if (!(root instanceof PdfRef)) throw new PdfError('malformed', `${this.reader.name} has no document catalog reference (the trailer's /Root is not an indirect reference)`);
+    if (!(root instanceof PdfRef)) throw new PdfError('malformed', msg('error.pdf.root-not-ref', { name: this.reader.name }));
     return root;
   }
 
@@ -112,7 +113,7 @@ export class ObjectEditor {
   /** Adds `annotRef` to the page's /Annots: rewrites the page (direct or absent array) or the array object. */
   async addAnnotation(pageRef: PdfRef, annotRef: PdfRef): Promise<void> {
     const page = await this.reader.getObject(pageRef.num, pageRef.gen);
-    if (!(page instanceof PdfDict)) throw new PdfError('malformed', `${this.reader.name} has a page (object ${pageRef.num} ${pageRef.gen}) that is not a dictionary`);
+    if (!(page instanceof PdfDict)) throw new PdfError('malformed', msg('error.pdf.not-a-dictionary', { name: this.reader.name, what: 'page', num: pageRef.num, gen: pageRef.gen }));
     const annots = page.get('Annots');
     if (annots instanceof PdfRef && Array.isArray(await this.reader.resolve(annots))) {
       (await this.array(annots, 'page /Annots array')).push(annotRef);
@@ -133,7 +134,7 @@ export interface PageInfo {
 export async function findPage(reader: PdfReader, pageNumber: number): Promise<PageInfo> {
   const count = await reader.pageCount();
   if (!Number.isInteger(pageNumber) || pageNumber < 1 || pageNumber > count) {
-    throw new PdfError('page-out-of-range', `${reader.name} has no page ${pageNumber} (it has ${count} page${count === 1 ? '' : 's'})`);
+    throw new PdfError('page-out-of-range', msg('error.pdf.page-out-of-range', { name: reader.name, page: pageNumber, count }));
   }
   const catalog = await reader.catalog();
   let node = await reader.resolve(catalog.get('Pages'));
@@ -163,7 +164,17 @@ export async function findPage(reader: PdfReader, pageNumber: number): Promise<P
     }
     node = next;
   }
-  throw new PdfError('malformed', `${reader.name} has a page tree that does not lead to page ${pageNumber}`);
+  throw new PdfError('malformed', msg('error.pdf.page-tree-broken', { name: reader.name, page: pageNumber }));
+}
+
+/** The part of a document a message names, as the catalog's `what` select knows it. */
+function partOf(what: string): string {
+  const parts: Record<string, string> = {
+    object: 'object', array: 'array', page: 'page', 'signature field': 'field', 'signature widget': 'widget',
+    'AcroForm /Fields array': 'fields', 'page /Annots array': 'annots', 'AcroForm dictionary': 'acroform',
+    'permissions dictionary': 'perms', 'extensions dictionary': 'extensions',
+  };
+  return parts[what] ?? (what.endsWith('array') ? 'array' : 'object');
 }
 
 /** The /P of the document's certification signature (catalog /Perms /DocMDP), or null when it is not certified. */

@@ -10,6 +10,7 @@
 import { constants, inflate as inflateCallback, inflateRaw as inflateRawCallback, inflateRawSync, inflateSync } from 'node:zlib';
 import type { ZlibOptions } from 'node:zlib';
 import { PdfError } from './errors';
+import { msg } from '../errors';
 import { numberValue } from './objects';
 import type { PdfDict } from './objects';
 
@@ -39,8 +40,9 @@ export interface DecodeLimits {
  */
 export const DEFAULT_DECODE_LIMITS: DecodeLimits = { stream: 64 * MiB, document: 1024 * MiB };
 
-function size(bytes: number): string {
-  return bytes >= MiB && bytes % MiB === 0 ? `${bytes / MiB} MiB` : `${bytes} bytes`;
+/** A limit as messages say it: whole MiB, else bytes. */
+function size(bytes: number): { amount: number; unit: 'mib' | 'bytes' } {
+  return bytes >= MiB && bytes % MiB === 0 ? { amount: bytes / MiB, unit: 'mib' } : { amount: bytes, unit: 'bytes' };
 }
 
 /**
@@ -71,8 +73,8 @@ export class DecodeBudget {
       bytes,
       refuse: () =>
         byDocument
-          ? new PdfError('decode-limit', `${docName} needs more than ${size(this.limits.document)} of decoded stream data, the most Paraphe decodes for one document (a protection against decompression bombs)`)
-          : new PdfError('decode-limit', `${docName} has a stream that decodes to more than ${size(streamLimit)}, the most Paraphe decodes for one stream (a protection against decompression bombs)`),
+          ? new PdfError('decode-limit', msg('error.pdf.decode-limit-document', { name: docName, ...size(this.limits.document) }))
+          : new PdfError('decode-limit', msg('error.pdf.decode-limit-stream', { name: docName, ...size(streamLimit) })),
     };
   }
 
@@ -142,7 +144,7 @@ function decodeStep(data: Uint8Array, step: FilterStep, docName: string, allowan
     case 'Crypt':
       return data;
     default:
-      throw new PdfError('unsupported', `${docName} uses the ${name} filter, which Paraphe cannot decode`);
+      throw new PdfError('unsupported', msg('error.pdf.unsupported-filter', { name: docName, filter: name }));
   }
 }
 
@@ -154,7 +156,7 @@ function tooLarge(error: unknown): boolean {
 }
 
 function inflateFailed(docName: string, error: unknown): PdfError {
-  return new PdfError('malformed', `${docName} has a FlateDecode stream that cannot be inflated (${(error as Error).message})`);
+  return new PdfError('malformed', msg('error.pdf.inflate-failed', { name: docName, detail: (error as Error).message }));
 }
 
 function inflateWithin(data: Uint8Array, allowance: Allowance, docName: string): Uint8Array {
@@ -228,12 +230,12 @@ export function applyPredictor(data: Uint8Array, params: PdfDict | null, docName
   const bpc = param(params, 'BitsPerComponent', 8);
   const columns = param(params, 'Columns', 1);
   if (colors < 1 || colors > MAX_COLORS || columns < 1 || columns > MAX_COLUMNS || ![1, 2, 4, 8, 16].includes(bpc)) {
-    throw new PdfError('malformed', `${docName} has a stream with invalid predictor parameters (/Colors ${colors} /BitsPerComponent ${bpc} /Columns ${columns})`);
+    throw new PdfError('malformed', msg('error.pdf.predictor-parameters', { name: docName, colors, bpc, columns }));
   }
   const bpp = Math.max(1, Math.ceil((colors * bpc) / 8));
   const rowLength = Math.ceil((colors * bpc * columns) / 8);
   if (predictor === 2) return tiffPredictor(data, rowLength, colors, bpc, docName);
-  if (predictor < 10 || predictor > 15) throw new PdfError('unsupported', `${docName} uses predictor ${predictor}, which Paraphe cannot decode`);
+  if (predictor < 10 || predictor > 15) throw new PdfError('unsupported', msg('error.pdf.unsupported-predictor', { name: docName, predictor }));
 
   // Row r is read from [r * (rowLength + 1) + 1, ...) and written to [r * rowLength, ...): each
   // byte is written at or before where it was read, after it was read, so one buffer serves both;
@@ -266,7 +268,7 @@ export function applyPredictor(data: Uint8Array, params: PdfDict | null, docName
           break;
         }
         default:
-          throw new PdfError('malformed', `${docName} has a stream with an invalid PNG predictor row type ${type}`);
+          throw new PdfError('malformed', msg('error.pdf.png-row-type', { name: docName, type }));
       }
       data[at + i] = value & 0xff;
     }
@@ -276,7 +278,7 @@ export function applyPredictor(data: Uint8Array, params: PdfDict | null, docName
 }
 
 function tiffPredictor(data: Uint8Array, rowLength: number, colors: number, bpc: number, docName: string): Uint8Array {
-  if (bpc !== 8 && bpc !== 16) throw new PdfError('unsupported', `${docName} uses the TIFF predictor with ${bpc} bits per component, which Paraphe cannot decode`);
+  if (bpc !== 8 && bpc !== 16) throw new PdfError('unsupported', msg('error.pdf.tiff-bpc', { name: docName, bpc }));
   const out = data;
   for (let start = 0; start < out.length; start += rowLength) {
     const end = Math.min(out.length, start + rowLength);
@@ -344,7 +346,7 @@ function asciiHexDecode(data: Uint8Array, docName: string, allowance: Allowance)
     if (c === 0x3e) break;
     if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09 || c === 0x0c || c === 0x00) continue;
     const v = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x41 && c <= 0x46 ? c - 0x37 : c >= 0x61 && c <= 0x66 ? c - 0x57 : -1;
-    if (v < 0) throw new PdfError('malformed', `${docName} has an ASCIIHexDecode stream with an invalid character`);
+    if (v < 0) throw new PdfError('malformed', msg('error.pdf.asciihex-char', { name: docName }));
     if (high < 0) high = v;
     else {
       out.push(high * 16 + v);
@@ -376,11 +378,11 @@ function ascii85Decode(data: Uint8Array, docName: string, allowance: Allowance):
       out.fill(0, 4);
       continue;
     }
-    if (c < 0x21 || c > 0x75) throw new PdfError('malformed', `${docName} has an ASCII85Decode stream with an invalid character`);
+    if (c < 0x21 || c > 0x75) throw new PdfError('malformed', msg('error.pdf.ascii85-char', { name: docName }));
     group[count++] = c - 0x21;
     if (count === 5) flush(5);
   }
-  if (count === 1) throw new PdfError('malformed', `${docName} has an ASCII85Decode stream with a truncated final group`);
+  if (count === 1) throw new PdfError('malformed', msg('error.pdf.ascii85-truncated', { name: docName }));
   if (count > 1) flush(count);
   return out.bytes();
 }

@@ -13,6 +13,7 @@ import { deflateSync } from 'node:zlib';
 import { create } from 'fontkit';
 import type { Font, Glyph } from 'fontkit';
 import { PdfError } from './errors';
+import { msg } from '../errors';
 import { PdfStream } from './objects';
 import type { PdfObject, PdfRef } from './objects';
 import { byteString, name, pdfDict } from './serialize';
@@ -160,14 +161,14 @@ function parseTrueType(bytes: Uint8Array): Font {
   try {
     parsed = create(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   } catch (error) {
-    throw new PdfError('unsupported', 'The appearance font cannot be read as a TrueType font.', { cause: error });
+    throw new PdfError('unsupported', msg('error.pdf.font-unreadable'), { cause: error });
   }
-  if (!('unitsPerEm' in parsed) || parsed.type !== 'TTF') throw new PdfError('unsupported', 'The appearance font must be a single TrueType font (not a collection or WOFF).');
+  if (!('unitsPerEm' in parsed) || parsed.type !== 'TTF') throw new PdfError('unsupported', msg('error.pdf.font-not-single-ttf'));
   // FontFile2 holds TrueType outlines only; CFF-flavoured OpenType would need FontFile3.
   const tables = (parsed as unknown as FontTables).directory.tables;
-  if (!('glyf' in tables) || !('loca' in tables)) throw new PdfError('unsupported', 'The appearance font must have TrueType outlines (glyf), not CFF.');
+  if (!('glyf' in tables) || !('loca' in tables)) throw new PdfError('unsupported', msg('error.pdf.font-not-glyf'));
   const fsType = parsed['OS/2']?.fsType;
-  if (fsType?.noEmbedding || fsType?.noSubsetting) throw new PdfError('unsupported', 'The appearance font’s licence forbids embedding or subsetting it.');
+  if (fsType?.noEmbedding || fsType?.noSubsetting) throw new PdfError('unsupported', msg('error.pdf.font-licence'));
   return parsed;
 }
 

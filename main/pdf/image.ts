@@ -8,6 +8,7 @@
 import { deflateSync } from 'node:zlib';
 import { PNG } from 'pngjs';
 import { PdfError } from './errors';
+import { msg } from '../errors';
 import { PdfStream } from './objects';
 import type { PdfObject, PdfRef } from './objects';
 import { name, pdfDict } from './serialize';
@@ -36,7 +37,7 @@ export function embedImage(add: (obj: PdfObject) => PdfRef, bytes: Uint8Array): 
   const format = detectImageFormat(bytes);
   if (format === 'png') return embedPng(add, bytes);
   if (format === 'jpeg') return embedJpeg(add, bytes);
-  throw new PdfError('unsupported', 'The signature image must be a PNG or JPEG file.');
+  throw new PdfError('unsupported', msg('error.pdf.image-format'));
 }
 
 function embedPng(add: (obj: PdfObject) => PdfRef, bytes: Uint8Array): EmbeddedImage {
@@ -44,7 +45,7 @@ function embedPng(add: (obj: PdfObject) => PdfRef, bytes: Uint8Array): EmbeddedI
   try {
     png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   } catch (error) {
-    throw new PdfError('malformed', `The signature image is a damaged PNG file (${error instanceof Error ? error.message : String(error)}).`, { cause: error });
+    throw new PdfError('malformed', msg('error.pdf.image-damaged-png', { detail: error instanceof Error ? error.message : String(error) }), { cause: error });
   }
   const { width, height, data } = png;
   const pixels = width * height;
@@ -107,7 +108,7 @@ const OTHER_SOF = new Set([0xc3, 0xc5, 0xc6, 0xc7, 0xc9, 0xca, 0xcb, 0xcd, 0xce,
 
 /** Reads the frame header (SOF) of a JPEG: size and components. */
 export function readJpegInfo(bytes: Uint8Array): JpegInfo {
-  const damaged = (why: string) => new PdfError('malformed', `The signature image is a damaged JPEG file (${why}).`);
+  const damaged = (why: string) => new PdfError('malformed', msg('error.pdf.image-damaged-jpeg', { detail: why }));
   let adobe = false;
   let at = 2;
   while (at < bytes.length) {
@@ -122,13 +123,13 @@ export function readJpegInfo(bytes: Uint8Array): JpegInfo {
     if (length < 2 || at + length > bytes.length) throw damaged('a segment runs past the end');
     if (marker === 0xee && length >= 7 && String.fromCharCode(...bytes.subarray(at + 2, at + 7)) === 'Adobe') adobe = true;
     if (SUPPORTED_SOF.has(marker) || OTHER_SOF.has(marker)) {
-      if (OTHER_SOF.has(marker)) throw new PdfError('unsupported', 'The signature image is a lossless, hierarchical or arithmetic-coded JPEG, which PDF readers do not all display; save it as a baseline JPEG or a PNG.');
+      if (OTHER_SOF.has(marker)) throw new PdfError('unsupported', msg('error.pdf.image-jpeg-kind'));
       if (length < 8) throw damaged('a short frame header');
       const precision = bytes[at + 2] as number;
       const height = ((bytes[at + 3] as number) << 8) | (bytes[at + 4] as number);
       const width = ((bytes[at + 5] as number) << 8) | (bytes[at + 6] as number);
       const components = bytes[at + 7] as number;
-      if (precision !== 8) throw new PdfError('unsupported', `The signature image is a ${precision}-bit JPEG; only 8-bit JPEGs can be embedded.`);
+      if (precision !== 8) throw new PdfError('unsupported', msg('error.pdf.image-jpeg-precision', { precision }));
       if (width === 0 || height === 0) throw damaged('no width or height in the frame header');
       if (components !== 1 && components !== 3 && components !== 4) throw damaged(`${components} colour components`);
       return { width, height, components, adobe };

@@ -4,6 +4,7 @@
 // cross-reference data is wrong is refused, because a repaired reading would not be the document
 // that earlier signers signed.
 import { PdfError, UNNAMED, isPdfError } from './errors';
+import { msg } from '../errors';
 import { readFieldTree, terminalFields } from './fields';
 import type { FieldInfo, FieldNode } from './fields';
 import { DecodeBudget, decodeFiltersAsync } from './filters';
@@ -54,7 +55,7 @@ export interface OpenOptions {
 /** Opens a PDF: reads its header, tail and cross-reference sections. */
 export async function openPdf(source: ByteSource, options: OpenOptions = {}): Promise<PdfReader> {
   const name = options.name ?? source.name ?? UNNAMED;
-  if (source.size === 0) throw new PdfError('empty', `${name} is empty (0 bytes)`);
+  if (source.size === 0) throw new PdfError('empty', msg('error.pdf.empty', { name }));
   const header = await readHeader(source, name);
   const warnings: string[] = [];
   // One budget for everything decoded from this document: its xref streams now, the rest later.
@@ -67,20 +68,23 @@ export async function openPdf(source: ByteSource, options: OpenOptions = {}): Pr
   return reader;
 }
 
-/** A few words on what a file that is not a PDF looks like, from its first bytes only. */
-export function fileKind(head: Uint8Array): string {
+/**
+ * What a file that is not a PDF looks like, from its first bytes only: a kind that the message
+ * `error.pdf.not-pdf` words in each language.
+ */
+export function fileKind(head: Uint8Array): 'zip' | 'png' | 'jpeg' | 'der' | 'html' | 'xml' | 'pem' | 'text' | 'binary' {
   const starts = (...bytes: number[]) => bytes.every((b, i) => head[i] === b);
-  if (starts(0x50, 0x4b, 0x03, 0x04)) return 'a ZIP archive or an Office document';
-  if (starts(0x89, 0x50, 0x4e, 0x47)) return 'a PNG image';
-  if (starts(0xff, 0xd8, 0xff)) return 'a JPEG image';
-  if (starts(0x30, 0x82)) return 'a certificate or key file (DER)';
+  if (starts(0x50, 0x4b, 0x03, 0x04)) return 'zip';
+  if (starts(0x89, 0x50, 0x4e, 0x47)) return 'png';
+  if (starts(0xff, 0xd8, 0xff)) return 'jpeg';
+  if (starts(0x30, 0x82)) return 'der';
   const text = latin1(head.subarray(0, 512));
-  if (/^\s*<(!doctype html|html)/i.test(text)) return 'a web page (HTML)';
-  if (/^\s*<\?xml/i.test(text)) return 'an XML file';
-  if (text.includes('-----BEGIN ')) return 'a certificate or key file (PEM)';
+  if (/^\s*<(!doctype html|html)/i.test(text)) return 'html';
+  if (/^\s*<\?xml/i.test(text)) return 'xml';
+  if (text.includes('-----BEGIN ')) return 'pem';
   let printable = 0;
   for (const b of head) if (b === 9 || b === 10 || b === 13 || (b >= 0x20 && b < 0x7f) || b >= 0xa0) printable += 1;
-  return head.length > 0 && printable / head.length > 0.95 ? 'a text file' : 'a binary file of another kind';
+  return head.length > 0 && printable / head.length > 0.95 ? 'text' : 'binary';
 }
 
 async function readHeader(source: ByteSource, name: string): Promise<PdfHeader> {
@@ -90,7 +94,7 @@ async function readHeader(source: ByteSource, name: string): Promise<PdfHeader> 
   if (!match?.[1]) {
     // What the file seems to be, never what it says: the sentence may reach a window, a log or a
     // script's output, and the file may be anyone's secrets (a key, a token, /etc/passwd).
-    throw new PdfError('not-pdf', `${name} is not a PDF (it looks like ${fileKind(await source.read(0, 1024))})`);
+    throw new PdfError('not-pdf', msg('error.pdf.not-pdf', { name, kind: fileKind(await source.read(0, 1024)) }));
   }
   return { version: match[1], offset: at };
 }
@@ -186,7 +190,7 @@ export class ReferenceCycleError extends PdfError {
     const [first, ...rest] = cycle;
     // A long loop is named by its first steps and where it closes: one line, not hundreds.
     const steps = rest.length > 6 ? [...rest.slice(0, 3), `... (${rest.length - 4} more), which needs ${rest.at(-1) as string}`] : rest;
-    super('malformed', `${name} has objects that refer to each other in a loop (${first} needs ${steps.join(', which needs ')}), so they cannot be read`);
+    super('malformed', msg('error.pdf.reference-loop', { name, loop: `${first} needs ${steps.join(', which needs ')}` }));
   }
 }
 
@@ -238,7 +242,7 @@ export class PdfReader {
     if (encrypt !== undefined && encrypt !== null) {
       if (encrypt instanceof PdfRef) this.encryptNum = encrypt.num;
       const dict = await this.resolve(encrypt);
-      if (!(dict instanceof PdfDict)) throw new PdfError('malformed', `${this.name} has an /Encrypt entry that is not a dictionary`);
+      if (!(dict instanceof PdfDict)) throw new PdfError('malformed', msg('error.pdf.encrypt-not-dict', { name: this.name }));
       this.encryptionDescription = describeEncryption(dict);
       const id = this.trailer.get('ID');
       const id0 = Array.isArray(id) && id[0] instanceof PdfString ? id[0].bytes : null;
@@ -328,7 +332,7 @@ export class PdfReader {
   private async resolveFor(value: PdfObject | undefined, owner: LoadKey | null): Promise<PdfObject> {
     let current: PdfObject | undefined = value;
     for (let hops = 0; current instanceof PdfRef; hops++) {
-      if (hops > 32) throw new PdfError('malformed', `${this.name} has a chain of more than 32 references at ${String(value)}`);
+      if (hops > 32) throw new PdfError('malformed', msg('error.pdf.reference-chain', { name: this.name, at: String(value) }));
       current = await this.fetch(current.num, current.gen, owner);
     }
     return current ?? null;
@@ -342,7 +346,7 @@ export class PdfReader {
   /** The document catalog (/Root). */
   async catalog(): Promise<PdfDict> {
     const root = await this.resolve(this.trailer.get('Root'));
-    if (!(root instanceof PdfDict)) throw new PdfError('malformed', `${this.name} has no document catalog (the trailer's /Root is missing or not a dictionary)`);
+    if (!(root instanceof PdfDict)) throw new PdfError('malformed', msg('error.pdf.no-catalog', { name: this.name }));
     return root;
   }
 
@@ -365,13 +369,13 @@ export class PdfReader {
   async pageCount(): Promise<number> {
     const catalog = await this.catalog();
     const pages = await this.get(catalog, 'Pages');
-    if (!(pages instanceof PdfDict)) throw new PdfError('malformed', `${this.name} has no page tree (the catalog's /Pages is missing or not a dictionary)`);
+    if (!(pages instanceof PdfDict)) throw new PdfError('malformed', msg('error.pdf.no-page-tree', { name: this.name }));
     const count = await this.get(pages, 'Count');
-    if (typeof count !== 'number' || !Number.isInteger(count) || count < 0) throw new PdfError('malformed', `${this.name} has a page tree whose /Count is not a number`);
+    if (typeof count !== 'number' || !Number.isInteger(count) || count < 0) throw new PdfError('malformed', msg('error.pdf.page-count-nan', { name: this.name }));
     // Every page is an indirect object (7.7.3.2): more pages than objects is a lie, and callers
     // that walk or list pages must not trust it.
     if (count > this.xref.size) {
-      throw new PdfError('malformed', `${this.name} has a page tree whose /Count (${count}) is larger than its number of objects (${this.xref.size})`);
+      throw new PdfError('malformed', msg('error.pdf.page-count-too-large', { name: this.name, count, objects: this.xref.size }));
     }
     return count;
   }
@@ -407,7 +411,7 @@ export class PdfReader {
       const method = this.streamCryptMethod(stream.dict, steps);
       if (method !== 'none') {
         if (!this.decryptor) {
-          throw new PdfError('encrypted', `${this.name} is encrypted with a password: object ${stream.ref.num} ${stream.ref.gen} cannot be read without it`);
+          throw new PdfError('encrypted', msg('error.pdf.encrypted-object', { name: this.name, num: stream.ref.num, gen: stream.ref.gen }));
         }
         data = this.decryptor.decrypt(data, stream.ref.num, stream.ref.gen, method);
       }
@@ -444,7 +448,7 @@ export class PdfReader {
     if (entry.type === 'compressed') return this.loadCompressed(num, entry.stream, entry.index);
     const { offset, gen } = entry;
     if (offset >= this.source.size) {
-      throw new PdfError('broken-xref', `${this.name} has a broken cross-reference table: object ${num} ${gen} is said to be at byte ${offset}, past the end of the file`);
+      throw new PdfError('broken-xref', msg('error.pdf.xref-past-end', { name: this.name, num, gen, offset }));
     }
     let parsed;
     try {
@@ -454,7 +458,7 @@ export class PdfReader {
         try {
           parseObjectHeader(lx);
         } catch (error) {
-          if (error instanceof PdfSyntaxError) throw new PdfError('broken-xref', `${this.name} has a broken cross-reference table: object ${num} ${gen} is said to be at byte ${offset}, where there is no object`);
+          if (error instanceof PdfSyntaxError) throw new PdfError('broken-xref', msg('error.pdf.xref-no-object', { name: this.name, num, gen, offset }));
           throw error;
         }
         lx.pos = start;
@@ -462,12 +466,12 @@ export class PdfReader {
       });
     } catch (error) {
       if (error instanceof PdfSyntaxError) {
-        throw new PdfError('malformed', `${this.name} has a malformed object ${num} ${gen} at byte ${offset} (${error.message} at byte ${error.offset})`);
+        throw new PdfError('malformed', msg('error.pdf.malformed-object', { name: this.name, num, gen, offset, detail: error.message, at: error.offset }));
       }
       throw error;
     }
     if (parsed.num !== num || parsed.gen !== gen) {
-      throw new PdfError('broken-xref', `${this.name} has a broken cross-reference table: object ${num} ${gen} is said to be at byte ${offset}, where object ${parsed.num} ${parsed.gen} is`);
+      throw new PdfError('broken-xref', msg('error.pdf.xref-other-object', { name: this.name, num, gen, offset, foundNum: parsed.num, foundGen: parsed.gen }));
     }
     if (parsed.missingEndobj) this.warnings.push(`${this.name}: object ${num} ${gen} at byte ${offset} has no "endobj"`);
     // Strings of the /Encrypt dictionary and of xref streams (trailers) are not encrypted (7.6.2).
@@ -478,7 +482,7 @@ export class PdfReader {
     const dict = object as PdfDict;
     const declared = await this.resolveLength(dict.get('Length'), `obj ${num}`);
     const extent = await measureStream(this.source, parsed.streamOffset, typeof declared === 'number' ? declared : null);
-    if (!extent) throw new PdfError('malformed', `${this.name} has a malformed object ${num} ${gen} at byte ${offset} (its stream has no "endstream")`);
+    if (!extent) throw new PdfError('malformed', msg('error.pdf.no-endstream', { name: this.name, num, gen, offset }));
     if (!extent.declaredOk) {
       this.warnings.push(`${this.name}: object ${num} ${gen} has a wrong /Length (${typeof declared === 'number' ? declared : 'missing'}; its data is ${extent.length} bytes, up to "endstream")`);
     }
@@ -510,7 +514,7 @@ export class PdfReader {
       // The index in the xref entry is wrong: the object stream's own header is authoritative.
       const found = stream.index.findIndex(([n]) => n === num);
       if (found < 0) {
-        throw new PdfError('broken-xref', `${this.name} has a broken cross-reference table: object ${num} is said to be in object stream ${streamNum}, which does not hold it`);
+        throw new PdfError('broken-xref', msg('error.pdf.xref-not-in-objstm', { name: this.name, num, stream: streamNum }));
       }
       slot = stream.index[found] as readonly [number, number];
       index = found;
@@ -518,12 +522,12 @@ export class PdfReader {
     const start = stream.first + slot[1];
     const next = stream.index[index + 1];
     const end = next ? stream.first + next[1] : stream.data.length;
-    if (start > stream.data.length || end < start) throw new PdfError('malformed', `${this.name} has a malformed object stream ${streamNum} (object ${num} is outside its data)`);
+    if (start > stream.data.length || end < start) throw new PdfError('malformed', msg('error.pdf.objstm-outside', { name: this.name, stream: streamNum, num }));
     try {
       return parseObject(new Lexer(stream.data.subarray(0, end), 0, true, start));
     } catch (error) {
       if (error instanceof PdfSyntaxError) {
-        throw new PdfError('malformed', `${this.name} has a malformed object ${num} 0 in object stream ${streamNum} (${error.message})`);
+        throw new PdfError('malformed', msg('error.pdf.objstm-malformed-object', { name: this.name, num, stream: streamNum, detail: error.message }));
       }
       throw error;
     }
@@ -574,29 +578,29 @@ export class PdfReader {
     const owner: LoadKey = `objstm ${num}`;
     // An object stream is never itself compressed (7.5.7): refusing it also rules out cycles.
     if (this.xref.get(num)?.type !== 'offset') {
-      throw new PdfError('broken-xref', `${this.name} has a broken cross-reference table: object stream ${num} is not an uncompressed object`);
+      throw new PdfError('broken-xref', msg('error.pdf.objstm-compressed', { name: this.name, num }));
     }
     const stream = await this.fetch(num, undefined, owner);
     if (!(stream instanceof PdfStream) || stream.dict.getName('Type') !== 'ObjStm') {
-      throw new PdfError('broken-xref', `${this.name} has a broken cross-reference table: object ${num} is used as an object stream but is not one`);
+      throw new PdfError('broken-xref', msg('error.pdf.objstm-not-stream', { name: this.name, num }));
     }
     const n = await this.resolveFor(stream.dict.get('N'), owner);
     const first = await this.resolveFor(stream.dict.get('First'), owner);
     if (typeof n !== 'number' || typeof first !== 'number' || !Number.isInteger(n) || !Number.isInteger(first) || n < 0 || first < 0) {
-      throw new PdfError('malformed', `${this.name} has a malformed object stream ${num} (/N or /First is not a number)`);
+      throw new PdfError('malformed', msg('error.pdf.objstm-header-nan', { name: this.name, num }));
     }
     const data = await this.streamDataFor(stream, owner);
     // Each entry of the header is two numbers and two spaces at least: a larger /N is a lie, and
     // would make the index below as large as the lie.
     if (n > Math.ceil(Math.min(first, data.length) / 4)) {
-      throw new PdfError('malformed', `${this.name} has a malformed object stream ${num} (/N says ${n} objects, its header has room for fewer)`);
+      throw new PdfError('malformed', msg('error.pdf.objstm-header-short', { name: this.name, num, n }));
     }
     const lx = new Lexer(data.subarray(0, first), 0, true);
     const index: [number, number][] = [];
     for (let i = 0; i < n; i++) {
       const objNum = lx.next();
       const objOffset = lx.next();
-      if (objNum.kind !== 'int' || objOffset.kind !== 'int') throw new PdfError('malformed', `${this.name} has a malformed object stream ${num} (its header does not list ${n} objects)`);
+      if (objNum.kind !== 'int' || objOffset.kind !== 'int') throw new PdfError('malformed', msg('error.pdf.objstm-header-list', { name: this.name, num, n }));
       index.push([objNum.value, objOffset.value]);
     }
     return { data, first, index };
@@ -608,12 +612,12 @@ export class PdfReader {
     const names = filter === null ? [] : Array.isArray(filter) ? filter : [filter];
     const params = parms === null ? [] : Array.isArray(parms) ? parms : [parms];
     // More steps than filters exist is no real file: a long chain only multiplies decoding work.
-    if (names.length > 8) throw new PdfError('malformed', `${this.name} has a stream with ${names.length} filters (at most 8 are read)`);
+    if (names.length > 8) throw new PdfError('malformed', msg('error.pdf.too-many-filters', { name: this.name, count: names.length }));
     const steps: FilterStep[] = [];
     for (let i = 0; i < names.length; i++) {
       const name = await this.resolveFor(names[i], owner);
       const param = await this.resolveFor(params[i], owner);
-      if (!(name instanceof PdfName)) throw new PdfError('malformed', `${this.name} has a stream whose /Filter is not a name`);
+      if (!(name instanceof PdfName)) throw new PdfError('malformed', msg('error.pdf.filter-not-name', { name: this.name }));
       steps.push({ name: name.value, params: param instanceof PdfDict ? param : null });
     }
     return steps;

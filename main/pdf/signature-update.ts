@@ -7,6 +7,7 @@
 import type { DocMdpPermission } from '../../preload/contract/domain';
 import { ObjectEditor, docMdpPermission, findPage } from './acroform';
 import { PdfError } from './errors';
+import { msg } from '../errors';
 import { PdfDict, PdfRef, PdfStream, PdfString, latin1Bytes, numberValue } from './objects';
 import type { PdfObject } from './objects';
 import type { PdfReader } from './reader';
@@ -80,10 +81,10 @@ export async function prepareSignatureUpdate(reader: PdfReader, options: Signatu
   // timestamp updates at every level, so only a new signature is refused.
   const permission = await docMdpPermission(reader);
   if (permission === 1 && kind === 'signature') {
-    throw new PdfError('certified-no-changes', `${reader.name} is certified with "no changes allowed": it cannot be signed again`);
+    throw new PdfError('certified-no-changes', msg('error.pdf.certified-no-changes', { name: reader.name }));
   }
   if (options.docMdp !== undefined && fields.some((f) => f.type === 'Sig' && f.hasValue)) {
-    throw new PdfError('already-signed', `${reader.name} is already signed: a certification signature must be the document's first signature`);
+    throw new PdfError('already-signed', msg('error.pdf.already-signed', { name: reader.name }));
   }
 
   const sigRef = update.add(signatureDictionary(options));
@@ -142,10 +143,10 @@ function freeFieldName(fields: readonly { name: string | null }[]): string {
 function checkNewFieldName(reader: PdfReader, fields: readonly { name: string | null }[], requested: string): void {
   if (requested === '' || requested.includes('.')) {
     // A period separates partial names (12.7.4.2): "a.b" names a field b under a, which does not exist.
-    throw new PdfError('field-not-found', `${reader.name} has no signature field named "${requested}" (a new field's name cannot be empty or contain a period)`);
+    throw new PdfError('field-not-found', msg('error.pdf.field-name-invalid', { name: reader.name, field: requested }));
   }
   if (fields.some((f) => f.name !== null && f.name.startsWith(`${requested}.`))) {
-    throw new PdfError('field-not-found', `${reader.name} has a group of fields named "${requested}", not a signature field`);
+    throw new PdfError('field-not-found', msg('error.pdf.field-is-group', { name: reader.name, field: requested }));
   }
 }
 
@@ -195,10 +196,10 @@ async function signExistingField(
   options: SignatureUpdateOptions,
 ): Promise<void> {
   if (field.type !== 'Sig') {
-    throw new PdfError('field-not-found', `${reader.name} has a field named "${field.name}" that is not a signature field`);
+    throw new PdfError('field-not-found', msg('error.pdf.field-not-signature', { name: reader.name, field: String(field.name) }));
   }
-  if (field.hasValue) throw new PdfError('field-already-signed', `${reader.name} has a signature field "${field.name}" that is already signed`);
-  if (!field.ref) throw new PdfError('unsupported', `${reader.name} has a signature field "${field.name}" that is a direct object; Paraphe cannot sign it`);
+  if (field.hasValue) throw new PdfError('field-already-signed', msg('error.pdf.field-already-signed', { name: reader.name, field: String(field.name) }));
+  if (!field.ref) throw new PdfError('unsupported', msg('error.pdf.field-direct', { name: reader.name, field: String(field.name) }));
   const fieldDict = await editor.dict(field.ref, 'signature field');
   fieldDict.set('V', sigRef);
 
@@ -233,7 +234,7 @@ function layOut(reader: PdfReader, update: IncrementalUpdate, sigRef: PdfRef, co
   const bytes = built.bytes;
   const originalSize = reader.size;
   const fileEnd = originalSize + bytes.length;
-  if (fileEnd > PLACEHOLDER) throw new PdfError('unsupported', `${reader.name} would be larger than ${PLACEHOLDER} bytes once signed; Paraphe cannot sign it`);
+  if (fileEnd > PLACEHOLDER) throw new PdfError('unsupported', msg('error.pdf.too-large-to-sign', { name: reader.name, limit: PLACEHOLDER }));
   const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
   const sigAt = (built.offsets.get(sigRef.num) as number) - originalSize;
   const contentsKey = view.indexOf('/Contents <', sigAt, 'latin1');

@@ -3,6 +3,7 @@
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { PdfError } from './errors';
+import { msg } from '../errors';
 
 const STREAM_CHUNK = 1024 * 1024;
 
@@ -55,7 +56,7 @@ export async function fileSource(path: string, options: FileSourceOptions = {}):
   try {
     const info = await handle.stat();
     if (!info.isFile()) {
-      throw new PdfError('not-a-file', info.isDirectory() ? `${name} is a directory, not a file` : `${name} is not a regular file`);
+      throw new PdfError('not-a-file', info.isDirectory() ? msg('error.pdf.directory', { name }) : msg('error.pdf.not-regular-file', { name }));
     }
     size = info.size;
   } catch (error) {
@@ -70,16 +71,16 @@ function openError(name: string, error: unknown): PdfError {
   const code = (error as { code?: unknown }).code;
   switch (code) {
     case 'ENOENT':
-      return new PdfError('not-found', `${name} does not exist`, { cause: error });
+      return new PdfError('not-found', msg('error.pdf.not-found', { name }), { cause: error });
     case 'ENOTDIR':
-      return new PdfError('not-found', `${name} does not exist (a part of the path is not a folder)`, { cause: error });
+      return new PdfError('not-found', msg('error.pdf.not-found-path', { name }), { cause: error });
     case 'EISDIR':
-      return new PdfError('not-a-file', `${name} is a directory, not a file`, { cause: error });
+      return new PdfError('not-a-file', msg('error.pdf.directory', { name }), { cause: error });
     case 'EACCES':
     case 'EPERM':
-      return new PdfError('io', `${name} cannot be read (permission denied)`, { cause: error });
+      return new PdfError('io', msg('error.pdf.permission-denied', { name }), { cause: error });
     default:
-      return new PdfError('io', `${name} cannot be read (${typeof code === 'string' ? code : String(error)})`, { cause: error });
+      return new PdfError('io', msg('error.pdf.unreadable', { name, detail: typeof code === 'string' ? code : String(error) }), { cause: error });
   }
 }
 
@@ -97,7 +98,7 @@ class CachedFileSource implements FileSource {
   ) {}
 
   async read(position: number, length: number): Promise<Uint8Array<ArrayBuffer>> {
-    if (this.closed) throw new PdfError('io', `${this.name} is closed`);
+    if (this.closed) throw new PdfError('io', msg('error.pdf.closed', { name: this.name }));
     const start = Math.max(0, Math.min(position, this.size));
     const end = Math.max(start, Math.min(position + Math.max(0, length), this.size));
     if (end === start) return new Uint8Array(0);
@@ -148,7 +149,7 @@ class CachedFileSource implements FileSource {
   }
 
   async stream(position: number, length: number, sink: (chunk: Uint8Array) => void): Promise<void> {
-    if (this.closed) throw new PdfError('io', `${this.name} is closed`);
+    if (this.closed) throw new PdfError('io', msg('error.pdf.closed', { name: this.name }));
     const end = Math.min(position + length, this.size);
     const buffer = new Uint8Array(Math.min(STREAM_CHUNK, Math.max(1, end - position)));
     for (let pos = position; pos < end; ) {
@@ -156,7 +157,7 @@ class CachedFileSource implements FileSource {
       try {
         ({ bytesRead } = await this.handle.read(buffer, 0, Math.min(buffer.length, end - pos), pos));
       } catch (error) {
-        throw new PdfError('io', `${this.name} cannot be read at byte ${pos} (${(error as { code?: string }).code ?? String(error)})`, { cause: error });
+        throw new PdfError('io', msg('error.pdf.unreadable-at', { name: this.name, offset: pos, detail: (error as { code?: string }).code ?? String(error) }), { cause: error });
       }
       if (bytesRead === 0) break;
       this.bytesRead += bytesRead;
@@ -175,10 +176,10 @@ class CachedFileSource implements FileSource {
         filled += bytesRead;
       }
     } catch (error) {
-      throw new PdfError('io', `${this.name} cannot be read at byte ${position + filled} (${(error as { code?: string }).code ?? String(error)})`, { cause: error });
+      throw new PdfError('io', msg('error.pdf.unreadable-at', { name: this.name, offset: position + filled, detail: (error as { code?: string }).code ?? String(error) }), { cause: error });
     }
     this.bytesRead += filled;
-    if (filled < length) throw new PdfError('io', `${this.name} changed while it was being read (it is now shorter than ${this.size} bytes)`);
+    if (filled < length) throw new PdfError('io', msg('error.pdf.shrunk', { name: this.name, size: this.size }));
     return out;
   }
 }

@@ -5,6 +5,7 @@
 // bytes build() returns after an unchanged copy of the original file.
 import { deflateSync } from 'node:zlib';
 import { PdfError } from './errors';
+import { msg } from '../errors';
 import { PdfDict, PdfName, PdfRef, PdfStream, PdfString, latin1Bytes } from './objects';
 import type { PdfObject } from './objects';
 import type { PdfReader } from './reader';
@@ -35,7 +36,7 @@ export class IncrementalUpdate {
     if (reader.isEncrypted) {
       // Writing into an encrypted file means encrypting every new string and stream with the
       // document's key, which needs the owner's consent (permissions) we cannot check yet.
-      throw new PdfError('encrypted', `${reader.name} is encrypted; Paraphe cannot sign encrypted PDFs yet`);
+      throw new PdfError('encrypted', msg('error.pdf.encrypted-sign', { name: reader.name }));
     }
     let size = 0;
     for (const section of reader.sections) {

@@ -4,6 +4,7 @@
 // section is refused with PdfError 'broken-xref': repairing would rewrite the file and break the
 // signatures it carries.
 import { PdfError } from './errors';
+import { msg } from '../errors';
 import { DecodeBudget, decodeFiltersAsync } from './filters';
 import type { FilterStep } from './filters';
 import { PdfSyntaxError, isWhitespace } from './lexer';
@@ -56,8 +57,9 @@ function badSize(size: unknown): string | null {
   return null;
 }
 
+/** `what`: a cross-reference table or stream; `detail` is technical (PDF keys, syntax), in English. */
 function broken(ctx: XrefContext, offset: number, detail: string, what = 'cross-reference table'): PdfError {
-  return new PdfError('broken-xref', `${ctx.name} has a broken ${what} at byte ${offset} (${detail})`);
+  return new PdfError('broken-xref', msg('error.pdf.broken-xref', { name: ctx.name, what: what === 'cross-reference stream' ? 'stream' : 'table', offset, detail }));
 }
 
 /**
@@ -71,14 +73,14 @@ export async function findStartxref(ctx: XrefContext): Promise<number> {
   const tail = latin1(await source.read(tailStart, tailLength));
   const eof = tail.lastIndexOf('%%EOF');
   const at = eof < 0 ? -1 : tail.lastIndexOf('startxref', eof);
-  if (eof < 0 || at < 0) throw new PdfError('truncated', `${ctx.name} is truncated: no %%EOF/startxref at its end`);
+  if (eof < 0 || at < 0) throw new PdfError('truncated', msg('error.pdf.truncated', { name: ctx.name }));
   const match = /^startxref[\0\t\n\f\r ]+(\d+)/.exec(tail.slice(at, eof));
   if (!match?.[1]) {
-    throw new PdfError('broken-xref', `${ctx.name} has a broken cross-reference table: "startxref" at byte ${tailStart + at} is not followed by a byte offset`);
+    throw new PdfError('broken-xref', msg('error.pdf.startxref-no-offset', { name: ctx.name, offset: tailStart + at }));
   }
   const offset = Number(match[1]);
   if (offset >= source.size) {
-    throw new PdfError('broken-xref', `${ctx.name} has a broken cross-reference table: startxref points at byte ${offset}, past the end of the file (${source.size} bytes)`);
+    throw new PdfError('broken-xref', msg('error.pdf.startxref-past-end', { name: ctx.name, offset, size: source.size }));
   }
   return offset;
 }
@@ -294,7 +296,7 @@ async function readStreamSection(ctx: XrefContext, offset: number): Promise<Xref
   } catch (error) {
     // A refusal to decode more keeps its own code: the file may be fine, only too costly.
     if (error instanceof PdfError && error.code !== 'broken-xref' && error.code !== 'decode-limit') {
-      throw new PdfError('broken-xref', `${ctx.name} has a broken ${what} at byte ${offset} (its data cannot be decoded: ${error.message})`, { cause: error });
+      throw new PdfError('broken-xref', msg('error.pdf.xref-undecodable', { name: ctx.name, what: what === 'cross-reference stream' ? 'stream' : 'table', offset, detail: error.message }), { cause: error });
     }
     throw error;
   }

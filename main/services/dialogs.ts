@@ -2,7 +2,9 @@
 // Electron implements them in main/app/main.ts; the browser test harness stands in for them with
 // queues of answers (test/harness).
 import type { Locale } from '../../preload/contract/schemas';
-import { AppError } from '../errors';
+import { AppError, msg } from '../errors';
+import { format } from '../../preload/contract/messages';
+import type { MessageKey, MessageParams } from '../../preload/contract/messages';
 
 export interface SaveRequest {
   /** What is saved: decides the dialog's title and file filter. */
@@ -45,7 +47,7 @@ export interface Dialogs {
 
 /** The user said no in main's confirmation: nothing was done (the renderer stays quiet about it). */
 export function declined(): AppError {
-  return new AppError('declined', 'Not done: you declined in the confirmation dialog.');
+  return new AppError('declined', msg('error.app.declined'));
 }
 
 /** Asks `dialogs` to confirm `request`; throws `declined` unless the user said yes. */
@@ -68,76 +70,53 @@ export function formatFingerprint(hex: string): string {
   return (hex.toUpperCase().match(/.{2}/g) ?? []).join(':');
 }
 
-/** French puts a space before the colon. */
-const colon = (fr: boolean): string => (fr ? ' : ' : ': ');
-
-function certificateLines(c: CertificateDetails, fr: boolean): string {
+function certificateLines(c: CertificateDetails, locale: Locale): string {
   return [
-    `${fr ? 'Titulaire' : 'Subject'}${colon(fr)}${c.subject || '?'}`,
-    `${fr ? 'Émetteur' : 'Issuer'}${colon(fr)}${c.issuer || '?'}`,
-    `${fr ? 'Empreinte SHA-256' : 'SHA-256 fingerprint'}${colon(fr)}${formatFingerprint(c.fingerprint)}`,
+    format(locale, 'confirm.subject', { value: c.subject || '?' }),
+    format(locale, 'confirm.issuer', { value: c.issuer || '?' }),
+    format(locale, 'confirm.fingerprint', { value: formatFingerprint(c.fingerprint) }),
   ].join('\n');
 }
 
-/** The words of a confirmation, in French or English (the Electron dialog shows them as they are). */
+/** The words of a confirmation, in French or English (the Electron dialog shows them as they are): the catalog's confirm.*. */
 export function confirmationText(request: ConfirmRequest, locale: Locale): ConfirmationText {
-  const fr = locale === 'fr';
+  const t = (key: MessageKey, params?: MessageParams) => format(locale, key, params);
   switch (request.kind) {
     case 'trust-certificate':
       return {
-        title: fr ? 'Faire confiance à un certificat' : 'Trust a certificate',
-        message: fr
-          ? 'Faire confiance à ce certificat pour toutes les vérifications de signatures à venir ?'
-          : 'Trust this certificate for every signature you check from now on?',
-        detail: `${certificateLines(request.certificate, fr)}\n\n${fr
-          ? 'Ne le faites que si vous savez qu’il appartient vraiment à cette autorité : comparez l’empreinte avec celle qu’elle publie.'
-          : 'Do this only if you know it really belongs to this authority: compare the fingerprint with the one it publishes.'}`,
-        yes: fr ? 'Faire confiance' : 'Trust it',
-        no: fr ? 'Annuler' : 'Cancel',
+        title: t('confirm.trust.title'),
+        message: t('confirm.trust.message'),
+        detail: `${certificateLines(request.certificate, locale)}\n\n${t('confirm.trust.detail')}`,
+        yes: t('confirm.trust.yes'),
+        no: t('confirm.cancel'),
       };
     case 'remove-identity':
       return {
-        title: fr ? 'Supprimer un identifiant' : 'Remove a digital ID',
-        message: request.identity === 'personal'
-          ? (fr
-            ? 'Supprimer votre identifiant numérique personnel ? Sa clé privée sera effacée du trousseau : vous ne pourrez plus signer avec lui.'
-            : 'Delete your personal digital ID? Its private key is erased from the keychain: you can no longer sign with it.')
-          : request.identity === 'p12'
-            ? (fr
-              ? 'Oublier ce fichier .p12 ? Le fichier lui-même reste où il est.'
-              : 'Forget this .p12 file? The file itself stays where it is.')
-            : (fr
-              ? 'Oublier cet identifiant ? Paraphe ne le proposera plus pour signer.'
-              : 'Forget this digital ID? Paraphe will no longer offer it for signing.'),
-        detail: certificateLines(request.certificate, fr),
-        yes: request.identity === 'personal' ? (fr ? 'Supprimer' : 'Delete') : (fr ? 'Oublier' : 'Forget'),
-        no: fr ? 'Annuler' : 'Cancel',
+        title: t('confirm.remove.title'),
+        message: request.identity === 'personal' ? t('confirm.remove.personal') : request.identity === 'p12' ? t('confirm.remove.p12') : t('confirm.remove.other'),
+        detail: certificateLines(request.certificate, locale),
+        yes: request.identity === 'personal' ? t('confirm.remove.delete') : t('confirm.remove.forget'),
+        no: t('confirm.cancel'),
       };
     case 'create-personal-id':
       return {
-        title: fr ? 'Créer un identifiant numérique' : 'Create a digital ID',
-        message: fr
-          ? 'Créer un identifiant numérique personnel (certificat auto-signé) à ce nom ? Sa clé privée sera gardée dans le trousseau du système.'
-          : 'Create a personal digital ID (a self-signed certificate) in this name? Its private key is kept in the system keychain.',
+        title: t('confirm.create.title'),
+        message: t('confirm.create.message'),
         detail: [
-          `${fr ? 'Nom' : 'Name'}${colon(fr)}${request.name}`,
-          `${fr ? 'Adresse électronique' : 'Email'}${colon(fr)}${request.email}`,
-          `${fr ? 'Type de clé' : 'Key type'}${colon(fr)}${request.keyType}`,
+          t('confirm.create.name', { value: request.name }),
+          t('confirm.create.email', { value: request.email }),
+          t('confirm.create.keyType', { value: request.keyType }),
         ].join('\n'),
-        yes: fr ? 'Créer' : 'Create',
-        no: fr ? 'Annuler' : 'Cancel',
+        yes: t('confirm.create.yes'),
+        no: t('confirm.cancel'),
       };
     case 'check-online':
       return {
-        title: fr ? 'Vérifier en ligne' : 'Check online',
-        message: fr
-          ? `Vérifier les signatures de ${request.document} en ligne ? Paraphe contactera les serveurs que nomment les certificats :`
-          : `Check the signatures of ${request.document} online? Paraphe will contact the servers the certificates name:`,
-        detail: request.hosts.length > 0
-          ? request.hosts.join('\n')
-          : (fr ? '(aucun serveur : les certificats n’en nomment pas)' : '(no server: the certificates name none)'),
-        yes: fr ? 'Vérifier en ligne' : 'Check online',
-        no: fr ? 'Annuler' : 'Cancel',
+        title: t('confirm.online.title'),
+        message: t('confirm.online.message', { document: request.document }),
+        detail: request.hosts.length > 0 ? request.hosts.join('\n') : t('confirm.online.noHosts'),
+        yes: t('confirm.online.yes'),
+        no: t('confirm.cancel'),
       };
   }
 }

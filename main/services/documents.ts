@@ -7,7 +7,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import type { CertificateView, DocumentSummary, DocumentValidation, SignatureValidation, TrustedCertificate } from '../../preload/contract/schemas';
 import { certificateUrls, fingerprint, isSelfSigned, parseCertificate, serialHex, subjectName } from '../cms';
-import { AppError } from '../errors';
+import { AppError, isUserFacing, msg } from '../errors';
 import { bytesSource, fileSource, inspectPdf, openPdf, prefixSource } from '../pdf';
 import type { ByteSource } from '../pdf';
 import { hostOf, withFetchPolicy } from '../remote';
@@ -62,9 +62,9 @@ export class DocumentService {
     try {
       info = await stat(absolute);
     } catch {
-      throw new AppError('not-found', `${name} cannot be found (it may have been moved or deleted).`);
+      throw new AppError('not-found', msg('error.app.not-found', { name }));
     }
-    if (!info.isFile()) throw new AppError('not-a-file', `${name} is not a file.`);
+    if (!info.isFile()) throw new AppError('not-a-file', msg('error.app.not-a-file', { name }));
     const source = await fileSource(absolute);
     let handle: FileHandle | null = null;
     let summary: DocumentSummary;
@@ -73,7 +73,7 @@ export class DocumentService {
       const held = await handle.stat();
       const named = await stat(absolute);
       if (held.size !== source.size || held.dev !== named.dev || held.ino !== named.ino) {
-        throw new AppError('input-changed', `${name} changed while it was being opened; open it again.`);
+        throw new AppError('input-changed', msg('error.app.input-changed', { name }));
       }
     } catch (error) {
       await Promise.allSettled([handle?.close(), source.close()]);
@@ -100,7 +100,7 @@ export class DocumentService {
    */
   signingInput(docId: string): OpenedInput {
     const doc = this.get(docId);
-    if (!doc.bytes) throw new AppError('signed-version', 'This is an earlier, signed version of the document, shown for reading: go back to the current version to sign it.');
+    if (!doc.bytes) throw new AppError('signed-version', msg('error.app.signed-version'));
     const { file } = doc;
     // The session must not close the document's source: it belongs to the open document.
     const source: ByteSource = { size: doc.source.size, read: (p, l) => doc.source.read(p, l), close: () => Promise.resolve() };
@@ -141,7 +141,7 @@ export class DocumentService {
 
   async readRange(docId: string, begin: number, end: number): Promise<Uint8Array> {
     const doc = this.get(docId);
-    if (begin >= doc.source.size) throw new AppError('out-of-range', 'The viewer asked for bytes beyond the end of the document.');
+    if (begin >= doc.source.size) throw new AppError('out-of-range', msg('error.app.out-of-range'));
     const bytes = await doc.source.read(begin, Math.min(end, doc.source.size) - begin);
     // Reads may be views into the reader's block cache; structured clone would copy the whole
     // underlying buffer, and nobody outside may alias the cache: hand out an exact copy.
@@ -172,7 +172,9 @@ export class DocumentService {
         : await check();
     } catch (error) {
       if (error instanceof AppError) throw error;
-      throw new AppError('validation-failed', `The signatures could not be checked: ${error instanceof Error ? error.message : String(error)}`);
+      // The renderer says "the signatures could not be checked" and then why, in its language.
+      if (isUserFacing(error) && error.key !== undefined) throw new AppError('validation-failed', { key: error.key, params: error.params }, { cause: error });
+      throw new AppError('validation-failed', msg('error.app.validation-failed', { detail: error instanceof Error ? error.message : String(error) }), { cause: error });
     }
     doc.checked = report.signatures.map((sig) => ({ chain: sig.chainCertificates, revision: sig.revision, field: sig.field }));
     const userTrusted = new Set(anchors.map(fingerprint));
@@ -186,9 +188,9 @@ export class DocumentService {
    */
   certificateToTrust(docId: string, signatureIndex: number, certificateIndex: number): TrustedCertificate {
     const checked = this.get(docId).checked;
-    if (!checked) throw new AppError('not-validated', 'Check the signatures of this document before trusting one of its certificates.');
+    if (!checked) throw new AppError('not-validated', msg('error.app.not-validated'));
     const der = checked[signatureIndex]?.chain[certificateIndex];
-    if (!der) throw new AppError('no-such-certificate', 'This certificate is not part of the signature as it was checked.');
+    if (!der) throw new AppError('no-such-certificate', msg('error.app.no-such-certificate'));
     const view = certificateView(der, new Set());
     const { trustedByUser: _t, selfSigned: _s, ...described } = view;
     return { ...described, der: Buffer.from(der).toString('base64'), addedAt: new Date().toISOString() };
@@ -202,11 +204,11 @@ export class DocumentService {
     const parent = this.get(docId);
     if (!parent.checked) await this.validate(docId);
     const entry = parent.checked?.[signatureIndex];
-    if (!entry) throw new AppError('no-such-signature', 'This document has no such signature.');
+    if (!entry) throw new AppError('no-such-signature', msg('error.app.no-such-signature'));
     const reader = await openPdf(parent.source, { name: parent.summary.name });
     const revision = entry.revision === null ? undefined : reader.revisions[entry.revision - 1];
     if (!revision) {
-      throw new AppError('no-signed-version', 'The version this signature covers cannot be found: its byte range does not end where a revision of the file ends.');
+      throw new AppError('no-signed-version', msg('error.app.no-signed-version'));
     }
     // The parent owns its source: the signed version reads through it and is closed with it.
     const shared: ByteSource = { size: parent.source.size, read: (p, l) => parent.source.read(p, l), close: () => Promise.resolve() };
@@ -247,7 +249,7 @@ export class DocumentService {
 
   private get(docId: string): OpenDocument {
     const doc = this.open.get(docId);
-    if (!doc) throw new AppError('unknown-document', 'This document is no longer open.');
+    if (!doc) throw new AppError('unknown-document', msg('error.app.unknown-document'));
     return doc;
   }
 
@@ -262,7 +264,7 @@ export class DocumentService {
     let inspected;
     try {
       inspected = await inspectPdf(source, { name });
-      if (signal?.aborted) throw new AppError('cancelled', `Opening ${name} was cancelled.`);
+      if (signal?.aborted) throw new AppError('cancelled', msg('error.app.open-cancelled', { name }));
     } catch (error) {
       await source.close();
       await held.file?.sha256.catch(() => null);

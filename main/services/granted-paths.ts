@@ -4,17 +4,14 @@
 // for /etc/passwd or ~/.ssh/id_rsa) is refused before the file is touched, with one neutral error
 // that says nothing of whether the file exists or what it holds.
 import { resolve } from 'node:path';
-import { AppError } from '../errors';
+import { AppError, msg } from '../errors';
 
 /** What a path was granted for: a PDF to open, or a PKCS#12 file to import. */
 export type GrantKind = 'document' | 'certificate';
 
 /** The refusal: the same code and sentence for a missing file, a present one and a directory. */
 export function notGranted(): AppError {
-  return new AppError(
-    'path-not-granted',
-    'Paraphe only opens files chosen in its own dialogs, given on the command line or kept in its lists.',
-  );
+  return new AppError('path-not-granted', msg('error.app.path-not-granted'));
 }
 
 /** At most this many paths per kind are remembered (the oldest granted is forgotten first). */

@@ -5,6 +5,15 @@ import { format, messageLocaleOf } from '../../preload/contract/messages';
 import type { Locale } from '../../preload/contract/schemas';
 import type { AppearanceLabels } from '../pdf';
 
+/**
+ * The language the environment asks for, as POSIX programs read it: LC_ALL, else LC_MESSAGES,
+ * else LANG (the first one set and not empty); French for fr*, English otherwise (C, POSIX...).
+ */
+export function environmentLocale(env: Readonly<Record<string, string | undefined>>): Locale {
+  const name = [env.LC_ALL, env.LC_MESSAGES, env.LANG].find((value) => value !== undefined && value !== '');
+  return messageLocaleOf(name);
+}
+
 export function effectiveLocale(preference: string, systemLocale: string): Locale {
   if (preference === 'en' || preference === 'fr') return preference;
   return messageLocaleOf(systemLocale);

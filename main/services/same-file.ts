@@ -3,7 +3,7 @@
 // the way), or when they are the same inode of the same device (hard links, bind mounts).
 import { realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { AppError } from '../errors';
+import { AppError, msg } from '../errors';
 
 /** The real path of a file that may not exist yet: its own, else its folder's real path + its name. */
 export async function canonicalPath(path: string): Promise<string> {
@@ -34,6 +34,6 @@ export async function isSameFile(input: string, output: string): Promise<boolean
 /** Refuses an output that is the input (also through a symbolic link or a hard link). */
 export async function refuseInputAsOutput(input: string, output: string): Promise<void> {
   if (await isSameFile(input, output)) {
-    throw new AppError('output-is-input', `The signed copy cannot replace ${basename(input)}: the original is never overwritten. Choose another name.`);
+    throw new AppError('output-is-input', msg('error.app.output-is-input', { name: basename(input) }));
   }
 }

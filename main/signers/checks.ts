@@ -6,6 +6,7 @@ import * as x509 from '@peculiar/x509';
 import { certificateNames, fingerprintSha256 } from '../x509';
 import type { CertificateNames } from '../x509';
 import { SignerError } from './errors';
+import { msg } from '../errors';
 
 export interface CertificateDescription extends CertificateNames {
   /** Upper-case hex, as node:crypto and openssl print it. */
@@ -49,7 +50,7 @@ function parse(der: Uint8Array): { cert: x509.X509Certificate; node: NodeCertifi
     // A copy: @peculiar/x509 wants an ArrayBuffer-backed view (not a SharedArrayBuffer one).
     return { cert: new x509.X509Certificate(new Uint8Array(der)), node: new NodeCertificate(der) };
   } catch (e) {
-    throw new SignerError('bad-certificate', 'The certificate cannot be read: it is not a valid X.509 certificate.', { cause: e });
+    throw new SignerError('bad-certificate', msg('error.signer.certificate-unreadable'), { cause: e });
   }
 }
 
@@ -84,19 +85,16 @@ export function checkSigningCertificate(der: Uint8Array, options: { at: Date }):
   const warnings: string[] = [];
 
   if (options.at.getTime() > cert.notAfter.getTime()) {
-    throw new SignerError('expired', `The certificate of ${who} expired on ${day(cert.notAfter)}.`);
+    throw new SignerError('expired', msg('error.signer.expired', { who, date: day(cert.notAfter) }));
   }
   if (options.at.getTime() < cert.notBefore.getTime()) {
-    throw new SignerError('not-yet-valid', `The certificate of ${who} is not valid before ${day(cert.notBefore)}.`);
+    throw new SignerError('not-yet-valid', msg('error.signer.not-yet-valid', { who, date: day(cert.notBefore) }));
   }
 
   const keyUsage = cert.getExtension(x509.KeyUsagesExtension);
   if (keyUsage) {
     if ((keyUsage.usages & (x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.nonRepudiation)) === 0) {
-      throw new SignerError(
-        'no-signing-key-usage',
-        `The certificate of ${who} cannot sign: its key usage allows neither digital signatures nor non-repudiation.`,
-      );
+      throw new SignerError('no-signing-key-usage', msg('error.signer.no-signing-key-usage', { who }));
     }
   }
 
@@ -106,7 +104,7 @@ export function checkSigningCertificate(der: Uint8Array, options: { at: Date }):
     const signing = purposes.filter((oid) => oid in SIGNING_EXTENDED_KEY_USAGES);
     if (signing.length === 0) {
       const names = purposes.map((oid) => EKU_NAMES[oid] ?? oid).join(', ');
-      throw new SignerError('wrong-extended-key-usage', `The certificate of ${who} is not meant for signing documents: it is meant for ${names}.`);
+      throw new SignerError('wrong-extended-key-usage', msg('error.signer.wrong-extended-key-usage', { who, purposes: names }));
     }
     if (signing.length === 1 && signing[0] === CLIENT_AUTH) {
       warnings.push(

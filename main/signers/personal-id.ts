@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
 import { checkSigningCertificate, describeCertificate } from './checks';
 import { SignerError } from './errors';
+import { msg } from '../errors';
 import { writePkcs12 } from './pkcs12';
 import type { Signer } from './signer';
 import { createSoftwareSigner } from './software';
@@ -78,12 +79,13 @@ function fromPem(pem: string): Uint8Array {
   return new Uint8Array(Buffer.from(body.replace(/\s+/g, ''), 'base64'));
 }
 
-function keychainError(e: unknown, consequence: string): SignerError {
+/** `action`: what could not be done with the personal digital ID of `name` ('' when creating one). */
+function keychainError(e: unknown, action: 'create' | 'delete' | 'used' | 'exported', name = ''): SignerError {
   const code = (e as { code?: unknown } | null)?.code;
   if (code === 'unavailable' || code === 'timeout') {
-    return new SignerError('keychain-unavailable', `The system keychain is not available, so ${consequence}.`, { cause: e });
+    return new SignerError('keychain-unavailable', msg('error.signer.keychain-unavailable', { action, name }), { cause: e });
   }
-  return new SignerError('keychain-failed', `The system keychain refused the request, so ${consequence}.`, { cause: e });
+  return new SignerError('keychain-failed', msg('error.signer.keychain-failed', { action, name }), { cause: e });
 }
 
 function validateIdentity(name: string, email: string): { name: string; email: string } {
@@ -91,11 +93,11 @@ function validateIdentity(name: string, email: string): { name: string; email: s
   const m = email.trim();
   // ub-common-name is 64 characters (RFC 5280); control characters have no place in a name.
   if (n.length === 0 || n.length > 64 || /\p{Cc}/u.test(n)) {
-    throw new SignerError('invalid-personal-id', 'The name of a digital ID must have between 1 and 64 characters.');
+    throw new SignerError('invalid-personal-id', msg('error.signer.personal-id-name'));
   }
   // emailAddress is an IA5String (ASCII) of at most 255 characters.
   if (m.length > 255 || !/^[\x21-\x7e]+@[\x21-\x7e]+\.[\x21-\x7e]+$/.test(m) || (m.match(/@/g) ?? []).length !== 1) {
-    throw new SignerError('invalid-personal-id', 'The email address of a digital ID must look like name@example.org (ASCII characters only).');
+    throw new SignerError('invalid-personal-id', msg('error.signer.personal-id-email'));
   }
   return { name: n, email: m };
 }
@@ -179,7 +181,7 @@ export class PersonalIdStore {
     try {
       await this.keychain.set(PERSONAL_ID_SERVICE, id, pkcs8.toString('base64'));
     } catch (e) {
-      throw keychainError(e, 'the personal digital ID cannot be created (its private key is kept only there)');
+      throw keychainError(e, 'create');
     } finally {
       pkcs8.fill(0);
     }
@@ -200,7 +202,7 @@ export class PersonalIdStore {
       // The key must not outlive the ID it belongs to.
       await this.keychain.delete(PERSONAL_ID_SERVICE, id).catch(() => false);
       const code = (e as NodeJS.ErrnoException).code;
-      throw new SignerError('personal-id-not-saved', `The personal digital ID cannot be saved in ${this.folder}${code ? ` (${code})` : ''}.`, { cause: e });
+      throw new SignerError('personal-id-not-saved', code ? msg('error.signer.personal-id-not-saved-code', { folder: this.folder, code }) : msg('error.signer.personal-id-not-saved', { folder: this.folder }), { cause: e });
     }
     return this.info(stored, der);
   }
@@ -215,7 +217,7 @@ export class PersonalIdStore {
 
   /** The ID as a PKCS#12 file (PBES2 AES-256, HMAC-SHA256), protected by `password`. */
   async exportPkcs12(id: string, password: string): Promise<Uint8Array> {
-    if (password.length === 0) throw new SignerError('empty-password', 'A password is required to export a digital ID: the file holds its private key.');
+    if (password.length === 0) throw new SignerError('empty-password', msg('error.signer.empty-password'));
     const info = await this.get(id);
     const key = await this.privateKey(info, 'exported');
     return writePkcs12({ key, certificate: info.certificate, friendlyName: info.name }, password);
@@ -227,7 +229,7 @@ export class PersonalIdStore {
     try {
       await this.keychain.delete(PERSONAL_ID_SERVICE, info.id);
     } catch (e) {
-      throw keychainError(e, `the personal digital ID of ${info.name} cannot be deleted`);
+      throw keychainError(e, 'delete', info.name);
     }
     await rm(this.file(info.id), { force: true });
   }
@@ -238,7 +240,7 @@ export class PersonalIdStore {
 
   private async get(id: string): Promise<PersonalIdInfo> {
     const info = ID_PATTERN.test(id) ? await this.load(id).catch(() => undefined) : undefined;
-    if (!info) throw new SignerError('personal-id-not-found', 'This personal digital ID does not exist (it may have been deleted).');
+    if (!info) throw new SignerError('personal-id-not-found', msg('error.signer.personal-id-not-found'));
     return info;
   }
 
@@ -283,19 +285,16 @@ export class PersonalIdStore {
     try {
       secret = await this.keychain.get(PERSONAL_ID_SERVICE, info.id);
     } catch (e) {
-      throw keychainError(e, `the personal digital ID of ${info.name} cannot be ${use}`);
+      throw keychainError(e, use, info.name);
     }
     if (secret === null) {
-      throw new SignerError(
-        'personal-id-key-missing',
-        `The private key of the personal digital ID of ${info.name} is no longer in the system keychain; create a new ID or import a copy (.p12).`,
-      );
+      throw new SignerError('personal-id-key-missing', msg('error.signer.personal-id-key-missing', { name: info.name }));
     }
     const der = Buffer.from(secret, 'base64');
     try {
       return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
     } catch {
-      throw new SignerError('personal-id-key-missing', `The private key of the personal digital ID of ${info.name} in the system keychain is damaged.`);
+      throw new SignerError('personal-id-key-missing', msg('error.signer.personal-id-key-damaged', { name: info.name }));
     } finally {
       der.fill(0);
     }

@@ -11,7 +11,9 @@ import { chooseMechanism, digestInfo, Pkcs11Error } from '../../native/pkcs11';
 import type { IdentityListing, Pkcs11Module, SigningIdentity, SignMechanismName } from '../../native/pkcs11';
 import { checkSigningCertificate, describeCertificate } from './checks';
 import { SignerError } from './errors';
+import { msg } from '../errors';
 import type { SignerErrorCode } from './errors';
+import type { Message } from '../../preload/contract/messages';
 import { checkedDigest } from './signer';
 import type { HashAlgorithm, SignatureAlgorithm, Signer, SignRequest } from './signer';
 import { orderChain } from './software';
@@ -67,42 +69,38 @@ const TOKEN_GONE = new Set([
 export function pkcs11SignerError(e: unknown, token: string): SignerError {
   if (e instanceof SignerError) return e;
   if (!(e instanceof Pkcs11Error)) {
-    return new SignerError('token-error', `The token ${token} failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    return new SignerError('token-error', msg('error.signer.token-failed', { token, detail: e instanceof Error ? e.message : String(e) }), { cause: e });
   }
-  const make = (code: SignerErrorCode, message: string): SignerError => new SignerError(code, message, { cause: e });
+  const make = (code: SignerErrorCode, message: Message): SignerError => new SignerError(code, message, { cause: e });
   switch (e.code) {
     case 'CKR_PIN_INCORRECT':
-      return make(
-        'pin-incorrect',
-        e.triesLeft === 'final'
-          ? `The PIN of ${token} is incorrect. One more wrong PIN will lock the token.`
-          : e.triesLeft === 'low'
-            ? `The PIN of ${token} is incorrect. Only a few tries are left before the token locks.`
-            : `The PIN of ${token} is incorrect.`,
-      );
+      // Tokens tell "few tries left" or "last try" (CKF_USER_PIN_COUNT_LOW / _FINAL_TRY), not a count.
+      return make('pin-incorrect', msg('error.signer.pin-incorrect', { token, tries: e.triesLeft ?? 'unknown' }));
     case 'CKR_PIN_LEN_RANGE':
     case 'CKR_PIN_INVALID':
-      return make('pin-incorrect', `The PIN of ${token} is incorrect: ${e.message.charAt(0).toLowerCase()}${e.message.slice(1)}`);
+      return make('pin-incorrect', msg('error.signer.pin-invalid', { token, detail: `${e.message.charAt(0).toLowerCase()}${e.message.slice(1)}` }));
     case 'CKR_PIN_LOCKED':
-      return make('pin-locked', `The PIN of ${token} is locked after too many wrong attempts; unblock it with the token's administrator (SO) PIN.`);
+      return make('pin-locked', msg('error.signer.pin-locked', { token }));
     case 'CKR_PIN_EXPIRED':
-      return make('pin-expired', `The PIN of ${token} has expired; change it with the token's tools before signing.`);
+      return make('pin-expired', msg('error.signer.pin-expired', { token }));
     case 'CKR_FUNCTION_CANCELED':
     case 'pin-cancelled':
-      return make('pin-cancelled', `Signing with ${token} was cancelled at the PIN prompt.`);
+      return make('pin-cancelled', msg('error.signer.pin-cancelled', { token }));
     case 'CKR_USER_NOT_LOGGED_IN':
-      return make('not-logged-in', `The token ${token} refused to sign: it is not logged in.`);
+      return make('not-logged-in', msg('error.signer.not-logged-in', { token }));
     case 'CKR_MECHANISM_INVALID':
     case 'CKR_MECHANISM_PARAM_INVALID':
     case 'mechanism-unsupported':
-      return make('mechanism-unsupported', e.message.replace(/^The token /, `The token ${token} `));
+      return make('mechanism-unsupported', e.message.startsWith('The token ')
+        ? msg('error.signer.token-mechanism', { token, detail: e.message.slice('The token '.length) })
+        : msg('error.signer.token-detail', { token, detail: e.message }));
     case 'key-not-found':
-      return make('key-not-found', `The private key of this identity is no longer on the token ${token}.`);
+      return make('key-not-found', msg('error.signer.key-not-found', { token }));
     case 'module-closed':
-      return make('signer-closed', `The PKCS#11 module of ${token} was closed; open the identity again to sign.`);
+      return make('signer-closed', msg('error.signer.module-closed', { token }));
     default:
-      if (TOKEN_GONE.has(e.code)) return make('token-removed', `The token ${token} was removed; insert it again and retry.`);
-      return make('token-error', `The token ${token} failed: ${e.message}`);
+      if (TOKEN_GONE.has(e.code)) return make('token-removed', msg('error.signer.token-removed', { token }));
+      return make('token-error', msg('error.signer.token-failed', { token, detail: e.message }));
   }
 }
 
@@ -127,7 +125,7 @@ async function loginIfNeeded(module: Pkcs11Module, slotId: string, authorize: Pk
   if (token.flags.userPinLocked) throw pkcs11SignerError(new Pkcs11Error('CKR_PIN_LOCKED', 'The PIN is locked.'), token.label);
   const triesLeft = token.flags.userPinFinalTry ? 'final' : token.flags.userPinCountLow ? 'low' : undefined;
   const pin = await authorize.getPin({ reason: 'login', pinPad: token.flags.protectedAuthPath, token: token.label, ...(triesLeft ? { triesLeft } : {}) });
-  if (pin === null) throw new SignerError('pin-cancelled', `Signing with ${token.label} was cancelled at the PIN prompt.`);
+  if (pin === null) throw new SignerError('pin-cancelled', msg('error.signer.pin-cancelled', { token: token.label }));
   await module.login(slotId, pin); // zeroes pin
 }
 
@@ -166,14 +164,14 @@ export async function openPkcs11Signer(options: OpenPkcs11SignerOptions): Promis
   const { warnings } = checkSigningCertificate(certificate, { at: options.at ?? new Date() });
   const label = `${describeCertificate(certificate).subject} (${tokenLabel})`;
   const keyType = identity.key.keyType;
-  if (keyType === 'other') throw new SignerError('unsupported-key', `The key of ${label} is neither RSA nor EC; PDF signatures need one of them.`);
+  if (keyType === 'other') throw new SignerError('unsupported-key', msg('error.signer.key-not-rsa-ec', { label }));
   const avoid = options.avoidMechanisms ?? [];
   const usable = mechanisms.filter((m) => !avoid.includes(m));
   const algorithms = (keyType === 'rsa' ? (['rsa-pkcs1', 'rsa-pss'] as const) : (['ecdsa'] as const)).filter((a) =>
     ALGORITHM_MECHANISMS[a].some((m) => usable.includes(m)),
   );
   if (algorithms.length === 0) {
-    throw new SignerError('mechanism-unsupported', `The token ${tokenLabel} offers no mechanism to sign with the ${keyType.toUpperCase()} key of ${label}.`);
+    throw new SignerError('mechanism-unsupported', msg('error.signer.no-mechanism', { token: tokenLabel, keyType: keyType.toUpperCase(), label }));
   }
   const keyRef = identity.key.id !== '' ? { id: identity.key.id } : { handle: identity.key.handle };
   const chain = orderChain(certificate, others.map((c) => new Uint8Array(c)));
@@ -184,7 +182,7 @@ export async function openPkcs11Signer(options: OpenPkcs11SignerOptions): Promis
 
   const signOne = async (request: SignRequest): Promise<Uint8Array> => {
     if (!(algorithms as readonly string[]).includes(request.algorithm)) {
-      throw new SignerError('unsupported-algorithm', `The key of ${label} cannot make ${request.algorithm} signatures on this token (it can make ${algorithms.join(', ')}).`);
+      throw new SignerError('unsupported-algorithm', msg('error.signer.token-algorithm', { label, algorithm: request.algorithm, algorithms: algorithms.join(', ') }));
     }
     const hash: HashAlgorithm = request.hash;
     const digest = checkedDigest(request);
@@ -195,7 +193,7 @@ export async function openPkcs11Signer(options: OpenPkcs11SignerOptions): Promis
   };
 
   const signMany = async (requests: SignRequest[]): Promise<Uint8Array[]> => {
-    if (closed) throw new SignerError('signer-closed', `The identity ${label} was closed; open it again to sign.`);
+    if (closed) throw new SignerError('signer-closed', msg('error.signer.closed', { label }));
     try {
       await loginIfNeeded(module, slotId, authorize);
       const out: Uint8Array[] = [];

@@ -16,6 +16,7 @@ import type { KeyObject } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { SignerError } from './errors';
+import { msg } from '../errors';
 
 export interface Pkcs12Contents {
   /** The private key (node:crypto). */
@@ -176,22 +177,28 @@ interface Context {
 
 /** How a sentence starts when it is about the file: "The file signer.p12" or "The PKCS#12 file". */
 const UNNAMED = 'the PKCS#12 file';
-const subjectName = (name: string): string => (name === UNNAMED ? 'The PKCS#12 file' : `The file ${name}`);
 
-function badP12(ctx: { name: string }, detail?: string): SignerError {
-  const subject = ctx.name === UNNAMED ? 'The data' : subjectName(ctx.name);
-  return new SignerError('bad-p12', `${subject} is not a valid PKCS#12 file (.p12, .pfx)${detail ? `: ${detail}` : ''}.`);
+/** The file's name for messages, '' when it has none (the messages then say "the PKCS#12 file"). */
+const fileOf = (ctx: { name: string }): string => (ctx.name === UNNAMED ? '' : ctx.name);
+const named = (ctx: { name: string }): 'yes' | 'no' => (ctx.name === UNNAMED ? 'no' : 'yes');
+
+/** Why a file is no PKCS#12 file, as the catalog's `why` select says it. */
+type BadP12Why = 'decrypt' | 'empty' | 'pem' | 'key' | 'none';
+
+function badP12(ctx: { name: string }, why: BadP12Why = 'none'): SignerError {
+  return new SignerError('bad-p12', msg('error.signer.bad-p12', { named: named(ctx), file: fileOf(ctx), why }));
 }
 
-function unsupported(ctx: { name: string }, what: string): SignerError {
-  return new SignerError(
-    'unsupported-p12',
-    `${subjectName(ctx.name)} is protected with ${what}, which Paraphe does not support; export it again with AES-256 (or 3DES) encryption.`,
-  );
+/**
+ * A protection Paraphe does not implement: `kind` says what it is (an algorithm, an integrity or
+ * key-derivation algorithm, a PBKDF2 function, an iteration count), `value` its name or number.
+ */
+function unsupported(ctx: { name: string }, kind: 'algorithm' | 'integrity' | 'kdf' | 'prf' | 'iterations' | 'integrityIterations', value: string | number): SignerError {
+  return new SignerError('unsupported-p12', msg('error.signer.unsupported-p12', { named: named(ctx), file: fileOf(ctx), kind, value }));
 }
 
 function wrongPassword(ctx: { name: string }): SignerError {
-  return new SignerError('wrong-password', `The password of ${ctx.name} is not correct.`);
+  return new SignerError('wrong-password', msg('error.signer.wrong-password', { named: named(ctx), file: fileOf(ctx) }));
 }
 
 function octets(value: unknown): Uint8Array {
@@ -224,7 +231,7 @@ export async function readPkcs12(bytes: Uint8Array, password: string, options: R
     return await read(bytes, ctx);
   } catch (e) {
     if (e instanceof SignerError) throw e;
-    if (e instanceof DecryptFailure) throw ctx.macVerified ? badP12(ctx, 'a part of it cannot be decrypted') : wrongPassword(ctx);
+    if (e instanceof DecryptFailure) throw ctx.macVerified ? badP12(ctx, 'decrypt') : wrongPassword(ctx);
     // pkijs' AsnError and our DecodeError: the bytes are not the structure RFC 7292 describes.
     throw badP12(ctx);
   } finally {
@@ -234,9 +241,9 @@ export async function readPkcs12(bytes: Uint8Array, password: string, options: R
 }
 
 async function read(bytes: Uint8Array, ctx: Context): Promise<Pkcs12Contents> {
-  if (bytes.length === 0) throw badP12(ctx, 'it is empty');
+  if (bytes.length === 0) throw badP12(ctx, 'empty');
   const head = Buffer.from(bytes.subarray(0, 64)).toString('latin1');
-  if (/-----BEGIN /.test(head)) throw badP12(ctx, 'it is a PEM text file');
+  if (/-----BEGIN /.test(head)) throw badP12(ctx, 'pem');
   if (bytes[0] !== 0x30) throw badP12(ctx);
 
   let pfx: pkijs.PFX;
@@ -246,7 +253,7 @@ async function read(bytes: Uint8Array, ctx: Context): Promise<Pkcs12Contents> {
     throw badP12(ctx);
   }
   const authSafe = pfx.authSafe;
-  if (authSafe.contentType !== OID.data) throw unsupported(ctx, algorithmName(authSafe.contentType));
+  if (authSafe.contentType !== OID.data) throw unsupported(ctx, 'algorithm', algorithmName(authSafe.contentType));
   const authSafeBytes = octets(authSafe.content);
 
   if (pfx.macData) {
@@ -274,7 +281,7 @@ async function read(bytes: Uint8Array, ctx: Context): Promise<Pkcs12Contents> {
       }
       bags.push(...contents);
     } else {
-      throw unsupported(ctx, algorithmName(info.contentType));
+      throw unsupported(ctx, 'algorithm', algorithmName(info.contentType));
     }
   }
 
@@ -307,7 +314,7 @@ async function read(bytes: Uint8Array, ctx: Context): Promise<Pkcs12Contents> {
   };
   await visit(bags);
 
-  if (keys.length === 0) throw new SignerError('no-private-key', `${subjectName(ctx.name)} contains no private key, only certificates: it cannot sign.`);
+  if (keys.length === 0) throw new SignerError('no-private-key', msg('error.signer.no-private-key', { named: named(ctx), file: fileOf(ctx) }));
   const parsed = certificates.map((der) => {
     try {
       return { der, spki: new X509Certificate(der).publicKey.export({ type: 'spki', format: 'der' }) };
@@ -325,7 +332,7 @@ async function read(bytes: Uint8Array, ctx: Context): Promise<Pkcs12Contents> {
     const match = parsed.find((c) => c.spki?.equals(spki));
     if (match) return { key, certificate: match.der, others: certificates.filter((c) => c !== match.der) };
   }
-  throw new SignerError('no-certificate', `${subjectName(ctx.name)} contains a private key but not its certificate.`);
+  throw new SignerError('no-certificate', msg('error.signer.no-certificate', { named: named(ctx), file: fileOf(ctx) }));
 }
 
 function publicKeyDer(key: KeyObject): Buffer {
@@ -338,7 +345,7 @@ function privateKey(pkcs8: Buffer, ctx: Context): KeyObject {
     return createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' });
   } catch {
     if (!ctx.macVerified) throw new DecryptFailure();
-    throw badP12(ctx, 'its private key cannot be read');
+    throw badP12(ctx, 'key');
   }
 }
 
@@ -362,10 +369,10 @@ function safeBags(der: Uint8Array): pkijs.SafeBag[] {
 async function verifyMac(macData: pkijs.MacData, content: Uint8Array, ctx: Context): Promise<Buffer> {
   const algorithm = macData.mac.digestAlgorithm.algorithmId;
   const hash = MAC_HASHES[algorithm];
-  if (!hash) throw unsupported(ctx, `the integrity algorithm ${algorithmName(algorithm)}`);
+  if (!hash) throw unsupported(ctx, 'integrity', algorithmName(algorithm));
   const salt = octets(macData.macSalt);
   const iterations = macData.iterations ?? 1;
-  if (iterations < 1 || iterations > MAX_KDF_ITERATIONS) throw unsupported(ctx, `an integrity iteration count of ${iterations}`);
+  if (iterations < 1 || iterations > MAX_KDF_ITERATIONS) throw unsupported(ctx, 'integrityIterations', iterations);
   const expected = octets(macData.mac.digest);
   for (const candidate of ctx.forms.bmp) {
     const key = pkcs12Kdf(hash, candidate, salt, 3, iterations, hash.u);
@@ -428,16 +435,16 @@ async function decrypt(algorithm: pkijs.AlgorithmIdentifier, data: Uint8Array, c
   if (oid === OID.pbes2) {
     const params = new pkijs.PBES2Params({ schema: algorithm.algorithmParams });
     const kdf = params.keyDerivationFunc;
-    if (kdf.algorithmId !== OID.pbkdf2) throw unsupported(ctx, `the key derivation ${algorithmName(kdf.algorithmId)}`);
+    if (kdf.algorithmId !== OID.pbkdf2) throw unsupported(ctx, 'kdf', algorithmName(kdf.algorithmId));
     const kdfParams = new pkijs.PBKDF2Params({ schema: kdf.algorithmParams });
     const scheme = PBES2_CIPHERS[params.encryptionScheme.algorithmId];
-    if (!scheme) throw unsupported(ctx, algorithmName(params.encryptionScheme.algorithmId));
+    if (!scheme) throw unsupported(ctx, 'algorithm', algorithmName(params.encryptionScheme.algorithmId));
     const prfOid = kdfParams.prf?.algorithmId ?? OID.hmacWithSha1;
     const prf = PBKDF2_PRFS[prfOid];
-    if (!prf) throw unsupported(ctx, `the PBKDF2 function ${algorithmName(prfOid)}`);
+    if (!prf) throw unsupported(ctx, 'prf', algorithmName(prfOid));
     const salt = octets(kdfParams.salt);
     const iterations = kdfParams.iterationCount;
-    if (iterations < 1 || iterations > MAX_PBKDF2_ITERATIONS) throw unsupported(ctx, `an iteration count of ${iterations}`);
+    if (iterations < 1 || iterations > MAX_PBKDF2_ITERATIONS) throw unsupported(ctx, 'iterations', iterations);
     const iv = octets(params.encryptionScheme.algorithmParams);
     if (iv.length !== scheme.ivLength) throw new DecodeError('wrong IV length');
     const key = await pbkdf2Async(ctx.forms.utf8, salt, iterations, kdfParams.keyLength ?? scheme.keyLength, prf);
@@ -448,13 +455,13 @@ async function decrypt(algorithm: pkijs.AlgorithmIdentifier, data: Uint8Array, c
     }
   }
   const pbe = PKCS12_PBES[oid];
-  if (!pbe) throw unsupported(ctx, algorithmName(oid));
+  if (!pbe) throw unsupported(ctx, 'algorithm', algorithmName(oid));
   const params = algorithm.algorithmParams as unknown;
   if (!(params instanceof asn1js.Sequence)) throw new DecodeError('PBE parameters are not a SEQUENCE');
   const [saltValue, iterationsValue] = params.valueBlock.value;
   const salt = octets(saltValue);
   const iterations = integer(iterationsValue);
-  if (iterations < 1 || iterations > MAX_KDF_ITERATIONS) throw unsupported(ctx, `an iteration count of ${iterations}`);
+  if (iterations < 1 || iterations > MAX_KDF_ITERATIONS) throw unsupported(ctx, 'iterations', iterations);
   // Without a verified MAC, try each form of the password (the first is the standard one).
   let failure: unknown;
   for (const bmp of ctx.forms.bmp) {
@@ -479,7 +486,7 @@ function decipher(cipher: string, key: Uint8Array, iv: Uint8Array, data: Uint8Ar
     d = createDecipheriv(cipher, key, iv);
   } catch {
     // A Node built without this cipher: say so rather than "wrong password".
-    throw new SignerError('unsupported-p12', `${subjectName(ctx.name)} is protected with the ${cipher} cipher, which this system's cryptography library does not provide.`);
+    throw new SignerError('unsupported-p12', msg('error.signer.p12-cipher-missing', { named: named(ctx), file: fileOf(ctx), cipher }));
   }
   try {
     return Buffer.concat([d.update(data), d.final()]);

@@ -7,6 +7,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { checkSigningCertificate, describeCertificate } from './checks';
 import { SignerError } from './errors';
+import { msg } from '../errors';
 import { readPkcs12 } from './pkcs12';
 import { checkedDigest } from './signer';
 import type { HashAlgorithm, SignatureAlgorithm, Signer, SignRequest } from './signer';
@@ -64,13 +65,14 @@ function keyInfo(key: KeyObject, label: string): KeyInfo {
     case 'ec': {
       const bits = CURVE_BITS[details.namedCurve ?? ''];
       if (bits !== undefined) return { keyType: 'ec', keyBits: bits, algorithms: ['ecdsa'] };
-      throw new SignerError('unsupported-key', `The key of ${label} is on the elliptic curve ${details.namedCurve ?? '(unnamed)'}, which PDF signatures do not use.`);
+      throw new SignerError('unsupported-key', msg('error.signer.key-curve', { label, curve: details.namedCurve ?? '(unnamed)' }));
     }
     default:
-      throw new SignerError(
-        'unsupported-key',
-        `The key of ${label} is a${/^[aeiou]/i.test(key.asymmetricKeyType ?? '') ? 'n' : ''} ${(key.asymmetricKeyType ?? 'unknown').toUpperCase()} key; PDF signatures need an RSA or ECDSA key.`,
-      );
+      throw new SignerError('unsupported-key', msg('error.signer.key-type', {
+        label,
+        keyType: (key.asymmetricKeyType ?? 'unknown').toUpperCase(),
+        article: /^[aeiou]/i.test(key.asymmetricKeyType ?? '') ? 'an' : 'a',
+      }));
   }
 }
 
@@ -90,10 +92,10 @@ export function createSoftwareSigner(options: SoftwareSignerOptions, extra: { wa
   try {
     certificatePublicKey = new X509Certificate(options.certificate).publicKey.export({ type: 'spki', format: 'der' });
   } catch (e) {
-    throw new SignerError('bad-certificate', `The certificate of ${label} cannot be read: it is not a valid X.509 certificate.`, { cause: e });
+    throw new SignerError('bad-certificate', msg('error.signer.certificate-of-unreadable', { label }), { cause: e });
   }
   if (!certificatePublicKey.equals(spki(options.key))) {
-    throw new SignerError('key-certificate-mismatch', `The private key of ${label} does not belong to its certificate.`);
+    throw new SignerError('key-certificate-mismatch', msg('error.signer.key-certificate-mismatch', { label }));
   }
   let key: KeyObject | undefined = options.key;
   const certificate = new Uint8Array(options.certificate);
@@ -101,12 +103,13 @@ export function createSoftwareSigner(options: SoftwareSignerOptions, extra: { wa
 
   const sign = async (request: SignRequest): Promise<Uint8Array> => {
     const current = key;
-    if (!current) throw new SignerError('signer-closed', `The identity ${label} was closed; open it again to sign.`);
+    if (!current) throw new SignerError('signer-closed', msg('error.signer.closed', { label }));
     if (!info.algorithms.includes(request.algorithm)) {
-      throw new SignerError(
-        'unsupported-algorithm',
-        `The key of ${label} cannot make ${ALGORITHM_NAMES[request.algorithm] ?? String(request.algorithm)} signatures (it can make ${info.algorithms.map((a) => ALGORITHM_NAMES[a]).join(', ')}).`,
-      );
+      throw new SignerError('unsupported-algorithm', msg('error.signer.key-algorithm', {
+        label,
+        algorithm: ALGORITHM_NAMES[request.algorithm] ?? String(request.algorithm),
+        algorithms: info.algorithms.map((a) => ALGORITHM_NAMES[a]).join(', '),
+      }));
     }
     const length = DIGEST_LENGTH[request.hash];
     if (length === undefined) throw new TypeError(`unsupported hash algorithm: ${String(request.hash)}`);
@@ -172,16 +175,16 @@ async function readIdentityFile(path: string): Promise<Uint8Array> {
   const name = basename(path);
   try {
     const info = await stat(path);
-    if (info.isDirectory()) throw new SignerError('not-readable', `${name} is a folder, not a PKCS#12 file.`);
-    if (!info.isFile()) throw new SignerError('not-readable', `${name} is not a regular file.`);
-    if (info.size > MAX_P12_BYTES) throw new SignerError('bad-p12', `The file ${name} is too large to be a PKCS#12 file (.p12, .pfx).`);
+    if (info.isDirectory()) throw new SignerError('not-readable', msg('error.signer.p12-folder', { name }));
+    if (!info.isFile()) throw new SignerError('not-readable', msg('error.signer.p12-not-regular', { name }));
+    if (info.size > MAX_P12_BYTES) throw new SignerError('bad-p12', msg('error.signer.p12-too-large', { name }));
     return new Uint8Array(await readFile(path));
   } catch (e) {
     if (e instanceof SignerError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new SignerError('not-found', `The file ${path} does not exist.`, { cause: e });
-    if (code === 'EACCES' || code === 'EPERM') throw new SignerError('not-readable', `The file ${name} cannot be read: permission denied.`, { cause: e });
-    throw new SignerError('not-readable', `The file ${name} cannot be read${code ? ` (${code})` : ''}.`, { cause: e });
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new SignerError('not-found', msg('error.signer.p12-not-found', { path }), { cause: e });
+    if (code === 'EACCES' || code === 'EPERM') throw new SignerError('not-readable', msg('error.signer.p12-permission', { name }), { cause: e });
+    throw new SignerError('not-readable', code ? msg('error.signer.p12-unreadable-code', { name, code }) : msg('error.signer.p12-unreadable', { name }), { cause: e });
   }
 }
 

@@ -432,7 +432,17 @@ export const rendererRequests = {
   },
 } as const;
 
-export const ErrorInfo = z.object({ code: z.string(), message: z.string() });
+/**
+ * An error as it crosses to the renderer: the stable code, the catalog message that words it
+ * (`key`, preload/contract/messages) with its arguments, and the English sentence as a fallback
+ * for an error that has no key yet. The renderer words `key` in the interface language.
+ */
+export const ErrorInfo = z.object({
+  code: z.string(),
+  message: z.string(),
+  key: z.string().optional(),
+  params: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+});
 
 export type ChannelName = keyof typeof channels;
 export type EventName = keyof typeof events;

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Harness, openViaDialog, uiUnavailableReason } from '../harness/harness';
 import { makeTestPdfs, PDF_USER_PASSWORD } from '../fixtures/pdfs';
@@ -177,6 +177,41 @@ describe('viewer in Chromium through the real handlers', { skip: unavailable ?? 
       const banner = page.locator('[role="alert"][data-error-code="not-found"]');
       await banner.waitFor();
       assert.match(await banner.innerText(), /cannot be found/);
+    });
+  });
+
+  it('words main’s errors in French in the French interface: code and params cross IPC, main’s English does not show', async () => {
+    await harness.withApp({ locale: 'fr-FR' }, async (app) => {
+      const { page } = app;
+      const answerTo = (count: number) => app.answers.filter((a) => a.channel === 'document:chooseAndOpen')[count];
+
+      await openViaDialog(app, pdfs.truncated, 'Ouvrir un PDF…');
+      const truncated = page.locator('[role="alert"][data-error-code="truncated"]');
+      await truncated.waitFor();
+      assert.deepEqual(answerTo(0)?.envelope, {
+        ok: false,
+        error: { code: 'truncated', key: 'error.pdf.truncated', params: { name: basename(pdfs.truncated) }, message: `${basename(pdfs.truncated)} is truncated: no %%EOF/startxref at its end` },
+      }, 'main sends the code, the catalog key and its params (and the English sentence as a fallback)');
+      const truncatedText = await truncated.innerText();
+      assert.match(truncatedText, /Le fichier est incomplet/, 'the headline');
+      assert.ok(truncatedText.includes(`${basename(pdfs.truncated)} est tronqué : pas de %%EOF/startxref à sa fin`), `main’s detail, in French: ${truncatedText}`);
+      assert.doesNotMatch(truncatedText, /is truncated|no %%EOF|at its end/);
+      await page.getByRole('button', { name: 'Fermer' }).click();
+
+      await openViaDialog(app, join(dir, 'introuvable.pdf'), 'Ouvrir un PDF…');
+      const missing = page.locator('[role="alert"][data-error-code="not-found"]');
+      await missing.waitFor();
+      const error = (answerTo(1)?.envelope as { error?: { key?: string; params?: unknown } } | undefined)?.error;
+      assert.equal(error?.key, 'error.app.not-found');
+      assert.deepEqual(error?.params, { name: 'introuvable.pdf' });
+      const missingText = await missing.innerText();
+      assert.match(missingText, /introuvable\.pdf est introuvable \(il a peut-être été déplacé ou supprimé\)\./);
+      assert.doesNotMatch(missingText, /cannot be found|moved or deleted/);
+      await app.screenshot('error-fr-detail');
+
+      // The same error, the interface switched to English: worded again from the same key and params.
+      await page.getByRole('combobox', { name: 'Langue' }).selectOption('en');
+      await page.locator('[role="alert"][data-error-code="not-found"]').filter({ hasText: 'introuvable.pdf cannot be found (it may have been moved or deleted).' }).waitFor();
     });
   });
 

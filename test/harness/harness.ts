@@ -125,6 +125,8 @@ export interface AppSession {
   calls: string[];
   /** The same calls' payloads as sent on the wire (JSON), to check what reaches main. */
   payloads: string[];
+  /** What main answered each call (the envelope, before the wire), in the same order. */
+  answers: { channel: string; envelope: unknown }[];
   userDataDir: string;
   screenshot(name: string): Promise<string>;
   close(): Promise<void>;
@@ -210,6 +212,7 @@ export class Harness {
     const problems: string[] = [];
     const calls: string[] = [];
     const payloads: string[] = [];
+    const answers: { channel: string; envelope: unknown }[] = [];
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
     page.on('console', (message) => {
       const text = message.text();
@@ -223,6 +226,7 @@ export class Harness {
         isMainFrame: source.frame === source.page.mainFrame(),
         isAppWindow: source.page === page,
       }, console, dispatchOptions);
+      answers.push({ channel, envelope });
       return encodeWire(envelope);
     });
     await page.addInitScript({ content: await shim() });
@@ -257,6 +261,7 @@ export class Harness {
       problems,
       calls,
       payloads,
+      answers,
       userDataDir,
       screenshot: async (name) => {
         await mkdir(screenshotDir, { recursive: true });

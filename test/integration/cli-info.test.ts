@@ -16,8 +16,15 @@ import { appendSignatureUpdate, qpdf, run, simplePdf } from '../unit/helpers/pdf
 let dir: string;
 const path = (name: string) => join(dir, name);
 
+/** The messages' language comes from the environment: English here, unless a test says otherwise. */
+const ENGLISH = { LC_ALL: '', LC_MESSAGES: '', LANG: 'C.UTF-8' };
+
 function paraphe(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [cli, ...args], { cwd: dir, encoding: 'utf8' });
+  return parapheWith(ENGLISH, ...args);
+}
+
+function parapheWith(env: Record<string, string>, ...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [cli, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, ...env } });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -161,6 +168,26 @@ describe('paraphe info on bad input', () => {
       assertNoStack(stderr);
     });
   }
+
+  it('words the error line in French with --lang fr or a French system locale, in English with --lang en', () => {
+    const french = 'paraphe: missing.pdf n’existe pas\n';
+    assert.equal(parapheWith(ENGLISH, '--lang', 'fr', 'info', 'missing.pdf').stderr, french);
+    assert.equal(parapheWith(ENGLISH, 'info', 'missing.pdf', '--lang=fr').stderr, french, '--lang after the command');
+    assert.equal(parapheWith({ LANG: 'fr_FR.UTF-8', LC_ALL: '', LC_MESSAGES: '' }, 'info', 'missing.pdf').stderr, french);
+    assert.equal(parapheWith({ LANG: 'en_US.UTF-8', LC_ALL: '', LC_MESSAGES: 'fr_FR.UTF-8' }, 'info', 'missing.pdf').stderr, french, 'LC_MESSAGES overrides LANG');
+    assert.equal(parapheWith({ LANG: 'fr_FR.UTF-8', LC_ALL: 'C', LC_MESSAGES: '' }, 'info', 'missing.pdf').stderr, 'paraphe: missing.pdf does not exist\n', 'LC_ALL overrides both');
+    const english = parapheWith({ LANG: 'fr_FR.UTF-8', LC_ALL: '', LC_MESSAGES: '' }, '--lang', 'en', 'info', 'missing.pdf');
+    assert.equal(english.stderr, 'paraphe: missing.pdf does not exist\n', '--lang en wins over a French system');
+    assert.equal(english.code, 1, 'the exit code does not depend on the language');
+    // --json keeps its English message whatever the language: scripts read it.
+    const json = parapheWith(ENGLISH, '--lang', 'fr', 'info', 'missing.pdf', 'gs.pdf', '--json');
+    assert.deepEqual((JSON.parse(json.stdout) as { error?: unknown }[])[0], { file: 'missing.pdf', error: { code: 'not-found', message: 'missing.pdf does not exist' } });
+    // Usage errors too, and a wrong --lang is a usage error (exit 2).
+    const usage = parapheWith(ENGLISH, '--lang', 'fr', 'info');
+    assert.deepEqual([usage.code, usage.stderr], [2, 'paraphe: info demande au moins un fichier PDF (voir « paraphe info --help »)\n']);
+    const wrong = parapheWith(ENGLISH, '--lang', 'de', 'info', 'gs.pdf');
+    assert.deepEqual([wrong.code, wrong.stderr], [2, "paraphe: --lang must be en or fr (got 'de') (see 'paraphe --help')\n"]);
+  });
 
   it('still describes the good files given with bad ones', () => {
     const { code, stdout, stderr } = paraphe('info', 'hello.pdf', 'gs.pdf', 'empty.pdf', 'signed.pdf');

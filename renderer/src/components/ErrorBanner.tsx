@@ -1,4 +1,4 @@
-import { hasMessage } from '../i18n';
+import { describeError, hasMessage } from '../i18n';
 import type { MessageKey } from '../i18n';
 import { useT } from '../i18n/useT';
 import { useStore } from '../store';
@@ -6,16 +6,19 @@ import type { UiError } from '../store';
 
 /**
  * An error in words: the headline translated by error code (the first of `prefixes` that has a
- * message for it, else `fallback`), main's precise cause below when it says more.
+ * message for it, else `fallback`), main's precise cause below, in the interface language, when
+ * it says more.
  */
 export function ErrorText({ error, prefixes, fallback }: { error: UiError; prefixes: string[]; fallback: MessageKey }) {
   const t = useT();
+  const locale = useStore((s) => s.locale);
   const key = prefixes.map((prefix) => `${prefix}.${error.code}`).find(hasMessage);
-  const headline = t(key === undefined ? fallback : (key as MessageKey));
+  const headline = t(key === undefined ? fallback : key);
+  const detail = describeError(locale, error);
   return (
     <>
       <p className="error-headline">{headline}</p>
-      {error.message && error.message !== headline && <p className="error-detail">{error.message}</p>}
+      {detail && detail !== headline && <p className="error-detail">{detail}</p>}
     </>
   );
 }

@@ -6,6 +6,8 @@ import { useT } from '../i18n/useT';
 import { previewSignature } from '../services/signing';
 import type { PreviewRequest } from '../services/signing';
 import { toUiError } from '../services/api';
+import { describeError } from '../i18n';
+import { useStore } from '../store';
 import { pdfjsLib } from '../viewer/pdfjs-global';
 
 const MAX_WIDTH = 260;
@@ -50,7 +52,7 @@ export function SignaturePreview({ request }: { request: PreviewRequest }) {
           }
         } catch (e) {
           if (cancelled) return;
-          setError(toUiError(e).message);
+          setError(describeError(useStore.getState().locale, toUiError(e)));
           setState('failed');
         }
       })();
@@ -66,7 +68,7 @@ export function SignaturePreview({ request }: { request: PreviewRequest }) {
     <figure className="signature-preview" data-state={state}>
       <canvas ref={canvasRef} data-testid="signature-preview" aria-label={t('sign.previewLabel')} role="img" />
       <figcaption className="muted">
-        {state === 'failed' ? t('sign.previewFailed', { detail: error ?? '' }) : t('sign.previewCaption', { width: Math.round(width), height: Math.round(height) })}
+        {state === 'failed' ? (error ? t('sign.previewFailed', { detail: error }) : t('sign.previewFailedPlain')) : t('sign.previewCaption', { width: Math.round(width), height: Math.round(height) })}
       </figcaption>
     </figure>
   );

@@ -4,12 +4,13 @@
 // signing. The check runs in the background (services/validation): the viewer never waits for it.
 import { useState } from 'react';
 import type { CertificateView, SignatureValidation } from '../../../preload/contract/schemas';
-import { formatDate } from '../i18n';
+import { describeError, formatDate } from '../i18n';
 import type { MessageKey } from '../i18n';
 import { useT } from '../i18n/useT';
 import { openSignedVersion } from '../services/documents';
 import { checkOnline, trustCertificate, untrustCertificate } from '../services/validation';
 import { useStore } from '../store';
+import type { UiError } from '../store';
 
 /** The headline of a card: the status, with the main cause when the signature does not hold. */
 function statusKey(sig: SignatureValidation): MessageKey {
@@ -154,6 +155,11 @@ function SignatureCard({ sig, index }: { sig: SignatureValidation; index: number
 
 export function SignaturesPanel() {
   const t = useT();
+  const locale = useStore((s) => s.locale);
+  const failedText = (error: UiError) => {
+    const detail = describeError(locale, error);
+    return detail ? t('verify.failed', { message: detail }) : t('verify.failedPlain');
+  };
   const doc = useStore((s) => s.doc);
   const validation = useStore((s) => s.validation);
   const lastSignedPath = useStore((s) => s.lastSignedPath);
@@ -185,7 +191,7 @@ export function SignaturesPanel() {
         )}
         {done?.online && <p className="muted" data-testid="checked-online">{t('verify.checkedOnline')}</p>}
         {signed && validation?.state === 'failed' && (
-          <p className="sign-error" role="alert" data-error-code={validation.error.code}>{t('verify.failed', { message: validation.error.message })}</p>
+          <p className="sign-error" role="alert" data-error-code={validation.error.code}>{failedText(validation.error)}</p>
         )}
         {signed && (validation === null || validation.state === 'checking') && (
           <>

@@ -170,8 +170,8 @@ export function Viewer() {
         useStore.getState().setScale(scale);
         useStore.getState().setZoom(preset);
       },
-      onError: (code, message) => {
-        useStore.getState().fail({ code, message });
+      onError: (error) => {
+        useStore.getState().fail(error);
         void closeDocument();
       },
       askPassword: (incorrect) => askPassword(doc.name, incorrect),

@@ -1,9 +1,20 @@
 // French and English words of the interface: the shared catalog (assets/locales/<lang>.json, ICU
 // MessageFormat, worded by preload/contract/messages with FormatJS), plus dates and sizes.
+import { format, hasMessage } from '../../../preload/contract/messages';
 import type { Locale } from '../../../preload/contract/schemas';
 
 export { format, formatMessage, hasMessage } from '../../../preload/contract/messages';
 export type { Message, MessageKey, MessageParams as Params } from '../../../preload/contract/messages';
+
+/**
+ * What went wrong, in `locale`: main's catalog message with its params. An error without one (an
+ * older throw site in main, a failure inside the renderer) has only an English sentence: it is
+ * shown in the English interface and left out of the French one (null), which keeps its headline.
+ */
+export function describeError(locale: Locale, error: { message: string; key?: string; params?: Readonly<Record<string, string | number>> }): string | null {
+  if (error.key !== undefined && hasMessage(error.key)) return format(locale, error.key, error.params);
+  return locale === 'en' && error.message ? error.message : null;
+}
 
 /** A date from main (ISO 8601) in the user's language; the text as given when it is not a date. */
 export function formatDate(locale: Locale, iso: string, options: Intl.DateTimeFormatOptions): string {

@@ -6,9 +6,16 @@ import type {
   AppInfo, CertifyMode, DocumentSummary, DocumentValidation, Identity, Locale, LocalePreference, PadesLevel, RecentDocument, TokenList,
 } from '../../../preload/contract/schemas';
 
+/**
+ * An error as the interface shows it: the stable code (headline, tests), main's sentence as a
+ * catalog key with its params (worded in the interface language), and the English text, shown
+ * only in English when there is no key.
+ */
 export interface UiError {
   code: string;
   message: string;
+  key?: string;
+  params?: Readonly<Record<string, string | number>>;
 }
 
 export interface AppSlice {

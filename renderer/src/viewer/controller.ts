@@ -7,7 +7,7 @@ import { EventBus, PDFLinkService, PDFViewer } from 'pdfjs-dist/web/pdf_viewer.m
 import type { PDFDocumentProxy, PageViewport } from 'pdfjs-dist';
 import type { DocumentSummary } from '../../../preload/contract/schemas';
 import { call, toUiError } from '../services/api';
-import type { ZoomValue } from '../store';
+import type { UiError, ZoomValue } from '../store';
 
 /** Files up to this size are read in one request: fewer round trips than ranges would take. */
 const WHOLE_FILE_LIMIT = 2 * 1024 * 1024;
@@ -21,7 +21,7 @@ interface ViewerCallbacks {
   /** The first page on screen is painted: the moment to start secondary work (thumbnails). */
   onFirstPaint(): void;
   onScaleChange(scale: number, preset: ZoomValue): void;
-  onError(code: string, message: string): void;
+  onError(error: UiError): void;
   /** The document's password, typed by the user; null when they cancel. */
   askPassword(incorrect: boolean): Promise<string | null>;
 }
@@ -91,7 +91,7 @@ export class ViewerController {
           .then((chunk) => {
             if (!this.destroyed) transport.onDataRange(begin, chunk);
           })
-          .catch((error: unknown) => this.callbacks.onError('render-failed', toUiError(error).message));
+          .catch((error: unknown) => this.callbacks.onError({ ...toUiError(error), code: 'render-failed' }));
       };
       task = pdfjsLib.getDocument({ ...common, range: transport, rangeChunkSize: RANGE_CHUNK, disableAutoFetch: true, disableStream: true });
     }
@@ -102,7 +102,7 @@ export class ViewerController {
       this.callbacks.askPassword(reason === pdfjsLib.PasswordResponses.INCORRECT_PASSWORD).then((password) => {
         if (this.destroyed) return;
         if (password === null) {
-          this.callbacks.onError('password-required', `${doc.name} is protected by a password.`);
+          this.callbacks.onError({ code: 'password-required', message: `${doc.name} is protected by a password.`, key: 'viewer.passwordRequired', params: { name: doc.name } });
           void task.destroy();
         } else {
           update(password);
@@ -123,7 +123,7 @@ export class ViewerController {
       if (this.destroyed) return;
       const name = error instanceof Error ? error.name : '';
       if (name === 'PasswordException') return; // reported by onPassword
-      this.callbacks.onError('render-failed', toUiError(error).message);
+      this.callbacks.onError({ ...toUiError(error), code: 'render-failed' });
     }
   }
 
