@@ -4,7 +4,7 @@
 // signed, 1 when any failed (each failure reported, nothing partial written), 2 for usage errors.
 import { mkdir, readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { AppError, isUserFacing } from '../errors';
+import { AppError, isUserFacing, msg } from '../errors';
 import type { Services } from '../services';
 import { openP12File } from '../services/providers/pkcs12';
 import { openTokenSigner } from '../services/providers/pkcs11';
@@ -15,6 +15,8 @@ import type { SignCommand } from './args';
 import { UsageError } from './args';
 import { terminalAuthorizer } from './authorizer';
 import type { Output } from './info';
+import { format, formatMessage, withCause } from '../../preload/contract/messages';
+import type { Message, MessageLocale } from '../../preload/contract/messages';
 
 export interface SignDeps {
   /** The folder holding assets/ (fonts for visible signatures). */
@@ -34,12 +36,38 @@ interface FileOutcome {
   level?: string;
   signedAt?: string;
   timestampedAt?: string | null;
-  error?: { code: string; message: string };
+  error?: Failure;
 }
 
-function describe(error: unknown): { code: string; message: string } {
-  if (isUserFacing(error)) return { code: error.code, message: error.message };
-  return { code: 'internal', message: `internal error: ${error instanceof Error ? error.message : String(error)}` };
+interface Failure {
+  code: string;
+  /** English, for --json (scripts read it). */
+  message: string;
+}
+
+/** How each failure is said on stderr, in the command's language (not part of the --json output). */
+const wording = new WeakMap<Failure, Message>();
+
+function failureOf(code: string, message: Message): Failure {
+  const said: Failure = { code, message: formatMessage('en', message) };
+  wording.set(said, message);
+  return said;
+}
+
+function describe(error: unknown): Failure {
+  if (isUserFacing(error)) return error.key === undefined ? { code: error.code, message: error.message } : failureOf(error.code, { key: error.key, params: error.params });
+  return failureOf('internal', msg('cli.internal-error', { detail: error instanceof Error ? error.message : String(error) }));
+}
+
+function say(locale: MessageLocale, said: Failure): string {
+  const message = wording.get(said);
+  return message === undefined ? said.message : formatMessage(locale, message);
+}
+
+/** A document not signed because an earlier failure stopped the batch (a token unplugged, say). */
+function stopped(by: Failure): Failure {
+  const cause = wording.get(by) ?? msg('error.app.detail', { detail: by.message });
+  return failureOf('batch-stopped', msg('cli.batch-stopped', withCause({}, cause)));
 }
 
 /** The identity the command names, opened through the same providers as the app, with a terminal Authorizer. */
@@ -47,12 +75,12 @@ async function openSigner(command: SignCommand, deps: SignDeps, services: Servic
   const { identity } = command;
   const secretEnv = identity.kind === 'p12' ? identity.passwordEnv : identity.kind === 'pkcs11' ? identity.pinEnv : identity.kind === 'id' ? identity.secretEnv : null;
   const secretFlag = identity.kind === 'p12' ? '--password-env' : identity.kind === 'pkcs11' ? '--pin-env' : '--secret-env';
-  if (secretEnv !== null && deps.env[secretEnv] === undefined) throw new UsageError(`the environment variable ${secretEnv} (${secretFlag}) is not set`, 'sign');
+  if (secretEnv !== null && deps.env[secretEnv] === undefined) throw new UsageError(msg('error.usage.env-not-set', { variable: secretEnv, flag: secretFlag }), 'sign');
   const authorizer = terminalAuthorizer({ env: deps.env, secretEnv, secretFlag, askSecret: deps.askSecret, io });
   switch (identity.kind) {
     case 'self-signed': {
       const [first] = (await services.identities.list()).filter((i) => i.kind === 'personal');
-      if (!first) throw new AppError('no-personal-id', 'There is no personal digital ID yet: create one in Paraphe (Sign > Create my digital ID).');
+      if (!first) throw new AppError('no-personal-id', msg('error.app.no-personal-id'));
       return services.identities.openSigner(first.id, authorizer);
     }
     case 'p12':
@@ -72,7 +100,7 @@ async function outputsFor(command: SignCommand): Promise<string[]> {
   const seen = new Map<string, string>();
   for (const [i, output] of outputs.entries()) {
     const other = seen.get(output);
-    if (other !== undefined) throw new UsageError(`${other} and ${command.inputs[i]} would both be written to ${output}`, 'sign');
+    if (other !== undefined) throw new UsageError(msg('error.usage.same-output', { first: other, second: command.inputs[i] ?? '', output }), 'sign');
     seen.set(output, command.inputs[i] ?? '');
   }
   await mkdir(dir, { recursive: true });
@@ -96,13 +124,13 @@ export async function runSign(command: SignCommand, io: Output, deps: SignDeps):
 }
 
 async function signWith(command: SignCommand, outputs: string[], io: Output, deps: SignDeps, services: Services): Promise<number> {
+  const locale = io.locale ?? 'en';
   let signer: Signer;
   try {
     signer = await openSigner(command, deps, services, io);
   } catch (error) {
     if (error instanceof UsageError) throw error;
-    const { message } = describe(error);
-    io.err(`paraphe: ${message}\n`);
+    io.err(`paraphe: ${say(locale, describe(error))}\n`);
     if (command.json) io.out(`${JSON.stringify(command.inputs.map((input) => ({ input, ok: false, error: describe(error) })), null, 2)}\n`);
     return 1;
   }
@@ -113,7 +141,7 @@ async function signWith(command: SignCommand, outputs: string[], io: Output, dep
       try {
         image = await readFile(command.image);
       } catch {
-        io.err(`paraphe: the image ${command.image} cannot be read\n`);
+        io.err(`paraphe: ${format(locale, 'cli.image-unreadable', { file: command.image })}\n`);
         return 1;
       }
     }
@@ -132,9 +160,9 @@ async function signWith(command: SignCommand, outputs: string[], io: Output, dep
     const report = (index: number, outcome: FileOutcome) => {
       const counter = total > 1 ? `[${index + 1}/${total}] ` : '';
       if (outcome.ok) {
-        if (!command.json) io.out(`${counter}signed ${outcome.input} -> ${outcome.output} (${outcome.level}, field ${outcome.field})\n`);
+        if (!command.json) io.out(`${counter}${format(locale, 'cli.signed', { input: outcome.input, output: outcome.output ?? '', level: outcome.level ?? '', field: outcome.field ?? '' })}\n`);
       } else {
-        io.err(`${counter}paraphe: ${outcome.input}: ${outcome.error?.message}\n`);
+        io.err(`${counter}paraphe: ${outcome.input}: ${outcome.error ? say(locale, outcome.error) : ''}\n`);
       }
     };
     const signOne = async (index: number): Promise<FileOutcome> => {
@@ -151,16 +179,16 @@ async function signWith(command: SignCommand, outputs: string[], io: Output, dep
     const done: (FileOutcome | undefined)[] = new Array(total);
     let next = 0;
     let reported = 0;
-    let stoppedBy: string | null = null;
+    let stoppedBy: Failure | null = null;
     const worker = async () => {
       while (next < total) {
         const index = next++;
         if (stoppedBy !== null) {
-          done[index] = { input: command.inputs[index] ?? '', ok: false, error: { code: 'batch-stopped', message: `not signed: the batch stopped (${stoppedBy})` } };
+          done[index] = { input: command.inputs[index] ?? '', ok: false, error: stopped(stoppedBy) };
         } else {
           done[index] = await signOne(index);
           const failure = done[index]?.error;
-          if (failure && BATCH_STOPPERS.has(failure.code)) stoppedBy ??= failure.message.replace(/\.$/, '');
+          if (failure && BATCH_STOPPERS.has(failure.code)) stoppedBy ??= failure;
         }
         flush();
       }
@@ -180,7 +208,7 @@ async function signWith(command: SignCommand, outputs: string[], io: Output, dep
       for (let start = 0; start < total; start += size) {
         const indexes = Array.from({ length: Math.min(size, total - start) }, (_, i) => start + i);
         if (stoppedBy !== null) {
-          for (const index of indexes) done[index] = { input: command.inputs[index] ?? '', ok: false, error: { code: 'batch-stopped', message: `not signed: the batch stopped (${stoppedBy})` } };
+          for (const index of indexes) done[index] = { input: command.inputs[index] ?? '', ok: false, error: stopped(stoppedBy) };
         } else {
           const results = await session.signBatch(indexes.map((index) => ({ input: command.inputs[index] ?? '', output: outputs[index] ?? '' })));
           results.forEach((result, i) => {
@@ -190,7 +218,7 @@ async function signWith(command: SignCommand, outputs: string[], io: Output, dep
               ? { input, ok: true, output: result.result.output, field: result.result.field, level: result.result.level, signedAt: result.result.signedAt, timestampedAt: result.result.timestampedAt }
               : { input, ok: false, error: describe(result.error) };
             const failure = done[index]?.error;
-            if (failure && BATCH_STOPPERS.has(failure.code)) stoppedBy ??= failure.message.replace(/\.$/, '');
+            if (failure && BATCH_STOPPERS.has(failure.code)) stoppedBy ??= failure;
           });
         }
         flush();

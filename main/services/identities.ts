@@ -6,7 +6,7 @@
 import { homedir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import type { Identity, PersonalKeyType, SavedP12Identity } from '../../preload/contract/schemas';
-import { AppError } from '../errors';
+import { AppError, msg } from '../errors';
 import { describeCertificate, openPkcs12Signer } from '../signers';
 import type { PersonalIdStore, Signer } from '../signers';
 import { writeFileAtomic } from '../atomic-write';
@@ -89,7 +89,7 @@ export class IdentityService {
    */
   async exportPersonal(id: string, password: string): Promise<{ path: string } | null> {
     const identity = await this.get(id);
-    if (identity.kind !== 'personal') throw new AppError('not-exportable', 'Only the personal digital ID can be exported; a .p12 file is already a file you can copy.');
+    if (identity.kind !== 'personal') throw new AppError('not-exportable', msg('error.app.not-exportable'));
     const bytes = await this.personal.exportPkcs12(identity.fingerprint, password);
     try {
       const target = await this.dialogs.chooseSavePath({ kind: 'p12', defaultPath: join(homedir(), `${fileStem(identity.name)}.p12`) });
@@ -99,7 +99,7 @@ export class IdentityService {
         await writeFileAtomic(path, bytes, 0o600);
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
-        throw new AppError('output-not-writable', `${path} cannot be written${code ? ` (${code})` : ''}.`);
+        throw new AppError('output-not-writable', msg('error.app.output-not-writable', { path, code: code ?? 'error' }));
       }
       return { path };
     } finally {

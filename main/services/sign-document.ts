@@ -10,7 +10,7 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { DocumentSummary, Locale, SignRequest } from '../../preload/contract/schemas';
 import type { AppearanceLabels } from '../pdf';
 import { APPEARANCE_LABELS } from './locale';
-import { AppError } from '../errors';
+import { AppError, msg } from '../errors';
 import { DOC_MDP_PERMISSION } from '../../preload/contract/domain';
 import type { Dialogs } from './dialogs';
 import type { DocumentService } from './documents';
@@ -76,12 +76,12 @@ export class SignDocumentService {
     const { documents, identities, dialogs, root } = this.deps;
     const doc = documents.summary(request.docId);
     if (doc.signedVersion) {
-      throw new AppError('signed-version', 'This is an earlier, signed version of the document, shown for reading: go back to the current version to sign it.');
+      throw new AppError('signed-version', msg('error.app.signed-version'));
     }
-    if (doc.encrypted) throw new AppError('encrypted', `${doc.name} is encrypted; Paraphe cannot sign encrypted PDFs yet.`);
+    if (doc.encrypted) throw new AppError('encrypted', msg('error.app.encrypted', { name: doc.name }));
     const { placement } = request;
     if (placement.kind === 'visible' && doc.pageCount !== null && placement.page > doc.pageCount) {
-      throw new AppError('page-out-of-range', `${doc.name} has ${doc.pageCount} page${doc.pageCount === 1 ? '' : 's'}; there is no page ${placement.page}.`);
+      throw new AppError('page-out-of-range', msg('error.app.page-out-of-range', { name: doc.name, pages: doc.pageCount, page: placement.page }));
     }
     const options: SignOptions = {
       level: request.level,
@@ -97,7 +97,7 @@ export class SignDocumentService {
 
     // A secret only goes to the identity that asks for one (the renderer sends nothing else).
     if (request.password !== undefined && !(await identities.get(request.identityId)).needsPassword) {
-      throw new AppError('password-not-expected', 'This signing identity takes no password from the sign panel; nothing was signed.');
+      throw new AppError('password-not-expected', msg('error.app.password-not-expected'));
     }
     const signer = await identities.openSigner(request.identityId, appAuthorizer({ password: request.password, askPin: this.deps.askPin }));
     let output: string;

@@ -58,7 +58,36 @@ export function formatterOf(catalogs: Readonly<Record<MessageLocale, Catalog>>):
       return null;
     }
   };
-  return (locale, key, params = {}) => attempt(locale, key, params) ?? (locale === 'en' ? null : attempt('en', key, params)) ?? key;
+  const word: Formatter = (locale, key, params = {}) => {
+    const filled = withCauseWorded(params, (causeKey, causeParams) => word(locale, causeKey, causeParams));
+    return attempt(locale, key, filled) ?? (locale === 'en' ? null : attempt('en', key, filled)) ?? key;
+  };
+  return word;
+}
+
+/**
+ * A message that wraps another ("B-LT could not be reached: {cause}") carries the inner one flat,
+ * so params stay plain data: `cause` is the inner key and `cause.NAME` its params (see `withCause`).
+ * Worded here, in the same language as the outer message.
+ */
+function withCauseWorded(params: MessageParams, word: (key: string, params: MessageParams) => string): MessageParams {
+  const causeKey = params.cause;
+  if (typeof causeKey !== 'string' || !/^[a-z][\w.-]*$/.test(causeKey)) return params;
+  const outer: Record<string, string | number> = {};
+  const inner: Record<string, string | number> = {};
+  for (const [name, value] of Object.entries(params)) {
+    if (name.startsWith('cause.')) inner[name.slice('cause.'.length)] = value;
+    else outer[name] = value;
+  }
+  outer.cause = word(causeKey, inner);
+  return outer;
+}
+
+/** The params of a message wrapping `inner`: `{...params, cause: inner.key, 'cause.NAME': ...}`. */
+export function withCause(params: MessageParams, inner: Message): MessageParams {
+  const flat: Record<string, string | number> = { ...params, cause: inner.key };
+  for (const [name, value] of Object.entries(inner.params ?? {})) flat[`cause.${name}`] = value;
+  return flat;
 }
 
 const catalogs: Readonly<Record<MessageLocale, Catalog>> = { en, fr };

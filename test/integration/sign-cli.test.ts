@@ -334,6 +334,20 @@ describe('paraphe sign', { timeout: 300_000 }, () => {
       await assert.rejects(readdir(outDir), 'nothing was created');
     });
 
+    it('says each failure in French with --lang fr or a French system, the same exit codes', async () => {
+      const out = join(dir, 'fail-french.pdf');
+      await expectFailure(['--lang', 'fr', 'sign', pdfs.encrypted, '-o', out, ...p12()], pdfs.encrypted, out, /^paraphe: .*chiffré/m);
+      const unset = await paraphe(['sign', pdfs.simple, '-o', out, '--p12', pki.p12.signer, '--password-env', 'NOT_SET_ANYWHERE'], { LANG: 'fr_FR.UTF-8' });
+      assert.equal(unset.code, 2);
+      assert.match(unset.stderr, /la variable d’environnement NOT_SET_ANYWHERE \(--password-env\) n’est pas définie/);
+      assert.doesNotMatch(unset.stderr, /environment variable|is not set/);
+      const noTsa = await paraphe(['--lang', 'fr', 'sign', pdfs.simple, '-o', out, ...p12(), '--level', 'B-T'], P12_ENV);
+      assert.equal(noTsa.code, 2);
+      assert.match(noTsa.stderr, /--tsa/);
+      assert.doesNotMatch(noTsa.stderr, /needs|give/);
+      await assert.rejects(readFile(out), 'no output file');
+    });
+
     it('usage errors exit with 2', async () => {
       const result = await paraphe(['sign', pdfs.simple, '--p12', pki.p12.signer]);
       assert.equal(result.code, 2);

@@ -2,11 +2,11 @@
 // languages hold the same keys with the same ICU arguments, plurals follow each language's rules,
 // and a gap falls back to English, then to the key.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { TYPE, parse } from '@formatjs/icu-messageformat-parser';
 import type { MessageFormatElement } from '@formatjs/icu-messageformat-parser';
-import { format, formatterOf, hasMessage, messageLocaleOf } from '../../preload/contract/messages';
+import { format, formatterOf, hasMessage, messageLocaleOf, withCause } from '../../preload/contract/messages';
 import type { MessageKey } from '../../preload/contract/messages';
 import { formatBytes } from '../../renderer/src/i18n/index';
 
@@ -161,4 +161,45 @@ describe('every refusal of the signing pipeline has a headline in both languages
       }
     });
   }
+});
+
+describe('errors from main are catalog messages, so the French interface never shows English from main', () => {
+  // A user-facing error made with an English sentence (`new AppError('code', 'Some words')` or a
+  // template literal) is shown in English in the French interface. Every such error in main takes
+  // a catalog message (`msg('error.…', params)`). Programmer errors (Error, TypeError...) are not
+  // user-facing and are not checked.
+  const root = new URL('../../main/', import.meta.url);
+  const files = (readdirSync(root, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts')).sort();
+  // Throw sites still worded in English, by file: this list only ever shrinks.
+  const PENDING: Readonly<Record<string, number>> = {
+    'cms/algorithms.ts': 4, 'cms/certificates.ts': 1, 'cms/chain.ts': 1, 'cms/crl.ts': 4, 'cms/dss.ts': 4, 'cms/ocsp.ts': 12,
+    'cms/signed-data.ts': 10, 'cms/tsp.ts': 13, 'remote/http.ts': 13, 'remote/revocation.ts': 5, 'remote/tsa.ts': 2,
+  };
+  const sentence = /new (?:AppError|SignerError|PdfError|CmsError|UserFacingError)\(\s*[^,()]+(?:\([^()]*\))?[^,()]*,\s*['"`]|new UsageError\(\s*['"`]/g;
+  const found = new Map<string, string[]>();
+  for (const file of files) {
+    const text = readFileSync(new URL(file, root), 'utf8');
+    for (const m of text.matchAll(sentence)) {
+      const line = text.slice(0, m.index).split('\n').length;
+      found.set(file, [...(found.get(file) ?? []), `${file}:${line}: ${text.slice(m.index, m.index + 90).replace(/\s+/g, ' ')}`]);
+    }
+  }
+  it('scans the throw sites of main', () => {
+    assert.ok(files.length > 100 && files.includes('services/signing/stages.ts'), `${files.length} files`);
+  });
+  it('finds no user-facing error made with an English sentence', () => {
+    const offending = [...found].filter(([file, sites]) => sites.length > (PENDING[file] ?? 0)).flatMap(([, sites]) => sites);
+    assert.deepEqual(offending, []);
+  });
+  it('sees an English sentence where there is one (the pattern can fail)', () => {
+    const probe = "throw new AppError('cancelled', `Signing of ${name} was cancelled.`);\nthrow new UsageError('no file', 'sign');\nthrow new AppError('ok', msg('error.app.cancelled'));";
+    assert.equal([...probe.matchAll(sentence)].length, 2);
+  });
+  it('words a refusal of the pipeline, with the error it wraps, in French', () => {
+    const inner = { key: 'error.app.tsa-required' as const, params: { level: 'B-T' } };
+    const fr = format('fr', 'error.app.lt-failed', withCause({}, inner));
+    assert.equal(fr, 'Le niveau B-LT n’a pas pu être atteint : Le niveau B-T demande un serveur d’horodatage : donnez son adresse (--tsa URL).');
+    assert.equal(format('en', 'error.app.lt-failed', withCause({}, inner)), 'B-LT could not be reached: Level B-T needs a timestamp server: give its URL (--tsa URL).');
+    assert.match(format('fr', 'error.app.unusable-chain', { subject: 'Alice', problem: 'issuer_not_ca', certificate: 'Mallory' }), /^Le certificat de Alice ne peut pas servir à signer : Mallory apparaît comme émetteur/);
+  });
 });

@@ -4,7 +4,8 @@
 // authorizer cancels (null), or it was asked as often as it allows (`attempts`): then the wrong PIN is
 // the error. Later signatures reuse the session.
 import type { Identity } from '../../../preload/contract/schemas';
-import { AppError } from '../../errors';
+import { AppError, isUserFacing, msg } from '../../errors';
+import type { Message } from '../../../preload/contract/messages';
 import type { PinRequest, Signer } from '../../signers';
 import { tokenIdentityId } from '../tokens';
 import type { TokenScan, TokenSelection, TokenService } from '../tokens';
@@ -56,7 +57,7 @@ export async function openTokenSigner(tokens: TokenService, selection: TokenSele
             pinPad: request.pinPad,
             contextSpecific: request.reason === 'context-specific',
             retry,
-            problem: retry ? (wrongBefore as Error).message : null,
+            problem: retry ? messageOf(wrongBefore) : null,
           });
           return pin === null ? null : Buffer.from(pin, 'utf8');
         },
@@ -82,7 +83,13 @@ export function pkcs11Provider(tokens: TokenService): IdentityProvider & { lastS
     },
     open: (identity, authorizer) => openTokenSigner(tokens, { fingerprint: identity.fingerprint }, authorizer, identity.name),
     remove: async () => {
-      throw new AppError('not-removable', 'A certificate on a token cannot be removed here; unplug the token to stop using it.');
+      throw new AppError('not-removable', msg('error.app.not-removable-token'));
     },
   };
+}
+
+/** An error as a catalog message (its own, or its English sentence as the detail of a generic one). */
+function messageOf(error: unknown): Message {
+  if (isUserFacing(error) && error.key !== undefined) return { key: error.key, params: error.params };
+  return msg('error.app.detail', { detail: error instanceof Error ? error.message : String(error) });
 }

@@ -4,7 +4,7 @@
 // terminal) and never kept.
 import { basename } from 'node:path';
 import type { Identity, SavedP12Identity } from '../../../preload/contract/schemas';
-import { AppError } from '../../errors';
+import { AppError, msg } from '../../errors';
 import { describeCertificate, openPkcs12Signer } from '../../signers';
 import type { Signer } from '../../signers';
 import type { SettingsService } from '../settings';
@@ -30,7 +30,7 @@ export function p12Identity(saved: SavedP12Identity): Identity {
 /** Opens `file` with the password the authorizer gives; `password-required` when it gives none. */
 export async function openP12File(file: string, authorizer: Authorizer): Promise<Signer> {
   const password = await authorizer.ask({ kind: 'password', file: basename(file), retry: false });
-  if (password === null) throw new AppError('password-required', `The password of ${basename(file)} is needed to sign.`);
+  if (password === null) throw new AppError('password-required', msg('error.app.password-required', { file: basename(file) }));
   return openPkcs12Signer(file, password);
 }
 
@@ -44,7 +44,7 @@ export function pkcs12Provider(settings: SettingsService): IdentityProvider {
       const signer = await openP12File(file, authorizer);
       if (describeCertificate(signer.certificate).fingerprintSha256 !== identity.fingerprint) {
         await signer.close();
-        throw new AppError('identity-changed', `${basename(file)} now holds another certificate than the one imported; import it again.`);
+        throw new AppError('identity-changed', msg('error.app.identity-changed', { file: basename(file) }));
       }
       return signer;
     },

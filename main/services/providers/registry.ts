@@ -1,6 +1,6 @@
 // The identity providers of one app or CLI run, by kind. The registry routes an identity id to the
 // provider that listed it: ids are opaque (nothing here or in the contract reads a prefix).
-import { AppError } from '../../errors';
+import { AppError, msg } from '../../errors';
 import { IdentityKind } from '../../../preload/contract/schemas';
 import type { Identity } from '../../../preload/contract/schemas';
 import type { Signer } from '../../signers';
@@ -63,7 +63,7 @@ export class IdentityRegistry {
 
   async remove(id: string): Promise<void> {
     const { provider, identity } = await this.fresh(id);
-    if (!provider.remove) throw new AppError('not-removable', 'This signing identity cannot be removed here.');
+    if (!provider.remove) throw new AppError('not-removable', msg('error.app.not-removable'));
     await provider.remove(identity);
     this.owners.delete(id);
   }
@@ -88,7 +88,7 @@ export class IdentityRegistry {
 
   private async owner(id: string): Promise<{ provider: IdentityProvider; identity: Identity }> {
     const known = this.owners.get(id) ?? (await this.list(), this.owners.get(id));
-    if (!known) throw new AppError('identity-not-found', 'This signing identity no longer exists (it may have been removed).');
+    if (!known) throw new AppError('identity-not-found', msg('error.app.identity-not-found'));
     return known;
   }
 }

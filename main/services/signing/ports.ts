@@ -6,6 +6,7 @@
 //   Timestamper       RFC 3161 tokens (a TSA today; CSC signatures/timestamp later)
 //   ValidationDataSource  certificates, OCSP responses and CRLs for B-LT
 //   EvidenceSink      sees every stage's facts (hashes before and after, identity, times), no secret
+import type { Message } from '../../../preload/contract/messages';
 import type { Identity } from '../../../preload/contract/schemas';
 import type { HashAlgorithm, Signer } from '../../signers/signer';
 
@@ -30,8 +31,8 @@ export type AuthorizationRequest =
       /** The key asks its PIN again for each signature (CKA_ALWAYS_AUTHENTICATE). */
       contextSpecific: boolean;
       retry: boolean;
-      /** Why it is asked again, in words (e.g. the token's "wrong PIN, 2 tries left"); no secret. */
-      problem: string | null;
+      /** Why it is asked again (e.g. the token's "wrong PIN, 2 tries left"), as a catalog message; no secret. */
+      problem: Message | null;
     }
   | {
       kind: 'otp';

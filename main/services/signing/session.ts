@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { open, readFile, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
-import { AppError } from '../../errors';
+import { AppError, msg } from '../../errors';
 import { fileSource } from '../../pdf';
 import type { AppearanceLabels, VisibleSignatureOptions } from '../../pdf';
 import { signingPathFailures } from '../../cms';
@@ -110,7 +110,7 @@ async function openInputFile(path: string): Promise<{ input: OpenedInput; close:
 /** Rejects with `cancelled` when `signal` fires, whatever `work` does (it may never settle). */
 function unlessAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (!signal) return work;
-  const cancelled = () => new AppError('cancelled', 'Signing was cancelled; nothing was written.');
+  const cancelled = () => new AppError('cancelled', msg('error.app.cancelled'));
   if (signal.aborted) {
     work.catch(() => undefined);
     return Promise.reject(cancelled());
@@ -132,11 +132,9 @@ function unlessAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Pr
 async function refuseBrokenChain(signer: Signer, at: Date): Promise<void> {
   const [failure] = await signingPathFailures(signer.certificate, signer.chain, at);
   if (!failure) return;
-  const who = describeCertificate(signer.certificate).subject;
-  const why = failure.code === 'issuer-not-ca'
-    ? `${failure.certificate} appears as the issuer of a certificate in its chain but is not a certification authority`
-    : failure.detail.replace(/\.$/, '');
-  throw new AppError('unusable-certificate', `The certificate of ${who} cannot be used for signing: ${why}.`);
+  const subject = describeCertificate(signer.certificate).subject;
+  // The catalog selects its words on the code; ICU selectors take no hyphen.
+  throw new AppError('unusable-certificate', msg('error.app.unusable-chain', { subject, problem: failure.code.replace(/-/g, '_'), certificate: failure.certificate }));
 }
 
 /** Many requests in one signMany call (one by one without it, or for a single request). */
@@ -178,7 +176,7 @@ export class SigningSession {
   ) {
     this.timestamper = ports.timestamper ?? (options.tsaUrl ? tsaTimestamper(options.tsaUrl, { timeoutMs: options.timeoutMs }) : undefined);
     if (needsTsa(options.level) && !this.timestamper) {
-      throw new AppError('tsa-required', `Level ${options.level} needs a timestamp server: give its URL (--tsa URL).`);
+      throw new AppError('tsa-required', msg('error.app.tsa-required', { level: options.level }));
     }
     this.validationData = ports.validationData ?? onlineValidationData({ timeoutMs: options.timeoutMs });
     this.evidence = ports.evidence;
@@ -239,7 +237,7 @@ export class SigningSession {
               ? await openInputFile(slot.inputPath ?? slot.item.input)
               : { input: slot.item.input, close: async () => undefined };
             slot.temp = await TempOutput.create(slot.outputPath).catch((error: unknown) => {
-              throw new AppError('output-not-writable', `${slot.outputPath} cannot be written (${(error as NodeJS.ErrnoException).code ?? 'error'}).`);
+              throw new AppError('output-not-writable', msg('error.app.output-not-writable', { path: slot.outputPath, code: (error as NodeJS.ErrnoException).code ?? 'error' }));
             });
             slot.prepared = await prepare(slot.opened.input, slot.temp, this.signer, {
               hash: this.options.hash,
@@ -359,7 +357,7 @@ export class SigningSession {
   /** The size of this TSA's tokens, measured once per session (concurrent documents share it). */
   private measureTimestamp(): Promise<number> {
     const timestamper = this.timestamper;
-    if (!timestamper) return Promise.reject(new AppError('tsa-required', `Level ${this.options.level} needs a timestamp server: give its URL (--tsa URL).`));
+    if (!timestamper) return Promise.reject(new AppError('tsa-required', msg('error.app.tsa-required', { level: this.options.level })));
     this.timestampSize ??= (async () => {
       const imprint = new Uint8Array(newHash(this.options.hash).update(`paraphe dry run ${Date.now()}`).digest());
       const reply = await timestamper.timestamp({ imprint, hash: this.options.hash });

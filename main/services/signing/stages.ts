@@ -12,7 +12,8 @@
 // output is a TempOutput that the caller commits (rename) or discards.
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
-import { AppError, isUserFacing } from '../../errors';
+import { AppError, isUserFacing, msg } from '../../errors';
+import { withCause } from '../../../preload/contract/messages';
 import { fileSource, openPdf, prepareDssUpdate, prepareSignatureUpdate } from '../../pdf';
 import type { PdfReader, VisibleSignatureOptions } from '../../pdf';
 import { estimateCadesSize, prepareCades, timestampTokenCertificates, vriKey } from '../../cms';
@@ -54,7 +55,7 @@ export interface OpenedInput {
 
 /** The error of a document that is no longer what was opened. */
 export function inputChanged(name: string): AppError {
-  return new AppError('input-changed', `${name}: the file changed on disk since it was opened; nothing was written. Open it again to sign what it holds now.`);
+  return new AppError('input-changed', msg('error.app.changed-on-disk', { name }));
 }
 
 export interface PrepareOptions {
@@ -179,7 +180,7 @@ export async function finish(
       }
     : undefined);
   if (cms.length * 2 > prepared.contentsHexLength) {
-    throw new AppError('placeholder-too-small', `The signature (${cms.length} bytes) is larger than the space reserved for it; nothing was written.`);
+    throw new AppError('placeholder-too-small', msg('error.app.placeholder-too-small', { bytes: cms.length }));
   }
   await prepared.temp.patch(prepared.contentsOffset, contentsHex(cms, prepared.contentsHexLength));
   await ports.evidence?.record({ stage: 'signed', at: nowIso(), document: prepared.input.name, signatureSha256: createHash('sha256').update(cms).digest('hex'), timestampedAt });
@@ -209,11 +210,11 @@ export async function extend(
   ports: ExtendPorts,
 ): Promise<void> {
   if (level === 'B-LT' || level === 'B-LTA') {
-    if (!ports.validationData) throw new AppError('validation-data-required', `Level ${level} needs certificates and revocation data, and no source of them was given.`);
+    if (!ports.validationData) throw new AppError('validation-data-required', msg('error.app.validation-data-required', { level }));
     await addValidationData(temp, signature, ports.validationData, ports.signal);
   }
   if (level === 'B-LTA') {
-    if (!ports.timestamper) throw new AppError('tsa-required', `Level ${level} needs a timestamp server: give its URL (--tsa URL).`);
+    if (!ports.timestamper) throw new AppError('tsa-required', msg('error.app.tsa-required', { level }));
     await addDocumentTimestamp(temp, ports.timestamper, ports.hash, ports.docTimestampBytes ?? 8192, ports.signal);
   }
   if (level !== 'B-B' && level !== 'B-T') await ports.evidence?.record({ stage: 'extended', at: nowIso(), document: signature.document, level });
@@ -234,7 +235,7 @@ async function addValidationData(
     const update = await prepareDssUpdate(reader, { ...entries, vri });
     await temp.append(update.bytes);
   } catch (error) {
-    if (isUserFacing(error)) throw new AppError(error.code, `B-LT could not be reached: ${error.message}`);
+    if (isUserFacing(error)) throw new AppError(error.code, msg('error.app.lt-failed', withCause({}, error.key === undefined ? msg('error.app.detail', { detail: error.message }) : { key: error.key, params: error.params })), { cause: error });
     throw error;
   } finally {
     await file.close();

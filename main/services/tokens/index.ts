@@ -8,6 +8,7 @@ import { fingerprint as fingerprintOf } from '../../cms';
 import { listPkcs11Identities, openPkcs11Signer, SignerError } from '../../signers';
 import type { Pkcs11Authorization, Pkcs11Signer } from '../../signers';
 import { completeChain } from './chain';
+import { msg } from '../../errors';
 import { describeToken, moduleReports } from './inventory';
 import { ModuleRegistry } from './modules';
 import { chooseCertificate } from './selection';
@@ -63,7 +64,7 @@ export class TokenService {
     const identity = listing.identities.find((i) => fingerprintOf(i.certificate) === cert.fingerprint);
     if (!identity) {
       this.confirmed.set(cert.fingerprint, false);
-      throw new SignerError('key-not-found', `The token ${token.label} holds the certificate of ${cert.name} but not its private key.`);
+      throw new SignerError('key-not-found', msg('error.signer.key-not-on-token', { token: token.label, name: cert.name }));
     }
     const signer = await openPkcs11Signer({
       module,

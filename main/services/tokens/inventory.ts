@@ -5,6 +5,8 @@ import type { LoadedCandidate, Pkcs11Module } from '../../../native/pkcs11';
 import { parseCertificate } from '../../cms';
 import { checkSigningCertificate, describeCertificate } from '../../signers';
 import type { ModuleReport, TokenReport } from './types';
+import { isUserFacing, msg } from '../../errors';
+import type { Message } from '../../../preload/contract/messages';
 
 /** The report of each module: loaded or why not, and what it says of itself. */
 export function moduleReports(loaded: readonly LoadedCandidate[]): ModuleReport[] {
@@ -73,10 +75,12 @@ context: { now: Date; confirmed: ReadonlyMap<string, boolean> },
     }
     if (isCa(der)) continue;
     let unusable: string | null = null;
+    let unusableMessage: Message | null = null;
     try {
       checkSigningCertificate(der, { at: context.now });
     } catch (error) {
       unusable = error instanceof Error ? error.message : String(error);
+      unusableMessage = isUserFacing(error) && error.key !== undefined ? { key: error.key, params: error.params } : msg('error.app.detail', { detail: unusable });
     }
     const fingerprint = description.fingerprintSha256;
     report.certificates.push({
@@ -91,6 +95,7 @@ context: { now: Date; confirmed: ReadonlyMap<string, boolean> },
       notAfter: description.notAfter.toISOString(),
       keyConfirmed: candidate.key ?? context.confirmed.get(fingerprint) ?? null,
       unusable,
+      unusableMessage,
     });
   }
   return report;

@@ -2,10 +2,16 @@
 // lists the candidates when it names none or several; and the views the app shows of a scan.
 import type { TokenList } from '../../../preload/contract/schemas';
 import { SignerError } from '../../signers';
+import { msg } from '../../errors';
+import { withCause } from '../../../preload/contract/messages';
 import type { TokenCertificate, TokenReport, TokenScan, TokenSelection } from './types';
 
+/**
+ * One candidate, in the words of the flags that choose it (--token, --key) and no others, so the
+ * line reads the same in every language: token 'A' key 01 'label': name (issuer, expiry date).
+ */
 function candidateLine(token: TokenReport, cert: TokenCertificate): string {
-  return `token '${token.label}' key ${cert.keyId || '(no id)'} '${cert.label}': ${cert.name}, issued by ${cert.issuer}, expires ${cert.notAfter.slice(0, 10)}`;
+  return `token '${token.label}' key ${cert.keyId || '-'} '${cert.label}': ${cert.name} (${cert.issuer}, ${cert.notAfter.slice(0, 10)})`;
 }
 
 /** Picks the one certificate the selection names among the usable ones; a precise error otherwise. */
@@ -15,9 +21,7 @@ export function chooseCertificate(scan: TokenScan, selection: TokenSelection): {
     const tried = scan.modules.map((m) => `${m.path}${m.error ? ` (${m.error})` : ''}`);
     throw new SignerError(
       'no-module',
-      tried.length === 0
-        ? 'No PKCS#11 module was found: install your token\'s software (SafeNet Authentication Client, OpenSC...) or give its library with --module PATH.'
-        : `No PKCS#11 module could be loaded: ${tried.join('; ')}.`,
+      tried.length === 0 ? msg('error.signer.no-module-found') : msg('error.signer.no-module-loaded', { tried: tried.join('; ') }),
     );
   }
   let tokens = scan.tokens;
@@ -25,10 +29,10 @@ export function chooseCertificate(scan: TokenScan, selection: TokenSelection): {
     tokens = tokens.filter((t) => t.label === selection.token);
     if (tokens.length === 0) {
       const present = scan.tokens.map((t) => `'${t.label}'`).join(', ') || 'none';
-      throw new SignerError('no-token', `No token labelled '${selection.token}' is plugged in (tokens present: ${present}).`);
+      throw new SignerError('no-token', msg('error.signer.no-token-labelled', { token: selection.token, present }));
     }
   }
-  if (tokens.length === 0) throw new SignerError('no-token', 'No token is plugged in: insert your token (or smart card) and try again.');
+  if (tokens.length === 0) throw new SignerError('no-token', msg('error.signer.no-token'));
   const all = tokens.flatMap((token) => token.certificates.map((cert) => ({ token, cert })));
   let matches = all;
   if (selection.fingerprint) matches = matches.filter(({ cert }) => cert.fingerprint === selection.fingerprint);
@@ -39,18 +43,19 @@ export function chooseCertificate(scan: TokenScan, selection: TokenSelection): {
   const usable = matches.filter(({ cert }) => cert.unusable === null);
   if (usable.length === 1) return usable[0] as { token: TokenReport; cert: TokenCertificate };
   if (usable.length === 0) {
-    if (matches.length > 0) throw new SignerError('unusable-certificate', `The certificate cannot sign: ${matches.map(({ cert }) => cert.unusable).join('; ')}`);
+    const [unusable] = matches;
+    if (unusable) throw new SignerError('unusable-certificate', msg('error.signer.cannot-sign', withCause({}, unusable.cert.unusableMessage ?? msg('error.app.detail', { detail: unusable.cert.unusable ?? '' }))));
     const listed = all.map(({ token, cert }) => candidateLine(token, cert));
     throw new SignerError(
       'no-certificate',
       listed.length === 0
-        ? `The token${tokens.length > 1 ? 's' : ''} ${tokens.map((t) => `'${t.label}'`).join(', ')} hold${tokens.length > 1 ? '' : 's'} no signing certificate.`
-        : `No signing certificate matches${selection.key ? ` --key ${selection.key}` : ''}. On the tokens: ${listed.join('; ')}.`,
+        ? msg('error.signer.no-certificate-on', { count: tokens.length, tokens: tokens.map((t) => `'${t.label}'`).join(', ') })
+        : msg('error.signer.no-certificate-matches', { given: selection.key ? 'yes' : 'no', key: selection.key ?? '', candidates: listed.join('; ') }),
     );
   }
   throw new SignerError(
     'choose-identity',
-    `Several signing certificates are available; choose one with --token LABEL and --key ID: ${usable.map(({ token, cert }) => candidateLine(token, cert)).join('; ')}.`,
+    msg('error.signer.choose-identity', { candidates: usable.map(({ token, cert }) => candidateLine(token, cert)).join('; ') }),
   );
 }
 

@@ -1,3 +1,4 @@
+import type { Message } from '../../../preload/contract/messages';
 // What the token service reports and takes: modules, tokens, their certificates, a selection.
 import type { TokenFlags } from '../../../native/pkcs11';
 
@@ -30,6 +31,8 @@ export interface TokenCertificate {
   keyConfirmed: boolean | null;
   /** Why it cannot sign now (expired, no signing key usage...); null when it can. */
   unusable: string | null;
+  /** The same, as a catalog message (worded where it is shown); null when it can sign. */
+  unusableMessage: Message | null;
 }
 
 export interface TokenReport {
