@@ -54,6 +54,8 @@ const SIGN_USAGE = `Usage: paraphe sign INPUT.pdf... (-o OUT.pdf | --out-dir DIR
     --identity ID [--secret-env VAR]       any identity the app lists, by its id (e.g. p12-<sha256>);
                                            a password, PIN or one-time password it needs comes
                                            from VAR, else the terminal
+        [--otp-command CMD]                one-time passwords printed by CMD (run by the shell,
+                                           once per authorization, PARAPHE_OTP_* in its env)
     [--level B-B|B-T|B-LT|B-LTA] [--tsa URL] [--hash sha256|sha384|sha512]
     [--field NAME] [--visible PAGE,X1,Y1,X2,Y2] [--image FILE] [--reason T] [--location T]
     [--certify no-changes|form-filling|annotations] [--json]

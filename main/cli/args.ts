@@ -58,7 +58,7 @@ export interface SignCommand {
     | { readonly kind: 'self-signed' }
     | Pkcs11Identity
     /** Any identity the app lists (every provider's), by its id; a secret it needs comes from --secret-env or the terminal. */
-    | { readonly kind: 'id'; readonly id: string; readonly secretEnv: string | null };
+    | { readonly kind: 'id'; readonly id: string; readonly secretEnv: string | null; readonly otpCommand: string | null };
   readonly level: PadesLevel;
   readonly tsa: string | null;
   readonly hash: HashAlgorithm;
@@ -215,6 +215,7 @@ const SIGN_OPTIONS = {
   pkcs11: { type: 'boolean' },
   identity: { type: 'string' },
   'secret-env': { type: 'string' },
+  'otp-command': { type: 'string' },
   module: { type: 'string', multiple: true },
   token: { type: 'string' },
   key: { type: 'string' },
@@ -250,6 +251,8 @@ function parseSign(args: readonly string[]): Command | SignCommand {
   const identities = [v.p12 !== undefined, v['self-signed'] === true, v.pkcs11 === true, v.identity !== undefined].filter(Boolean).length;
   if (identities !== 1) throw new UsageError(msg('error.usage.sign-identity'), 'sign');
   if (v['secret-env'] !== undefined && v.identity === undefined) throw new UsageError(msg('error.usage.goes-with', { option: 'secret-env', other: 'identity' }), 'sign');
+  if (v['otp-command'] !== undefined && v.identity === undefined) throw new UsageError(msg('error.usage.goes-with', { option: 'otp-command', other: 'identity' }), 'sign');
+  if (v['otp-command'] !== undefined && v['otp-command'].trim() === '') throw new UsageError(msg('error.usage.otp-command-empty'), 'sign');
   if (v.identity !== undefined && !IdentityId.safeParse(v.identity).success) throw new UsageError(msg('error.usage.identity-id', { value: v.identity }), 'sign');
   if (v['password-env'] !== undefined && v.p12 === undefined) throw new UsageError(msg('error.usage.goes-with', { option: 'password-env', other: 'p12' }), 'sign');
   for (const option of ['module', 'token', 'key', 'pin-env'] as const) {
@@ -290,7 +293,7 @@ function parseSign(args: readonly string[]): Command | SignCommand {
         : v.pkcs11 === true
           ? { kind: 'pkcs11', modules: v.module ?? [], token: v.token ?? null, key: v.key ?? null, pinEnv: v['pin-env'] ?? null }
           : v.identity !== undefined
-            ? { kind: 'id', id: v.identity, secretEnv: v['secret-env'] ?? null }
+            ? { kind: 'id', id: v.identity, secretEnv: v['secret-env'] ?? null, otpCommand: v['otp-command'] ?? null }
             : { kind: 'self-signed' },
     level,
     tsa: v.tsa ?? null,

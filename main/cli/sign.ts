@@ -76,7 +76,8 @@ async function openSigner(command: SignCommand, deps: SignDeps, services: Servic
   const secretEnv = identity.kind === 'p12' ? identity.passwordEnv : identity.kind === 'pkcs11' ? identity.pinEnv : identity.kind === 'id' ? identity.secretEnv : null;
   const secretFlag = identity.kind === 'p12' ? '--password-env' : identity.kind === 'pkcs11' ? '--pin-env' : '--secret-env';
   if (secretEnv !== null && deps.env[secretEnv] === undefined) throw new UsageError(msg('error.usage.env-not-set', { variable: secretEnv, flag: secretFlag }), 'sign');
-  const authorizer = terminalAuthorizer({ env: deps.env, secretEnv, secretFlag, askSecret: deps.askSecret, io });
+  const otpCommand = identity.kind === 'id' ? identity.otpCommand : null;
+  const authorizer = terminalAuthorizer({ env: deps.env, secretEnv, secretFlag, askSecret: deps.askSecret, io, otpCommand });
   switch (identity.kind) {
     case 'self-signed': {
       const [first] = (await services.identities.list()).filter((i) => i.kind === 'personal');
