@@ -59,11 +59,11 @@ export class RemoteError extends Error {
   readonly kind: RemoteErrorKind;
   /** The URL asked, without query string, fragment or credentials. */
   readonly url: string;
-  readonly status?: number;
+  declare readonly status?: number;
   /** What the server's Retry-After asked for, in milliseconds (before any cap). */
-  readonly retryAfterMs?: number;
-  readonly remote?: RemoteErrorBody;
-  readonly attempts?: number;
+  declare readonly retryAfterMs?: number;
+  declare readonly remote?: RemoteErrorBody;
+  declare readonly attempts?: number;
 
   /** `message` must already be safe to show: build it with the helpers of this file. */
   constructor(service: string, kind: RemoteErrorKind, url: string, message: string, details: RemoteErrorDetails = {}) {
