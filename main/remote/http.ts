@@ -1,24 +1,23 @@
-// The one HTTP client of the trust services (TSA, OCSP, CRL, AIA caIssuers): node:http(s) with
-// an overall deadline, a response size limit, no connection reuse (every exchange is one request
-// on its own connection, which `openssl ocsp` and many small responders expect), TLS verification
-// always on (Node's defaults: the request options never touch rejectUnauthorized), and failures
-// turned into CmsError with a service-specific code and a sentence that names the server and URL.
+// The HTTP transport of main/remote, and the client of the trust services (TSA, OCSP, CRL, AIA
+// caIssuers) on top of it. The transport (`sendOnce`, used here and by json.ts) is node:http(s)
+// with a deadline, a response size limit, no connection reuse (every attempt is one request on its
+// own connection, which `openssl ocsp` and many small responders expect), TLS verification always
+// on (the request options never touch rejectUnauthorized; `ca` only adds trust anchors), the fetch
+// policy (`withFetchPolicy`) applied to every attempt, and failures as RemoteError. `httpExchange`
+// turns those into CmsError with a service-specific code and the sentence that names the server.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { request as httpRequest } from 'node:http';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { capitalize } from '../cms/engine';
+import { rootCertificates } from 'node:tls';
 import { CmsError } from '../cms/errors';
 import type { CmsErrorCode } from '../cms/errors';
+import { boundedText, capitalize, describeServer, RemoteError, secondsText, sizeText } from './errors';
+import type { RemoteErrorKind } from './errors';
 
 export type TrustService = 'tsa' | 'ocsp' | 'crl' | 'issuer';
 
-const LABEL: Record<TrustService, string> = {
-  tsa: 'the timestamp server',
-  ocsp: 'the OCSP responder',
-  crl: 'the CRL server',
-  issuer: 'the CA certificate server',
-};
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 export interface HttpExchange {
   service: TrustService;
@@ -87,86 +86,152 @@ export function hostOf(url: string): string | null {
   }
 }
 
-/** Counts one exchange to `url` against the current policy; the refusal when it is not allowed. */
-function admit(exchange: HttpExchange, url: string): CmsError | null {
+/**
+ * Counts one attempt to `url` against the current policy; the refusal when it is not allowed:
+ * `not-allowed` (host not agreed, too many requests), `bad-url`, or `timeout` (the policy's time is up).
+ */
+export function admit(service: string, url: string): RemoteError | null {
   const state = currentPolicy.getStore();
   if (!state) return null;
-  const label = capitalize(serverLabel(exchange.service, url));
+  const label = capitalize(describeServer(service, url));
   const host = hostOf(url);
-  if (host === null) return new CmsError(code(exchange.service, 'unreachable'), `${label} cannot be reached (only http and https URLs are supported).`);
+  if (host === null) return new RemoteError(service, 'bad-url', url, `${label} cannot be reached (only http and https URLs are supported).`);
   if (state.policy.allowedHosts && !state.policy.allowedHosts.has(host)) {
-    return new CmsError(code(exchange.service, 'unreachable'), `${label} was not contacted: ${host} is not among the servers you agreed to contact.`);
+    return new RemoteError(service, 'not-allowed', url, `${label} was not contacted: ${host} is not among the servers you agreed to contact.`);
   }
   if (state.used >= state.policy.maxFetches) {
-    return new CmsError(code(exchange.service, 'unreachable'), `${label} was not contacted: this check already made ${state.policy.maxFetches} requests, the most allowed.`);
+    return new RemoteError(service, 'not-allowed', url, `${label} was not contacted: this check already made ${state.policy.maxFetches} requests, the most allowed.`);
   }
   if (Date.now() >= state.deadline) {
-    return new CmsError(code(exchange.service, 'timeout'), `${label} was not contacted: this check ran out of its ${secondsText(state.policy.totalMs)}.`);
+    return new RemoteError(service, 'timeout', url, `${label} was not contacted: this check ran out of its ${secondsText(state.policy.totalMs)}.`);
   }
   state.used += 1;
   return null;
 }
 
+/** When the current fetch policy's time is up (Infinity outside withFetchPolicy). */
+export function policyDeadline(): number {
+  return currentPolicy.getStore()?.deadline ?? Infinity;
+}
+
 /** The time left for this exchange: its own deadline, or less when the current policy's ends first. */
-function remainingBudget(deadline: number): number {
-  const state = currentPolicy.getStore();
-  return Math.max(1, Math.min(deadline, state?.deadline ?? Infinity) - Date.now());
+export function remainingBudget(deadline: number): number {
+  return Math.max(1, Math.min(deadline, policyDeadline()) - Date.now());
 }
 
 /** "The timestamp server at http://...": how messages name a server. */
 export function serverLabel(service: TrustService, url: string): string {
-  return `${LABEL[service]} at ${url}`;
+  return describeServer(service, url);
 }
 
 /**
  * Makes one HTTP exchange and returns a 2xx reply. Errors (CmsError): `<service>-unreachable`,
  * `<service>-timeout`, `<service>-http-error` (non-2xx), `<service>-bad-response` (too large),
- * `cancelled` (the signal fired).
+ * `cancelled` (the signal fired). The RemoteError behind each one is its `cause`.
  */
 export async function httpExchange(exchange: HttpExchange): Promise<HttpReply> {
+  try {
+    return await trustExchange(exchange);
+  } catch (e) {
+    throw e instanceof RemoteError ? toCmsError(exchange.service, e) : e;
+  }
+}
+
+async function trustExchange(exchange: HttpExchange): Promise<HttpReply> {
   const timeoutMs = exchange.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const deadline = Date.now() + timeoutMs;
   const maxRedirects = exchange.maxRedirects ?? 3;
+  const headers: Record<string, string> = {};
+  if (exchange.accept) headers.accept = exchange.accept;
+  if (exchange.body) headers['content-type'] = exchange.contentType ?? 'application/octet-stream';
   let url = exchange.url;
   for (let hop = 0; ; hop++) {
-    const refused = admit(exchange, url);
+    const refused = admit(exchange.service, url);
     if (refused) throw refused;
-    const reply = await once({ ...exchange, url }, remainingBudget(deadline), timeoutMs);
+    const reply = await sendOnce({
+      service: exchange.service,
+      url,
+      method: exchange.method,
+      headers,
+      body: exchange.body,
+      maxBytes: exchange.maxBytes ?? DEFAULT_MAX_BYTES,
+      remainingMs: remainingBudget(deadline),
+      timeoutMs,
+      signal: exchange.signal,
+    });
     const location = reply.location;
     const redirect = location !== undefined && (exchange.method === 'GET' ? [301, 302, 303, 307, 308] : [307, 308]).includes(reply.status);
     if (redirect && hop < maxRedirects) {
       url = new URL(location, url).toString();
       continue;
     }
-    if (reply.status < 200 || reply.status > 299) {
-      const label = capitalize(serverLabel(exchange.service, exchange.url));
-      throw new CmsError(code(exchange.service, 'http-error'), `${label} answered HTTP ${reply.status}${reply.statusText ? ` (${reply.statusText})` : ''}.`);
-    }
+    if (reply.status < 200 || reply.status > 299) throw statusError(exchange.service, exchange.url, reply);
     return { status: reply.status, contentType: reply.contentType, body: reply.body, url };
   }
 }
 
-interface RawReply {
+/** The CmsError code of each kind, for a trust service. */
+const CMS_SUFFIX: Record<Exclude<RemoteErrorKind, 'aborted'>, 'unreachable' | 'timeout' | 'http-error' | 'bad-response'> = {
+  'bad-url': 'unreachable',
+  'not-allowed': 'unreachable',
+  unreachable: 'unreachable',
+  tls: 'unreachable',
+  timeout: 'timeout',
+  'http-status': 'http-error',
+  'rate-limited': 'http-error',
+  unauthorized: 'http-error',
+  'too-large': 'bad-response',
+  'bad-response': 'bad-response',
+};
+
+/** The CmsError a trust-service caller has always seen: same code, same sentence. */
+function toCmsError(service: TrustService, error: RemoteError): CmsError {
+  const code: CmsErrorCode = error.kind === 'aborted' ? 'cancelled' : `${service}-${CMS_SUFFIX[error.kind]}`;
+  return new CmsError(code, error.message, { cause: error });
+}
+
+/** One attempt: one request on its own connection (internal to main/remote: http.ts, json.ts). */
+export interface Attempt {
+  service: string;
+  url: string;
+  method: HttpMethod;
+  /** Lower-case names. user-agent, connection and content-length are set here. */
+  headers?: Readonly<Record<string, string>>;
+  body?: Uint8Array;
+  maxBytes: number;
+  /** How long this attempt may take. */
+  remainingMs: number;
+  /** The deadline the timeout message names. */
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** PEM trust anchors added to Node's bundled ones (verification stays on). */
+  ca?: readonly string[];
+}
+
+export interface RawReply {
   status: number;
   statusText: string;
   contentType: string;
+  /** Lower-case names; repeated headers joined with ", ". */
+  headers: Record<string, string>;
   location?: string;
   body: Uint8Array;
 }
 
-function once(exchange: HttpExchange, remainingMs: number, timeoutMs: number): Promise<RawReply> {
-  const label = capitalize(serverLabel(exchange.service, exchange.url));
-  const maxBytes = exchange.maxBytes ?? DEFAULT_MAX_BYTES;
+/** Sends one request and reads the whole reply (any status), within the limits. Errors: RemoteError. */
+export function sendOnce(attempt: Attempt): Promise<RawReply> {
+  const { service, url, maxBytes } = attempt;
+  const label = capitalize(describeServer(service, url));
   let target: URL;
   try {
-    target = new URL(exchange.url);
+    target = new URL(url);
   } catch {
-    return Promise.reject(new CmsError(code(exchange.service, 'unreachable'), `${label} cannot be reached (the URL is not valid).`));
+    return Promise.reject(new RemoteError(service, 'bad-url', url, `${label} cannot be reached (the URL is not valid).`));
   }
   if (target.protocol !== 'http:' && target.protocol !== 'https:') {
-    return Promise.reject(new CmsError(code(exchange.service, 'unreachable'), `${label} cannot be reached (only http and https URLs are supported).`));
+    return Promise.reject(new RemoteError(service, 'bad-url', url, `${label} cannot be reached (only http and https URLs are supported).`));
   }
-  if (exchange.signal?.aborted) return Promise.reject(cancelled(exchange));
+  if (attempt.signal?.aborted) return Promise.reject(cancelled(attempt));
 
   return new Promise<RawReply>((resolve, reject) => {
     let settled = false;
@@ -174,55 +239,73 @@ function once(exchange: HttpExchange, remainingMs: number, timeoutMs: number): P
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      exchange.signal?.removeEventListener('abort', onAbort);
+      attempt.signal?.removeEventListener('abort', onAbort);
       if (error) {
         req.destroy();
         reject(error);
       } else resolve(reply as RawReply);
     };
-    const headers: Record<string, string | number> = { 'user-agent': 'Paraphe', connection: 'close' };
-    if (exchange.accept) headers.accept = exchange.accept;
-    if (exchange.body) {
-      headers['content-type'] = exchange.contentType ?? 'application/octet-stream';
-      headers['content-length'] = exchange.body.length;
-    }
-    // agent: false — a fresh connection, closed after the reply. TLS options are Node's defaults:
-    // certificates are always verified against the system/bundled CAs.
+    const headers: Record<string, string | number> = { ...attempt.headers, 'user-agent': 'Paraphe', connection: 'close' };
+    if (attempt.body) headers['content-length'] = attempt.body.length;
+    // agent: false — a fresh connection, closed after the reply. TLS: Node's defaults, certificates
+    // always verified against the bundled CAs (plus `ca`, when given, for private trust anchors).
     const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
-    const req = send(target, { method: exchange.method, headers, agent: false }, (res: IncomingMessage) => {
+    const tls = attempt.ca && attempt.ca.length > 0 ? { ca: [...rootCertificates, ...attempt.ca] } : {};
+    const req = send(target, { method: attempt.method, headers, agent: false, ...tls }, (res: IncomingMessage) => {
       const status = res.statusCode ?? 0;
       const contentType = (res.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
       const declared = Number(res.headers['content-length'] ?? NaN);
       if (Number.isFinite(declared) && declared > maxBytes) {
-        finish(new CmsError(code(exchange.service, 'bad-response'), `${label} sent ${sizeText(declared)}, more than the ${sizeText(maxBytes)} accepted.`));
+        finish(new RemoteError(service, 'too-large', url, `${label} sent ${sizeText(declared)}, more than the ${sizeText(maxBytes)} accepted.`, { status }));
         return;
       }
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (chunk: Buffer) => {
         size += chunk.length;
-        if (size > maxBytes) finish(new CmsError(code(exchange.service, 'bad-response'), `${label} sent more than the ${sizeText(maxBytes)} accepted.`));
+        if (size > maxBytes) finish(new RemoteError(service, 'too-large', url, `${label} sent more than the ${sizeText(maxBytes)} accepted.`, { status }));
         else chunks.push(chunk);
       });
       res.on('end', () => {
         const body = new Uint8Array(Buffer.concat(chunks));
         const location = typeof res.headers.location === 'string' ? res.headers.location : undefined;
-        finish(null, { status, statusText: res.statusMessage ?? '', contentType, body, ...(location ? { location } : {}) });
+        const statusText = boundedText(res.statusMessage ?? '', 100);
+        finish(null, { status, statusText, contentType, headers: flatHeaders(res.headers), body, ...(location ? { location } : {}) });
       });
-      res.on('error', (e) => finish(networkError(exchange, label, e)));
+      res.on('error', (e) => finish(networkError(attempt, label, e)));
       res.on('close', () => {
-        if (!res.complete) finish(networkError(exchange, label, Object.assign(new Error('the connection was closed'), { code: 'ECONNRESET' })));
+        if (!res.complete) finish(networkError(attempt, label, Object.assign(new Error('the connection was closed'), { code: 'ECONNRESET' })));
       });
     });
-    req.on('error', (e) => finish(networkError(exchange, label, e)));
+    req.on('error', (e) => finish(networkError(attempt, label, e)));
     const timer = setTimeout(
-      () => finish(new CmsError(code(exchange.service, 'timeout'), `${label} did not answer within ${secondsText(timeoutMs)}.`)),
-      remainingMs,
+      () => finish(new RemoteError(service, 'timeout', url, `${label} did not answer within ${secondsText(attempt.timeoutMs)}.`)),
+      attempt.remainingMs,
     );
-    const onAbort = (): void => finish(cancelled(exchange));
-    exchange.signal?.addEventListener('abort', onAbort, { once: true });
-    req.end(exchange.body ? Buffer.from(exchange.body.buffer, exchange.body.byteOffset, exchange.body.length) : undefined);
+    const onAbort = (): void => finish(cancelled(attempt));
+    attempt.signal?.addEventListener('abort', onAbort, { once: true });
+    req.end(attempt.body ? Buffer.from(attempt.body.buffer, attempt.body.byteOffset, attempt.body.length) : undefined);
   });
+}
+
+/** The RemoteError of a non-2xx reply: `rate-limited` (429), `unauthorized` (401, 403), else `http-status`. */
+export function statusError(
+  service: string,
+  url: string,
+  reply: Pick<RawReply, 'status' | 'statusText'>,
+  details: { retryAfterMs?: number; remote?: { error?: string; description?: string }; attempts?: number } = {},
+): RemoteError {
+  const label = capitalize(describeServer(service, url));
+  const kind: RemoteErrorKind = reply.status === 429 ? 'rate-limited' : reply.status === 401 || reply.status === 403 ? 'unauthorized' : 'http-status';
+  const said = [details.remote?.error, details.remote?.description?.replace(/[.\s]+$/, '')].filter((t) => t).join(': ');
+  const message = `${label} answered HTTP ${reply.status}${reply.statusText ? ` (${reply.statusText})` : ''}${said ? `: ${said}` : ''}.`;
+  return new RemoteError(service, kind, url, message, { status: reply.status, ...details });
+}
+
+function flatHeaders(headers: IncomingHttpHeaders): Record<string, string> {
+  const flat: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(', ') : value;
+  return flat;
 }
 
 const TLS_CODES = new Set([
@@ -231,33 +314,28 @@ const TLS_CODES = new Set([
   'CERT_SIGNATURE_FAILURE', 'HOSTNAME_MISMATCH',
 ]);
 
-function networkError(exchange: HttpExchange, label: string, error: Error & { code?: string }): CmsError {
+function networkError(attempt: Attempt, label: string, error: Error & { code?: string }): RemoteError {
+  const { service, url } = attempt;
   const errno = error.code ?? '';
   if (errno === 'ETIMEDOUT') {
-    return new CmsError(code(exchange.service, 'timeout'), `${label} did not answer in time (connection timed out).`, { cause: error });
+    return new RemoteError(service, 'timeout', url, `${label} did not answer in time (connection timed out).`, { cause: error });
   }
   let why: string;
+  let kind: RemoteErrorKind = 'unreachable';
   if (errno === 'ECONNREFUSED') why = 'connection refused';
   else if (errno === 'ENOTFOUND' || errno === 'EAI_AGAIN') why = 'host not found';
   else if (errno === 'ECONNRESET' || errno === 'EPIPE') why = 'the connection was closed';
   else if (errno === 'EHOSTUNREACH' || errno === 'ENETUNREACH') why = 'no route to the host';
-  else if (TLS_CODES.has(errno) || /certificate/i.test(error.message)) why = `its TLS certificate is not trusted: ${errno || error.message}`;
-  else why = errno || error.message;
-  return new CmsError(code(exchange.service, 'unreachable'), `${label} cannot be reached (${why}).`, { cause: error });
+  else if (TLS_CODES.has(errno) || /certificate/i.test(error.message)) {
+    why = `its TLS certificate is not trusted: ${errno || boundedText(error.message, 100)}`;
+    kind = 'tls';
+  } else {
+    why = errno || boundedText(error.message, 100);
+    if (/^ERR_(SSL|TLS)_/.test(errno)) kind = 'tls';
+  }
+  return new RemoteError(service, kind, url, `${label} cannot be reached (${why}).`, { cause: error });
 }
 
-function cancelled(exchange: HttpExchange): CmsError {
-  return new CmsError('cancelled', `The request to ${serverLabel(exchange.service, exchange.url)} was cancelled.`);
-}
-
-function code(service: TrustService, kind: 'unreachable' | 'timeout' | 'http-error' | 'bad-response'): CmsErrorCode {
-  return `${service}-${kind}` as CmsErrorCode;
-}
-
-function sizeText(bytes: number): string {
-  return bytes >= 1024 * 1024 ? `${(bytes / (1024 * 1024)).toFixed(bytes % (1024 * 1024) === 0 ? 0 : 1)} MB` : `${Math.ceil(bytes / 1024)} KB`;
-}
-
-function secondsText(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
+function cancelled(attempt: Attempt): RemoteError {
+  return new RemoteError(attempt.service, 'aborted', attempt.url, `The request to ${describeServer(attempt.service, attempt.url)} was cancelled.`);
 }

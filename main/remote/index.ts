@@ -1,7 +1,13 @@
-// main/remote (trust services part): HTTP clients of RFC 3161 timestamp servers, OCSP responders,
-// CRL distribution points and AIA caIssuers. Parsing and checks live in main/cms. See README.md.
+// main/remote: HTTP clients of remote services. Trust services: RFC 3161 timestamp servers, OCSP
+// responders, CRL distribution points and AIA caIssuers (parsing and checks live in main/cms);
+// JSON APIs (CSC, CertSign, CertCentral) through exchangeJson. Every failure of the transport is a
+// RemoteError (the trust-service entry points turn it into CmsError). See README.md.
+export { RemoteError, isRemoteError } from './errors';
+export type { RemoteErrorBody, RemoteErrorKind } from './errors';
 export { hostOf, httpExchange, withFetchPolicy } from './http';
-export type { FetchPolicy, HttpExchange, HttpReply, TrustService } from './http';
+export type { FetchPolicy, HttpExchange, HttpMethod, HttpReply, TrustService } from './http';
+export { exchangeJson } from './json';
+export type { JsonExchange, JsonMethod, JsonReply, RetryPolicy } from './json';
 export { requestTimestamp, signatureTimestamper } from './tsa';
 export type { TimestampRequestOptions } from './tsa';
 export { fetchCrl, fetchIssuer, fetchOcsp, fetchValidationData, revocationFetchers } from './revocation';

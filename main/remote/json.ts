@@ -1,0 +1,315 @@
+// JSON over HTTPS for the REST APIs of signing and certificate services (Cloud Signature
+// Consortium API v1.0.4.0, CertEurope CertSign, DigiCert CertCentral): one call, `exchangeJson`,
+// on the transport of http.ts (one connection per attempt, TLS always verified, the fetch policy
+// counts every attempt), with a bearer token that never reaches an error, bounded retries for
+// what a retry can fix, bounded and depth-checked JSON, and error bodies read into RemoteError.
+//
+// Deadlines: `timeoutMs` (default 15 s) bounds the whole exchange, retries and waits included;
+// `attemptTimeoutMs` (default: the same) bounds each attempt. No wait ever runs past the overall
+// deadline or the fetch policy's: when it would, the last failure is thrown at once.
+//
+// Retries (at most `retry.attempts`, default 3 attempts in all):
+// - any method: 429 and 503 (the server says it did not process the request);
+// - idempotent requests only (GET, PUT, DELETE, or POST with `idempotent: true`): 502, 504, a
+//   connection refused or reset, and an attempt that ran out of its own deadline;
+// - never: other statuses, TLS failures, host not found, a 2xx that is not JSON, the caller's abort.
+// The wait before a retry is the server's Retry-After (delta-seconds or an HTTP date) when it sent
+// one, else `baseMs` * 2^(retry - 1) plus a random jitter of up to as much again; either is capped
+// at `maxDelayMs` (default 10 s).
+//
+// Redirects are not followed (an API that moves answers 3xx: `http-status`), so a bearer token
+// never goes to a host the caller did not name. Credentials (a bearer token or an Authorization
+// header) are never sent over plain http, except to this machine (loopback; tests, local gateways).
+//
+// Test trust anchors: `ca` adds PEM certificates to Node's bundled roots for this exchange only;
+// verification stays on (the tests use it with a CA they generate; NODE_EXTRA_CA_CERTS would have
+// to be set before the process starts).
+import { admit, policyDeadline, sendOnce, statusError } from './http';
+import type { RawReply } from './http';
+import { boundedText, capitalize, describeServer, redact, RemoteError, SERVICE_NAME } from './errors';
+import type { RemoteErrorBody } from './errors';
+
+export type JsonMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+export interface RetryPolicy {
+  /** Attempts in all, the first included. Default 3; 1 never retries. */
+  attempts?: number;
+  /** The first back-off (doubled at each retry, plus up to as much again of jitter). Default 250 ms. */
+  baseMs?: number;
+  /** The longest wait between two attempts, Retry-After included. Default 10 s. */
+  maxDelayMs?: number;
+}
+
+export interface JsonExchange {
+  /** Who is asked, a lower-case word ('csc', 'certsign', 'certcentral'): names the server in messages. */
+  service: string;
+  /** http: or https:. The query string is sent but never shown in errors. */
+  url: string;
+  method: JsonMethod;
+  /** Serialized with JSON.stringify and sent as application/json (not with GET). */
+  body?: unknown;
+  /** OAuth access token, sent as `Authorization: Bearer`; never logged, never in an error. */
+  bearer?: string;
+  /** More request headers. host, connection, content-length and transfer-encoding are the transport's. */
+  headers?: Readonly<Record<string, string>>;
+  /** Deadline of the whole exchange, retries and waits included. Default 15 s. */
+  timeoutMs?: number;
+  /** Deadline of each attempt. Default (and at most) timeoutMs. */
+  attemptTimeoutMs?: number;
+  /** Largest accepted response body. Default 1 MiB. */
+  maxBytes?: number;
+  signal?: AbortSignal;
+  /** A POST the server can safely receive twice. Default: true for GET, PUT and DELETE, false for POST. */
+  idempotent?: boolean;
+  /** false: a single attempt. */
+  retry?: RetryPolicy | false;
+  /** PEM trust anchors added to Node's bundled roots (a private CA, the tests). Verification stays on. */
+  ca?: readonly string[];
+}
+
+export interface JsonReply<T> {
+  status: number;
+  /** The parsed body, unchecked: validate it before use. null for 204 and 205. */
+  json: T;
+  /** Response headers, lower-case names. */
+  headers: Readonly<Record<string, string>>;
+}
+
+const DEFAULT_TIMEOUT_MS = 15_000;
+const DEFAULT_MAX_BYTES = 1024 * 1024;
+const DEFAULT_ATTEMPTS = 3;
+const DEFAULT_BASE_MS = 250;
+const DEFAULT_MAX_DELAY_MS = 10_000;
+/** Deepest nesting of arrays and objects accepted in a JSON body. */
+export const MAX_JSON_DEPTH = 64;
+/** Headers the transport owns. */
+const RESERVED_HEADERS = new Set(['host', 'connection', 'content-length', 'transfer-encoding']);
+/** Network failures after which an idempotent request is sent again. */
+const RETRY_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE']);
+
+/**
+ * Sends one JSON request (with the retries above) and returns the 2xx answer, parsed. Errors:
+ * RemoteError of kind `bad-url`, `not-allowed`, `unreachable`, `tls`, `timeout`, `aborted`,
+ * `rate-limited` (429), `unauthorized` (401, 403), `http-status` (any other non-2xx; with the
+ * error body's `remote`), `too-large`, `bad-response` (a 2xx that is not JSON).
+ */
+export async function exchangeJson<T = unknown>(exchange: JsonExchange): Promise<JsonReply<T>> {
+  const { service, url, method } = exchange;
+  if (!SERVICE_NAME.test(service)) throw new TypeError('exchangeJson: service must be a lower-case word');
+  if (method === 'GET' && exchange.body !== undefined) throw new TypeError('exchangeJson: a GET request has no body');
+  const label = capitalize(describeServer(service, url));
+  const timeoutMs = exchange.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const attemptTimeoutMs = Math.min(exchange.attemptTimeoutMs ?? timeoutMs, timeoutMs);
+  const deadline = Date.now() + timeoutMs;
+  const retry = exchange.retry === false ? { attempts: 1 } : (exchange.retry ?? {});
+  const maxAttempts = Math.max(1, Math.floor(retry.attempts ?? DEFAULT_ATTEMPTS));
+  const baseMs = retry.baseMs ?? DEFAULT_BASE_MS;
+  const maxDelayMs = retry.maxDelayMs ?? DEFAULT_MAX_DELAY_MS;
+  const idempotent = exchange.idempotent ?? method !== 'POST';
+
+  const headers: Record<string, string> = { accept: 'application/json' };
+  for (const [name, value] of Object.entries(exchange.headers ?? {})) {
+    const lower = name.toLowerCase();
+    if (!RESERVED_HEADERS.has(lower)) headers[lower] = value;
+  }
+  if (exchange.bearer !== undefined) headers.authorization = `Bearer ${exchange.bearer}`;
+  const body = exchange.body === undefined ? undefined : new Uint8Array(Buffer.from(JSON.stringify(exchange.body), 'utf8'));
+  if (body) headers['content-type'] = 'application/json';
+  // What must never show: the token, and the whole Authorization value (Basic credentials too).
+  const secrets = [exchange.bearer, headers.authorization].filter((s): s is string => typeof s === 'string' && s.length > 0);
+
+  let target: URL | undefined;
+  try {
+    target = new URL(url);
+  } catch {
+    target = undefined;
+  }
+  if (!target) throw new RemoteError(service, 'bad-url', url, `${label} cannot be reached (the URL is not valid).`);
+  if (target.protocol !== 'http:' && target.protocol !== 'https:') {
+    throw new RemoteError(service, 'bad-url', url, `${label} cannot be reached (only http and https URLs are supported).`);
+  }
+  if (headers.authorization !== undefined && target.protocol === 'http:' && !isLoopback(target.hostname)) {
+    throw new RemoteError(service, 'not-allowed', url, `${label} was not contacted: credentials are never sent over plain http.`);
+  }
+
+  for (let attempt = 1; ; attempt++) {
+    if (exchange.signal?.aborted) throw again(cancelled(service, url), attempt - 1);
+    const refused = admit(service, url);
+    if (refused) throw again(refused, attempt - 1);
+    const limit = Math.min(deadline, policyDeadline());
+    const left = limit - Date.now();
+    const attemptBound = attemptTimeoutMs < left;
+    let failure: RemoteError;
+    let retryable: boolean;
+    let retryAfterMs: number | undefined;
+    try {
+      const reply = await sendOnce({
+        service,
+        url,
+        method,
+        headers,
+        body,
+        maxBytes: exchange.maxBytes ?? DEFAULT_MAX_BYTES,
+        remainingMs: Math.max(1, Math.min(attemptTimeoutMs, left)),
+        timeoutMs: attemptBound ? attemptTimeoutMs : timeoutMs,
+        signal: exchange.signal,
+        ca: exchange.ca,
+      });
+      if (reply.status >= 200 && reply.status <= 299) {
+        return { status: reply.status, json: parseReply(service, url, label, reply) as T, headers: reply.headers };
+      }
+      retryAfterMs = parseRetryAfter(reply.headers['retry-after']);
+      const remote = errorBody(reply, secrets);
+      failure = statusError(service, url, reply, { ...(retryAfterMs !== undefined ? { retryAfterMs } : {}), ...(remote ? { remote } : {}) });
+      retryable = reply.status === 429 || reply.status === 503 || (idempotent && (reply.status === 502 || reply.status === 504));
+    } catch (e) {
+      // Transport failures, and a 2xx that is not JSON (bad-response: never retried).
+      if (!(e instanceof RemoteError)) throw e;
+      failure = e;
+      const errno = (e.cause as { code?: unknown } | undefined)?.code;
+      const connection = e.kind === 'unreachable' && typeof errno === 'string' && RETRY_ERRNOS.has(errno);
+      retryable = idempotent && (connection || (e.kind === 'timeout' && attemptBound));
+    }
+    if (!retryable || attempt >= maxAttempts) throw again(failure, attempt);
+    const backoff = baseMs * 2 ** (attempt - 1);
+    const delay = Math.min(maxDelayMs, retryAfterMs ?? backoff + Math.random() * backoff);
+    if (Date.now() + delay >= Math.min(deadline, policyDeadline())) throw again(failure, attempt);
+    await sleep(delay, exchange.signal, () => again(cancelled(service, url), attempt));
+  }
+}
+
+/** The body of a 2xx reply, parsed; `bad-response` when it is not JSON. */
+function parseReply(service: string, url: string, label: string, reply: RawReply): unknown {
+  if (reply.status === 204 || reply.status === 205) return null;
+  const bad = (why: string, cause?: unknown) =>
+    new RemoteError(service, 'bad-response', url, `${label} did not answer with JSON (${why}).`, { status: reply.status, ...(cause ? { cause } : {}) });
+  if (!isJsonType(reply.contentType)) throw bad(reply.contentType ? `it sent ${boundedText(reply.contentType, 60)}` : 'no content type');
+  const text = decodeUtf8(reply.body);
+  if (text === null) throw bad('the body is not UTF-8');
+  if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) throw bad(`nested deeper than ${MAX_JSON_DEPTH} levels`);
+  try {
+    return JSON.parse(text);
+  } catch {
+    // The parser's message quotes the body: not kept.
+    throw bad('the body does not parse');
+  }
+}
+
+/** What a JSON error body says, bounded and without the request's secrets; undefined when it says nothing readable. */
+function errorBody(reply: RawReply, secrets: readonly string[]): RemoteErrorBody | undefined {
+  if (reply.body.length === 0) return undefined;
+  const text = decodeUtf8(reply.body);
+  if (text === null || (!isJsonType(reply.contentType) && !/^\s*\{/.test(text)) || jsonDepthExceeds(text, MAX_JSON_DEPTH)) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!isRecord(parsed)) return undefined;
+  let error: unknown;
+  let description: unknown;
+  if (typeof parsed.error === 'string') {
+    // CSC and OAuth 2.0 (RFC 6749 5.2): {"error": "invalid_request", "error_description": "..."}
+    error = parsed.error;
+    description = parsed.error_description;
+  } else if (isRecord(parsed.error)) {
+    // {"error": {"code": ..., "message": ...}}
+    error = parsed.error.code;
+    description = parsed.error.message;
+  } else if (Array.isArray(parsed.errors) && isRecord(parsed.errors[0])) {
+    // DigiCert CertCentral: {"errors": [{"code": "invalid_order", "message": "..."}]}
+    error = parsed.errors[0].code;
+    description = parsed.errors[0].message;
+  } else {
+    description = parsed.message;
+  }
+  const clean = (value: unknown, max: number) =>
+    typeof value === 'string' || typeof value === 'number' ? boundedText(redact(String(value), secrets), max) : '';
+  const remote: RemoteErrorBody = {};
+  const code = clean(error, 100);
+  const words = clean(description, 300);
+  if (code) remote.error = code;
+  if (words) remote.description = words;
+  return code || words ? remote : undefined;
+}
+
+/** True when arrays and objects nest deeper than `max` (strings skipped): checked before JSON.parse. */
+export function jsonDepthExceeds(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) return true;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return false;
+}
+
+/** Retry-After (RFC 9110 10.2.3): delta-seconds or an HTTP date, in milliseconds from now. */
+export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
+  if (value === undefined) return undefined;
+  const text = value.trim();
+  if (/^\d{1,10}$/.test(text)) return Number(text) * 1000;
+  const at = Date.parse(text);
+  return Number.isFinite(at) ? Math.max(0, at - now) : undefined;
+}
+
+function isJsonType(contentType: string): boolean {
+  return contentType === 'application/json' || /^application\/[a-z0-9.+-]+\+json$/.test(contentType);
+}
+
+function decodeUtf8(bytes: Uint8Array): string | null {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+}
+
+function cancelled(service: string, url: string): RemoteError {
+  return new RemoteError(service, 'aborted', url, `The request to ${describeServer(service, url)} was cancelled.`);
+}
+
+/** The same error, saying how many attempts were made. */
+function again(error: RemoteError, attempts: number): RemoteError {
+  if (attempts < 1) return error;
+  return new RemoteError(error.service, error.kind, error.url, error.message, {
+    ...(error.status !== undefined ? { status: error.status } : {}),
+    ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
+    ...(error.remote !== undefined ? { remote: error.remote } : {}),
+    attempts,
+    cause: error.cause,
+  });
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined, onAbort: () => RemoteError): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(onAbort());
+      return;
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', abort);
+      resolve();
+    }, ms);
+    const abort = (): void => {
+      clearTimeout(timer);
+      reject(onAbort());
+    };
+    signal?.addEventListener('abort', abort, { once: true });
+  });
+}
