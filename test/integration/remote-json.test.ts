@@ -1,0 +1,384 @@
+// The JSON client of main/remote (json.ts on the transport of http.ts) against real loopback HTTP
+// and HTTPS servers: bearer tokens, retries and their waits, error bodies, limits, deadlines, TLS
+// verification with a test CA made by openssl here, the fetch policy, and no secret in any error.
+// Also that the trust-service entry point still turns RemoteError into the same CmsError.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { inspect } from 'node:util';
+import { isCmsError } from '../../main/cms';
+import { exchangeJson, httpExchange, isRemoteError, withFetchPolicy } from '../../main/remote';
+import type { JsonExchange, RemoteError, RemoteErrorKind } from '../../main/remote';
+import { freePort, listenLocal, run, skipWithout } from '../fixtures/pki';
+
+const skip = skipWithout('openssl');
+
+const TOKEN = 'eyJhbGciOiJSUzI1NiJ9.c2VjcmV0LXRva2VuLWZvci10ZXN0cw.sig-Zq8x';
+
+interface Seen {
+  method: string;
+  url: string;
+  headers: IncomingMessage['headers'];
+  body: string;
+}
+type Handler = (req: Seen, res: ServerResponse, n: number) => void;
+
+/** Fails unless `work` rejects with a RemoteError of `kind`; returns it for more checks. */
+async function remoteFailure(work: Promise<unknown>, kind: RemoteErrorKind): Promise<RemoteError> {
+  try {
+    await work;
+  } catch (e) {
+    assert.ok(isRemoteError(e), `expected a RemoteError, got ${String(e)}`);
+    assert.equal(e.kind, kind, e.message);
+    return e;
+  }
+  assert.fail(`expected a RemoteError of kind ${kind}, the exchange succeeded`);
+}
+
+/** The token appears nowhere a user, a log or --json output could see it. */
+function assertNoSecret(error: RemoteError, ...secrets: string[]): void {
+  const views = [error.message, String(error), JSON.stringify(error), inspect(error, { depth: 5 }), JSON.stringify(error.remote ?? {}), error.url];
+  for (const secret of secrets) for (const view of views) assert.ok(!view.includes(secret), `a secret shows in: ${view}`);
+}
+
+const json = (res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}) =>
+  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(value));
+
+describe('JSON exchanges (main/remote/json, errors, http)', { timeout: 60_000 }, () => {
+  let dir = '';
+  let ca = '';
+  let handler: Handler = (_req, res) => json(res, 200, {});
+  let seen: Seen[] = [];
+  let plain: { port: number; close(): Promise<void> };
+  let secure: { port: number; close(): Promise<void> };
+  let httpUrl = '';
+  let httpsUrl = '';
+
+  const serve = (req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const request = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+      seen.push(request);
+      handler(request, res, seen.length);
+    });
+  };
+  /** An exchange with the test's defaults: short back-off, the test CA. */
+  const ask = <T = unknown>(options: Partial<JsonExchange> & { url: string }) =>
+    exchangeJson<T>({ service: 'csc', method: 'GET', ca: [ca], ...options, retry: { baseMs: 10, ...(options.retry === false ? { attempts: 1 } : options.retry) } });
+
+  before(async () => {
+    if (skip) return;
+    dir = mkdtempSync(join(tmpdir(), 'paraphe-remote-json-'));
+    const f = (name: string) => join(dir, name);
+    await run('openssl', [
+      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', f('ca.key'), '-out', f('ca.pem'), '-days', '2',
+      '-subj', '/O=Paraphe Test/CN=Paraphe JSON Test CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+    ]);
+    await run('openssl', ['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', f('server.key'), '-out', f('server.csr'), '-subj', '/CN=127.0.0.1']);
+    writeFileSync(f('server.ext'), 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n');
+    await run('openssl', ['x509', '-req', '-in', f('server.csr'), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f('server.pem'), '-days', '2', '-extfile', f('server.ext')]);
+    ca = readFileSync(f('ca.pem'), 'utf8');
+    plain = await listenLocal(createHttpServer(serve));
+    secure = await listenLocal(createHttpsServer({ key: readFileSync(f('server.key')), cert: readFileSync(f('server.pem')) }, serve) as unknown as Server);
+    httpUrl = `http://127.0.0.1:${plain.port}`;
+    httpsUrl = `https://127.0.0.1:${secure.port}`;
+  });
+  after(async () => {
+    await plain?.close();
+    await secure?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+  beforeEach(() => {
+    seen = [];
+    handler = (_req, res) => json(res, 200, {});
+  });
+
+  it('sends the bearer token and the JSON body over HTTPS (test CA added, verification on) and returns status, JSON and headers', { skip }, async () => {
+    handler = (_req, res) => json(res, 200, { credentialIDs: ['a', 'b'] }, { 'x-request-id': 'r-1' });
+    const reply = await ask<{ credentialIDs: string[] }>({ url: `${httpsUrl}/csc/v1/credentials/list`, method: 'POST', bearer: TOKEN, body: { maxResults: 10, clientData: 'é' } });
+    assert.equal(reply.status, 200);
+    assert.deepEqual(reply.json, { credentialIDs: ['a', 'b'] });
+    assert.equal(reply.headers['x-request-id'], 'r-1');
+    assert.equal(seen.length, 1);
+    const [request] = seen;
+    assert.equal(request?.method, 'POST');
+    assert.equal(request?.url, '/csc/v1/credentials/list');
+    assert.equal(request?.headers.authorization, `Bearer ${TOKEN}`);
+    assert.equal(request?.headers['content-type'], 'application/json');
+    assert.equal(request?.headers.accept, 'application/json');
+    assert.deepEqual(JSON.parse(request?.body ?? ''), { maxResults: 10, clientData: 'é' });
+  });
+
+  it('answers 204 with null, and sends no body with a GET', { skip }, async () => {
+    handler = (_req, res) => res.writeHead(204).end();
+    const reply = await ask({ url: `${httpUrl}/x`, method: 'DELETE' });
+    assert.equal(reply.status, 204);
+    assert.equal(reply.json, null);
+    await assert.rejects(ask({ url: `${httpUrl}/x`, body: { a: 1 } }), TypeError);
+  });
+
+  it('retries a 429 and succeeds on the second attempt', { skip }, async () => {
+    handler = (_req, res, n) => (n === 1 ? json(res, 429, { error: 'slow_down' }) : json(res, 200, { ok: true }));
+    const reply = await ask({ url: `${httpUrl}/info`, method: 'POST', body: {} });
+    assert.deepEqual(reply.json, { ok: true });
+    assert.equal(seen.length, 2, 'one retry');
+  });
+
+  it('waits as long as Retry-After asks, and no longer than the cap', { skip }, async () => {
+    handler = (_req, res, n) => (n === 1 ? json(res, 503, {}, { 'retry-after': '1' }) : json(res, 200, { ok: 1 }));
+    let started = Date.now();
+    await ask({ url: `${httpUrl}/a` });
+    const waited = Date.now() - started;
+    assert.equal(seen.length, 2);
+    assert.ok(waited >= 950 && waited < 3_000, `waited ${waited} ms for Retry-After: 1`);
+
+    seen = [];
+    const inAnHour = new Date(Date.now() + 3_600_000).toUTCString();
+    handler = (_req, res, n) => (n === 1 ? json(res, 503, {}, { 'retry-after': inAnHour }) : json(res, 200, { ok: 2 }));
+    started = Date.now();
+    await ask({ url: `${httpUrl}/b`, retry: { maxDelayMs: 200 } });
+    const capped = Date.now() - started;
+    assert.equal(seen.length, 2);
+    assert.ok(capped >= 180 && capped < 2_000, `waited ${capped} ms for an HTTP-date an hour away, capped at 200 ms`);
+  });
+
+  it('gives up at once when the wait would run past the overall deadline', { skip }, async () => {
+    handler = (_req, res) => json(res, 503, {}, { 'retry-after': '5' });
+    const started = Date.now();
+    const error = await remoteFailure(ask({ url: `${httpUrl}/c`, timeoutMs: 1_000 }), 'http-status');
+    assert.ok(Date.now() - started < 900, 'no wait of 5 s within a 1 s deadline');
+    assert.equal(seen.length, 1);
+    assert.equal(error.status, 503);
+    assert.equal(error.retryAfterMs, 5_000);
+  });
+
+  it('never retries a POST after a 500 or a 502, but does after a 502 when the caller says it is idempotent', { skip }, async () => {
+    handler = (_req, res) => json(res, 500, { error: 'server_error' });
+    const e500 = await remoteFailure(ask({ url: `${httpUrl}/sign`, method: 'POST', body: {} }), 'http-status');
+    assert.equal(e500.status, 500);
+    assert.equal(seen.length, 1);
+
+    seen = [];
+    handler = (_req, res) => json(res, 502, {});
+    await remoteFailure(ask({ url: `${httpUrl}/sign`, method: 'POST', body: {} }), 'http-status');
+    assert.equal(seen.length, 1);
+
+    seen = [];
+    const retried = await remoteFailure(ask({ url: `${httpUrl}/sign`, method: 'POST', body: {}, idempotent: true }), 'http-status');
+    assert.equal(seen.length, 3);
+    assert.equal(retried.attempts, 3);
+  });
+
+  it('reports retries exhausted: rate-limited for 429 (with Retry-After), http-status for 503, after 3 attempts', { skip }, async () => {
+    handler = (_req, res) => json(res, 429, { error: 'too_many_requests', error_description: 'Quota exceeded' }, { 'retry-after': '0' });
+    const limited = await remoteFailure(ask({ url: `${httpUrl}/q` }), 'rate-limited');
+    assert.equal(limited.status, 429);
+    assert.equal(limited.retryAfterMs, 0);
+    assert.equal(limited.attempts, 3);
+    assert.equal(seen.length, 3);
+    assert.match(limited.message, /^The remote signing service at http:\/\/127\.0\.0\.1:\d+\/q answered HTTP 429 \(Too Many Requests\): too_many_requests: Quota exceeded\.$/);
+
+    seen = [];
+    handler = (_req, res) => json(res, 503, {});
+    const unavailable = await remoteFailure(ask({ url: `${httpUrl}/q`, retry: { attempts: 2 } }), 'http-status');
+    assert.equal(unavailable.status, 503);
+    assert.equal(seen.length, 2);
+  });
+
+  it('surfaces a CSC error body, a CertCentral one, and 401/403 as unauthorized', { skip }, async () => {
+    handler = (_req, res) => json(res, 400, { error: 'invalid_request', error_description: 'The SAD has expired.' });
+    const csc = await remoteFailure(ask({ url: `${httpsUrl}/csc/v1/signatures/signHash`, method: 'POST', body: {} }), 'http-status');
+    assert.deepEqual(csc.remote, { error: 'invalid_request', description: 'The SAD has expired.' });
+    assert.equal(csc.status, 400);
+    assert.equal(csc.service, 'csc');
+    assert.match(csc.message, /answered HTTP 400 \(Bad Request\): invalid_request: The SAD has expired\.$/);
+
+    handler = (_req, res) => json(res, 404, { errors: [{ code: 'not_found', message: 'Order 123 was not found' }] });
+    const certcentral = await remoteFailure(ask({ service: 'certcentral', url: `${httpUrl}/services/v2/order/certificate/123` }), 'http-status');
+    assert.deepEqual(certcentral.remote, { error: 'not_found', description: 'Order 123 was not found' });
+    assert.match(certcentral.message, /^The DigiCert CertCentral service at /);
+
+    handler = (_req, res, n) => json(res, n % 2 === 1 ? 401 : 403, { error: 'invalid_token' });
+    const e401 = await remoteFailure(ask({ url: `${httpUrl}/a`, bearer: TOKEN }), 'unauthorized');
+    assert.equal(e401.status, 401);
+    const e403 = await remoteFailure(ask({ url: `${httpUrl}/a`, bearer: TOKEN }), 'unauthorized');
+    assert.equal(e403.status, 403);
+    assert.equal(seen.length, 2 + 2, 'unauthorized is never retried');
+  });
+
+  it('bounds the error body text and strips its control characters', { skip }, async () => {
+    handler = (_req, res) => json(res, 400, { error: 'bad\u0000\u001b[31mcode', error_description: `line one\nline two\r\u0007${'x'.repeat(5_000)}` });
+    const error = await remoteFailure(ask({ url: `${httpUrl}/a` }), 'http-status');
+    assert.equal(error.remote?.error, 'bad [31mcode');
+    assert.ok(error.remote?.description?.startsWith('line one line two x'));
+    assert.ok((error.remote?.description?.length ?? 0) <= 300);
+    assert.ok(![...error.message].some((c) => c.charCodeAt(0) < 0x20), 'no control character in the message');
+  });
+
+  it('refuses a body larger than maxBytes as too-large, announced or streamed', { skip }, async () => {
+    handler = (_req, res) => json(res, 200, { data: 'x'.repeat(4_000) });
+    const announced = await remoteFailure(ask({ url: `${httpUrl}/big`, maxBytes: 1_024 }), 'too-large');
+    assert.match(announced.message, /more than the 1 KB accepted/);
+    handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write(`{"data":"${'x'.repeat(2_000)}`);
+      res.end(`${'y'.repeat(2_000)}"}`);
+    };
+    await remoteFailure(ask({ url: `${httpUrl}/big`, maxBytes: 1_024 }), 'too-large');
+    assert.equal(seen.length, 2, 'too-large is never retried');
+  });
+
+  it('refuses a 2xx body that is not JSON as bad-response', { skip }, async () => {
+    handler = (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"a": tru');
+    const invalid = await remoteFailure(ask({ url: `${httpUrl}/a` }), 'bad-response');
+    assert.match(invalid.message, /did not answer with JSON \(the body does not parse\)/);
+    handler = (_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html>login</html>');
+    const html = await remoteFailure(ask({ url: `${httpUrl}/a` }), 'bad-response');
+    assert.match(html.message, /it sent text\/html/);
+    handler = (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x7d]));
+    await remoteFailure(ask({ url: `${httpUrl}/a` }), 'bad-response');
+    assert.equal(seen.length, 3, 'bad-response is never retried');
+  });
+
+  it('refuses JSON nested deeper than 64 levels, and accepts 64', { skip }, async () => {
+    const nested = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+    handler = (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(nested(65));
+    const deep = await remoteFailure(ask({ url: `${httpUrl}/a` }), 'bad-response');
+    assert.match(deep.message, /nested deeper than 64 levels/);
+    handler = (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(`{"s":"[[[[[[[[","v":${nested(63)}}`);
+    const ok = await ask<{ s: string }>({ url: `${httpUrl}/a` });
+    assert.equal(ok.json.s, '[[[[[[[[', 'brackets inside strings do not count');
+  });
+
+  it('stops at the deadline as timeout, and retries a GET whose attempt ran out of its own deadline', { skip }, async () => {
+    handler = () => undefined; // never answers
+    const started = Date.now();
+    const error = await remoteFailure(ask({ url: `${httpUrl}/slow`, method: 'POST', body: {}, timeoutMs: 300 }), 'timeout');
+    assert.ok(Date.now() - started < 2_000);
+    assert.match(error.message, /did not answer within 0\.3 s\.$/);
+    assert.equal(seen.length, 1);
+
+    seen = [];
+    handler = (_req, res, n) => (n === 1 ? undefined : json(res, 200, { second: true }));
+    const reply = await ask({ url: `${httpUrl}/slow`, attemptTimeoutMs: 200, timeoutMs: 5_000 });
+    assert.deepEqual(reply.json, { second: true });
+    assert.equal(seen.length, 2);
+  });
+
+  it('reports a closed port as unreachable (connection refused), retried for a GET only', { skip }, async () => {
+    const url = `http://127.0.0.1:${await freePort()}/token`;
+    const get = await remoteFailure(ask({ url }), 'unreachable');
+    assert.equal(get.attempts, 3);
+    assert.match(get.message, /^The remote signing service at http:\/\/127\.0\.0\.1:\d+\/token cannot be reached \(connection refused\)\.$/);
+    const post = await remoteFailure(ask({ url, method: 'POST', body: {} }), 'unreachable');
+    assert.equal(post.attempts, 1);
+  });
+
+  it('refuses an HTTPS server whose certificate is not trusted as tls, without sending the request', { skip }, async () => {
+    const error = await remoteFailure(exchangeJson({ service: 'csc', method: 'GET', url: `${httpsUrl}/info`, bearer: TOKEN }), 'tls');
+    assert.match(error.message, /cannot be reached \(its TLS certificate is not trusted/);
+    assert.equal(seen.length, 0);
+    assertNoSecret(error, TOKEN);
+  });
+
+  it('stops at once when the signal is aborted, during an attempt or a wait', { skip }, async () => {
+    handler = () => undefined;
+    const during = new AbortController();
+    setTimeout(() => during.abort(), 100);
+    let started = Date.now();
+    await remoteFailure(ask({ url: `${httpUrl}/a`, signal: during.signal }), 'aborted');
+    assert.ok(Date.now() - started < 1_000);
+
+    handler = (_req, res) => json(res, 503, {}, { 'retry-after': '5' });
+    const waiting = new AbortController();
+    setTimeout(() => waiting.abort(), 200);
+    started = Date.now();
+    const error = await remoteFailure(ask({ url: `${httpUrl}/b`, signal: waiting.signal }), 'aborted');
+    assert.ok(Date.now() - started < 1_500);
+    assert.match(error.message, /^The request to the remote signing service at .* was cancelled\.$/);
+  });
+
+  it('obeys the fetch policy: a host not agreed is not-allowed, and every attempt counts', { skip }, async () => {
+    const refused = await withFetchPolicy({ allowedHosts: new Set(['csc.example']), maxFetches: 10, totalMs: 5_000 }, () =>
+      remoteFailure(ask({ url: `${httpUrl}/a` }), 'not-allowed'),
+    );
+    assert.match(refused.message, /127\.0\.0\.1 is not among the servers you agreed to contact/);
+    assert.equal(seen.length, 0);
+
+    handler = (_req, res) => json(res, 503, {});
+    const spent = await withFetchPolicy({ maxFetches: 2, totalMs: 5_000 }, () => remoteFailure(ask({ url: `${httpUrl}/a`, retry: { attempts: 5 } }), 'not-allowed'));
+    assert.equal(seen.length, 2);
+    assert.match(spent.message, /already made 2 requests/);
+  });
+
+  it('never sends credentials over plain http to another host, and refuses what is not http(s)', { skip }, async () => {
+    const error = await remoteFailure(exchangeJson({ service: 'csc', method: 'GET', url: 'http://csc.example.invalid/info', bearer: TOKEN }), 'not-allowed');
+    assert.match(error.message, /credentials are never sent over plain http/);
+    await remoteFailure(exchangeJson({ service: 'csc', method: 'GET', url: 'ftp://csc.example.invalid/' }), 'bad-url');
+    await remoteFailure(exchangeJson({ service: 'csc', method: 'GET', url: 'not a url' }), 'bad-url');
+  });
+
+  it('never shows the bearer token, the Authorization header, the query string or URL credentials in an error', { skip }, async () => {
+    const basic = `Basic ${Buffer.from('client:s3cr3t-client-secret').toString('base64')}`;
+    handler = (req, res) => json(res, 400, { error: 'invalid_token', error_description: `token ${TOKEN} rejected; header was ${req.headers.authorization ?? ''}` });
+    const echoed = await remoteFailure(ask({ url: `${httpUrl}/a?api_key=QUERYSECRET`, bearer: TOKEN }), 'http-status');
+    assert.match(echoed.remote?.description ?? '', /token \[redacted\] rejected/);
+    assert.equal(echoed.url, `${httpUrl}/a`);
+    assertNoSecret(echoed, TOKEN, 'QUERYSECRET');
+    const basicEcho = await remoteFailure(ask({ url: `${httpUrl}/oauth2/token`, method: 'POST', body: {}, headers: { Authorization: basic } }), 'http-status');
+    assertNoSecret(basicEcho, basic, basic.slice('Basic '.length));
+
+    const refusedUrl = `http://user:URLPASSWORD@127.0.0.1:${await freePort()}/x?access_token=QUERYSECRET`;
+    const refused = await remoteFailure(ask({ url: refusedUrl, bearer: TOKEN, method: 'POST', body: { pin: 'BODYSECRET' } }), 'unreachable');
+    assertNoSecret(refused, TOKEN, 'URLPASSWORD', 'QUERYSECRET', 'BODYSECRET');
+
+    handler = () => undefined;
+    const slow = await remoteFailure(ask({ url: `${httpsUrl}/x`, bearer: TOKEN, method: 'POST', body: { pin: 'BODYSECRET' }, timeoutMs: 200 }), 'timeout');
+    assertNoSecret(slow, TOKEN, 'BODYSECRET');
+    assert.ok(JSON.stringify(slow).includes('"kind":"timeout"'), 'JSON.stringify keeps the fields');
+  });
+});
+
+describe('trust services on the shared transport (main/remote/http)', { timeout: 30_000 }, () => {
+  it('turns RemoteError into the CmsError codes and sentences of before, keeping it as the cause', async () => {
+    const url = `http://127.0.0.1:${await freePort()}/`;
+    await assert.rejects(httpExchange({ service: 'ocsp', url, method: 'POST', body: new Uint8Array([1]) }), (e: unknown) => {
+      assert.ok(isCmsError(e, 'ocsp-unreachable'));
+      assert.equal(e.message, `The OCSP responder at ${url} cannot be reached (connection refused).`);
+      assert.ok(isRemoteError(e.cause, 'unreachable'));
+      assert.equal(e.cause.service, 'ocsp');
+      return true;
+    });
+    await assert.rejects(
+      withFetchPolicy({ allowedHosts: new Set(['ca.example']), maxFetches: 5, totalMs: 5_000 }, () => httpExchange({ service: 'crl', url, method: 'GET' })),
+      (e: unknown) => isCmsError(e, 'crl-unreachable') && e.message === `The CRL server at ${url} was not contacted: 127.0.0.1 is not among the servers you agreed to contact.`,
+    );
+    await assert.rejects(httpExchange({ service: 'issuer', url: 'ldap://ca.example/cn=x', method: 'GET' }), (e: unknown) => isCmsError(e, 'issuer-unreachable'));
+  });
+
+  it('maps 429 and 401 to <service>-http-error with the status, and does not retry them', async () => {
+    let hits = 0;
+    const server = createHttpServer((_req, res) => {
+      hits += 1;
+      res.writeHead(hits === 1 ? 429 : 401).end();
+    });
+    const { port, close } = await listenLocal(server);
+    try {
+      await assert.rejects(httpExchange({ service: 'tsa', url: `http://127.0.0.1:${port}/`, method: 'POST', body: new Uint8Array([1]) }), (e: unknown) =>
+        isCmsError(e, 'tsa-http-error') && e.message === `The timestamp server at http://127.0.0.1:${port}/ answered HTTP 429 (Too Many Requests).`,
+      );
+      await assert.rejects(httpExchange({ service: 'crl', url: `http://127.0.0.1:${port}/x.crl`, method: 'GET' }), (e: unknown) =>
+        isCmsError(e, 'crl-http-error') && /HTTP 401 \(Unauthorized\)\.$/.test(e.message),
+      );
+      assert.equal(hits, 2);
+    } finally {
+      await close();
+    }
+  });
+});
