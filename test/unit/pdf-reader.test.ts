@@ -257,18 +257,26 @@ describe('objects and streams', () => {
 });
 
 describe('form fields and signatures', () => {
-  it('joins partial names through /Kids and inherits /FT', async () => {
+  /**
+   * A form: field 4 'parent' (/FT /Sig) with kids 5 'child' (one widget, 8) and 6 (a text field
+   * named `second`), and a top-level button 7 (`top`); `fields` is the /AcroForm /Fields array.
+   */
+  function formPdf(options: { fields: string; second: string; top: string }): Uint8Array {
     const w = TestPdfWriter.start();
-    w.object(1, '<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [4 0 R 7 0 R] >> >>');
+    w.object(1, `<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [${options.fields}] >> >>`);
     w.object(2, '<< /Type /Pages /Kids [3 0 R] /Count 1 >>');
     w.object(3, '<< /Type /Page /Parent 2 0 R >>');
     w.object(4, '<< /T (parent) /FT /Sig /Kids [5 0 R 6 0 R] >>');
     w.object(5, '<< /T (child) /Parent 4 0 R /Kids [8 0 R] >>');
-    w.object(6, '<< /T <FEFF00E9> /Parent 4 0 R /FT /Tx /V (text) >>');
-    w.object(7, '<< /T (top) /FT /Btn >>');
+    w.object(6, `<< /T ${options.second} /Parent 4 0 R /FT /Tx /V (text) >>`);
+    w.object(7, `<< ${options.top} /FT /Btn >>`);
     w.object(8, '<< /Type /Annot /Subtype /Widget /Parent 5 0 R >>');
     w.xrefTable('/Root 1 0 R');
-    const fields = await (await openPdf(bytesSource(w.bytes()))).fields();
+    return w.bytes();
+  }
+
+  it('joins partial names through /Kids and inherits /FT', async () => {
+    const fields = await (await openPdf(bytesSource(formPdf({ fields: '4 0 R 7 0 R', second: '<FEFF00E9>', top: '/T (top)' })))).fields();
     assert.deepEqual(fields.map((f) => [f.name, f.type, f.hasValue]), [
       ['parent.child', 'Sig', false],
       ['parent.é', 'Tx', true],
@@ -277,17 +285,8 @@ describe('form fields and signatures', () => {
   });
 
   it('gives the whole field tree, parents first, with the widgets of each field, walked once per reader', async () => {
-    const w = TestPdfWriter.start();
-    w.object(1, '<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [4 0 R 7 0 R 4 0 R] >> >>');
-    w.object(2, '<< /Type /Pages /Kids [3 0 R] /Count 1 >>');
-    w.object(3, '<< /Type /Page /Parent 2 0 R >>');
-    w.object(4, '<< /T (parent) /FT /Sig /Kids [5 0 R 6 0 R] >>');
-    w.object(5, '<< /T (child) /Parent 4 0 R /Kids [8 0 R] >>');
-    w.object(6, '<< /T (second) /Parent 4 0 R /FT /Tx /V (text) >>');
-    w.object(7, '<< /FT /Btn >>');
-    w.object(8, '<< /Type /Annot /Subtype /Widget /Parent 5 0 R >>');
-    w.xrefTable('/Root 1 0 R');
-    const reader = await openPdf(bytesSource(w.bytes(), 'form.pdf'));
+    // Field 4 listed twice; the button has no /T.
+    const reader = await openPdf(bytesSource(formPdf({ fields: '4 0 R 7 0 R 4 0 R', second: '(second)', top: '' }), 'form.pdf'));
     const tree = await reader.fieldTree();
     assert.deepEqual(tree.map((n) => [n.ref?.num, n.name, n.type, n.terminal, n.parent?.ref?.num ?? null, n.widgets.map((x) => x.ref?.num)]), [
       [4, 'parent', 'Sig', false, null, []],
