@@ -8,6 +8,7 @@ import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import type { HashAlgorithm, SignatureAlgorithm } from '../signers/signer';
 import { CmsError } from './errors';
+import { msg } from '../errors';
 
 export type { HashAlgorithm, SignatureAlgorithm };
 
@@ -120,7 +121,7 @@ export function signatureAlgorithmIdentifier(algorithm: SignatureAlgorithm, hash
     case 'ecdsa':
       return new pkijs.AlgorithmIdentifier({ algorithmId: ECDSA_OID[hash] });
     default:
-      throw new CmsError('unsupported-algorithm', `The signature algorithm ${String(algorithm)} is not supported.`);
+      throw new CmsError('unsupported-algorithm', msg('error.cms.algorithm-unsupported', { algorithm: String(algorithm) }));
   }
 }
 
@@ -169,7 +170,7 @@ export function verifySignature(input: VerifyInput): boolean {
     hash = null;
   }
   if (hash === undefined) {
-    throw new CmsError('unsupported-algorithm', `The signature algorithm ${algorithmName(oid)} is not supported.`);
+    throw new CmsError('unsupported-algorithm', msg('error.cms.algorithm-unsupported', { algorithm: algorithmName(oid) }));
   }
   try {
     return nodeVerify(hash, input.data, { key: input.publicKey, ...options }, input.signature);
@@ -184,7 +185,7 @@ function pssParameters(identifier: pkijs.AlgorithmIdentifier): { hash: AnyHash; 
   try {
     params = new pkijs.RSASSAPSSParams({ schema: identifier.algorithmParams });
   } catch (e) {
-    throw new CmsError('unsupported-algorithm', 'The RSASSA-PSS parameters of a signature cannot be read.', { cause: e });
+    throw new CmsError('unsupported-algorithm', msg('error.cms.pss-parameters'), { cause: e });
   }
   const hash = hashByOid(params.hashAlgorithm.algorithmId);
   const mgfHashOid = params.maskGenAlgorithm.algorithmParams
@@ -192,7 +193,7 @@ function pssParameters(identifier: pkijs.AlgorithmIdentifier): { hash: AnyHash; 
     : OID.sha1;
   if (!hash || params.maskGenAlgorithm.algorithmId !== OID.mgf1 || mgfHashOid !== params.hashAlgorithm.algorithmId) {
     // node:crypto uses MGF1 with the signature's hash; other combinations do not occur in practice.
-    throw new CmsError('unsupported-algorithm', 'RSASSA-PSS with a mask generation hash other than the message hash is not supported.');
+    throw new CmsError('unsupported-algorithm', msg('error.cms.pss-mgf'));
   }
   return { hash, saltLength: params.saltLength };
 }

@@ -7,8 +7,9 @@ import type * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { displayName, fingerprintSha256 } from '../x509';
 import { OID } from './algorithms';
-import { arrayBufferView, capitalize, integerHex, pemOrDer } from './engine';
+import { arrayBufferView, integerHex, pemOrDer } from './engine';
 import { CmsError } from './errors';
+import { msg } from '../errors';
 
 export interface Certificate {
   /** The DER bytes, exactly as received. */
@@ -32,10 +33,24 @@ export function parseCertificate(bytes: Uint8Array | Certificate, what = 'a cert
   try {
     parsed = { der, cert: pkijs.Certificate.fromBER(arrayBufferView(der)), x509: new X509Certificate(der) };
   } catch (e) {
-    throw new CmsError('bad-certificate', `${capitalize(what)} is not a valid X.509 certificate.`, { cause: e });
+    throw new CmsError('bad-certificate', msg('error.cms.bad-certificate', certificateKind(what)), { cause: e });
   }
   cache.set(bytes, parsed);
   return parsed;
+}
+
+/**
+ * What `parseCertificate` was told it reads ("the signing certificate", "the issuer of the
+ * certificate of X"...), as the catalog's `kind` select and its `subject`.
+ */
+function certificateKind(what: string): { kind: string; subject: string } {
+  const kinds: Record<string, string> = {
+    'the signing certificate': 'signing', 'a certificate of the chain': 'chain', 'a trusted certificate': 'trusted',
+    'an OCSP responder certificate': 'responder', 'the issuer certificate': 'issuer',
+  };
+  const issuerOf = /^the issuer of the certificate of ([\s\S]*)$/.exec(what);
+  if (issuerOf) return { kind: 'issuerOf', subject: issuerOf[1] ?? '' };
+  return { kind: kinds[what] ?? 'certificate', subject: '' };
 }
 
 /** The subject's common name (or, lacking one, its whole DN), for messages: main/x509's rule. */

@@ -5,8 +5,9 @@
 // A path is NOT a trust decision: an issuer here is only a certificate whose key signed the one
 // below it, CA or not. Whether the path may be trusted (anchors, cA and keyCertSign, pathLen,
 // validity, name constraints, critical extensions, EKU) is validatePath's (path.ts).
-import { certificateLabel, fingerprint, isIssuedBy, isSelfSigned, isValidAt, parseCertificate } from './certificates';
+import { certificateLabel, fingerprint, isIssuedBy, isSelfSigned, isValidAt, parseCertificate, subjectName } from './certificates';
 import { CmsError } from './errors';
+import { msg } from '../errors';
 
 export interface BuildChainOptions {
   /** Fetches the issuer of a certificate (AIA caIssuers); null when it names none. */
@@ -46,7 +47,7 @@ export async function buildChain(leaf: Uint8Array, candidates: readonly Uint8Arr
     current = next;
   }
   if (options.requireRoot && !isSelfSigned(current)) {
-    throw new CmsError('chain-incomplete', `The issuer of ${certificateLabel(current)} cannot be found, so its chain of trust is incomplete.`);
+    throw new CmsError('chain-incomplete', msg('error.cms.chain-incomplete', { subject: subjectName(current) }));
   }
   return chain.map((c) => c.der);
 

@@ -6,10 +6,11 @@ import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { displayName } from '../x509';
 import { algorithmName, verifySignature } from './algorithms';
-import { certificateLabel, parseCertificate } from './certificates';
+import { parseCertificate, subjectName } from './certificates';
 import type { Certificate } from './certificates';
-import { capitalize, copyBytes, integerHex, normalizeSerial, parseAsn1, pemOrDer } from './engine';
+import { copyBytes, integerHex, normalizeSerial, parseAsn1, pemOrDer, serverParams } from './engine';
 import { CmsError } from './errors';
+import { msg } from '../errors';
 
 export interface CrlEntry {
   revokedAt: Date;
@@ -47,7 +48,7 @@ export function crlReasonName(reason: asn1js.Enumerated): string {
  * verifies with its key. Errors: crl-bad-response, crl-bad-signature.
  */
 export function parseCrl(bytes: Uint8Array, options: { issuer: Uint8Array | Certificate; server?: string }): CrlResult {
-  const server = options.server ?? 'the CRL server';
+  const server = serverParams(options.server);
   const issuer = parseCertificate(options.issuer, 'the issuer certificate');
   const crlDer = copyBytes(pemOrDer(bytes, 'X509 CRL'));
   let crl: pkijs.CertificateRevocationList;
@@ -56,11 +57,12 @@ export function parseCrl(bytes: Uint8Array, options: { issuer: Uint8Array | Cert
     if (root === null) throw new Error('not DER');
     crl = new pkijs.CertificateRevocationList({ schema: root });
   } catch (e) {
-    throw new CmsError('crl-bad-response', `${capitalize(server)} did not send a certificate revocation list.`, { cause: e });
+    throw new CmsError('crl-bad-response', msg('error.cms.crl-not-crl', server), { cause: e });
   }
-  const issuerName = displayName(crl.issuer) || 'an unnamed CA';
+  const named = displayName(crl.issuer);
+  const issuerName = named || 'an unnamed CA';
   if (!crl.issuer.isEqual(issuer.cert.subject)) {
-    throw new CmsError('crl-bad-signature', `The revocation list of ${server} is issued by ${issuerName}, not by the issuer of the certificate (${certificateLabel(issuer)}).`);
+    throw new CmsError('crl-bad-signature', msg('error.cms.crl-other-issuer', { ...server, crlIssuer: named, crlIssuerNamed: named ? 'yes' : 'no', subject: subjectName(issuer) }));
   }
   let signed: boolean;
   try {
@@ -71,10 +73,10 @@ export function parseCrl(bytes: Uint8Array, options: { issuer: Uint8Array | Cert
       signatureAlgorithm: crl.signatureAlgorithm,
     });
   } catch (e) {
-    if (e instanceof CmsError) throw new CmsError('crl-bad-signature', `The revocation list of ${server} uses ${algorithmName(crl.signatureAlgorithm.algorithmId)}, which this client cannot check.`, { cause: e });
+    if (e instanceof CmsError) throw new CmsError('crl-bad-signature', msg('error.cms.crl-algorithm', { ...server, algorithm: algorithmName(crl.signatureAlgorithm.algorithmId) }), { cause: e });
     throw e;
   }
-  if (!signed) throw new CmsError('crl-bad-signature', `The signature of the revocation list of ${server} does not verify with ${certificateLabel(issuer)}.`);
+  if (!signed) throw new CmsError('crl-bad-signature', msg('error.cms.crl-signature', { ...server, subject: subjectName(issuer) }));
 
   const entries = new Map<string, CrlEntry>();
   for (const entry of crl.revokedCertificates ?? []) {

@@ -5,11 +5,13 @@
 // the whole collection, with the reasons.
 import { createHash } from 'node:crypto';
 import {
-  certificateLabel, certificateUrls, fingerprint, hasOcspNoCheck, httpUrls, isSelfSigned, parseCertificate, serialHex,
+  certificateUrls, fingerprint, hasOcspNoCheck, httpUrls, isSelfSigned, parseCertificate, serialHex, subjectName,
 } from './certificates';
 import type { CrlResult } from './crl';
-import { capitalize, formatDate } from './engine';
-import { CmsError, isCmsError } from './errors';
+import { formatDate } from './engine';
+import { CmsError, isCmsError, messageOf } from './errors';
+import { msg } from '../errors';
+import { withCause } from '../../preload/contract/messages';
 import type { OcspResult } from './ocsp';
 
 /**
@@ -91,7 +93,7 @@ export async function collectValidationData(options: CollectValidationOptions): 
     const crlUrls = httpUrls(urls.crl);
     if (ocspUrls.length === 0 && crlUrls.length === 0) return { certificate: cert, source: 'none' };
     if (!issuer) {
-      throw new CmsError('chain-incomplete', `The issuer of ${certificateLabel(cert)} is missing, so its revocation status cannot be checked.`);
+      throw new CmsError('chain-incomplete', msg('error.cms.issuer-missing', { subject: subjectName(cert) }));
     }
     let ocspFailure: CmsError | null = null;
     if (ocspUrls.length > 0) {
@@ -106,7 +108,7 @@ export async function collectValidationData(options: CollectValidationOptions): 
           if (fingerprint(responder) !== fingerprint(parseCertificate(issuer).der)) await check(responder, issuer, true);
           return { certificate: cert, source: 'ocsp' };
         }
-        ocspFailure = new CmsError('ocsp-unknown', `The OCSP responder of ${certificateLabel(cert)} does not know this certificate.`);
+        ocspFailure = new CmsError('ocsp-unknown', msg('error.cms.ocsp-unknown', { subject: subjectName(cert) }));
       } catch (e) {
         if (isCmsError(e, 'revoked') || !isCmsError(e)) throw e;
         ocspFailure = e;
@@ -121,11 +123,10 @@ export async function collectValidationData(options: CollectValidationOptions): 
       return { certificate: cert, source: 'crl' };
     } catch (e) {
       if (!ocspFailure || isCmsError(e, 'revoked') || !isCmsError(e)) throw e;
-      throw new CmsError(
-        'no-revocation-data',
-        `The revocation status of ${certificateLabel(cert)} cannot be obtained: ${lower(ocspFailure.message)} And ${lower(e.message)}`,
-        { cause: e },
-      );
+      // Both failures inside the sentence, each worded in the same language as it.
+      const ocsp = withCause({ subject: subjectName(cert) }, messageOf(ocspFailure), { name: 'ocspCause', lower: true });
+      const params = withCause(ocsp, messageOf(e), { name: 'crlCause', lower: true });
+      throw new CmsError('no-revocation-data', msg('error.cms.no-revocation-data', params), { cause: e });
     }
   };
 
@@ -145,9 +146,13 @@ export async function collectValidationData(options: CollectValidationOptions): 
 }
 
 function revoked(cert: Uint8Array, at: Date | undefined, reason: string | undefined): CmsError {
-  const when = at ? ` on ${formatDate(at)}` : '';
-  const why = reason && reason !== 'unspecified' ? ` (${reason})` : '';
-  return new CmsError('revoked', `${capitalize(certificateLabel(cert))} was revoked${when}${why}.`);
+  return new CmsError('revoked', msg('error.cms.revoked', {
+    subject: subjectName(cert),
+    date: at ? formatDate(at) : '',
+    dated: at ? 'yes' : 'no',
+    reason: reason && reason !== 'unspecified' ? reason : '',
+    reasoned: reason && reason !== 'unspecified' ? 'yes' : 'no',
+  }));
 }
 
 /** DER byte strings, each once, in the order first added. */
@@ -160,8 +165,4 @@ class Unique {
     this.seen.add(id);
     this.list.push(der);
   }
-}
-
-function lower(text: string): string {
-  return text.charAt(0).toLowerCase() + text.slice(1);
 }

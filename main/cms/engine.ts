@@ -52,6 +52,25 @@ export function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
+export interface ServerParams {
+  [key: string]: string;
+  named: 'yes' | 'no';
+  url: string;
+}
+
+/**
+ * How messages name a server, from the label callers give ("the timestamp server at https://…",
+ * remote/http.ts serverLabel): by its URL when there is one (`named: 'yes'`), else by its kind
+ * alone ("the timestamp server"). The catalog's messages select on `named` and say the kind in
+ * each language.
+ */
+export function serverParams(label: string | undefined): ServerParams {
+  // The kinds ("the timestamp server", "the OCSP responder"...) hold no " at "; a URL may.
+  const at = label ? label.indexOf(' at ') : -1;
+  const url = label && at >= 0 ? label.slice(at + 4) : '';
+  return url ? { named: 'yes', url } : { named: 'no', url: '' };
+}
+
 /** "2024-05-01 12:34 UTC": dates in messages. */
 export function formatDate(date: Date): string {
   return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;

@@ -1,9 +1,12 @@
 // Errors of the CMS / timestamp / revocation layer (main/cms) and of its HTTP clients
-// (main/remote). `code` is stable (tests, --json, the renderer's translations); `message` is one
-// English sentence meant for the user as it is: it names the server (URL) or the certificate
-// ("the certificate of Élodie Signataire"), never key material.
+// (main/remote). `code` is stable (tests, --json, the renderer's translations); the sentence is a
+// catalog message (error.cms.*, assets/locales) with its params, worded where it is shown
+// (main/errors.ts): it names the server (its URL) or the certificate (its subject's name), never
+// key material. `message` is that sentence in English. (main/remote/http.ts still makes its
+// errors with English sentences: they are shown in English only.)
 
-import { UserFacingError } from '../errors';
+import { UserFacingError, msg } from '../errors';
+import type { Message } from '../../preload/contract/messages';
 
 export type CmsErrorCode =
   // Certificates and signatures
@@ -56,4 +59,12 @@ export class CmsError extends UserFacingError<CmsErrorCode> {}
 
 export function isCmsError(error: unknown, code?: CmsErrorCode): error is CmsError {
   return error instanceof CmsError && (code === undefined || error.code === code);
+}
+
+/**
+ * The catalog message of an error, to carry inside another one (withCause): its own, or its
+ * English sentence as it is for an error made without one (main/remote/http.ts).
+ */
+export function messageOf(error: CmsError): Message {
+  return error.key === undefined ? msg('error.app.detail', { detail: error.message }) : { key: error.key, params: error.params };
 }

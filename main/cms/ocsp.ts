@@ -9,11 +9,13 @@ import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { OID, algorithmName, digest, hashByOid, verifySignature } from './algorithms';
 import type { AnyHash } from './algorithms';
-import { certificateLabel, extendedKeyUsage, isIssuedBy, isValidAt, parseCertificate } from './certificates';
+import { extendedKeyUsage, isIssuedBy, isValidAt, parseCertificate, subjectName } from './certificates';
 import type { Certificate } from './certificates';
 import { crlReasonName } from './crl';
-import { bytesEqual, capitalize, copyBytes, der, formatDate, parseAsn1 } from './engine';
+import { bytesEqual, copyBytes, der, formatDate, parseAsn1, serverParams } from './engine';
+import type { ServerParams } from './engine';
 import { CmsError } from './errors';
+import { msg } from '../errors';
 
 export interface OcspRequest {
   der: Uint8Array;
@@ -73,12 +75,13 @@ export function buildOcspRequest(certificate: Uint8Array | Certificate, issuer: 
   return { der: der(new pkijs.OCSPRequest({ tbsRequest }).toSchema(true)), nonce };
 }
 
+/** OCSPResponseStatus names (RFC 6960 4.2.1); the catalog says what each means. */
 const RESPONSE_STATUS: Record<number, string> = {
-  1: 'malformedRequest: it did not understand the request',
-  2: 'internalError: it failed',
-  3: 'tryLater: it is busy',
-  5: 'sigRequired: it wants signed requests',
-  6: 'unauthorized: it does not answer for this certificate',
+  1: 'malformedRequest',
+  2: 'internalError',
+  3: 'tryLater',
+  5: 'sigRequired',
+  6: 'unauthorized',
 };
 
 /**
@@ -87,24 +90,24 @@ const RESPONSE_STATUS: Record<number, string> = {
  * ocsp-bad-signature, ocsp-nonce-mismatch.
  */
 export function parseOcspResponse(response: Uint8Array, options: OcspCheckOptions): OcspResult {
-  const server = options.server ?? 'the OCSP responder';
+  const server = serverParams(options.server);
   const cert = parseCertificate(options.certificate);
   const issuer = parseCertificate(options.issuer, 'the issuer certificate');
-  const label = certificateLabel(cert);
+  const subject = subjectName(cert);
   let ocsp: pkijs.OCSPResponse;
   try {
     const root = parseAsn1(response);
     if (root === null) throw new Error('not DER');
     ocsp = new pkijs.OCSPResponse({ schema: root });
   } catch (e) {
-    throw new CmsError('ocsp-bad-response', `${capitalize(server)} did not answer with an OCSP response.`, { cause: e });
+    throw new CmsError('ocsp-bad-response', msg('error.cms.ocsp-not-response', server), { cause: e });
   }
   const status = ocsp.responseStatus.valueBlock.valueDec;
   if (status !== 0) {
-    throw new CmsError('ocsp-refused', `${capitalize(server)} refused the request about ${label} (${RESPONSE_STATUS[status] ?? `status ${status}`}).`);
+    throw new CmsError('ocsp-refused', msg('error.cms.ocsp-refused', { ...server, subject, status: RESPONSE_STATUS[status] ?? 'unknown', code: status }));
   }
   if (!ocsp.responseBytes || ocsp.responseBytes.responseType !== OID.ocspBasic) {
-    throw new CmsError('ocsp-bad-response', `${capitalize(server)} answered with a response type this client does not read.`);
+    throw new CmsError('ocsp-bad-response', msg('error.cms.ocsp-response-type', server));
   }
   let basic: pkijs.BasicOCSPResponse;
   let basicBlock: asn1js.AsnType | null;
@@ -113,13 +116,13 @@ export function parseOcspResponse(response: Uint8Array, options: OcspCheckOption
     if (basicBlock === null) throw new Error('not DER');
     basic = new pkijs.BasicOCSPResponse({ schema: basicBlock });
   } catch (e) {
-    throw new CmsError('ocsp-bad-response', `${capitalize(server)} sent a damaged OCSP response.`, { cause: e });
+    throw new CmsError('ocsp-bad-response', msg('error.cms.ocsp-damaged', server), { cause: e });
   }
 
   const embedded = embeddedCertificates(basicBlock);
   const responder = responderOf(basic, issuer, embedded);
   if (!responder) {
-    throw new CmsError('ocsp-bad-signature', `The OCSP response of ${server} is signed by a certificate it does not include and that is not the issuer of ${label}.`);
+    throw new CmsError('ocsp-bad-signature', msg('error.cms.ocsp-unknown-signer', { ...server, subject }));
   }
   if (!bytesEqual(responder.der, issuer.der)) checkDelegatedResponder(responder, issuer, basic.tbsResponseData.producedAt, server);
   let signed: boolean;
@@ -131,21 +134,21 @@ export function parseOcspResponse(response: Uint8Array, options: OcspCheckOption
       signatureAlgorithm: basic.signatureAlgorithm,
     });
   } catch (e) {
-    if (e instanceof CmsError) throw new CmsError('ocsp-bad-signature', `The OCSP response of ${server} uses ${algorithmName(basic.signatureAlgorithm.algorithmId)}, which this client cannot check.`, { cause: e });
+    if (e instanceof CmsError) throw new CmsError('ocsp-bad-signature', msg('error.cms.ocsp-algorithm', { ...server, algorithm: algorithmName(basic.signatureAlgorithm.algorithmId) }), { cause: e });
     throw e;
   }
-  if (!signed) throw new CmsError('ocsp-bad-signature', `The signature of the OCSP response of ${server} about ${label} does not verify.`);
+  if (!signed) throw new CmsError('ocsp-bad-signature', msg('error.cms.ocsp-signature', { ...server, subject }));
 
   if (options.nonce) {
     const ext = basic.tbsResponseData.responseExtensions?.find((e) => e.extnID === OID.ocspNonce);
     // A responder that pre-signs its responses sends no nonce (RFC 5019): accepted; a different one is not.
     if (ext && !nonceMatches(new Uint8Array(ext.extnValue.valueBlock.valueHexView), options.nonce)) {
-      throw new CmsError('ocsp-nonce-mismatch', `${capitalize(server)} answered with a response to another request (the nonce differs).`);
+      throw new CmsError('ocsp-nonce-mismatch', msg('error.cms.ocsp-nonce-mismatch', server));
     }
   }
 
   const single = basic.tbsResponseData.responses.find((r) => certIdMatches(r.certID, cert, issuer));
-  if (!single) throw new CmsError('ocsp-bad-response', `The OCSP response of ${server} does not mention ${label}.`);
+  if (!single) throw new CmsError('ocsp-bad-response', msg('error.cms.ocsp-not-mentioned', { ...server, subject }));
   const result: OcspResult = {
     status: 'unknown',
     thisUpdate: single.thisUpdate,
@@ -203,16 +206,16 @@ function responderOf(basic: pkijs.BasicOCSPResponse, issuer: Certificate, embedd
   return null;
 }
 
-function checkDelegatedResponder(responder: Certificate, issuer: Certificate, producedAt: Date, server: string): void {
-  const label = certificateLabel(responder);
+function checkDelegatedResponder(responder: Certificate, issuer: Certificate, producedAt: Date, server: ServerParams): void {
+  const subject = subjectName(responder);
   if (!isIssuedBy(responder, issuer)) {
-    throw new CmsError('ocsp-bad-signature', `The OCSP response of ${server} is signed by ${label}, which ${certificateLabel(issuer)} did not issue.`);
+    throw new CmsError('ocsp-bad-signature', msg('error.cms.ocsp-responder-not-issued', { ...server, subject, issuer: subjectName(issuer) }));
   }
   if (!extendedKeyUsage(responder)?.purposes.includes(OID.kpOcspSigning)) {
-    throw new CmsError('ocsp-bad-signature', `The OCSP response of ${server} is signed by ${label}, which is not authorized to sign OCSP responses (no OCSPSigning extended key usage).`);
+    throw new CmsError('ocsp-bad-signature', msg('error.cms.ocsp-responder-eku', { ...server, subject }));
   }
   if (!isValidAt(responder, producedAt)) {
-    throw new CmsError('ocsp-bad-signature', `The OCSP response of ${server} was produced on ${formatDate(producedAt)}, outside the validity of ${label}.`);
+    throw new CmsError('ocsp-bad-signature', msg('error.cms.ocsp-responder-validity', { ...server, subject, date: formatDate(producedAt) }));
   }
 }
 

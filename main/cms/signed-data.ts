@@ -10,10 +10,13 @@ import type { HashAlgorithm, SignatureAlgorithm, SignRequest } from '../signers/
 import {
   OID, digest, digestAlgorithmIdentifier, hashByOid, hashLength, hashOid, signatureAlgorithmIdentifier, verifySignature,
 } from './algorithms';
-import { certificateLabel, fingerprint, parseCertificate, subjectKeyIdentifier } from './certificates';
+import { fingerprint, parseCertificate, subjectKeyIdentifier, subjectName } from './certificates';
 import type { Certificate } from './certificates';
-import { arrayBufferView, bytesEqual, capitalize, copyBytes, der, parseAsn1 } from './engine';
+import { arrayBufferView, bytesEqual, copyBytes, der, parseAsn1 } from './engine';
 import { CmsError } from './errors';
+import { msg } from '../errors';
+import { formatMessage } from '../../preload/contract/messages';
+import type { Message } from '../../preload/contract/messages';
 
 export interface CadesOptions {
   /** hash(the signed byte ranges) with `hash`: the message-digest attribute. */
@@ -44,7 +47,7 @@ export interface SignedAttributes {
 export function signedAttributesFor(options: { contentDigest: Uint8Array; hash: HashAlgorithm; signerCertificate: Uint8Array | Certificate }): SignedAttributes {
   const signer = parseCertificate(options.signerCertificate, 'the signing certificate');
   if (options.contentDigest.length !== hashLength(options.hash)) {
-    throw new CmsError('unsupported-algorithm', `The document digest is ${options.contentDigest.length} bytes long, which is not a ${options.hash.toUpperCase()} digest.`);
+    throw new CmsError('unsupported-algorithm', msg('error.cms.digest-length', { length: options.contentDigest.length, hash: options.hash.toUpperCase() }));
   }
   const messageDigest = encoded(new pkijs.Attribute({ type: OID.messageDigest, values: [new asn1js.OctetString({ valueHex: options.contentDigest })] }));
   const sorted = derSetOrder([CONTENT_TYPE_DATA, signingCertificateAttribute(signer, options.hash), messageDigest]);
@@ -148,13 +151,10 @@ function prepareCadesWith(options: Omit<CadesOptions, 'sign' | 'timestamp'>, rea
   const request: SignRequest = { data: signed.der, digest: digest(options.hash, signed.der), hash: options.hash, algorithm: options.algorithm };
   const complete = async (signature: Uint8Array, timestamp?: (signatureValue: Uint8Array) => Promise<Uint8Array>): Promise<Uint8Array> => {
     if (!(signature instanceof Uint8Array) || signature.length === 0) {
-      throw new CmsError('signature-mismatch', `The key of ${certificateLabel(signer)} returned no signature.`);
+      throw new CmsError('signature-mismatch', msg('error.cms.no-signature', { subject: subjectName(signer) }));
     }
     if (real && !verifySignature({ data: signed.der, signature, publicKey: signer.x509.publicKey, signatureAlgorithm, digestAlgorithmOid: hashOid(options.hash) })) {
-      throw new CmsError(
-        'signature-mismatch',
-        `The signature made with the key does not verify with ${certificateLabel(signer)}: the key and the certificate do not belong together.`,
-      );
+      throw new CmsError('signature-mismatch', msg('error.cms.signature-mismatch', { subject: subjectName(signer) }));
     }
 
     const signerInfo = new pkijs.SignerInfo({
@@ -173,7 +173,7 @@ function prepareCadesWith(options: Omit<CadesOptions, 'sign' | 'timestamp'>, rea
     if (timestamp) {
       const token = await timestamp(signature);
       const value = real ? timestampTokenFor(token, signature) : parseAsn1(token);
-      if (value === null) throw new CmsError('bad-timestamp-token', 'The timestamp token is not valid DER.');
+      if (value === null) throw new CmsError('bad-timestamp-token', msg('error.cms.timestamp-not-der'));
       signerInfo.unsignedAttrs = new pkijs.SignedAndUnsignedAttributes({
         type: 1,
         attributes: [new pkijs.Attribute({ type: OID.signatureTimeStampToken, values: [value] })],
@@ -198,7 +198,7 @@ function checkKeyMatchesAlgorithm(signer: Certificate, algorithm: SignatureAlgor
   const ok = algorithm === 'ecdsa' ? type === 'ec' : rsa && (algorithm === 'rsa-pss' || type === 'rsa');
   if (!ok) {
     const names: Record<SignatureAlgorithm, string> = { 'rsa-pkcs1': 'RSA PKCS#1 v1.5', 'rsa-pss': 'RSASSA-PSS', ecdsa: 'ECDSA' };
-    throw new CmsError('unsupported-algorithm', `${names[algorithm] ?? String(algorithm)} cannot be used with the ${String(type).toUpperCase()} key of ${certificateLabel(signer)}.`);
+    throw new CmsError('unsupported-algorithm', msg('error.cms.algorithm-key', { algorithm: names[algorithm] ?? String(algorithm), keyType: String(type).toUpperCase(), subject: subjectName(signer) }));
   }
 }
 
@@ -239,7 +239,7 @@ function embeddable(cert: Certificate): EncodedCertificate {
   if (!out) {
     const parsed = parseAsn1(cert.der);
     if (!(parsed instanceof asn1js.Sequence) || !bytesEqual(der(parsed), cert.der)) {
-      throw new CmsError('bad-certificate', `${capitalize(certificateLabel(cert))} is not DER-encoded and cannot be embedded unchanged.`);
+      throw new CmsError('bad-certificate', msg('error.cms.certificate-not-der', { subject: subjectName(cert) }));
     }
     out = new EncodedCertificate(parsed);
     embeddables.set(cert, out);
@@ -251,13 +251,13 @@ function embeddable(cert: Certificate): EncodedCertificate {
 function timestampTokenFor(token: Uint8Array, signatureValue: Uint8Array): asn1js.AsnType {
   const value = parseAsn1(token);
   if (value === null || !bytesEqual(der(value), token)) {
-    throw new CmsError('bad-timestamp-token', 'The timestamp token is not DER-encoded and cannot be embedded unchanged.');
+    throw new CmsError('bad-timestamp-token', msg('error.cms.timestamp-not-der-embed'));
   }
   const info = tstInfoOf(token);
   const hash = hashByOid(info.messageImprint.hashAlgorithm.algorithmId);
   const imprint = new Uint8Array(info.messageImprint.hashedMessage.valueBlock.valueHexView);
   if (!hash || !bytesEqual(digest(hash, signatureValue), imprint)) {
-    throw new CmsError('bad-timestamp-token', 'The timestamp token is not over this signature value.');
+    throw new CmsError('bad-timestamp-token', msg('error.cms.timestamp-other-value'));
   }
   return value;
 }
@@ -270,7 +270,7 @@ export function tstInfoOf(token: Uint8Array | pkijs.SignedData): pkijs.TSTInfo {
     if (signedData.encapContentInfo.eContentType !== OID.tstInfo || !eContent) throw new Error('no TSTInfo');
     return pkijs.TSTInfo.fromBER(eContent.getValue());
   } catch (e) {
-    throw new CmsError('bad-timestamp-token', 'The timestamp token is not a CMS SignedData holding a TSTInfo.', { cause: e });
+    throw new CmsError('bad-timestamp-token', msg('error.cms.timestamp-not-tst'), { cause: e });
   }
 }
 
@@ -284,7 +284,7 @@ export function signedDataOf(contentInfo: Uint8Array): pkijs.SignedData {
     received.set(signedData, content);
     return signedData;
   } catch (e) {
-    throw new CmsError('bad-signature-container', 'The signature container is not a CMS SignedData.', { cause: e });
+    throw new CmsError('bad-signature-container', msg('error.cms.not-signed-data'), { cause: e });
   }
 }
 
@@ -327,8 +327,17 @@ export function timestampTokenCertificates(cms: Uint8Array): Uint8Array[] {
 export interface SignerInfoCheck {
   /** The certificate the SignerInfo names (from the SignedData or `extraCertificates`), if found. */
   signer: Certificate | null;
-  /** Why the signature does not verify; null when it does. */
+  /** Why the signature does not verify, in English ("its message digest does not match the content"); null when it does. */
   failure: string | null;
+  /** The same as a catalog message (a clause, to go inside a sentence); null when it verifies. */
+  reason: Message | null;
+}
+
+type SignerInfoFailure = 'noSigner' | 'signerMissing' | 'digestAlgorithm' | 'contentType' | 'messageDigest' | 'signature';
+
+function failed(signer: Certificate | null, reason: SignerInfoFailure, algorithm = ''): SignerInfoCheck {
+  const message = msg('error.cms.signer-info', { reason, algorithm });
+  return { signer, failure: formatMessage('en', message), reason: message };
 }
 
 /**
@@ -343,20 +352,20 @@ export function checkSignerInfo(
   extraCertificates: readonly Uint8Array[] = [],
 ): SignerInfoCheck {
   const info = signedData.signerInfos[index];
-  if (!info) return { signer: null, failure: 'it has no signer' };
+  if (!info) return failed(null, 'noSigner');
   const candidates = [...signedDataCertificates(signedData), ...extraCertificates].map((c) => parseCertificate(c));
   const signer = candidates.find((c) => signerIdentifies(info, c)) ?? null;
-  if (!signer) return { signer, failure: 'the certificate of its signer is missing' };
+  if (!signer) return failed(signer, 'signerMissing');
   const hash = hashByOid(info.digestAlgorithm.algorithmId);
-  if (!hash) return { signer, failure: `its digest algorithm ${info.digestAlgorithm.algorithmId} is not supported` };
+  if (!hash) return failed(signer, 'digestAlgorithm', info.digestAlgorithm.algorithmId);
   let data = content;
   if (info.signedAttrs) {
     const attrs = info.signedAttrs.attributes;
     const contentType = attrs.find((a) => a.type === OID.contentType)?.values[0] as asn1js.ObjectIdentifier | undefined;
     const messageDigest = attrs.find((a) => a.type === OID.messageDigest)?.values[0] as asn1js.OctetString | undefined;
-    if (!contentType || contentType.valueBlock.toString() !== signedData.encapContentInfo.eContentType) return { signer, failure: 'its content-type attribute is missing or wrong' };
+    if (!contentType || contentType.valueBlock.toString() !== signedData.encapContentInfo.eContentType) return failed(signer, 'contentType');
     if (!messageDigest || !bytesEqual(new Uint8Array(messageDigest.valueBlock.valueHexView), digest(hash, content))) {
-      return { signer, failure: 'its message digest does not match the content' };
+      return failed(signer, 'messageDigest');
     }
     // pkijs keeps the received encoding, with the [0] tag already replaced by SET (0x31).
     data = new Uint8Array(info.signedAttrs.encodedValue);
@@ -368,7 +377,7 @@ export function checkSignerInfo(
     signatureAlgorithm: info.signatureAlgorithm,
     digestAlgorithmOid: info.digestAlgorithm.algorithmId,
   });
-  return { signer, failure: ok ? null : 'its signature does not verify with the certificate of its signer' };
+  return ok ? { signer, failure: null, reason: null } : failed(signer, 'signature');
 }
 
 function signerIdentifies(info: pkijs.SignerInfo, candidate: Certificate): boolean {

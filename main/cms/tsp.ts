@@ -9,10 +9,14 @@ import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { OID, digest, digestAlgorithmIdentifier, hashByOid, hashLength } from './algorithms';
 import type { AnyHash, HashAlgorithm } from './algorithms';
-import { certificateLabel, extendedKeyUsage, isValidAt } from './certificates';
+import { extendedKeyUsage, isValidAt, subjectName } from './certificates';
 import type { Certificate } from './certificates';
-import { bytesEqual, capitalize, copyBytes, der, formatDate, integerHex, parseAsn1 } from './engine';
+import { bytesEqual, copyBytes, der, formatDate, integerHex, parseAsn1, serverParams } from './engine';
+import type { ServerParams } from './engine';
 import { CmsError } from './errors';
+import { msg } from '../errors';
+import { withCause } from '../../preload/contract/messages';
+import type { Message } from '../../preload/contract/messages';
 import { checkSignerInfo, signedDataCertificates, signedDataOf, tstInfoOf } from './signed-data';
 
 export interface TimeStampRequestOptions {
@@ -35,7 +39,7 @@ export interface TimeStampRequest {
 
 export function buildTimeStampRequest(options: TimeStampRequestOptions): TimeStampRequest {
   if (options.imprint.length !== hashLength(options.hash)) {
-    throw new CmsError('unsupported-algorithm', `A ${options.hash.toUpperCase()} imprint is ${hashLength(options.hash)} bytes long, not ${options.imprint.length}.`);
+    throw new CmsError('unsupported-algorithm', msg('error.cms.imprint-length', { hash: options.hash.toUpperCase(), expected: hashLength(options.hash), actual: options.imprint.length }));
   }
   const nonce = options.nonce === false ? null : (options.nonce ?? BigInt(`0x${randomBytes(8).toString('hex')}`));
   const request = new pkijs.TimeStampReq({
@@ -85,16 +89,16 @@ export interface TimeStampResponseCheckOptions extends TimeStampCheckOptions {
 }
 
 const PKI_STATUS = ['granted', 'grantedWithMods', 'rejection', 'waiting', 'revocationWarning', 'revocationNotification'];
-/** PKIFailureInfo bits (RFC 3161 section 2.4.2) and what they mean. */
+/** PKIFailureInfo bits (RFC 3161 section 2.4.2); the catalog (error.cms.tsa-failure) says what each means. */
 const FAILURE_INFO: Record<number, string> = {
-  0: 'badAlg: the hash algorithm is not supported',
-  2: 'badRequest: the request is not permitted or supported',
-  5: 'badDataFormat: the request is malformed',
-  14: 'timeNotAvailable: the time source of the server is not available',
-  15: 'unacceptedPolicy: the requested policy is not supported',
-  16: 'unacceptedExtension: the requested extension is not supported',
-  17: 'addInfoNotAvailable: the additional information requested is not available',
-  25: 'systemFailure: the server failed',
+  0: 'badAlg',
+  2: 'badRequest',
+  5: 'badDataFormat',
+  14: 'timeNotAvailable',
+  15: 'unacceptedPolicy',
+  16: 'unacceptedExtension',
+  17: 'addInfoNotAvailable',
+  25: 'systemFailure',
 };
 
 /**
@@ -103,31 +107,31 @@ const FAILURE_INFO: Record<number, string> = {
  * tsa-bad-signature, tsa-bad-certificate.
  */
 export function parseTimeStampResponse(response: Uint8Array, options: TimeStampResponseCheckOptions): TimeStampInfo {
-  const server = options.server ?? 'the timestamp server';
+  const server = serverParams(options.server);
   const root = parseAsn1(response);
   let resp: pkijs.TimeStampResp;
   try {
     if (root === null) throw new Error('not DER');
     resp = new pkijs.TimeStampResp({ schema: root });
   } catch (e) {
-    throw new CmsError('tsa-bad-response', `${capitalize(server)} did not answer with a timestamp response.`, { cause: e });
+    throw new CmsError('tsa-bad-response', msg('error.cms.tsa-not-response', server), { cause: e });
   }
   const status = resp.status.status as number;
   if (status !== 0 && status !== 1) {
-    const words = [PKI_STATUS[status] ?? `status ${status}`];
     const failures = failureInfo(resp.status.failInfo);
-    if (failures.length > 0) words.push(failures.join(', '));
+    // The status and failure names are RFC 3161's; the server's own text is given as it sent it.
     const text = (resp.status.statusStrings ?? []).map((s) => s.valueBlock.value).filter(Boolean).join(' ');
-    throw new CmsError('tsa-rejected', `${capitalize(server)} refused the timestamp request (${words.join(': ')})${text ? `: "${text}"` : ''}.`);
+    const params = { ...server, status: PKI_STATUS[status] ?? 'unknown', code: status, failed: failures ? 'yes' : 'no', cause: '', text };
+    throw new CmsError('tsa-rejected', msg(text ? 'error.cms.tsa-rejected-text' : 'error.cms.tsa-rejected', failures ? withCause(params, failures) : params));
   }
   // The token as sent: the second element of the TimeStampResp SEQUENCE.
   const tokenBlock = (root as asn1js.Sequence).valueBlock.value[1];
-  if (!tokenBlock) throw new CmsError('tsa-bad-response', `${capitalize(server)} granted the request but sent no timestamp token.`);
+  if (!tokenBlock) throw new CmsError('tsa-bad-response', msg('error.cms.tsa-no-token', server));
   const token = copyBytes(tokenBlock.valueBeforeDecodeView);
   const tst = tstInfo(token, server);
   const nonce = tst.nonce ? tst.nonce.toBigInt() : null;
   if ((options.nonce ?? null) !== null && nonce !== options.nonce) {
-    throw new CmsError('tsa-nonce-mismatch', `${capitalize(server)} answered with a token for another request (the nonce differs).`);
+    throw new CmsError('tsa-nonce-mismatch', msg('error.cms.tsa-nonce-mismatch', server));
   }
   return verifyTimeStampToken(token, options);
 }
@@ -137,25 +141,25 @@ export function parseTimeStampResponse(response: Uint8Array, options: TimeStampR
  * timeStamping EKU, valid at genTime, matching the ESS signing-certificate attribute).
  */
 export function verifyTimeStampToken(token: Uint8Array, options: TimeStampCheckOptions): TimeStampInfo {
-  const server = options.server ?? 'the timestamp server';
+  const server = serverParams(options.server);
   let signedData: pkijs.SignedData;
   try {
     signedData = signedDataOf(token);
   } catch (e) {
-    throw new CmsError('tsa-bad-response', `${capitalize(server)} sent a timestamp token that is not a CMS SignedData.`, { cause: e });
+    throw new CmsError('tsa-bad-response', msg('error.cms.tsa-token-not-signed-data', server), { cause: e });
   }
   const tst = tstInfo(signedData, server);
   const hash = hashByOid(tst.messageImprint.hashAlgorithm.algorithmId);
   const imprint = new Uint8Array(tst.messageImprint.hashedMessage.valueBlock.valueHexView);
   if (hash !== options.hash || !bytesEqual(imprint, options.imprint)) {
-    throw new CmsError('tsa-imprint-mismatch', `${capitalize(server)} timestamped other data than what was asked (the message imprint differs).`);
+    throw new CmsError('tsa-imprint-mismatch', msg('error.cms.tsa-imprint-mismatch', server));
   }
   const eContent = new Uint8Array(signedData.encapContentInfo.eContent?.getValue() ?? new ArrayBuffer(0));
   const check = checkSignerInfo(signedData, 0, eContent, options.tsaCertificate ? [options.tsaCertificate] : []);
   if (!check.signer) {
-    throw new CmsError('tsa-bad-certificate', `${capitalize(server)} did not include the certificate that signed its timestamp.`);
+    throw new CmsError('tsa-bad-certificate', msg('error.cms.tsa-no-certificate', server));
   }
-  if (check.failure) throw new CmsError('tsa-bad-signature', `The timestamp of ${server} does not verify: ${check.failure}.`);
+  if (check.failure) throw new CmsError('tsa-bad-signature', msg('error.cms.tsa-bad-signature', withCause(server, check.reason ?? msg('error.app.detail', { detail: check.failure }))));
   checkTsaCertificate(check.signer, signedData, tst.genTime, server);
 
   const certificates = signedDataCertificates(signedData);
@@ -174,28 +178,26 @@ export function verifyTimeStampToken(token: Uint8Array, options: TimeStampCheckO
   };
 }
 
-function tstInfo(token: Uint8Array | pkijs.SignedData, server: string): pkijs.TSTInfo {
+function tstInfo(token: Uint8Array | pkijs.SignedData, server: ServerParams): pkijs.TSTInfo {
   try {
     return tstInfoOf(token);
   } catch (e) {
-    throw new CmsError('tsa-bad-response', `${capitalize(server)} sent a timestamp token without a valid TSTInfo.`, { cause: e });
+    throw new CmsError('tsa-bad-response', msg('error.cms.tsa-no-tstinfo', server), { cause: e });
   }
 }
 
-function checkTsaCertificate(tsa: Certificate, signedData: pkijs.SignedData, genTime: Date, server: string): void {
+function checkTsaCertificate(tsa: Certificate, signedData: pkijs.SignedData, genTime: Date, server: ServerParams): void {
   const eku = extendedKeyUsage(tsa);
+  const subject = subjectName(tsa);
   if (!eku || !eku.critical || !eku.purposes.includes(OID.kpTimeStamping)) {
-    throw new CmsError(
-      'tsa-bad-certificate',
-      `The timestamp of ${server} is signed by ${certificateLabel(tsa)}, which is not a timestamping certificate (RFC 3161 asks for a critical timeStamping extended key usage).`,
-    );
+    throw new CmsError('tsa-bad-certificate', msg('error.cms.tsa-not-timestamping', { ...server, subject }));
   }
   if (!isValidAt(tsa, genTime)) {
-    throw new CmsError('tsa-bad-certificate', `The timestamp of ${server} (${formatDate(genTime)}) is outside the validity of ${certificateLabel(tsa)}.`);
+    throw new CmsError('tsa-bad-certificate', msg('error.cms.tsa-outside-validity', { ...server, subject, date: formatDate(genTime) }));
   }
   const essHash = essCertHash(signedData);
   if (essHash && !bytesEqual(digest(essHash.hash, tsa.der), essHash.certHash)) {
-    throw new CmsError('tsa-bad-certificate', `The timestamp of ${server} names another signing certificate than ${certificateLabel(tsa)}.`);
+    throw new CmsError('tsa-bad-certificate', msg('error.cms.tsa-other-certificate', { ...server, subject }));
   }
 }
 
@@ -231,12 +233,19 @@ function firstEssCertId(value: unknown): asn1js.AsnType[] | null {
   return first instanceof asn1js.Sequence ? first.valueBlock.value : null;
 }
 
-function failureInfo(bits: asn1js.BitString | undefined): string[] {
-  if (!bits) return [];
+/**
+ * The PKIFailureInfo bits set, as one message ("badAlg: the hash algorithm is not supported,
+ * unacceptedPolicy: ..."): each bit's carries the next ones as its cause; null when none is set.
+ */
+function failureInfo(bits: asn1js.BitString | undefined): Message | null {
+  if (!bits) return null;
   const bytes = bits.valueBlock.valueHexView;
-  const out: string[] = [];
+  const set: number[] = [];
   for (let i = 0; i < bytes.length * 8; i++) {
-    if (((bytes[i >> 3] ?? 0) >> (7 - (i & 7))) & 1) out.push(FAILURE_INFO[i] ?? `failure bit ${i}`);
+    if (((bytes[i >> 3] ?? 0) >> (7 - (i & 7))) & 1) set.push(i);
   }
-  return out;
+  return set.reduceRight<Message | null>((rest, i) => {
+    const params = { bit: FAILURE_INFO[i] ?? 'unknown', index: i, more: rest ? 'yes' : 'no', cause: '' };
+    return msg('error.cms.tsa-failure', rest ? withCause(params, rest) : params);
+  }, null);
 }

@@ -4,13 +4,14 @@
 // Answers are checked by main/cms (signatures, issuers, nonce) and here for freshness: data for a
 // new B-LT signature must be current.
 import { buildChain } from '../cms/chain';
-import { certificateLabel, certificateUrls, httpUrls, isIssuedBy, parseCertificate } from '../cms/certificates';
+import { certificateUrls, httpUrls, isIssuedBy, parseCertificate, subjectName } from '../cms/certificates';
 import { parseCrl } from '../cms/crl';
 import type { CrlResult } from '../cms/crl';
 import { collectValidationData } from '../cms/dss';
 import type { RevocationCheck, RevocationFetchers, ValidationData } from '../cms/dss';
-import { capitalize, formatDate, pemBlocks } from '../cms/engine';
+import { formatDate, pemBlocks } from '../cms/engine';
 import { CmsError } from '../cms/errors';
+import { msg } from '../errors';
 import { buildOcspRequest, parseOcspResponse } from '../cms/ocsp';
 import type { OcspResult } from '../cms/ocsp';
 import { signedDataCertificates, signedDataOf } from '../cms/signed-data';
@@ -47,7 +48,7 @@ export async function fetchOcsp(
   options: FetchOptions & { urls?: readonly string[]; nonce?: boolean } = {},
 ): Promise<OcspResult> {
   const urls = options.urls ?? httpUrls(certificateUrls(certificate).ocsp);
-  if (urls.length === 0) throw new CmsError('ocsp-no-url', `${capitalize(certificateLabel(certificate))} names no OCSP responder.`);
+  if (urls.length === 0) throw new CmsError('ocsp-no-url', msg('error.cms.ocsp-no-url', { subject: subjectName(certificate) }));
   return firstSuccess(urls, async (url) => {
     const server = serverLabel('ocsp', url);
     const request = buildOcspRequest(certificate, issuer, { nonce: options.nonce ?? true });
@@ -63,8 +64,9 @@ export async function fetchOcsp(
     });
     const result = parseOcspResponse(reply.body, { certificate, issuer, nonce: request.nonce, server });
     if (!isCurrent(result, options.now)) {
-      const window = `${formatDate(result.thisUpdate)}${result.nextUpdate ? ` to ${formatDate(result.nextUpdate)}` : ''}`;
-      throw new CmsError('ocsp-stale', `The OCSP response of ${server} about ${certificateLabel(certificate)} is not current (valid ${window}).`);
+      throw new CmsError('ocsp-stale', result.nextUpdate
+        ? msg('error.cms.ocsp-stale-until', { url, subject: subjectName(certificate), from: formatDate(result.thisUpdate), to: formatDate(result.nextUpdate) })
+        : msg('error.cms.ocsp-stale', { url, subject: subjectName(certificate), from: formatDate(result.thisUpdate) }));
     }
     return result;
   });
@@ -82,7 +84,7 @@ export async function fetchCrl(
   options: FetchOptions & { urls?: readonly string[]; maxBytes?: number } = {},
 ): Promise<CrlResult> {
   const urls = options.urls ?? httpUrls(certificateUrls(certificate).crl);
-  if (urls.length === 0) throw new CmsError('crl-no-url', `${capitalize(certificateLabel(certificate))} names no revocation list.`);
+  if (urls.length === 0) throw new CmsError('crl-no-url', msg('error.cms.crl-no-url', { subject: subjectName(certificate) }));
   return firstSuccess(urls, async (url) => {
     const server = serverLabel('crl', url);
     const reply = await httpExchange({
@@ -96,7 +98,9 @@ export async function fetchCrl(
     });
     const crl = parseCrl(reply.body, { issuer, server });
     if (!isCurrent(crl, options.now)) {
-      throw new CmsError('crl-stale', `The revocation list of ${server} is not current (issued ${formatDate(crl.thisUpdate)}${crl.nextUpdate ? `, next update ${formatDate(crl.nextUpdate)}` : ''}).`);
+      throw new CmsError('crl-stale', crl.nextUpdate
+        ? msg('error.cms.crl-stale-next', { url, issued: formatDate(crl.thisUpdate), next: formatDate(crl.nextUpdate) })
+        : msg('error.cms.crl-stale', { url, issued: formatDate(crl.thisUpdate) }));
     }
     return crl;
   });
@@ -112,7 +116,6 @@ export async function fetchIssuer(certificate: Uint8Array, options: FetchOptions
   const urls = httpUrls(certificateUrls(certificate).caIssuers);
   if (urls.length === 0) return null;
   return firstSuccess(urls, async (url) => {
-    const server = serverLabel('issuer', url);
     const reply = await httpExchange({
       service: 'issuer',
       url,
@@ -123,7 +126,7 @@ export async function fetchIssuer(certificate: Uint8Array, options: FetchOptions
     });
     const issuer = certificatesIn(reply.body).find((c) => isIssuedBy(certificate, c));
     if (!issuer) {
-      throw new CmsError('issuer-bad-response', `${capitalize(server)} did not send the certificate that issued ${certificateLabel(certificate)}.`);
+      throw new CmsError('issuer-bad-response', msg('error.cms.issuer-bad-response', { url, subject: subjectName(certificate) }));
     }
     return issuer;
   });

@@ -5,8 +5,8 @@ import { buildTimeStampRequest, parseTimeStampResponse } from '../cms/tsp';
 import type { TimeStampInfo } from '../cms/tsp';
 import { digest } from '../cms/algorithms';
 import type { HashAlgorithm } from '../cms/algorithms';
-import { capitalize } from '../cms/engine';
 import { CmsError } from '../cms/errors';
+import { msg } from '../errors';
 import { httpExchange, serverLabel } from './http';
 
 export interface TimestampRequestOptions {
@@ -31,7 +31,7 @@ const REPLY_TYPES = new Set(['application/timestamp-reply', 'application/timesta
  */
 export async function requestTimestamp(url: string, options: TimestampRequestOptions): Promise<TimeStampInfo> {
   const server = serverLabel('tsa', url);
-  if (!url) throw new CmsError('tsa-unreachable', 'No timestamp server URL is set: a timestamp server is needed for this signature level.');
+  if (!url) throw new CmsError('tsa-unreachable', msg('error.cms.tsa-no-url'));
   const query = buildTimeStampRequest({ imprint: options.imprint, hash: options.hash, certReq: true, policy: options.policy });
   const reply = await httpExchange({
     service: 'tsa',
@@ -44,7 +44,9 @@ export async function requestTimestamp(url: string, options: TimestampRequestOpt
     signal: options.signal,
   });
   if (!REPLY_TYPES.has(reply.contentType)) {
-    throw new CmsError('tsa-bad-response', `${capitalize(server)} answered with ${reply.contentType || 'no content type'} instead of a timestamp reply.`);
+    throw new CmsError('tsa-bad-response', reply.contentType
+      ? msg('error.cms.tsa-content-type', { url, contentType: reply.contentType })
+      : msg('error.cms.tsa-no-content-type', { url }));
   }
   return parseTimeStampResponse(reply.body, { imprint: options.imprint, hash: options.hash, nonce: query.nonce, server });
 }

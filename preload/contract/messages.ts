@@ -68,25 +68,43 @@ export function formatterOf(catalogs: Readonly<Record<MessageLocale, Catalog>>):
 /**
  * A message that wraps another ("B-LT could not be reached: {cause}") carries the inner one flat,
  * so params stay plain data: `cause` is the inner key and `cause.NAME` its params (see `withCause`).
- * Worded here, in the same language as the outer message.
+ * A message that wraps several names each by its own argument ending in "Cause" (`ocspCause`,
+ * `ocspCause.NAME`). `<argument>#case: "lower"` starts the inner sentence lower-case, as inside a
+ * sentence. Worded here, in the same language as the outer message.
  */
 function withCauseWorded(params: MessageParams, word: (key: string, params: MessageParams) => string): MessageParams {
-  const causeKey = params.cause;
-  if (typeof causeKey !== 'string' || !/^[a-z][\w.-]*$/.test(causeKey)) return params;
+  const causes = Object.keys(params).filter((name) => isCauseArgument(name) && typeof params[name] === 'string' && /^[a-z][\w.-]*$/.test(params[name]));
+  if (causes.length === 0) return params;
   const outer: Record<string, string | number> = {};
-  const inner: Record<string, string | number> = {};
+  const inner = new Map(causes.map((cause) => [cause, {} as Record<string, string | number>]));
   for (const [name, value] of Object.entries(params)) {
-    if (name.startsWith('cause.')) inner[name.slice('cause.'.length)] = value;
+    const dot = name.indexOf('.');
+    const own = dot > 0 ? inner.get(name.slice(0, dot)) : undefined;
+    if (own) own[name.slice(dot + 1)] = value;
     else outer[name] = value;
   }
-  outer.cause = word(causeKey, inner);
+  for (const [cause, innerParams] of inner) {
+    const text = word(String(params[cause]), innerParams);
+    outer[cause] = params[`${cause}#case`] === 'lower' ? text.charAt(0).toLowerCase() + text.slice(1) : text;
+  }
   return outer;
 }
 
-/** The params of a message wrapping `inner`: `{...params, cause: inner.key, 'cause.NAME': ...}`. */
-export function withCause(params: MessageParams, inner: Message): MessageParams {
-  const flat: Record<string, string | number> = { ...params, cause: inner.key };
-  for (const [name, value] of Object.entries(inner.params ?? {})) flat[`cause.${name}`] = value;
+function isCauseArgument(name: string): boolean {
+  return name === 'cause' || /^[a-z]\w*Cause$/.test(name);
+}
+
+/**
+ * The params of a message wrapping `inner`: `{...params, cause: inner.key, 'cause.NAME': ...}`.
+ * `name`: another argument for it, ending in "Cause", for a message that wraps more than one;
+ * `lower`: it goes inside a sentence ("…cannot be obtained: the OCSP responder at … did not answer").
+ */
+export function withCause(params: MessageParams, inner: Message, options: { name?: string; lower?: boolean } = {}): MessageParams {
+  const name = options.name ?? 'cause';
+  if (!isCauseArgument(name)) throw new RangeError(`withCause: the argument "${name}" is neither "cause" nor ends in "Cause"`);
+  const flat: Record<string, string | number> = { ...params, [name]: inner.key };
+  if (options.lower) flat[`${name}#case`] = 'lower';
+  for (const [param, value] of Object.entries(inner.params ?? {})) flat[`${name}.${param}`] = value;
   return flat;
 }
 
