@@ -58,3 +58,13 @@ export function wordError(locale: MessageLocale, error: unknown): string {
 export function msg(key: MessageKey, params?: MessageParams): Message {
   return params === undefined ? { key } : { key, params };
 }
+
+/**
+ * Any error as a catalog message, to carry inside another one (withCause) or to word later: a
+ * user-facing error's own message; anything else (or one made with an English sentence) as its
+ * sentence, shown as it is (error.app.detail).
+ */
+export function messageOf(error: unknown): Message {
+  if (isUserFacing(error) && error.key !== undefined) return { key: error.key, params: error.params };
+  return msg('error.app.detail', { detail: error instanceof Error ? error.message : String(error) });
+}

@@ -9,7 +9,8 @@ import {
 } from './certificates';
 import type { CrlResult } from './crl';
 import { formatDate } from './engine';
-import { CmsError, isCmsError, messageOf } from './errors';
+import { CmsError, isCmsError } from './errors';
+import { messageOf } from '../errors';
 import { msg } from '../errors';
 import { withCause } from '../../preload/contract/messages';
 import type { OcspResult } from './ocsp';

@@ -5,8 +5,7 @@
 // key material. `message` is that sentence in English. (main/remote/http.ts still makes its
 // errors with English sentences: they are shown in English only.)
 
-import { UserFacingError, msg } from '../errors';
-import type { Message } from '../../preload/contract/messages';
+import { UserFacingError } from '../errors';
 
 export type CmsErrorCode =
   // Certificates and signatures
@@ -59,12 +58,4 @@ export class CmsError extends UserFacingError<CmsErrorCode> {}
 
 export function isCmsError(error: unknown, code?: CmsErrorCode): error is CmsError {
   return error instanceof CmsError && (code === undefined || error.code === code);
-}
-
-/**
- * The catalog message of an error, to carry inside another one (withCause): its own, or its
- * English sentence as it is for an error made without one (main/remote/http.ts).
- */
-export function messageOf(error: CmsError): Message {
-  return error.key === undefined ? msg('error.app.detail', { detail: error.message }) : { key: error.key, params: error.params };
 }

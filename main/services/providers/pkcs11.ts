@@ -4,8 +4,7 @@
 // authorizer cancels (null), or it was asked as often as it allows (`attempts`): then the wrong PIN is
 // the error. Later signatures reuse the session.
 import type { Identity } from '../../../preload/contract/schemas';
-import { AppError, isUserFacing, msg } from '../../errors';
-import type { Message } from '../../../preload/contract/messages';
+import { AppError, messageOf, msg } from '../../errors';
 import type { PinRequest, Signer } from '../../signers';
 import { tokenIdentityId } from '../tokens';
 import type { TokenScan, TokenSelection, TokenService } from '../tokens';
@@ -86,10 +85,4 @@ export function pkcs11Provider(tokens: TokenService): IdentityProvider & { lastS
       throw new AppError('not-removable', msg('error.app.not-removable-token'));
     },
   };
-}
-
-/** An error as a catalog message (its own, or its English sentence as the detail of a generic one). */
-function messageOf(error: unknown): Message {
-  if (isUserFacing(error) && error.key !== undefined) return { key: error.key, params: error.params };
-  return msg('error.app.detail', { detail: error instanceof Error ? error.message : String(error) });
 }

@@ -12,7 +12,7 @@
 // output is a TempOutput that the caller commits (rename) or discards.
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
-import { AppError, isUserFacing, msg } from '../../errors';
+import { AppError, isUserFacing, messageOf, msg } from '../../errors';
 import { withCause } from '../../../preload/contract/messages';
 import { fileSource, openPdf, prepareDssUpdate, prepareSignatureUpdate } from '../../pdf';
 import type { PdfReader, VisibleSignatureOptions } from '../../pdf';
@@ -235,7 +235,7 @@ async function addValidationData(
     const update = await prepareDssUpdate(reader, { ...entries, vri });
     await temp.append(update.bytes);
   } catch (error) {
-    if (isUserFacing(error)) throw new AppError(error.code, msg('error.app.lt-failed', withCause({}, error.key === undefined ? msg('error.app.detail', { detail: error.message }) : { key: error.key, params: error.params })), { cause: error });
+    if (isUserFacing(error)) throw new AppError(error.code, msg('error.app.lt-failed', withCause({}, messageOf(error))), { cause: error });
     throw error;
   } finally {
     await file.close();

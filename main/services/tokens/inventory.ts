@@ -5,7 +5,7 @@ import type { LoadedCandidate, Pkcs11Module } from '../../../native/pkcs11';
 import { parseCertificate } from '../../cms';
 import { checkSigningCertificate, describeCertificate } from '../../signers';
 import type { ModuleReport, TokenReport } from './types';
-import { isUserFacing, msg } from '../../errors';
+import { messageOf } from '../../errors';
 import type { Message } from '../../../preload/contract/messages';
 
 /** The report of each module: loaded or why not, and what it says of itself. */
@@ -80,7 +80,7 @@ context: { now: Date; confirmed: ReadonlyMap<string, boolean> },
       checkSigningCertificate(der, { at: context.now });
     } catch (error) {
       unusable = error instanceof Error ? error.message : String(error);
-      unusableMessage = isUserFacing(error) && error.key !== undefined ? { key: error.key, params: error.params } : msg('error.app.detail', { detail: unusable });
+      unusableMessage = messageOf(error);
     }
     const fingerprint = description.fingerprintSha256;
     report.certificates.push({
