@@ -23,9 +23,8 @@ const identity = {
   notBefore: '2026-01-01T00:00:00.000Z',
   notAfter: '2028-01-01T00:00:00.000Z',
   fingerprint: FP,
+  holder: 'file',
   file: '/home/anne/signer.p12',
-  keyType: null,
-  needsPassword: true,
 };
 
 
@@ -114,12 +113,18 @@ describe('identity and preview schemas', () => {
     await assertRefused(sizes.map((size) => ['signature:preview', { identityId: P12, ...size }, JSON.stringify(size)] as const));
   });
 
-  it('never answers more than the contract says: key material added by mistake is dropped', async () => {
+  it('never answers more than the contract says: an identity with key material added by mistake is refused, never sent', async () => {
     const { handlers } = recordingHandlers({ 'identity:list': () => [{ ...identity, privateKey: '-----BEGIN PRIVATE KEY-----', password: 'secret' }] });
-    const result = await dispatch(handlers, policy, 'identity:list', {}, trusted, quiet);
-    assert.equal(result.ok, true);
+    const logged: string[] = [];
+    const result = await dispatch(handlers, policy, 'identity:list', {}, trusted, { ...quiet, error: (message) => logged.push(message) });
+    // Each shape of identity is strict: an unknown field breaks the contract (logged), the
+    // renderer gets an internal error and none of the identity.
+    assert.equal(!result.ok && result.error.code, 'internal');
+    assert.match(logged.join('\n'), /identity:list produced a response that breaks the contract/);
     const text = JSON.stringify(result);
     assert.ok(!text.includes('PRIVATE KEY') && !text.includes('secret'), text);
+    const { handlers: right } = recordingHandlers({ 'identity:list': () => [identity] });
+    assert.deepEqual(await dispatch(right, policy, 'identity:list', {}, trusted, quiet), { ok: true, value: [identity] });
   });
 
   it('has one verb per new channel', () => {

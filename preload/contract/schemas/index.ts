@@ -6,7 +6,8 @@
 export { AppInfo, Locale, LocalePreference } from './app';
 export { Bytes, DocId, FilePath } from './common';
 export { DocumentSummary, RecentDocument, SignatureSummary } from './documents';
-export { Identity, IdentityId, IdentityKind, PersonalKeyType, SavedP12Identity } from './identities';
+export { FileIdentity, Identity, IdentityId, IdentityKind, KeychainIdentity, PersonalKeyType, RemoteIdentity, SavedP12Identity, TokenIdentity } from './identities';
+export type { IdentityHolder } from './identities';
 export { Settings } from './settings';
 export { CertifyMode, PadesLevel, SignaturePlacement, SignRequest } from './signing';
 export { TokenCertificateView, TokenList } from './tokens';

@@ -6,6 +6,23 @@ import { useStore } from '../store';
 import { call, isDeclined, toUiError } from './api';
 import { refreshRecent, showOpened } from './documents';
 
+/**
+ * The identity takes a secret typed in the panel for each signature: a .p12's password, a remote
+ * account's secret when its service says so (main decides the same: main/services/providers/holders.ts).
+ * The personal ID's key is in the keychain; a token's PIN is asked by main.
+ */
+export function takesPassword(identity: Identity): boolean {
+  switch (identity.holder) {
+    case 'file':
+      return true;
+    case 'remote':
+      return identity.needsPassword;
+    case 'keychain':
+    case 'token':
+      return false;
+  }
+}
+
 /** Shows an error of the sign panel's flows (identities, tokens, signing) in the panel. */
 export function failInSignPanel(error: unknown): void {
   // "No" in main's confirmation (create, remove): nothing was done, nothing to report.
@@ -105,7 +122,7 @@ export async function signDocument(password: string): Promise<void> {
   const identity = identities.find((i) => i.id === selectedIdentityId);
   const refuse = (code: string) => store.setSignError({ code, message: '' });
   if (!identity) return refuse('no-identity');
-  if (identity.needsPassword && password.length === 0) return refuse('password-required');
+  if (takesPassword(identity) && password.length === 0) return refuse('password-required');
   if (placementMode === 'visible' && !signatureRect) return refuse('no-rectangle');
   const tsaUrl = optional(store.tsaUrl);
   if (level !== 'B-B' && !tsaUrl) return refuse('tsa-required');
@@ -113,7 +130,7 @@ export async function signDocument(password: string): Promise<void> {
   const request: SignRequest = {
     docId: doc.docId,
     identityId: identity.id,
-    password: identity.needsPassword ? password : undefined,
+    password: takesPassword(identity) ? password : undefined,
     placement: placementMode === 'visible' && signatureRect ? { kind: 'visible', page: signatureRect.page, rect: signatureRect.rect } : { kind: 'invisible' },
     reason: optional(store.reason),
     location: optional(store.location),
