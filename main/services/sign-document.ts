@@ -86,7 +86,7 @@ export class SignDocumentService {
     }
     const options: SignOptions = {
       level: request.level,
-      tsaUrl: request.tsaUrl,
+      tsaUrl: request.level === 'B-B' ? undefined : request.tsaUrl,
       hash: 'sha256',
       visible: placement.kind === 'visible' ? { page: placement.page, rect: placement.rect } : undefined,
       reason: request.reason?.trim() || undefined,

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { dispatch } from '../../main/ipc/dispatch';
+import { SignRequest } from '../../preload/contract/schemas';
 import { verbs } from '../../preload/contract/verbs';
 import { policy, quiet, recordingHandlers, trusted } from './helpers/ipc';
 
@@ -82,6 +83,29 @@ describe('document:sign schema', () => {
       ['a reason of 10,000 characters', { ...validSign, reason: 'x'.repeat(10_000) }],
     ];
     await assertRefused(cases.map(([what, payload]) => ['document:sign', payload, what] as const));
+  });
+
+  it('is a union on the level: B-B has no timestamp server, the other levels require theirs', async () => {
+    const { level: _, ...fields } = validSign;
+    const tsa = 'https://tsa.example/tsr';
+    // The types say it too (tsconfig.test.json checks these lines).
+    const bb: SignRequest = { ...fields, placement: { kind: 'invisible' }, level: 'B-B' };
+    const lt: SignRequest = { ...fields, placement: { kind: 'invisible' }, level: 'B-LT', tsaUrl: tsa };
+    // @ts-expect-error B-T without its timestamp server
+    const btWithout: SignRequest = { ...fields, placement: { kind: 'invisible' }, level: 'B-T' };
+    // @ts-expect-error B-B with a timestamp server
+    const bbWith: SignRequest = { ...fields, placement: { kind: 'invisible' }, level: 'B-B', tsaUrl: tsa };
+    assert.equal(SignRequest.safeParse(bb).success, true);
+    assert.equal(SignRequest.safeParse(lt).success, true);
+    for (const level of ['B-T', 'B-LT', 'B-LTA'] as const) {
+      const refused = SignRequest.safeParse({ ...btWithout, level });
+      // The union's own check on the field, not a refinement over the whole object.
+      assert.deepEqual(refused.error?.issues.map((i) => [i.code, i.path.join('.'), i.message]), [['invalid_type', 'tsaUrl', 'levels B-T, B-LT and B-LTA need a timestamp server URL']], level);
+      assert.equal(SignRequest.safeParse({ ...btWithout, level, tsaUrl: tsa }).success, true, level);
+    }
+    const withTsa = SignRequest.safeParse(bbWith);
+    assert.deepEqual(withTsa.error?.issues.map((i) => [i.code, i.path.join('.')]), [['unrecognized_keys', '']]);
+    await assertRefused([['document:sign', bbWith, 'B-B with a timestamp server'], ['document:sign', btWithout, 'B-T without one']]);
   });
 
   it('says which field is wrong', async () => {

@@ -28,8 +28,9 @@ export const SignaturePlacement = z.discriminatedUnion('kind', [
     .refine((p) => Math.abs(p.rect[2] - p.rect[0]) >= 8 && Math.abs(p.rect[3] - p.rect[1]) >= 8, 'the rectangle must be at least 8 points wide and high'),
 ]);
 
-const HttpUrl = z
-  .string()
+/** A timestamp server: http(s) only. Missing, it says which levels need it. */
+const TsaUrl = z
+  .string({ error: (issue) => (issue.input === undefined ? 'levels B-T, B-LT and B-LTA need a timestamp server URL' : undefined) })
   .max(2048)
   .refine((u) => {
     try {
@@ -40,25 +41,32 @@ const HttpUrl = z
     }
   }, 'not an http(s) URL');
 
-export const SignRequest = z
-  .object({
-    docId: DocId,
-    identityId: IdentityId,
-    /**
-     * What the user typed in the sign panel for this one signature, for an identity that
-     * `needsPassword` (a .p12's password); main's providers refuse it missing, and ask for PINs and
-     * one-time passwords themselves.
-     */
-    password: Secret.optional(),
-    placement: SignaturePlacement,
-    reason: SignatureText.optional(),
-    location: SignatureText.optional(),
-    level: PadesLevel,
-    tsaUrl: HttpUrl.optional(),
-    certify: CertifyMode.optional(),
-  })
-  .strict()
-  .refine((r) => r.level === 'B-B' || r.tsaUrl !== undefined, { message: 'levels B-T, B-LT and B-LTA need a timestamp server URL', path: ['tsaUrl'] });
+/** What a sign request carries at every level. */
+const SignRequestFields = {
+  docId: DocId,
+  identityId: IdentityId,
+  /**
+   * What the user typed in the sign panel for this one signature, for an identity that takes one
+   * (a .p12's password, a remote account's secret: main/services/providers/holders.ts); main
+   * refuses it for any other, its providers refuse it missing, and ask for PINs and one-time
+   * passwords themselves. Never stored, logged or sent back.
+   */
+  password: Secret.optional(),
+  placement: SignaturePlacement,
+  reason: SignatureText.optional(),
+  location: SignatureText.optional(),
+  certify: CertifyMode.optional(),
+};
+
+/**
+ * A signature of the open document, one shape per kind of level: B-B has no timestamp server (a
+ * `tsaUrl` sent with it is refused, not ignored: the renderer sends none), B-T, B-LT and B-LTA
+ * require one.
+ */
+export const SignRequest = z.discriminatedUnion('level', [
+  z.object({ ...SignRequestFields, level: z.literal('B-B') }).strict(),
+  z.object({ ...SignRequestFields, level: PadesLevel.exclude(['B-B']), tsaUrl: TsaUrl }).strict(),
+]);
 
 export type PadesLevel = z.output<typeof PadesLevel>;
 export type CertifyMode = z.output<typeof CertifyMode>;

@@ -1,7 +1,7 @@
 // The sign flow: identities (list, create the personal ID, import a .p12, remove, export), the
 // appearance preview, and signing the open document. The store is updated here; components only
 // call these. A .p12 password is passed through for the one call that needs it and kept nowhere.
-import type { Identity, RequestOf, SignRequest } from '../../../preload/contract/schemas';
+import type { Identity, PadesLevel, RequestOf, SignRequest } from '../../../preload/contract/schemas';
 import { useStore } from '../store';
 import { call, isDeclined, toUiError } from './api';
 import { refreshRecent, showOpened } from './documents';
@@ -124,8 +124,12 @@ export async function signDocument(password: string): Promise<void> {
   if (!identity) return refuse('no-identity');
   if (takesPassword(identity) && password.length === 0) return refuse('password-required');
   if (placementMode === 'visible' && !signatureRect) return refuse('no-rectangle');
+  // B-B takes no timestamp server (the contract refuses one); the other levels need it.
   const tsaUrl = optional(store.tsaUrl);
-  if (level !== 'B-B' && !tsaUrl) return refuse('tsa-required');
+  let timestamp: { level: 'B-B' } | { level: Exclude<PadesLevel, 'B-B'>; tsaUrl: string };
+  if (level === 'B-B') timestamp = { level };
+  else if (tsaUrl) timestamp = { level, tsaUrl };
+  else return refuse('tsa-required');
 
   const request: SignRequest = {
     docId: doc.docId,
@@ -134,8 +138,7 @@ export async function signDocument(password: string): Promise<void> {
     placement: placementMode === 'visible' && signatureRect ? { kind: 'visible', page: signatureRect.page, rect: signatureRect.rect } : { kind: 'invisible' },
     reason: optional(store.reason),
     location: optional(store.location),
-    level,
-    tsaUrl: level === 'B-B' ? undefined : tsaUrl,
+    ...timestamp,
     certify: certify === 'none' ? undefined : certify,
   };
   store.setSignError(null);
