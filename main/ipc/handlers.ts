@@ -77,10 +77,10 @@ export function createHandlers(services: Services, bridge: RendererBridge): Hand
     'identity:remove': async ({ id }) => {
       const identity = await identities.get(id);
       // A token's certificate is refused by the service itself (nothing to confirm).
-      if (identity.kind !== 'token') {
+      if (identity.holder !== 'token') {
         await confirmOrDecline(dialogs, {
           kind: 'remove-identity',
-          identity: identity.kind,
+          holder: identity.holder,
           certificate: { subject: identity.name, issuer: identity.issuer, fingerprint: identity.fingerprint },
         });
       }

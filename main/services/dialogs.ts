@@ -1,7 +1,7 @@
 // What only the app can do, as small ports: the OS file dialogs and main's own confirmations.
 // Electron implements them in main/app/main.ts; the browser test harness stands in for them with
 // queues of answers (test/harness).
-import type { Locale } from '../../preload/contract/schemas';
+import type { IdentityHolder, Locale } from '../../preload/contract/schemas';
 import { AppError, msg } from '../errors';
 import { format } from '../../preload/contract/messages';
 import type { MessageKey, MessageParams } from '../../preload/contract/messages';
@@ -27,8 +27,8 @@ export interface CertificateDetails {
  */
 export type ConfirmRequest =
   | { kind: 'trust-certificate'; certificate: CertificateDetails }
-  /** `identity`: the identity's kind ('personal': its key is deleted; others are only forgotten). */
-  | { kind: 'remove-identity'; identity: string; certificate: CertificateDetails }
+  /** `holder`: where the identity's key is held ('keychain': the key is deleted; 'file': the file stays; others are only forgotten). */
+  | { kind: 'remove-identity'; holder: IdentityHolder; certificate: CertificateDetails }
   | { kind: 'create-personal-id'; name: string; email: string; keyType: string }
   | { kind: 'check-online'; document: string; hosts: string[] };
 
@@ -93,9 +93,9 @@ export function confirmationText(request: ConfirmRequest, locale: Locale): Confi
     case 'remove-identity':
       return {
         title: t('confirm.remove.title'),
-        message: request.identity === 'personal' ? t('confirm.remove.personal') : request.identity === 'p12' ? t('confirm.remove.p12') : t('confirm.remove.other'),
+        message: request.holder === 'keychain' ? t('confirm.remove.personal') : request.holder === 'file' ? t('confirm.remove.p12') : t('confirm.remove.other'),
         detail: certificateLines(request.certificate, locale),
-        yes: request.identity === 'personal' ? t('confirm.remove.delete') : t('confirm.remove.forget'),
+        yes: request.holder === 'keychain' ? t('confirm.remove.delete') : t('confirm.remove.forget'),
         no: t('confirm.cancel'),
       };
     case 'create-personal-id':

@@ -5,7 +5,7 @@
 // exporting the personal ID. Signers are opened through the registry with an Authorizer.
 import { homedir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import type { Identity, PersonalKeyType, SavedP12Identity } from '../../preload/contract/schemas';
+import type { FileIdentity, Identity, KeychainIdentity, PersonalKeyType, SavedP12Identity } from '../../preload/contract/schemas';
 import { AppError, msg } from '../errors';
 import { describeCertificate, openPkcs12Signer } from '../signers';
 import type { PersonalIdStore, Signer } from '../signers';
@@ -41,7 +41,7 @@ export class IdentityService {
     return this.registry.get(id);
   }
 
-  async createPersonal(request: { name: string; email: string; keyType: PersonalKeyType }): Promise<Identity> {
+  async createPersonal(request: { name: string; email: string; keyType: PersonalKeyType }): Promise<KeychainIdentity> {
     return personalIdentity(await this.personal.create(request));
   }
 
@@ -55,7 +55,7 @@ export class IdentityService {
    * Opens the file once with `password` (a wrong password, an expired certificate or one that
    * cannot sign is refused here, before anything is remembered), then keeps its path and summary.
    */
-  async importP12(path: string, password: string): Promise<Identity> {
+  async importP12(path: string, password: string): Promise<FileIdentity> {
     const absolute = resolve(path);
     const signer = await openPkcs12Signer(absolute, password);
     try {

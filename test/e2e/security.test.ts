@@ -148,7 +148,7 @@ describe('security of main against the renderer, in Chromium through the real ha
       const asked = app.confirmRequests[2];
       assert.equal(asked?.kind, 'remove-identity');
       if (asked?.kind === 'remove-identity') {
-        assert.equal(asked.identity, 'personal');
+        assert.equal(asked.holder, 'keychain');
         assert.match(asked.certificate.subject, /Néa Gardée/);
         assert.equal(`personal-${asked.certificate.fingerprint}`, id);
       }

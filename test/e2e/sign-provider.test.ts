@@ -52,6 +52,13 @@ describe('a new signing backend in the app', { skip: unavailable ?? false, timeo
       await radio.waitFor();
       await radio.check();
       assert.equal(await panel.locator('[data-identity-kind="testkms"]').count(), 1, 'shown as its own kind');
+      // A key held by a service: shown by the service's name, with nothing to export, delete or forget.
+      const shown = panel.locator('label.identity[data-identity-holder="remote"]');
+      assert.equal(await shown.count(), 1);
+      assert.match(await shown.locator('.identity-detail').innerText(), /^test KMS · valid until /);
+      for (const name of ['Export as .p12…', 'Delete this ID', 'Remove from the list']) {
+        assert.equal(await panel.getByRole('button', { name }).count(), 0, `no "${name}" for a remote identity`);
+      }
       const secret = panel.getByLabel(/^Password of /);
       await secret.fill('not-the-secret');
       app.saveDialogAnswers.push(output);

@@ -3,7 +3,7 @@
 // dynamic import()), and that the imports each layer is allowed stay clean. The snippets are linted
 // as files inside the repository, so the resolver resolves them against the real tree.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { describe, it } from 'node:test';
 import { ESLint } from 'eslint';
@@ -136,6 +136,13 @@ const refusedFolders: [string, string, string][] = [
   ['main/remote/x.ts', 'preload/contract', 'schemas'],
   ['main/validation/x.ts', 'preload/contract', 'schemas'],
   ['native/keychain/x.ts', 'preload/contract', 'domain'],
+  // the schemas, one file per domain under preload/contract/schemas, are the contract too
+  ['main/pdf/x.ts', 'preload/contract/schemas', 'signing'],
+  ['main/signers/x.ts', 'preload/contract/schemas', 'identities'],
+  ['native/pkcs11/x.ts', 'preload/contract/schemas', 'common'],
+  ['preload/contract/schemas/x.ts', 'main/services', 'locale'],
+  ['preload/contract/schemas/x.ts', 'renderer/src/store', 'index'],
+  ['preload/contract/schemas/x.ts', 'preload', 'api'],
   // the renderer: nothing of main/, native/ or the preload
   ['renderer/src/x.ts', 'main/services', 'locale'],
   ['renderer/src/x.ts', 'main/pdf', 'objects'],
@@ -168,6 +175,9 @@ const allowed: [string, string][] = [
   ['native/keychain/x.ts', "import keytar from 'keytar';\nimport { a } from '../pkcs11';\nexport const b = [keytar, a];"],
   ['native/pkcs11/x.ts', "export const a = () => import('pkcs11js');"],
   ['preload/contract/x.ts', "import { z } from 'zod';\nimport { a } from './schemas';\nexport const b = [z, a];"],
+  ['preload/contract/schemas/x.ts', "import { z } from 'zod';\nimport { PADES_LEVELS } from '../domain';\nimport { DocId } from './common';\nimport type { MessageKey } from '../messages';\nexport type A = MessageKey;\nexport const b = [z, PADES_LEVELS, DocId];"],
+  ['main/services/x.ts', "import { IdentityId } from '../../preload/contract/schemas/identities';\nexport const a = IdentityId;"],
+  ['renderer/src/x.ts', "import type { Identity } from '../../preload/contract/schemas/identities';\nexport type A = Identity;"],
   ['preload/index.ts', "import { contextBridge } from 'electron';\nimport { a } from './api';\nimport type { Envelope } from './contract/schemas';\nexport type B = Envelope<unknown>;\nexport const c = [contextBridge, a];"],
   ['renderer/src/x.ts', "import type { AppInfo } from '../../preload/contract/schemas';\nexport type { ParapheApi } from '../../preload/contract/verbs';\nimport { a } from './store';\nexport type B = AppInfo;\nexport const c = a;"],
   ['test/unit/x.ts', "import { a } from '../../main/cms';\nimport { b } from '../../main/pdf';\nexport const c = [a, b];"],
@@ -196,6 +206,9 @@ const refusedPackages: [string, string, string][] = [
   ['renderer/src/x.ts', "export { channels } from '../../preload/contract/schemas';", '@typescript-eslint/no-restricted-imports'],
   ['renderer/src/x.ts', "export * from '../../preload/contract/verbs';", '@typescript-eslint/no-restricted-imports'],
   ['renderer/src/x.ts', "export const a = () => import('../../preload/contract/schemas');", 'no-restricted-syntax'],
+  ['renderer/src/x.ts', "import { Identity } from '../../preload/contract/schemas/identities';\nexport const a = Identity;", '@typescript-eslint/no-restricted-imports'],
+  ['renderer/src/x.ts', "export const a = () => import('../../preload/contract/schemas/channels');", 'no-restricted-syntax'],
+  ['preload/contract/schemas/x.ts', "import { readFile } from 'node:fs';\nexport const a = readFile;", '@typescript-eslint/no-restricted-imports'],
   ['renderer/src/x.ts', "import { PADES_LEVELS } from '../../preload/contract/domain';\nexport const a = PADES_LEVELS;", '@typescript-eslint/no-restricted-imports'],
 ];
 
@@ -218,6 +231,20 @@ describe('layering lint', () => {
   it('covers every import form for a folder with an index', () => {
     assert.equal(importForms('main/pdf/x.ts', 'main/cms', 'tsp').length, 8);
   });
+});
+
+describe('layering lint: every schema file of the contract is in the contract\'s zone', () => {
+  const folder = 'preload/contract/schemas';
+  const files = readdirSync(join(cwd, folder)).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -'.ts'.length));
+  it('finds the schema files, index included', () => {
+    assert.ok(files.includes('index') && files.length > 1, files.join(', '));
+  });
+  for (const file of files) {
+    it(`refuses ${folder}/${file} in main/pdf, and its values in the renderer`, async () => {
+      await assertRefused('main/pdf/x.ts', `import { a } from '../../${folder}/${file}';\nexport const b = a;`);
+      await assertRefused('renderer/src/x.ts', `import { a } from '../../${folder}/${file}';\nexport const b = a;`, '@typescript-eslint/no-restricted-imports');
+    });
+  }
 });
 
 describe('layering lint: the message catalog is the one value the renderer takes from the contract', () => {

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { dispatch } from '../../main/ipc/dispatch';
+import { SignRequest } from '../../preload/contract/schemas';
 import { verbs } from '../../preload/contract/verbs';
 import { policy, quiet, recordingHandlers, trusted } from './helpers/ipc';
 
@@ -23,9 +24,8 @@ const identity = {
   notBefore: '2026-01-01T00:00:00.000Z',
   notAfter: '2028-01-01T00:00:00.000Z',
   fingerprint: FP,
+  holder: 'file',
   file: '/home/anne/signer.p12',
-  keyType: null,
-  needsPassword: true,
 };
 
 
@@ -85,6 +85,29 @@ describe('document:sign schema', () => {
     await assertRefused(cases.map(([what, payload]) => ['document:sign', payload, what] as const));
   });
 
+  it('is a union on the level: B-B has no timestamp server, the other levels require theirs', async () => {
+    const { level: _, ...fields } = validSign;
+    const tsa = 'https://tsa.example/tsr';
+    // The types say it too (tsconfig.test.json checks these lines).
+    const bb: SignRequest = { ...fields, placement: { kind: 'invisible' }, level: 'B-B' };
+    const lt: SignRequest = { ...fields, placement: { kind: 'invisible' }, level: 'B-LT', tsaUrl: tsa };
+    // @ts-expect-error B-T without its timestamp server
+    const btWithout: SignRequest = { ...fields, placement: { kind: 'invisible' }, level: 'B-T' };
+    // @ts-expect-error B-B with a timestamp server
+    const bbWith: SignRequest = { ...fields, placement: { kind: 'invisible' }, level: 'B-B', tsaUrl: tsa };
+    assert.equal(SignRequest.safeParse(bb).success, true);
+    assert.equal(SignRequest.safeParse(lt).success, true);
+    for (const level of ['B-T', 'B-LT', 'B-LTA'] as const) {
+      const refused = SignRequest.safeParse({ ...btWithout, level });
+      // The union's own check on the field, not a refinement over the whole object.
+      assert.deepEqual(refused.error?.issues.map((i) => [i.code, i.path.join('.'), i.message]), [['invalid_type', 'tsaUrl', 'levels B-T, B-LT and B-LTA need a timestamp server URL']], level);
+      assert.equal(SignRequest.safeParse({ ...btWithout, level, tsaUrl: tsa }).success, true, level);
+    }
+    const withTsa = SignRequest.safeParse(bbWith);
+    assert.deepEqual(withTsa.error?.issues.map((i) => [i.code, i.path.join('.')]), [['unrecognized_keys', '']]);
+    await assertRefused([['document:sign', bbWith, 'B-B with a timestamp server'], ['document:sign', btWithout, 'B-T without one']]);
+  });
+
   it('says which field is wrong', async () => {
     const { handlers } = recordingHandlers({});
     const result = await dispatch(handlers, policy, 'document:sign', { ...validSign, level: 'B-T' }, trusted, quiet);
@@ -114,12 +137,18 @@ describe('identity and preview schemas', () => {
     await assertRefused(sizes.map((size) => ['signature:preview', { identityId: P12, ...size }, JSON.stringify(size)] as const));
   });
 
-  it('never answers more than the contract says: key material added by mistake is dropped', async () => {
+  it('never answers more than the contract says: an identity with key material added by mistake is refused, never sent', async () => {
     const { handlers } = recordingHandlers({ 'identity:list': () => [{ ...identity, privateKey: '-----BEGIN PRIVATE KEY-----', password: 'secret' }] });
-    const result = await dispatch(handlers, policy, 'identity:list', {}, trusted, quiet);
-    assert.equal(result.ok, true);
+    const logged: string[] = [];
+    const result = await dispatch(handlers, policy, 'identity:list', {}, trusted, { ...quiet, error: (message) => logged.push(message) });
+    // Each shape of identity is strict: an unknown field breaks the contract (logged), the
+    // renderer gets an internal error and none of the identity.
+    assert.equal(!result.ok && result.error.code, 'internal');
+    assert.match(logged.join('\n'), /identity:list produced a response that breaks the contract/);
     const text = JSON.stringify(result);
     assert.ok(!text.includes('PRIVATE KEY') && !text.includes('secret'), text);
+    const { handlers: right } = recordingHandlers({ 'identity:list': () => [identity] });
+    assert.deepEqual(await dispatch(right, policy, 'identity:list', {}, trusted, quiet), { ok: true, value: [identity] });
   });
 
   it('has one verb per new channel', () => {

@@ -1,11 +1,11 @@
 // The personal digital ID: its certificate in the app data folder, its private key only in the OS
 // keychain; it never leaves main. No authorization is asked (the keychain is the user's session).
-import type { Identity } from '../../../preload/contract/schemas';
+import type { KeychainIdentity } from '../../../preload/contract/schemas';
 import { describeCertificate } from '../../signers';
 import type { PersonalIdInfo, PersonalIdStore } from '../../signers';
 import type { IdentityProvider } from '../signing/ports';
 
-export function personalIdentity(info: PersonalIdInfo): Identity {
+export function personalIdentity(info: PersonalIdInfo): KeychainIdentity {
   const description = describeCertificate(info.certificate);
   return {
     id: `personal-${info.id}`,
@@ -17,13 +17,12 @@ export function personalIdentity(info: PersonalIdInfo): Identity {
     notBefore: info.notBefore.toISOString(),
     notAfter: info.notAfter.toISOString(),
     fingerprint: info.id,
-    file: null,
+    holder: 'keychain',
     keyType: info.keyType,
-    needsPassword: false,
   };
 }
 
-export function personalIdProvider(store: PersonalIdStore): IdentityProvider & { store: PersonalIdStore } {
+export function personalIdProvider(store: PersonalIdStore): IdentityProvider<KeychainIdentity> & { store: PersonalIdStore } {
   return {
     kind: 'personal',
     store,

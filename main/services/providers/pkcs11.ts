@@ -3,7 +3,7 @@
 // and what the token tells of the tries left) until it is right, the token locks, or the
 // authorizer cancels (null), or it was asked as often as it allows (`attempts`): then the wrong PIN is
 // the error. Later signatures reuse the session.
-import type { Identity } from '../../../preload/contract/schemas';
+import type { TokenIdentity } from '../../../preload/contract/schemas';
 import { AppError, messageOf, msg } from '../../errors';
 import type { PinRequest, Signer } from '../../signers';
 import { tokenIdentityId } from '../tokens';
@@ -11,9 +11,9 @@ import type { TokenScan, TokenSelection, TokenService } from '../tokens';
 import type { Authorizer, IdentityProvider } from '../signing/ports';
 
 /** The usable signing certificates of the tokens plugged in, as identities. */
-export function tokenIdentities(scan: TokenScan): Identity[] {
+export function tokenIdentities(scan: TokenScan): TokenIdentity[] {
   return scan.tokens.flatMap((token) =>
-    token.certificates.flatMap((c): Identity[] => {
+    token.certificates.flatMap((c): TokenIdentity[] => {
       const id = tokenIdentityId(c);
       if (id === null) return [];
       return [{
@@ -26,9 +26,7 @@ export function tokenIdentities(scan: TokenScan): Identity[] {
         notBefore: c.notBefore,
         notAfter: c.notAfter,
         fingerprint: c.fingerprint,
-        file: null,
-        keyType: null,
-        needsPassword: false,
+        holder: 'token',
         token: { label: token.label, serial: token.serial },
       }];
     }),
@@ -70,7 +68,7 @@ export async function openTokenSigner(tokens: TokenService, selection: TokenSele
   }
 }
 
-export function pkcs11Provider(tokens: TokenService): IdentityProvider & { lastScan(): TokenScan | null } {
+export function pkcs11Provider(tokens: TokenService): IdentityProvider<TokenIdentity> & { lastScan(): TokenScan | null } {
   let scan: TokenScan | null = null;
   return {
     kind: 'token',

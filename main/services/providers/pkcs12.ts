@@ -3,14 +3,14 @@
 // answers with what the user typed for this signature; the CLI with --password-env or the
 // terminal) and never kept.
 import { basename } from 'node:path';
-import type { Identity, SavedP12Identity } from '../../../preload/contract/schemas';
+import type { FileIdentity, SavedP12Identity } from '../../../preload/contract/schemas';
 import { AppError, msg } from '../../errors';
 import { describeCertificate, openPkcs12Signer } from '../../signers';
 import type { Signer } from '../../signers';
 import type { SettingsService } from '../settings';
 import type { Authorizer, IdentityProvider } from '../signing/ports';
 
-export function p12Identity(saved: SavedP12Identity): Identity {
+export function p12Identity(saved: SavedP12Identity): FileIdentity {
   return {
     id: `p12-${saved.fingerprint}`,
     kind: 'p12',
@@ -21,9 +21,8 @@ export function p12Identity(saved: SavedP12Identity): Identity {
     notBefore: saved.notBefore,
     notAfter: saved.notAfter,
     fingerprint: saved.fingerprint,
+    holder: 'file',
     file: saved.path,
-    keyType: null,
-    needsPassword: true,
   };
 }
 
@@ -34,13 +33,13 @@ export async function openP12File(file: string, authorizer: Authorizer): Promise
   return openPkcs12Signer(file, password);
 }
 
-export function pkcs12Provider(settings: SettingsService): IdentityProvider {
+export function pkcs12Provider(settings: SettingsService): IdentityProvider<FileIdentity> {
   return {
     kind: 'p12',
     list: async () => ((await settings.get()).identities ?? []).map(p12Identity),
     /** The file must still hold the certificate that was imported. */
     open: async (identity, authorizer) => {
-      const file = identity.file ?? '';
+      const { file } = identity;
       const signer = await openP12File(file, authorizer);
       if (describeCertificate(signer.certificate).fingerprintSha256 !== identity.fingerprint) {
         await signer.close();

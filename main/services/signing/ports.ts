@@ -74,16 +74,17 @@ export const NO_AUTHORIZER: Authorizer = { ask: async () => null };
 
 /**
  * One kind of signing identity (personal ID, PKCS#12, PKCS#11 today; CSC and CertSign next).
- * `list` returns the identities as the interface shows them; `open` gives a Signer for one of
- * them (the one `list` returned with that id), asking `authorizer` for what it needs.
+ * `list` returns the identities as the interface shows them (`I`: the holders it lists, e.g.
+ * FileIdentity for the .p12 files); `open` gives a Signer for one of them (the one `list` returned
+ * with that id: the registry hands a provider only its own), asking `authorizer` for what it needs.
  */
-export interface IdentityProvider {
+export interface IdentityProvider<I extends Identity = Identity> {
   /** Lower-case letters and digits, 2–16: the `kind` of its identities. */
   readonly kind: string;
-  list(): Promise<Identity[]>;
-  open(identity: Identity, authorizer: Authorizer): Promise<Signer>;
+  list(): Promise<I[]>;
+  open(identity: I, authorizer: Authorizer): Promise<Signer>;
   /** Forgets an identity (the personal ID's key leaves the keychain; a .p12 is only forgotten). */
-  remove?(identity: Identity): Promise<void>;
+  remove?(identity: I): Promise<void>;
   /** Releases what the provider holds (token sessions, remote sessions). */
   close?(): Promise<void>;
 }

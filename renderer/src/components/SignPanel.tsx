@@ -3,15 +3,17 @@
 // certification; preview the appearance; sign and save as. Errors are shown here, translated by
 // code with main's precise sentence below. The .p12 password lives in this component's state only
 // (sent to main for the import check and for the signature, never stored).
+// What is shown of an identity and offered for it follows its `holder` (where its key is held),
+// never its provider's `kind`: a new backend shows up right without a change here.
 import { useEffect, useId, useRef, useState } from 'react';
 import type { FormEvent } from 'react';
-import type { Identity, PadesLevel, PersonalKeyType } from '../../../preload/contract/schemas';
+import type { FileIdentity, Identity, KeychainIdentity, PadesLevel, PersonalKeyType } from '../../../preload/contract/schemas';
 import { formatDate } from '../i18n';
 import type { MessageKey } from '../i18n';
 import { useT } from '../i18n/useT';
 import { baseName } from '../services/documents';
 import {
-  chooseP12File, createPersonalId, exportPersonalId, importP12, loadIdentities, optional, removeIdentity, signDocument,
+  chooseP12File, createPersonalId, exportPersonalId, importP12, loadIdentities, optional, removeIdentity, signDocument, takesPassword,
 } from '../services/signing';
 import { addTokenModule, followTokens, loadTokens, removeTokenModule } from '../services/tokens';
 import { rectSize, useStore } from '../store';
@@ -30,6 +32,29 @@ const DEFAULT_PREVIEW = { width: 200, height: 60 };
 
 function fileName(path: string | null): string {
   return path ? baseName(path) : '';
+}
+
+type T = ReturnType<typeof useT>;
+
+/** What the list says beside an identity's name: where its key is. */
+function holderDetail(identity: Identity, t: T): string {
+  switch (identity.holder) {
+    case 'keychain':
+      return t('sign.personalId');
+    case 'file':
+      return fileName(identity.file) || identity.issuer;
+    case 'token':
+      return t('tokens.onToken', { token: identity.token.label });
+    case 'remote':
+      return identity.service;
+  }
+}
+
+/** The identities the panel can remove: the personal ID (deleted) and a .p12 (forgotten). Tokens and services list their own. */
+type Removable = KeychainIdentity | FileIdentity;
+
+function removable(identity: Identity | null): Removable | null {
+  return identity?.holder === 'keychain' || identity?.holder === 'file' ? identity : null;
 }
 
 function SignError() {
@@ -54,12 +79,12 @@ function IdentityList() {
   return (
     <div className="identity-list" role="radiogroup" aria-label={t('sign.identity')}>
       {identities.map((identity) => (
-        <label key={identity.id} className={identity.id === selected ? 'identity selected' : 'identity'} data-identity-kind={identity.kind}>
+        <label key={identity.id} className={identity.id === selected ? 'identity selected' : 'identity'} data-identity-kind={identity.kind} data-identity-holder={identity.holder}>
           <input type="radio" name="identity" value={identity.id} checked={identity.id === selected} onChange={() => select(identity.id)} />
           <span className="identity-text">
             <span className="identity-name">{identity.name}</span>
             <span className="identity-detail">
-              {identity.kind === 'personal' ? t('sign.personalId') : identity.kind === 'token' ? t('tokens.onToken', { token: identity.token?.label ?? '' }) : identity.file ? fileName(identity.file) : identity.issuer}
+              {holderDetail(identity, t)}
               {' · '}
               {t('sign.validUntil', { date: formatDate(locale, identity.notAfter, { dateStyle: 'medium' }) })}
             </span>
@@ -142,7 +167,7 @@ function ImportForm({ file, onImported, onCancel }: { file: { path: string; name
   );
 }
 
-function ExportForm({ identity, onDone }: { identity: Identity; onDone: (path: string | null) => void }) {
+function ExportForm({ identity, onDone }: { identity: KeychainIdentity; onDone: (path: string | null) => void }) {
   const t = useT();
   const [password, setPassword] = useState('');
   const [confirm, setConfirm] = useState('');
@@ -186,6 +211,7 @@ function IdentitySection({ passwords }: { passwords: Passwords }) {
   const identities = useStore((s) => s.identities);
   const selectedId = useStore((s) => s.selectedIdentityId);
   const selected = identities.find((i) => i.id === selectedId) ?? null;
+  const manageable = removable(selected);
   const [mode, setMode] = useState<Mode>({ kind: 'none' });
   const [notice, setNotice] = useState<string | null>(null);
   const passwordId = useId();
@@ -204,11 +230,11 @@ function IdentitySection({ passwords }: { passwords: Passwords }) {
         <button type="button" onClick={() => { setNotice(null); setMode({ kind: 'create' }); }}>{t('sign.createId')}</button>
         <button type="button" onClick={() => void startImport()}>{t('sign.importP12')}</button>
       </div>
-      {selected && selected.kind !== 'token' && mode.kind === 'none' && (
+      {manageable && mode.kind === 'none' && (
         <div className="identity-manage">
-          {selected.kind === 'personal' && <button type="button" className="link" onClick={() => setMode({ kind: 'export' })}>{t('sign.exportId')}</button>}
+          {manageable.holder === 'keychain' && <button type="button" className="link" onClick={() => setMode({ kind: 'export' })}>{t('sign.exportId')}</button>}
           <button type="button" className="link danger" onClick={() => setMode({ kind: 'remove' })}>
-            {selected.kind === 'personal' ? t('sign.deleteId') : t('sign.forgetP12')}
+            {manageable.holder === 'keychain' ? t('sign.deleteId') : t('sign.forgetP12')}
           </button>
         </div>
       )}
@@ -225,23 +251,23 @@ function IdentitySection({ passwords }: { passwords: Passwords }) {
           }}
         />
       )}
-      {mode.kind === 'export' && selected && (
+      {mode.kind === 'export' && selected?.holder === 'keychain' && (
         <ExportForm identity={selected} onDone={(path) => { setMode({ kind: 'none' }); if (path) setNotice(t('sign.exported', { path })); }} />
       )}
-      {mode.kind === 'remove' && selected && (
+      {mode.kind === 'remove' && manageable && (
         <div className="sub-form" role="group" aria-label={t('sign.removeTitle')}>
-          <p>{selected.kind === 'personal' ? t('sign.deleteConfirm', { name: selected.name }) : t('sign.forgetConfirm', { name: fileName(selected.file) })}</p>
+          <p>{manageable.holder === 'keychain' ? t('sign.deleteConfirm', { name: manageable.name }) : t('sign.forgetConfirm', { name: fileName(manageable.file) })}</p>
           <div className="sub-form-actions">
             <button type="button" onClick={() => setMode({ kind: 'none' })}>{t('sign.cancel')}</button>
-            <button type="button" className="danger" onClick={() => { setMode({ kind: 'none' }); void removeIdentity(selected.id); }}>
-              {selected.kind === 'personal' ? t('sign.deleteId') : t('sign.forgetP12')}
+            <button type="button" className="danger" onClick={() => { setMode({ kind: 'none' }); void removeIdentity(manageable.id); }}>
+              {manageable.holder === 'keychain' ? t('sign.deleteId') : t('sign.forgetP12')}
             </button>
           </div>
         </div>
       )}
-      {selected?.needsPassword && mode.kind === 'none' && (
+      {selected && takesPassword(selected) && mode.kind === 'none' && (
         <label className="field" htmlFor={passwordId}>
-          <span>{t('sign.password', { name: fileName(selected.file) || selected.name })}</span>
+          <span>{t('sign.password', { name: (selected.holder === 'file' && fileName(selected.file)) || selected.name })}</span>
           <input id={passwordId} type="password" autoComplete="off" value={passwords.get(selected.id)} onChange={(e) => passwords.set(selected.id, e.target.value)} />
         </label>
       )}

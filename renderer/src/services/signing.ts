@@ -1,10 +1,27 @@
 // The sign flow: identities (list, create the personal ID, import a .p12, remove, export), the
 // appearance preview, and signing the open document. The store is updated here; components only
 // call these. A .p12 password is passed through for the one call that needs it and kept nowhere.
-import type { Identity, RequestOf, SignRequest } from '../../../preload/contract/schemas';
+import type { Identity, PadesLevel, RequestOf, SignRequest } from '../../../preload/contract/schemas';
 import { useStore } from '../store';
 import { call, isDeclined, toUiError } from './api';
 import { refreshRecent, showOpened } from './documents';
+
+/**
+ * The identity takes a secret typed in the panel for each signature: a .p12's password, a remote
+ * account's secret when its service says so (main decides the same: main/services/providers/holders.ts).
+ * The personal ID's key is in the keychain; a token's PIN is asked by main.
+ */
+export function takesPassword(identity: Identity): boolean {
+  switch (identity.holder) {
+    case 'file':
+      return true;
+    case 'remote':
+      return identity.needsPassword;
+    case 'keychain':
+    case 'token':
+      return false;
+  }
+}
 
 /** Shows an error of the sign panel's flows (identities, tokens, signing) in the panel. */
 export function failInSignPanel(error: unknown): void {
@@ -105,20 +122,23 @@ export async function signDocument(password: string): Promise<void> {
   const identity = identities.find((i) => i.id === selectedIdentityId);
   const refuse = (code: string) => store.setSignError({ code, message: '' });
   if (!identity) return refuse('no-identity');
-  if (identity.needsPassword && password.length === 0) return refuse('password-required');
+  if (takesPassword(identity) && password.length === 0) return refuse('password-required');
   if (placementMode === 'visible' && !signatureRect) return refuse('no-rectangle');
+  // B-B takes no timestamp server (the contract refuses one); the other levels need it.
   const tsaUrl = optional(store.tsaUrl);
-  if (level !== 'B-B' && !tsaUrl) return refuse('tsa-required');
+  let timestamp: { level: 'B-B' } | { level: Exclude<PadesLevel, 'B-B'>; tsaUrl: string };
+  if (level === 'B-B') timestamp = { level };
+  else if (tsaUrl) timestamp = { level, tsaUrl };
+  else return refuse('tsa-required');
 
   const request: SignRequest = {
     docId: doc.docId,
     identityId: identity.id,
-    password: identity.needsPassword ? password : undefined,
+    password: takesPassword(identity) ? password : undefined,
     placement: placementMode === 'visible' && signatureRect ? { kind: 'visible', page: signatureRect.page, rect: signatureRect.rect } : { kind: 'invisible' },
     reason: optional(store.reason),
     location: optional(store.location),
-    level,
-    tsaUrl: level === 'B-B' ? undefined : tsaUrl,
+    ...timestamp,
     certify: certify === 'none' ? undefined : certify,
   };
   store.setSignError(null);

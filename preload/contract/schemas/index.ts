@@ -1,0 +1,20 @@
+// The one IPC contract: every channel between renderer and main, with its request and response
+// schema. Main validates every payload with these; types are inferred, never written twice.
+// These files import zod only (and ../domain): they are shared by main, the preload and (as types)
+// the renderer. One file per domain (see ../README.md); this index re-exports the public names, so
+// `import { IdentityId } from '.../preload/contract/schemas'` is the one import path.
+export { AppInfo, Locale, LocalePreference } from './app';
+export { Bytes, DocId, FilePath } from './common';
+export { DocumentSummary, RecentDocument, SignatureSummary } from './documents';
+export { FileIdentity, Identity, IdentityId, IdentityKind, KeychainIdentity, PersonalKeyType, RemoteIdentity, SavedP12Identity, TokenIdentity } from './identities';
+export type { IdentityHolder } from './identities';
+export { Settings } from './settings';
+export { CertifyMode, PadesLevel, SignaturePlacement, SignRequest } from './signing';
+export { TokenCertificateView, TokenList } from './tokens';
+export { CertificateView, DocumentValidation, SignatureValidation, TrustedCertificate, ValidationReason } from './validation';
+export { channels, events, rendererRequests } from './channels';
+export type {
+  ChannelName, EventName, EventPayload, ParsedRequestOf, RendererRequestKind, RendererRequestOf, RendererResponseOf, RequestOf, ResponseOf,
+} from './channels';
+export { ErrorInfo } from './envelope';
+export type { Envelope } from './envelope';
