@@ -142,6 +142,61 @@ describe('the signing pipeline: stages, ports, a new backend', { skip, timeout: 
     assert.ok(!all.includes('PRIVATE KEY'));
   });
 
+  it('a cancelled batch leaves no temp file and no open input behind; what was committed is whole', async () => {
+    const signer = await openPkcs12Signer(bed.pki.p12.signer, bed.pki.password);
+    const folder = join(dir, 'cancel');
+    await mkdir(join(folder, 'out'), { recursive: true });
+    const items = [];
+    for (let i = 0; i < 8; i++) {
+      const input = join(folder, `doc-${i}.pdf`);
+      await copyFile(bed.pdfs.objectStreams, input);
+      items.push({ input, output: join(folder, 'out', `doc-${i}.pdf`) });
+    }
+    try {
+      // Already cancelled: nothing is opened or written.
+      const none = await new SigningSession(signer, { level: 'B-B', hash: 'sha256' }, root).signBatch(items, { signal: AbortSignal.abort() });
+      assert.deepEqual(none.map((o) => !o.ok && (o.error as { code?: string }).code), new Array(8).fill('cancelled'));
+      assert.deepEqual(await readdir(join(folder, 'out')), []);
+      // Cancelled while the first documents are being prepared.
+      const controller = new AbortController();
+      const evidence = { record: (fact: EvidenceFact) => { if (fact.stage === 'prepared') controller.abort(); } };
+      const outcomes = await new SigningSession(signer, { level: 'B-B', hash: 'sha256' }, root, { evidence }).signBatch(items, { signal: controller.signal });
+      assert.ok(outcomes.some((o) => !o.ok && (o.error as { code?: string }).code === 'cancelled'), 'cancelled');
+      const left = await readdir(join(folder, 'out'));
+      assert.deepEqual(left.filter((f) => f.endsWith('.tmp')), [], 'no temp file once signBatch returned');
+      for (const [i, outcome] of outcomes.entries()) {
+        if (outcome.ok) await assertSound(items[i]?.output ?? '', bed);
+        else assert.ok(!left.includes(`doc-${i}.pdf`), `doc-${i}: no output for a cancelled document`);
+      }
+    } finally {
+      await signer.close();
+    }
+  });
+
+  it('a failing evidence sink fails only the document whose fact it refused', async () => {
+    const signer = await openPkcs12Signer(bed.pki.p12.signer, bed.pki.password);
+    const folder = join(dir, 'sink');
+    await mkdir(join(folder, 'out'), { recursive: true });
+    const items = [];
+    for (let i = 0; i < 5; i++) {
+      const input = join(folder, `doc-${i}.pdf`);
+      await copyFile(bed.pdfs.simple, input);
+      items.push({ input, output: join(folder, 'out', `doc-${i}.pdf`) });
+    }
+    const broken = join(folder, 'broken.pdf');
+    await copyFile(bed.pki.signer.certPem, broken);
+    items.splice(2, 0, { input: broken, output: join(folder, 'out', 'broken.pdf') });
+    // The sink refuses the 'failed' fact of the broken document.
+    const evidence = { record: (fact: EvidenceFact) => { if (fact.stage === 'failed') throw new Error('sink down'); } };
+    try {
+      const outcomes = await new SigningSession(signer, { level: 'B-B', hash: 'sha256' }, root, { evidence }).signBatch(items);
+      assert.deepEqual(outcomes.map((o) => (o.ok ? 'ok' : (o.error as { code?: string }).code)), ['ok', 'ok', 'not-pdf', 'ok', 'ok', 'ok']);
+      for (const [i, item] of items.entries()) if (i !== 2) await assertSound(item.output, bed);
+    } finally {
+      await signer.close();
+    }
+  });
+
   it('the test-only provider signs through the CLI: --identity ID, its secret from --secret-env, one signMany for a batch', async () => {
     const provider = await testProvider(bed.pki.p12.signer, bed.pki.password, ACCOUNT_SECRET);
     const folder = join(dir, 'cli');
@@ -183,11 +238,15 @@ describe('the signing pipeline: stages, ports, a new backend', { skip, timeout: 
     const input = join(folder, 'lease.pdf');
     await copyFile(bed.pdfs.simple, input);
     const saveAnswers = [join(folder, 'lease-signed.pdf')];
+    let saveDialogs = 0;
     const services: Services = createServices({
       userDataDir: join(folder, 'profile'),
       appRoot: root,
       env: { appName: 'Paraphe', version: 'test', platform: process.platform, systemLocale: 'en-US' },
-      dialogs: { chooseDocument: async () => null, chooseCertificateFile: async () => null, chooseModuleFile: async () => null, chooseSavePath: async () => saveAnswers.shift() ?? null },
+      dialogs: { chooseDocument: async () => null, chooseCertificateFile: async () => null, chooseModuleFile: async () => null, chooseSavePath: async () => {
+        saveDialogs += 1;
+        return saveAnswers.shift() ?? null;
+      } },
       // A second kind whose identity needs no password from the sign panel.
       providers: [provider, {
         kind: 'testquiet',
@@ -204,6 +263,7 @@ describe('the signing pipeline: stages, ports, a new backend', { skip, timeout: 
       // Without the secret the provider says so; nothing is asked of the save dialog.
       assert.equal(await errorCode(services.signing.sign({ ...request, password: undefined })), 'password-required');
       assert.equal(saveAnswers.length, 1);
+      assert.equal(saveDialogs, 0);
       const signed = await services.signing.sign(request);
       assert.equal(signed?.document.signatureCount, 1);
       await assertSound(join(folder, 'lease-signed.pdf'), bed);
@@ -212,6 +272,7 @@ describe('the signing pipeline: stages, ports, a new backend', { skip, timeout: 
       assert.ok(quiet);
       assert.equal(await errorCode(services.signing.sign({ ...request, identityId: quiet.id })), 'password-not-expected');
       assert.equal(saveAnswers.length, 0, 'no save dialog for a refused request');
+      assert.equal(saveDialogs, 1, 'the one save dialog was the signature\'s: none for the refused request');
       await services.documents.close(doc.docId);
     } finally {
       await services.dispose();

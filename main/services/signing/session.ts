@@ -107,10 +107,19 @@ async function openInputFile(path: string): Promise<{ input: OpenedInput; close:
   }
 }
 
-/** Rejects with `cancelled` when `signal` fires, whatever `work` does (it may never settle). */
+const cancelled = () => new AppError('cancelled', msg('error.app.cancelled'));
+
+/** Throws `cancelled` if `signal` fired: between the steps of work that owns files. */
+function refuseIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw cancelled();
+}
+
+/**
+ * Rejects with `cancelled` when `signal` fires, whatever `work` does (it may never settle): for the
+ * key operation only, which holds no file of ours (a token or a remote service that hangs).
+ */
 function unlessAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (!signal) return work;
-  const cancelled = () => new AppError('cancelled', msg('error.app.cancelled'));
   if (signal.aborted) {
     work.catch(() => undefined);
     return Promise.reject(cancelled());
@@ -188,7 +197,7 @@ export class SigningSession {
    * the temp file is removed at once.
    */
   async sign(input: string | OpenedInput, output: string, control: { signal?: AbortSignal } = {}): Promise<SignResult> {
-    const [outcome] = await this.run([{ input, output }], control, async (prepared) => [await this.signer.sign(prepared.request)]);
+    const [outcome] = await this.run([{ input, output }], control);
     if (!outcome) throw new Error('internal: no outcome');
     if (!outcome.ok) throw outcome.error;
     return outcome.result;
@@ -200,14 +209,17 @@ export class SigningSession {
    * cannot be prepared does not stop the others; when signing itself fails, every document fails.
    */
   async signBatch(items: readonly BatchItem[], control: { signal?: AbortSignal } = {}): Promise<BatchOutcome[]> {
-    return this.run(items, control, (...prepared) => signAll(this.signer, prepared.map((p) => p.request)));
+    return this.run(items, control);
   }
 
-  private async run(
-    items: readonly BatchItem[],
-    control: { signal?: AbortSignal },
-    signAll: (...prepared: PreparedDocument[]) => Promise<Uint8Array[]>,
-  ): Promise<BatchOutcome[]> {
+  /**
+   * prepare each (a few at a time) -> sign all in one call -> finish, extend and commit each. Every
+   * document's work settles before its files are closed and its temp file removed: on cancel, the
+   * steps that own files stop at their next step (the network ones through `signal`), and only the
+   * key operation is left behind (it owns none).
+   */
+  private async run(items: readonly BatchItem[], control: { signal?: AbortSignal }): Promise<BatchOutcome[]> {
+    const { signal } = control;
     const now = (this.options.now ?? (() => new Date()))();
     const slots = items.map((item) => ({
       item,
@@ -218,9 +230,16 @@ export class SigningSession {
       prepared: null as PreparedDocument | null,
       outcome: null as BatchOutcome | null,
     }));
+    // Never throws: one document's failure (or a failing evidence sink) is that document's outcome only.
     const fail = async (slot: (typeof slots)[number], error: unknown) => {
       slot.outcome = { ok: false, error };
-      await this.evidence?.record({ stage: 'failed', at: new Date().toISOString(), document: slot.inputPath ?? slot.opened?.input.name ?? '', code: (error as { code?: string }).code ?? 'internal' });
+      const document = slot.opened?.input.name ?? (slot.inputPath === null ? '' : basename(slot.inputPath));
+      const code = (error as { code?: unknown } | null | undefined)?.code;
+      try {
+        await this.evidence?.record({ stage: 'failed', at: new Date().toISOString(), document, code: typeof code === 'string' ? code : 'internal' });
+      } catch {
+        // The document failed already; its outcome says why.
+      }
     };
     try {
       // Once per session (one signer): nothing is signed with a certificate whose own chain breaks
@@ -231,26 +250,27 @@ export class SigningSession {
       // prepare each
       await eachAtMost(STAGE_CONCURRENCY, slots, async (slot) => {
         try {
-          await unlessAborted((async () => {
-            if (slot.inputPath !== null) await refuseInputAsOutput(slot.inputPath, slot.outputPath);
-            slot.opened = typeof slot.item.input === 'string'
-              ? await openInputFile(slot.inputPath ?? slot.item.input)
-              : { input: slot.item.input, close: async () => undefined };
-            slot.temp = await TempOutput.create(slot.outputPath).catch((error: unknown) => {
-              throw new AppError('output-not-writable', msg('error.app.output-not-writable', { path: slot.outputPath, code: (error as NodeJS.ErrnoException).code ?? 'error' }));
-            });
-            slot.prepared = await prepare(slot.opened.input, slot.temp, this.signer, {
-              hash: this.options.hash,
-              contentsBytes: await this.contentsBytes(),
-              signingTime: now,
-              field: this.options.field,
-              visible: this.options.visible ? await this.visibleSignature(this.options.visible, now) : undefined,
-              reason: this.options.reason,
-              location: this.options.location,
-              certify: this.options.certify,
-              evidence: this.evidence,
-            });
-          })(), control.signal);
+          refuseIfAborted(signal);
+          if (slot.inputPath !== null) await refuseInputAsOutput(slot.inputPath, slot.outputPath);
+          slot.opened = typeof slot.item.input === 'string'
+            ? await openInputFile(slot.inputPath ?? slot.item.input)
+            : { input: slot.item.input, close: async () => undefined };
+          refuseIfAborted(signal);
+          slot.temp = await TempOutput.create(slot.outputPath).catch((error: unknown) => {
+            throw new AppError('output-not-writable', msg('error.app.output-not-writable', { path: slot.outputPath, code: (error as NodeJS.ErrnoException).code ?? 'error' }));
+          });
+          refuseIfAborted(signal);
+          slot.prepared = await prepare(slot.opened.input, slot.temp, this.signer, {
+            hash: this.options.hash,
+            contentsBytes: await this.contentsBytes(),
+            signingTime: now,
+            field: this.options.field,
+            visible: this.options.visible ? await this.visibleSignature(this.options.visible, now) : undefined,
+            reason: this.options.reason,
+            location: this.options.location,
+            certify: this.options.certify,
+            evidence: this.evidence,
+          });
         } catch (error) {
           await fail(slot, error);
         }
@@ -260,7 +280,7 @@ export class SigningSession {
       let signatures: Uint8Array[] | null = null;
       if (ready.length > 0) {
         try {
-          signatures = await unlessAborted(signAll(...ready.map((s) => s.prepared as PreparedDocument)), control.signal);
+          signatures = await unlessAborted(signAll(this.signer, ready.map((s) => (s.prepared as PreparedDocument).request)), signal);
         } catch (error) {
           for (const slot of ready) await fail(slot, error);
         }
@@ -270,7 +290,7 @@ export class SigningSession {
         const signed = signatures;
         await eachAtMost(STAGE_CONCURRENCY, ready, async (slot, i) => {
           try {
-            slot.outcome = { ok: true, result: await unlessAborted(this.complete(slot, signed[i] as Uint8Array, control.signal), control.signal) };
+            slot.outcome = { ok: true, result: await this.complete(slot, signed[i] as Uint8Array, signal) };
             slot.temp = null;
           } catch (error) {
             await fail(slot, error);
@@ -296,6 +316,7 @@ export class SigningSession {
     const prepared = slot.prepared as PreparedDocument;
     const temp = slot.temp as TempOutput;
     const { options } = this;
+    refuseIfAborted(signal);
     const finished = await finish(prepared, signature, { timestamper: needsTsa(options.level) ? this.timestamper : undefined, evidence: this.evidence, signal });
     await extend(temp, { cms: finished.cms, contentsBytes: prepared.contentsHexLength / 2, document: prepared.input.name, signer: this.signer }, options.level, {
       hash: options.hash,
@@ -311,6 +332,8 @@ export class SigningSession {
       await temp.hashInto(hash);
       await this.evidence.record({ stage: 'output', at: new Date().toISOString(), document: prepared.input.name, output: slot.outputPath, size, sha256: hash.digest('hex') });
     }
+    // The last moment a cancel counts: after the rename the signed copy exists, and says so.
+    refuseIfAborted(signal);
     await temp.commit();
     return {
       input: slot.inputPath ?? prepared.input.name,
@@ -377,7 +400,7 @@ export class SigningSession {
  */
 const STAGE_CONCURRENCY = 4;
 
-/** Runs `work` over every item, at most `limit` at a time, in order of start; never rejects unless `work` does. */
+/** Runs `work` over every item, at most `limit` at a time, in order of start; rejects (after all lanes ended) if `work` did. */
 export async function eachAtMost<T>(limit: number, items: readonly T[], work: (item: T, index: number) => Promise<void>): Promise<void> {
   let next = 0;
   const lane = async (): Promise<void> => {
@@ -386,5 +409,8 @@ export async function eachAtMost<T>(limit: number, items: readonly T[], work: (i
       await work(items[index] as T, index);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  // Every lane runs to its end before a failure is passed on: no work is left running behind.
+  const lanes = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, lane));
+  const failed = lanes.find((l): l is PromiseRejectedResult => l.status === 'rejected');
+  if (failed) throw failed.reason;
 }
