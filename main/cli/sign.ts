@@ -4,12 +4,12 @@
 // signed, 1 when any failed (each failure reported, nothing partial written), 2 for usage errors.
 import { mkdir, readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { AppError, isUserFacing, msg } from '../errors';
+import { AppError, isUserFacing, messageOf, msg } from '../errors';
 import type { Services } from '../services';
 import { openP12File } from '../services/providers/pkcs12';
 import { openTokenSigner } from '../services/providers/pkcs11';
 import { SigningSession } from '../services/signing';
-import type { SignResult } from '../services/signing';
+import type { BatchOutcome } from '../services/signing';
 import type { Signer } from '../signers/signer';
 import type { SignCommand } from './args';
 import { UsageError } from './args';
@@ -55,7 +55,8 @@ function failureOf(code: string, message: Message): Failure {
 }
 
 function describe(error: unknown): Failure {
-  if (isUserFacing(error)) return error.key === undefined ? { code: error.code, message: error.message } : failureOf(error.code, { key: error.key, params: error.params });
+  if (isUserFacing(error)) return failureOf(error.code, messageOf(error));
+  if (error instanceof UsageError) return failureOf('usage', error.text ?? messageOf(error));
   return failureOf('internal', msg('cli.internal-error', { detail: error instanceof Error ? error.message : String(error) }));
 }
 
@@ -66,8 +67,12 @@ function say(locale: MessageLocale, said: Failure): string {
 
 /** A document not signed because an earlier failure stopped the batch (a token unplugged, say). */
 function stopped(by: Failure): Failure {
-  const cause = wording.get(by) ?? msg('error.app.detail', { detail: by.message });
-  return failureOf('batch-stopped', msg('cli.batch-stopped', withCause({}, cause)));
+  return failureOf('batch-stopped', msg('cli.batch-stopped', withCause({}, wording.get(by) ?? msg('error.app.detail', { detail: by.message }))));
+}
+
+/** What one authorization covers, as the backend says; one per call when it says nothing sensible. */
+function batchSize(max: number): number {
+  return Number.isSafeInteger(max) && max >= 1 ? max : 1;
 }
 
 /** The identity the command names, opened through the same providers as the app, with a terminal Authorizer. */
@@ -80,9 +85,11 @@ async function openSigner(command: SignCommand, deps: SignDeps, services: Servic
   const authorizer = terminalAuthorizer({ env: deps.env, secretEnv, secretFlag, askSecret: deps.askSecret, io, otpCommand });
   switch (identity.kind) {
     case 'self-signed': {
-      const [first] = (await services.identities.list()).filter((i) => i.kind === 'personal');
-      if (!first) throw new AppError('no-personal-id', msg('error.app.no-personal-id'));
-      return services.identities.openSigner(first.id, authorizer);
+      // Only the personal ID's provider: no token driver is loaded for a key in the keychain.
+      const personal = services.identities.registry.provider('personal');
+      const [first] = personal ? await personal.list() : [];
+      if (!personal || !first) throw new AppError('no-personal-id', msg('error.app.no-personal-id'));
+      return personal.open(first, authorizer);
     }
     case 'p12':
       return openP12File(identity.file, authorizer);
@@ -136,6 +143,8 @@ async function signWith(command: SignCommand, outputs: string[], io: Output, dep
     return 1;
   }
   const outcomes: FileOutcome[] = [];
+  // A secret that cannot be had (no variable, no terminal) is a usage error, however late it is asked.
+  let usageError: UsageError | null = null;
   try {
     let image: Uint8Array | undefined;
     if (command.image !== null) {
@@ -161,37 +170,34 @@ async function signWith(command: SignCommand, outputs: string[], io: Output, dep
     const report = (index: number, outcome: FileOutcome) => {
       const counter = total > 1 ? `[${index + 1}/${total}] ` : '';
       if (outcome.ok) {
-        if (!command.json) io.out(`${counter}${format(locale, 'cli.signed', { input: outcome.input, output: outcome.output ?? '', level: outcome.level ?? '', field: outcome.field ?? '' })}\n`);
+        // stdout is for scripts: the same English line whatever the language of stderr.
+        if (!command.json) io.out(`${counter}signed ${outcome.input} -> ${outcome.output} (${outcome.level}, field ${outcome.field})\n`);
       } else {
         io.err(`${counter}paraphe: ${outcome.input}: ${outcome.error ? say(locale, outcome.error) : ''}\n`);
       }
     };
-    const signOne = async (index: number): Promise<FileOutcome> => {
-      const input = command.inputs[index] ?? '';
-      try {
-        const result: SignResult = await session.sign(input, outputs[index] ?? '');
-        return { input, ok: true, output: result.output, field: result.field, level: result.level, signedAt: result.signedAt, timestampedAt: result.timestampedAt };
-      } catch (error) {
-        return { input, ok: false, error: describe(error) };
-      }
-    };
-    // A few at a time, reported in input order as soon as each one's turn comes. When the token
-    // goes away the batch stops: what was signed stays, the rest is reported as not signed.
+    // Documents go in chunks of what one authorization covers (one OTP, one CSC authorization for
+    // N hashes: Signer.batch), each chunk prepared whole and signed in one call; a backend
+    // authorized once per session signs them one by one, a few in flight. Reported in input order
+    // as soon as each one's turn comes. When the token goes away (or a secret is missing) the batch
+    // stops: what was signed stays, the rest is reported as not signed.
+    const chunkSize = signer.batch ? batchSize(signer.batch.max) : 1;
+    const chunks: number[][] = [];
+    for (let start = 0; start < total; start += chunkSize) chunks.push(Array.from({ length: Math.min(chunkSize, total - start) }, (_, i) => start + i));
     const done: (FileOutcome | undefined)[] = new Array(total);
-    let next = 0;
     let reported = 0;
     let stoppedBy: Failure | null = null;
-    const worker = async () => {
-      while (next < total) {
-        const index = next++;
-        if (stoppedBy !== null) {
-          done[index] = { input: command.inputs[index] ?? '', ok: false, error: stopped(stoppedBy) };
-        } else {
-          done[index] = await signOne(index);
-          const failure = done[index]?.error;
-          if (failure && BATCH_STOPPERS.has(failure.code)) stoppedBy ??= failure;
-        }
-        flush();
+    const settle = (index: number, result: BatchOutcome | null) => {
+      const input = command.inputs[index] ?? '';
+      if (result === null) {
+        done[index] = { input, ok: false, error: stopped(stoppedBy as Failure) };
+      } else if (result.ok) {
+        done[index] = { input, ok: true, output: result.result.output, field: result.result.field, level: result.result.level, signedAt: result.result.signedAt, timestampedAt: result.result.timestampedAt };
+      } else {
+        const failure = describe(result.error);
+        done[index] = { input, ok: false, error: failure };
+        if (result.error instanceof UsageError) usageError ??= result.error;
+        if (BATCH_STOPPERS.has(failure.code) || result.error instanceof UsageError) stoppedBy ??= failure;
       }
     };
     const flush = () => {
@@ -202,34 +208,25 @@ async function signWith(command: SignCommand, outputs: string[], io: Output, dep
         reported += 1;
       }
     };
-    if (signer.batch) {
-      // A backend authorized per call (one OTP, one CSC authorization for N hashes): the inputs go
-      // in batches of what one authorization covers, each prepared whole, then signed in one call.
-      const size = Math.max(1, signer.batch.max);
-      for (let start = 0; start < total; start += size) {
-        const indexes = Array.from({ length: Math.min(size, total - start) }, (_, i) => start + i);
+    let nextChunk = 0;
+    const worker = async () => {
+      while (nextChunk < chunks.length) {
+        const indexes = chunks[nextChunk++] ?? [];
         if (stoppedBy !== null) {
-          for (const index of indexes) done[index] = { input: command.inputs[index] ?? '', ok: false, error: stopped(stoppedBy) };
+          for (const index of indexes) settle(index, null);
         } else {
           const results = await session.signBatch(indexes.map((index) => ({ input: command.inputs[index] ?? '', output: outputs[index] ?? '' })));
-          results.forEach((result, i) => {
-            const index = indexes[i] as number;
-            const input = command.inputs[index] ?? '';
-            done[index] = result.ok
-              ? { input, ok: true, output: result.result.output, field: result.result.field, level: result.result.level, signedAt: result.result.signedAt, timestampedAt: result.result.timestampedAt }
-              : { input, ok: false, error: describe(result.error) };
-            const failure = done[index]?.error;
-            if (failure && BATCH_STOPPERS.has(failure.code)) stoppedBy ??= failure;
-          });
+          results.forEach((result, i) => settle(indexes[i] as number, result));
         }
         flush();
       }
-    } else {
-      await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, total) }, worker));
-    }
+    };
+    await Promise.all(Array.from({ length: Math.min(signer.batch ? 1 : IN_FLIGHT, chunks.length) }, worker));
   } finally {
     await signer.close();
   }
+  if (usageError) throw usageError;
+  if (outcomes.length !== command.inputs.length) throw new Error(`internal: ${outcomes.length} outcomes for ${command.inputs.length} inputs`);
   if (command.json) io.out(`${JSON.stringify(outcomes.length === 1 ? outcomes[0] : outcomes, null, 2)}\n`);
   return outcomes.every((o) => o.ok) ? 0 : 1;
 }

@@ -341,6 +341,10 @@ describe('paraphe sign', { timeout: 300_000 }, () => {
       assert.equal(unset.code, 2);
       assert.match(unset.stderr, /la variable d’environnement NOT_SET_ANYWHERE \(--password-env\) n’est pas définie/);
       assert.doesNotMatch(unset.stderr, /environment variable|is not set/);
+      // stdout is for scripts: its line stays English in a French session.
+      const signedFr = await paraphe(['sign', pdfs.simple, '-o', join(dir, 'french-ok.pdf'), ...p12()], { ...P12_ENV, LANG: 'fr_FR.UTF-8' });
+      assert.equal(signedFr.code, 0, signedFr.stderr);
+      assert.match(signedFr.stdout, /^signed .* -> .*french-ok\.pdf \(B-B, field Signature\d\)$/m);
       const noTsa = await paraphe(['--lang', 'fr', 'sign', pdfs.simple, '-o', out, ...p12(), '--level', 'B-T'], P12_ENV);
       assert.equal(noTsa.code, 2);
       assert.match(noTsa.stderr, /--tsa/);

@@ -6,13 +6,14 @@ import assert from 'node:assert/strict';
 import { createHash, createPrivateKey, sign as rawSign } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { main } from '../../main/cli';
 import { createServices } from '../../main/services';
 import type { Services } from '../../main/services';
 import { extend, finish, prepare, placeholderSize, SigningSession } from '../../main/services/signing';
-import type { EvidenceFact, OpenedInput } from '../../main/services/signing';
+import type { EvidenceFact, IdentityProvider, OpenedInput } from '../../main/services/signing';
+import { AppError } from '../../main/errors';
 import { TempOutput, memoryBytes } from '../../main/services/signed-output';
 import { fileSource } from '../../main/pdf';
 import { openPkcs12Signer } from '../../main/signers';
@@ -229,6 +230,48 @@ describe('the signing pipeline: stages, ports, a new backend', { skip, timeout: 
     assert.equal(provider.asks, 2, 'asked once per command that opened it (the batch, the wrong secret)');
     assert.deepEqual(provider.signManyCalls, [2], 'the two documents went in one signMany (one authorization)');
     assert.deepEqual((await readdir(folder)).sort(), ['a.pdf', 'b.pdf', 'out']);
+  });
+
+  it('a backend that asks one-time passwords while signing: one per batch from --otp-command; none to be had is a usage error (exit 2)', async () => {
+    const provider = await testProvider(bed.pki.p12.signer, bed.pki.password, ACCOUNT_SECRET);
+    const [kms] = await provider.list();
+    assert.ok(kms);
+    const otps: string[] = [];
+    // Like a CSC service: the key is opened without a secret, each signMany is authorized by an OTP.
+    const otpProvider: IdentityProvider = {
+      kind: 'testotp',
+      list: async () => [{ ...kms, id: kms.id.replace('testkms-', 'testotp-'), kind: 'testotp', needsPassword: false }],
+      open: async (identity, authorizer) => {
+        const inner = await provider.open(kms, { ask: async () => ACCOUNT_SECRET });
+        const authorize = async (documents: number) => {
+          const otp = await authorizer.ask({ kind: 'otp', service: 'test KMS', identity: identity.name, documents, triesLeft: null, retry: false });
+          if (otp === null) throw new AppError('otp-required', 'no one-time password');
+          otps.push(otp);
+        };
+        return {
+          ...inner,
+          sign: async (request) => { await authorize(1); return inner.sign(request); },
+          signMany: async (requests) => { await authorize(requests.length); return (inner.signMany as NonNullable<typeof inner.signMany>)(requests); },
+        };
+      },
+    };
+    const folder = join(dir, 'cli-otp');
+    await mkdir(folder);
+    const inputs = [join(folder, 'a.pdf'), join(folder, 'b.pdf'), join(folder, 'c.pdf')];
+    for (const input of inputs) await copyFile(bed.pdfs.simple, input);
+    const id = kms.id.replace('testkms-', 'testotp-');
+    const err: string[] = [];
+    const io = { out: () => undefined, err: (text: string) => void err.push(text) };
+    const code = await main(['sign', ...inputs, '--out-dir', join(folder, 'out'), '--identity', id, '--otp-command', 'echo "13579-$PARAPHE_OTP_DOCUMENTS"'], io, { providers: [provider, otpProvider] });
+    assert.equal(code, 0, err.join(''));
+    assert.deepEqual(otps, ['13579-3'], 'one one-time password for the three documents');
+    for (const input of inputs) await assertSound(join(folder, 'out', basename(input)), bed);
+    // No --otp-command, no --secret-env and no terminal: the usage error, exit 2, nothing written.
+    err.length = 0;
+    const none = await main(['sign', inputs[0] ?? '', '-o', join(folder, 'none.pdf'), '--identity', id], io, { providers: [provider, otpProvider] });
+    assert.equal(none, 2, err.join(''));
+    assert.match(err.join(''), /no one-time password: give --secret-env VAR, or run in a terminal to be asked/);
+    assert.ok(!(await readdir(folder)).includes('none.pdf'));
   });
 
   it('the test-only provider signs through the app: listed, accepted by the contract, its secret from the sign panel', async () => {

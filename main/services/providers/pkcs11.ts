@@ -68,15 +68,12 @@ export async function openTokenSigner(tokens: TokenService, selection: TokenSele
   }
 }
 
-export function pkcs11Provider(tokens: TokenService): IdentityProvider<TokenIdentity> & { lastScan(): TokenScan | null } {
-  let scan: TokenScan | null = null;
+export function pkcs11Provider(tokens: TokenService): IdentityProvider<TokenIdentity> {
   return {
     kind: 'token',
-    lastScan: () => scan,
     list: async () => {
       // A token driver that fails must not hide the other identities: no tokens then.
-      scan = await tokens.scan().catch((): TokenScan => ({ modules: [], tokens: [] }));
-      return tokenIdentities(scan);
+      return tokenIdentities(await tokens.scan().catch((): TokenScan => ({ modules: [], tokens: [] })));
     },
     open: (identity, authorizer) => openTokenSigner(tokens, { fingerprint: identity.fingerprint }, authorizer, identity.name),
     remove: async () => {

@@ -25,10 +25,6 @@ export class IdentityRegistry {
     return this.providers.get(kind);
   }
 
-  kinds(): string[] {
-    return [...this.providers.keys()];
-  }
-
   /**
    * Every provider's identities, in registration order. A provider that fails (a token driver
    * that crashes, a remote service down) hides only its own identities.
