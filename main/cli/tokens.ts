@@ -47,7 +47,8 @@ export function describeScan(scan: TokenScan): string {
 export async function runTokens(command: Pick<TokensCommand, 'json'>, io: Output, tokens: TokenService): Promise<number> {
   try {
     const scan = await tokens.scan();
-    io.out(command.json ? `${JSON.stringify(scan, null, 2)}\n` : describeScan(scan));
+    // --json keeps its fields: the catalog form of a reason is the app's, `unusable` says it in English.
+    io.out(command.json ? `${JSON.stringify(scan, (key: string, value: unknown) => (key === 'unusableMessage' ? undefined : value), 2)}\n` : describeScan(scan));
     const failed = scan.modules.filter((m) => m.source === 'user' && !m.loaded);
     for (const m of failed) io.err(`paraphe: the module ${m.path} cannot be loaded: ${m.error ?? 'unknown reason'}\n`);
     return failed.length > 0 ? 1 : 0;

@@ -87,6 +87,7 @@ export function toTokenList(scan: TokenScan): TokenList {
         notAfter: c.notAfter,
         keyId: c.keyId,
         unusable: c.unusable,
+        unusableMessage: c.unusableMessage,
       })),
       notes: t.notes,
     })),

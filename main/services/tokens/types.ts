@@ -1,5 +1,5 @@
-import type { Message } from '../../../preload/contract/messages';
 // What the token service reports and takes: modules, tokens, their certificates, a selection.
+import type { Message } from '../../../preload/contract/messages';
 import type { TokenFlags } from '../../../native/pkcs11';
 
 export interface ModuleReport {

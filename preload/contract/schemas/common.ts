@@ -16,3 +16,11 @@ export const Fingerprint = z.string().regex(/^[0-9a-f]{64}$/, 'not a SHA-256 fin
 
 /** A secret typed by the user for one call; never stored, logged or sent back. */
 export const Secret = z.string().min(1).max(1024);
+
+/** A catalog message from main (assets/locales), worded where it is shown: its key and its params (plain data). */
+export const CatalogMessage = z
+  .object({
+    key: z.string().max(200),
+    params: z.record(z.string().max(100), z.union([z.string().max(4096), z.number()])).optional(),
+  })
+  .strict();

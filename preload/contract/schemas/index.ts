@@ -4,7 +4,7 @@
 // the renderer. One file per domain (see ../README.md); this index re-exports the public names, so
 // `import { IdentityId } from '.../preload/contract/schemas'` is the one import path.
 export { AppInfo, Locale, LocalePreference } from './app';
-export { Bytes, DocId, FilePath } from './common';
+export { Bytes, CatalogMessage, DocId, FilePath } from './common';
 export { DocumentSummary, RecentDocument, SignatureSummary } from './documents';
 export { FileIdentity, Identity, IdentityId, IdentityKind, KeychainIdentity, PersonalKeyType, RemoteIdentity, SavedP12Identity, TokenIdentity } from './identities';
 export type { IdentityHolder } from './identities';

@@ -1,6 +1,7 @@
 // Hardware tokens as the token picker shows them: the drivers (PKCS#11 modules), the tokens
 // plugged in and their signing certificates. No PIN crosses here (main asks it: prompt:pin).
 import { z } from 'zod';
+import { CatalogMessage } from './common';
 import { IdentityId } from './identities';
 
 /** A signing certificate on a token, as the token picker shows it. */
@@ -12,7 +13,10 @@ export const TokenCertificateView = z
     issuer: z.string(),
     notAfter: z.string(),
     keyId: z.string(),
+    /** Why it cannot sign, in English (logs, `paraphe tokens`). */
     unusable: z.string().nullable(),
+    /** The same as a catalog message: what the token picker shows, in the interface language. */
+    unusableMessage: CatalogMessage.nullable(),
   })
   .strict();
 

@@ -8,7 +8,7 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import type { FormEvent } from 'react';
 import type { FileIdentity, Identity, KeychainIdentity, PadesLevel, PersonalKeyType } from '../../../preload/contract/schemas';
-import { formatDate } from '../i18n';
+import { describeError, formatDate } from '../i18n';
 import type { MessageKey } from '../i18n';
 import { useT } from '../i18n/useT';
 import { baseName } from '../services/documents';
@@ -281,6 +281,7 @@ function IdentitySection({ passwords }: { passwords: Passwords }) {
  */
 function TokenSection() {
   const t = useT();
+  const locale = useStore((s) => s.locale);
   const tokens = useStore((s) => s.tokens);
   useEffect(() => {
     void loadTokens();
@@ -304,7 +305,7 @@ function TokenSection() {
               {token.pinPad && <p className="muted small">{t('tokens.pinPad')}</p>}
               <p className="muted small">{t('tokens.certificates', { count: token.certificates.filter((c) => c.identityId !== null).length })}</p>
               {token.certificates.filter((c) => c.unusable !== null).map((c) => (
-                <p key={`${c.keyId}-${c.name}`} className="muted small">{t('tokens.unusable', { name: c.name, reason: c.unusable ?? '' })}</p>
+                <p key={`${c.keyId}-${c.name}`} className="muted small">{t('tokens.unusable', { name: c.name, reason: describeError(locale, { message: c.unusable ?? '', key: c.unusableMessage?.key, params: c.unusableMessage?.params }) ?? '' })}</p>
               ))}
             </li>
           ))}
