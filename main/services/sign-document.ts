@@ -16,7 +16,6 @@ import type { Dialogs } from './dialogs';
 import type { DocumentService } from './documents';
 import type { IdentityService } from './identities';
 import { appAuthorizer } from './authorizers';
-import { takesPassword } from './providers/holders';
 import type { AskPin } from './authorizers';
 import { appearanceDate, loadAppearanceFont, SigningSession } from './signing';
 import type { SignOptions } from './signing';
@@ -97,7 +96,7 @@ export class SignDocumentService {
     };
 
     // A secret only goes to the identity that asks for one (the renderer sends nothing else).
-    if (request.password !== undefined && !takesPassword(await identities.get(request.identityId))) {
+    if (request.password !== undefined && !(await identities.get(request.identityId)).needsPassword) {
       throw new AppError('password-not-expected', msg('error.app.password-not-expected'));
     }
     const signer = await identities.openSigner(request.identityId, appAuthorizer({ password: request.password, askPin: this.deps.askPin }));

@@ -238,10 +238,11 @@ describe('the sign flow services (createServices)', { skip, timeout: 120_000 }, 
   it('creates the personal ID in the real keychain, exports it as a .p12, signs with it, and deletes it', async () => {
     const created = await services.identities.createPersonal({ name: 'Zoë Personnelle', email: 'zoe@paraphe.invalid', keyType: 'p256' });
     assert.equal(created.kind, 'personal');
-    // Its key is in the keychain: the contract's shape has no password, no file, no token for it.
+    // Its key is in the keychain: the contract's shape takes no password for it, and has no file, no token.
     assert.equal(created.holder, 'keychain');
     assert.equal(created.keyType, 'p256');
-    assert.deepEqual(Object.keys(created).filter((k) => ['needsPassword', 'file', 'token', 'service'].includes(k)), []);
+    assert.equal(created.needsPassword, false);
+    assert.deepEqual(Object.keys(created).filter((k) => ['file', 'token', 'service'].includes(k)), []);
     assert.deepEqual(await findAccounts(PERSONAL_ID_SERVICE), [created.fingerprint]);
 
     const exported = join(dir, 'zoe.p12');

@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Identity } from '../../preload/contract/schemas';
-import { takesPassword } from '../../main/services/providers/holders';
 import { p12Identity } from '../../main/services/providers/pkcs12';
 import { tokenIdentities } from '../../main/services/providers/pkcs11';
 
@@ -21,9 +20,9 @@ const common = {
   notAfter: '2028-01-01T00:00:00.000Z',
   fingerprint: FP,
 };
-const keychain = { ...common, id: `personal-${FP}`, kind: 'personal', holder: 'keychain', keyType: 'p256' };
-const file = { ...common, id: `p12-${FP}`, kind: 'p12', holder: 'file', file: '/home/anne/signer.p12' };
-const token = { ...common, id: `token-${FP}`, kind: 'token', holder: 'token', token: { label: 'Paraphe A', serial: '42' } };
+const keychain = { ...common, id: `personal-${FP}`, kind: 'personal', holder: 'keychain', keyType: 'p256', needsPassword: false };
+const file = { ...common, id: `p12-${FP}`, kind: 'p12', holder: 'file', file: '/home/anne/signer.p12', needsPassword: true };
+const token = { ...common, id: `token-${FP}`, kind: 'token', holder: 'token', token: { label: 'Paraphe A', serial: '42' }, needsPassword: false };
 const remote = { ...common, id: `csc-${FP}`, kind: 'csc', holder: 'remote', service: 'CertSign', needsPassword: false };
 
 describe('Identity: one strict shape per holder', () => {
@@ -71,13 +70,19 @@ describe('Identity: one strict shape per holder', () => {
   });
 });
 
-describe('main decides from the holder', () => {
+describe('the holder decides whether the sign panel takes a password', () => {
   it('takes a password from the sign panel for a .p12 and a remote account that asks one, never for the keychain or a token', () => {
-    assert.equal(takesPassword(Identity.parse(file)), true);
-    assert.equal(takesPassword(Identity.parse({ ...remote, needsPassword: true })), true);
-    assert.equal(takesPassword(Identity.parse(remote)), false);
-    assert.equal(takesPassword(Identity.parse(keychain)), false);
-    assert.equal(takesPassword(Identity.parse(token)), false);
+    assert.equal(Identity.parse(file).needsPassword, true);
+    assert.equal(Identity.parse({ ...remote, needsPassword: true }).needsPassword, true);
+    assert.equal(Identity.parse(remote).needsPassword, false);
+    assert.equal(Identity.parse(keychain).needsPassword, false);
+    assert.equal(Identity.parse(token).needsPassword, false);
+  });
+
+  it('refuses a holder that says otherwise (a .p12 without its password, a token or the keychain with one)', () => {
+    for (const wrong of [{ ...file, needsPassword: false }, { ...token, needsPassword: true }, { ...keychain, needsPassword: true }, { ...file, needsPassword: undefined }]) {
+      assert.equal(Identity.safeParse(wrong).success, false, JSON.stringify(wrong));
+    }
   });
 });
 

@@ -26,6 +26,7 @@ const identity = {
   fingerprint: FP,
   holder: 'file',
   file: '/home/anne/signer.p12',
+  needsPassword: true,
 };
 
 

@@ -18,6 +18,7 @@ export function personalIdentity(info: PersonalIdInfo): KeychainIdentity {
     notAfter: info.notAfter.toISOString(),
     fingerprint: info.id,
     holder: 'keychain',
+    needsPassword: false,
     keyType: info.keyType,
   };
 }

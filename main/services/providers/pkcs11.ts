@@ -27,6 +27,7 @@ export function tokenIdentities(scan: TokenScan): TokenIdentity[] {
         notAfter: c.notAfter,
         fingerprint: c.fingerprint,
         holder: 'token',
+        needsPassword: false,
         token: { label: token.label, serial: token.serial },
       }];
     }),

@@ -22,6 +22,7 @@ export function p12Identity(saved: SavedP12Identity): FileIdentity {
     notAfter: saved.notAfter,
     fingerprint: saved.fingerprint,
     holder: 'file',
+    needsPassword: true,
     file: saved.path,
   };
 }

@@ -46,12 +46,20 @@ const IdentityFields = {
   fingerprint: z.string(),
 };
 
+/*
+ * `needsPassword`: the sign panel asks a secret for each signature (SignRequest.password) and main
+ * refuses one for any other identity. The shape decides it for every holder but a remote one,
+ * whose service says: the renderer shows the field and main refuses from this one field.
+ */
+
 /** The personal digital ID: its key is in the OS keychain. It can be exported as a .p12, and deleted. */
 export const KeychainIdentity = z
   .object({
     ...IdentityFields,
     holder: z.literal('keychain'),
     keyType: PersonalKeyType,
+    /** Its key is in the keychain: no password. */
+    needsPassword: z.literal(false),
   })
   .strict();
 
@@ -62,6 +70,8 @@ export const FileIdentity = z
     holder: z.literal('file'),
     /** The .p12/.pfx file, as imported. */
     file: z.string(),
+    /** The file's password, for each signature. */
+    needsPassword: z.literal(true),
   })
   .strict();
 
@@ -72,6 +82,8 @@ export const TokenIdentity = z
     holder: z.literal('token'),
     /** The token it is on. */
     token: z.object({ label: z.string(), serial: z.string() }).strict(),
+    /** Its PIN is asked by main (prompt:pin), never typed in the panel. */
+    needsPassword: z.literal(false),
   })
   .strict();
 

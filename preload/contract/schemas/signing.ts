@@ -47,7 +47,7 @@ const SignRequestFields = {
   identityId: IdentityId,
   /**
    * What the user typed in the sign panel for this one signature, for an identity that takes one
-   * (a .p12's password, a remote account's secret: main/services/providers/holders.ts); main
+   * (`Identity.needsPassword`: a .p12's password, a remote account's secret); main
    * refuses it for any other, its providers refuse it missing, and ask for PINs and one-time
    * passwords themselves. Never stored, logged or sent back.
    */

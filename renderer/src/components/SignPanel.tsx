@@ -13,7 +13,7 @@ import type { MessageKey } from '../i18n';
 import { useT } from '../i18n/useT';
 import { baseName } from '../services/documents';
 import {
-  chooseP12File, createPersonalId, exportPersonalId, importP12, loadIdentities, optional, removeIdentity, signDocument, takesPassword,
+  chooseP12File, createPersonalId, exportPersonalId, importP12, loadIdentities, optional, removeIdentity, signDocument,
 } from '../services/signing';
 import { addTokenModule, followTokens, loadTokens, removeTokenModule } from '../services/tokens';
 import { rectSize, useStore } from '../store';
@@ -265,7 +265,7 @@ function IdentitySection({ passwords }: { passwords: Passwords }) {
           </div>
         </div>
       )}
-      {selected && takesPassword(selected) && mode.kind === 'none' && (
+      {selected?.needsPassword && mode.kind === 'none' && (
         <label className="field" htmlFor={passwordId}>
           <span>{t('sign.password', { name: (selected.holder === 'file' && fileName(selected.file)) || selected.name })}</span>
           <input id={passwordId} type="password" autoComplete="off" value={passwords.get(selected.id)} onChange={(e) => passwords.set(selected.id, e.target.value)} />

@@ -6,23 +6,6 @@ import { useStore } from '../store';
 import { call, isDeclined, toUiError } from './api';
 import { refreshRecent, showOpened } from './documents';
 
-/**
- * The identity takes a secret typed in the panel for each signature: a .p12's password, a remote
- * account's secret when its service says so (main decides the same: main/services/providers/holders.ts).
- * The personal ID's key is in the keychain; a token's PIN is asked by main.
- */
-export function takesPassword(identity: Identity): boolean {
-  switch (identity.holder) {
-    case 'file':
-      return true;
-    case 'remote':
-      return identity.needsPassword;
-    case 'keychain':
-    case 'token':
-      return false;
-  }
-}
-
 /** Shows an error of the sign panel's flows (identities, tokens, signing) in the panel. */
 export function failInSignPanel(error: unknown): void {
   // "No" in main's confirmation (create, remove): nothing was done, nothing to report.
@@ -122,7 +105,7 @@ export async function signDocument(password: string): Promise<void> {
   const identity = identities.find((i) => i.id === selectedIdentityId);
   const refuse = (code: string) => store.setSignError({ code, message: '' });
   if (!identity) return refuse('no-identity');
-  if (takesPassword(identity) && password.length === 0) return refuse('password-required');
+  if (identity.needsPassword && password.length === 0) return refuse('password-required');
   if (placementMode === 'visible' && !signatureRect) return refuse('no-rectangle');
   // B-B takes no timestamp server (the contract refuses one); the other levels need it.
   const tsaUrl = optional(store.tsaUrl);
@@ -134,7 +117,7 @@ export async function signDocument(password: string): Promise<void> {
   const request: SignRequest = {
     docId: doc.docId,
     identityId: identity.id,
-    password: takesPassword(identity) ? password : undefined,
+    password: identity.needsPassword ? password : undefined,
     placement: placementMode === 'visible' && signatureRect ? { kind: 'visible', page: signatureRect.page, rect: signatureRect.rect } : { kind: 'invisible' },
     reason: optional(store.reason),
     location: optional(store.location),
