@@ -195,8 +195,8 @@ describe('errors from main are catalog messages, so the French interface never s
   it('words a refusal of the pipeline, with the error it wraps, in French', () => {
     const inner = { key: 'error.app.tsa-required' as const, params: { level: 'B-T' } };
     const fr = format('fr', 'error.app.lt-failed', withCause({}, inner));
-    assert.equal(fr, 'Le niveau B-LT n’a pas pu être atteint : Le niveau B-T demande un serveur d’horodatage : donnez son adresse (--tsa URL).');
-    assert.equal(format('en', 'error.app.lt-failed', withCause({}, inner)), 'B-LT could not be reached: Level B-T needs a timestamp server: give its URL (--tsa URL).');
+    assert.equal(fr, 'Le niveau B-LT n’a pas pu être atteint : Le niveau B-T demande un serveur d’horodatage, et aucun n’a été donné.');
+    assert.equal(format('en', 'error.app.lt-failed', withCause({}, inner)), 'B-LT could not be reached: Level B-T needs a timestamp server, and none was given.');
     assert.match(format('fr', 'error.app.unusable-chain', { subject: 'Alice', problem: 'issuer_not_ca', certificate: 'Mallory' }), /^Le certificat de Alice ne peut pas servir à signer : Mallory apparaît comme émetteur/);
   });
 });
