@@ -2,7 +2,7 @@
 // implementations (./remote-ports), and the session that runs them for one signer (./session).
 export { appearanceDate, loadAppearanceFont, SigningSession } from './session';
 export type { BatchItem, BatchOutcome, SessionPorts, SignOptions, SignResult } from './session';
-export { extend, finish, inputChanged, PADES_LEVELS, PLACEHOLDER_MARGIN, placeholderSize, prepare } from './stages';
+export { extend, finish, inputChanged, PLACEHOLDER_MARGIN, placeholderSize, prepare } from './stages';
 export type { ExtendPorts, FinishedDocument, OpenedInput, PadesLevel, PrepareOptions, PreparedDocument, SignerProfile } from './stages';
 export { NO_AUTHORIZER } from './ports';
 export type {

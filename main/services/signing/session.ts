@@ -23,6 +23,7 @@ import type { EvidenceSink, Timestamper, ValidationDataSource } from './ports';
 import { onlineValidationData, tsaTimestamper } from './remote-ports';
 import { extend, finish, inputChanged, PLACEHOLDER_MARGIN, placeholderSize, prepare } from './stages';
 import type { OpenedInput, PadesLevel, PreparedDocument } from './stages';
+import type { DocMdpPermission } from '../../../preload/contract/domain';
 
 export interface SignOptions {
   level: PadesLevel;
@@ -36,7 +37,7 @@ export interface SignOptions {
   /** The words of a visible signature ("Digitally signed by", ...); English by default. */
   labels?: AppearanceLabels;
   /** DocMDP P: 1 no changes, 2 form filling and signing, 3 also annotations. */
-  certify?: 1 | 2 | 3;
+  certify?: DocMdpPermission;
   /** The clock (tests). */
   now?: () => Date;
   /** Timestamp request timeout. */

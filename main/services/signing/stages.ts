@@ -26,7 +26,6 @@ import type { EvidenceSink, Timestamper, ValidationDataSource } from './ports';
 
 import type { DocMdpPermission, PadesLevel } from '../../../preload/contract/domain';
 
-export { PADES_LEVELS } from '../../../preload/contract/domain';
 export type { PadesLevel } from '../../../preload/contract/domain';
 
 /** Slack beyond the dry run: DER length variations (INTEGER signs, ECDSA r/s) and timestamp tokens of other sizes. */
