@@ -4,6 +4,7 @@
 import type { TokenScan, TokenService } from '../services/tokens';
 import type { TokensCommand } from './args';
 import type { Output } from './info';
+import { format } from '../../preload/contract/messages';
 
 function flagWords(flags: TokenScan['tokens'][number]['flags']): string[] {
   const words: string[] = [];
@@ -50,7 +51,7 @@ export async function runTokens(command: Pick<TokensCommand, 'json'>, io: Output
     // --json keeps its fields: the catalog form of a reason is the app's, `unusable` says it in English.
     io.out(command.json ? `${JSON.stringify(scan, (key: string, value: unknown) => (key === 'unusableMessage' ? undefined : value), 2)}\n` : describeScan(scan));
     const failed = scan.modules.filter((m) => m.source === 'user' && !m.loaded);
-    for (const m of failed) io.err(`paraphe: the module ${m.path} cannot be loaded: ${m.error ?? 'unknown reason'}\n`);
+    for (const m of failed) io.err(`paraphe: ${format(io.locale ?? 'en', 'cli.module-unloadable', { path: m.path, known: m.error === null ? 'no' : 'yes', reason: m.error ?? '' })}\n`);
     return failed.length > 0 ? 1 : 0;
   } finally {
     await tokens.close();

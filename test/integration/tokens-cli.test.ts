@@ -68,7 +68,8 @@ describe('paraphe tokens and sign --pkcs11 on SoftHSM2 tokens', { skip, timeout:
     await hsm.importKeyAndCert(c, { keyPem: pki.signer.keyPem, certPem: pki.signer.certPem, id: '0c', label: 'Élodie on C' });
     http = await startPkiHttpServer(pki, httpPort);
     // Settings of a fresh user: no module added in the app.
-    env = { ...hsm.env, PARAPHE_USER_DATA_DIR: join(dir, 'data') };
+    // English messages unless a test asks otherwise: not the machine's locale.
+    env = { ...hsm.env, PARAPHE_USER_DATA_DIR: join(dir, 'data'), LC_ALL: '', LC_MESSAGES: '', LANG: 'C.UTF-8' };
   });
 
   after(async () => {
@@ -84,6 +85,10 @@ describe('paraphe tokens and sign --pkcs11 on SoftHSM2 tokens', { skip, timeout:
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /not-a-library\.so cannot be loaded/);
     assert.match(r.stderr, /missing\.so cannot be loaded: .*does not exist/);
+    // In French the line is French; the JSON keeps its fields (no catalog form of a reason in it).
+    const fr = await paraphe(['--lang', 'fr', 'tokens', ...mod(), '--module', join(dir, 'missing.so'), '--json']);
+    assert.match(fr.stderr, /^paraphe: le module .*missing\.so ne peut pas être chargé : /m);
+    assert.ok(!fr.stdout.includes('unusableMessage'), 'no internal message objects in --json');
     const scan = JSON.parse(r.stdout) as {
       modules: { path: string; loaded: boolean; manufacturer: string | null }[];
       tokens: { label: string; serial: string; flags: { loginRequired: boolean }; certificates: { keyId: string; name: string; unusable: string | null }[]; notes: string[] }[];
