@@ -9,7 +9,7 @@ export {
   certificateLabel, certificateUrls, extendedKeyUsage, fingerprint, hasOcspNoCheck, httpUrls, isIssuedBy, isSelfSigned,
   isValidAt, parseCertificate, serialHex, subjectName,
 } from './certificates';
-export type { Certificate, CertificateUrls } from './certificates';
+export type { Certificate, CertificateRole, CertificateUrls } from './certificates';
 export {
   checkSignerInfo, createCadesSignature, estimateCadesSize, maxSignatureSize, prepareCades, signatureTimestampTokens, signedAttributesFor,
   signedDataCertificates, signedDataOf, timestampTokenCertificates, tstInfoOf,

@@ -122,9 +122,9 @@ const EMAIL_ATTRIBUTES = new Set(['1.2.840.113549.1.9.1', '0.9.2342.19200300.100
  * The path is cut at the first certificate that is an anchor; beyond it nothing is checked.
  */
 export function validatePath(chain: readonly (Uint8Array | Certificate)[], options: PathValidationOptions): PathValidation {
-  const certificates = chain.map((c) => parseCertificate(c, 'a certificate of the chain'));
+  const certificates = chain.map((c) => parseCertificate(c, { kind: 'chain' }));
   if (certificates.length === 0) throw new Error('validatePath needs at least the leaf certificate');
-  const anchorPrints = new Set(options.anchors.map((a) => fingerprint(parseCertificate(a, 'a trusted certificate').der)));
+  const anchorPrints = new Set(options.anchors.map((a) => fingerprint(parseCertificate(a, { kind: 'trusted' }).der)));
   const anchorIndex = certificates.findIndex((c) => anchorPrints.has(fingerprint(c.der)));
   const path = anchorIndex >= 0 ? certificates.slice(0, anchorIndex + 1) : certificates;
   const anchor = anchorIndex >= 0 ? (path[anchorIndex] as Certificate) : null;

@@ -45,7 +45,7 @@ export interface SignedAttributes {
  * hashAlgorithm omitted when it is SHA-256, its DER default, and issuerSerial).
  */
 export function signedAttributesFor(options: { contentDigest: Uint8Array; hash: HashAlgorithm; signerCertificate: Uint8Array | Certificate }): SignedAttributes {
-  const signer = parseCertificate(options.signerCertificate, 'the signing certificate');
+  const signer = parseCertificate(options.signerCertificate, { kind: 'signing' });
   if (options.contentDigest.length !== hashLength(options.hash)) {
     throw new CmsError('unsupported-algorithm', msg('error.cms.digest-length', { length: options.contentDigest.length, hash: options.hash.toUpperCase() }));
   }
@@ -144,7 +144,7 @@ async function buildCades(options: CadesOptions, real: boolean): Promise<Uint8Ar
 }
 
 function prepareCadesWith(options: Omit<CadesOptions, 'sign' | 'timestamp'>, real: boolean): PreparedCades {
-  const signer = parseCertificate(options.signerCertificate, 'the signing certificate');
+  const signer = parseCertificate(options.signerCertificate, { kind: 'signing' });
   checkKeyMatchesAlgorithm(signer, options.algorithm);
   const signed = signedAttributesFor({ ...options, signerCertificate: signer });
   const signatureAlgorithm = signatureAlgorithmIdentifier(options.algorithm, options.hash);
@@ -207,7 +207,7 @@ function embeddableCertificates(signer: Certificate, chain: readonly Uint8Array[
   const seen = new Set<string>();
   const out: pkijs.Certificate[] = [];
   for (const item of [signer, ...chain]) {
-    const cert = parseCertificate(item, 'a certificate of the chain');
+    const cert = parseCertificate(item, { kind: 'chain' });
     const id = fingerprint(cert.der);
     if (seen.has(id)) continue;
     seen.add(id);
