@@ -11,7 +11,7 @@ export {
 } from './certificates';
 export type { Certificate, CertificateRole, CertificateUrls } from './certificates';
 export {
-  checkSignerInfo, createCadesSignature, estimateCadesSize, maxSignatureSize, prepareCades, signatureTimestampTokens, signedAttributesFor,
+  checkSignerInfo, createCadesSignature, embeddedRevocation, estimateCadesSize, maxSignatureSize, prepareCades, signatureTimestampTokens, signedAttributesFor,
   signedDataCertificates, signedDataOf, timestampTokenCertificates, tstInfoOf,
 } from './signed-data';
 export type { CadesOptions, CadesSizeOptions, PreparedCades, SignedAttributes, SignerInfoCheck } from './signed-data';

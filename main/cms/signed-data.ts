@@ -306,9 +306,37 @@ export function signedDataCertificates(signedData: pkijs.SignedData): Uint8Array
     .map((c) => der(c.toSchema()));
 }
 
-/** The DER signature-time-stamp tokens in the unsigned attributes of every SignerInfo of a CMS signature. */
-export function signatureTimestampTokens(cms: Uint8Array): Uint8Array[] {
-  const signedData = signedDataOf(cms);
+/**
+ * The adbe-revocationInfoArchival signed attribute of every SignerInfo ({ crl [0] SEQUENCE OF CRL,
+ * ocsp [1] SEQUENCE OF OCSPResponse }): the CRLs and OCSP responses, DER, as received.
+ */
+export function embeddedRevocation(signedData: pkijs.SignedData): { ocsps: Uint8Array[]; crls: Uint8Array[] } {
+  const out = { ocsps: [] as Uint8Array[], crls: [] as Uint8Array[] };
+  for (const info of signedData.signerInfos) {
+    for (const attribute of info.signedAttrs?.attributes ?? []) {
+      if (attribute.type !== OID.revocationInfoArchival) continue;
+      for (const value of attribute.values as asn1js.AsnType[]) {
+        const parsed = asn1js.fromBER(value.toBER(false));
+        if (!(parsed.result instanceof asn1js.Sequence)) continue;
+        for (const tagged of parsed.result.valueBlock.value) {
+          const inner = (tagged as asn1js.Constructed).valueBlock.value[0] as asn1js.Sequence | undefined;
+          const target = tagged.idBlock.tagNumber === 0 ? out.crls : tagged.idBlock.tagNumber === 1 ? out.ocsps : null;
+          if (!target || !inner) continue;
+          for (const item of inner.valueBlock.value) target.push(der(item));
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * The DER signature-time-stamp tokens in the unsigned attributes of every SignerInfo of a CMS
+ * signature; pass the SignedData when it is already parsed (with pkijs, parsing is most of the cost
+ * of verifying a signature).
+ */
+export function signatureTimestampTokens(cms: Uint8Array | pkijs.SignedData): Uint8Array[] {
+  const signedData = cms instanceof Uint8Array ? signedDataOf(cms) : cms;
   const tokens: Uint8Array[] = [];
   for (const info of signedData.signerInfos) {
     for (const attribute of info.unsignedAttrs?.attributes ?? []) {

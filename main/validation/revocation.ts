@@ -2,9 +2,7 @@
 // then the signature's own adbe-revocationInfoArchival attribute (and a timestamp token's), then,
 // with `online`, OCSP or the CRL fetched now. Data found in the document counts only when it
 // speaks for the signing time (`applicability`); the worst status of the chain wins.
-import * as asn1js from 'asn1js';
-import type * as pkijs from 'pkijs';
-import { fingerprint, hasOcspNoCheck, parseCrl, parseOcspResponse, serialHex, signedDataOf, subjectName } from '../cms';
+import { embeddedRevocation, fingerprint, hasOcspNoCheck, parseCrl, parseOcspResponse, serialHex, signedDataOf, subjectName } from '../cms';
 import type { Certificate } from '../cms';
 import { fetchCrl, fetchOcsp } from '../remote';
 import { CLOCK_SKEW_MS } from './context';
@@ -12,8 +10,6 @@ import type { Context } from './context';
 import { reason } from './reasons';
 import type { Reason, ReasonCode } from './reasons';
 import type { Revocation, RevocationCheck, SignatureReport } from './report';
-
-const REVOCATION_ARCHIVAL = '1.2.840.113583.1.1.8';
 
 export interface RevocationResult {
   status: Revocation;
@@ -222,25 +218,3 @@ export function tokenRevocation(token: Uint8Array): { ocsps: Uint8Array[]; crls:
     return { ocsps: [], crls: [] };
   }
 }
-
-/** adbe-revocationInfoArchival (a signed attribute): { crl [0] SEQUENCE OF CRL, ocsp [1] SEQUENCE OF OCSPResponse }. */
-export function embeddedRevocation(signedData: pkijs.SignedData): { ocsps: Uint8Array[]; crls: Uint8Array[] } {
-  const out = { ocsps: [] as Uint8Array[], crls: [] as Uint8Array[] };
-  for (const info of signedData.signerInfos) {
-    for (const attribute of info.signedAttrs?.attributes ?? []) {
-      if (attribute.type !== REVOCATION_ARCHIVAL) continue;
-      for (const value of attribute.values as asn1js.AsnType[]) {
-        const parsed = asn1js.fromBER(value.toBER(false));
-        if (!(parsed.result instanceof asn1js.Sequence)) continue;
-        for (const tagged of parsed.result.valueBlock.value) {
-          const inner = (tagged as asn1js.Constructed).valueBlock.value[0] as asn1js.Sequence | undefined;
-          const target = tagged.idBlock.tagNumber === 0 ? out.crls : tagged.idBlock.tagNumber === 1 ? out.ocsps : null;
-          if (!target || !inner) continue;
-          for (const item of inner.valueBlock.value) target.push(new Uint8Array(item.toBER(false)));
-        }
-      }
-    }
-  }
-  return out;
-}
-

@@ -3,16 +3,15 @@
 // imprint is the hash of the signature value). Every timestamp's TSA is judged like a signer: its
 // chain built to the trust anchors (purpose timestamping), its revocation as of the timestamp's own
 // time. Only a timestamp whose TSA is trusted and not revoked before its time proves that time.
-import type * as asn1js from 'asn1js';
 import type * as pkijs from 'pkijs';
-import { OID, digest, hashByOid, isCmsError, parseCertificate, subjectName, tstInfoOf, verifyTimeStampToken } from '../cms';
+import { digest, embeddedRevocation, hashByOid, isCmsError, parseCertificate, signatureTimestampTokens, subjectName, tstInfoOf, verifyTimeStampToken } from '../cms';
 import type { Certificate, HashAlgorithm, TimeStampInfo } from '../cms';
 import { CLOCK_SKEW_MS } from './context';
 import type { Context } from './context';
 import { reason } from './reasons';
 import type { Reason } from './reasons';
 import type { SignatureReport } from './report';
-import { embeddedRevocation, mergeRevocation, revocationOf, revocationUnknownCode, tokenRevocation } from './revocation';
+import { mergeRevocation, revocationOf, revocationUnknownCode, tokenRevocation } from './revocation';
 import type { RevocationResult } from './revocation';
 import type { SignedBytes } from './signature';
 import { chainOf, chainReasons } from './trust';
@@ -53,7 +52,7 @@ export async function verifyDocumentTimestamp(bytes: SignedBytes, report: Signat
 export async function verifySignatureTimestamp(
   signedData: pkijs.SignedData, info: pkijs.SignerInfo, embedded: readonly Uint8Array[], ctx: Context, report: SignatureReport,
 ): Promise<TimeStampInfo | null> {
-  const [token] = timestampTokensOf(signedData);
+  const [token] = signatureTimestampTokens(signedData);
   if (!token) return null;
   const dssCerts = ctx.dss?.certs ?? [];
   let tsa = 'unknown';
@@ -112,19 +111,4 @@ export function timestampRevocationReasons(revocation: RevocationResult, time: D
   }
   if (revocation.status === 'unknown') reasons.push(reason(revocationUnknownCode(revocation, true), revocation.detail));
   return true;
-}
-
-/**
- * The signature timestamp tokens of an already parsed SignedData (cms' signatureTimestampTokens
- * parses the container again: with pkijs that is most of the cost of verifying a signature).
- */
-function timestampTokensOf(signedData: pkijs.SignedData): Uint8Array[] {
-  const tokens: Uint8Array[] = [];
-  for (const info of signedData.signerInfos) {
-    for (const attribute of info.unsignedAttrs?.attributes ?? []) {
-      if (attribute.type !== OID.signatureTimeStampToken) continue;
-      for (const value of attribute.values as asn1js.AsnType[]) tokens.push(new Uint8Array(value.toBER(false)));
-    }
-  }
-  return tokens;
 }

@@ -7,7 +7,7 @@
 // and its status), context.ts (what one file's checks share).
 import { readPdfDate, openPdf } from '../pdf';
 import type { ByteSource, FieldInfo } from '../pdf';
-import { isValidAt, serialHex, subjectName } from '../cms';
+import { embeddedRevocation, isValidAt, serialHex, subjectName } from '../cms';
 import type { Certificate, TimeStampInfo } from '../cms';
 import { displayName, distinguishedName } from '../x509';
 import { contextOf } from './context';
@@ -17,7 +17,7 @@ import { modificationsAfter } from './modifications-adapter';
 import { reason } from './reasons';
 import { blankReport, statusOf, verdictOf } from './report';
 import type { FileReport, SignatureKind, SignatureReport, SignerSummary, ValidationOptions } from './report';
-import { embeddedRevocation, revocationOf, signerRevocationReasons } from './revocation';
+import { revocationOf, signerRevocationReasons } from './revocation';
 import { containerOf, isCertification, signatureDictionary, signedBytesOf, verifyCmsSignature } from './signature';
 import { timestampRevocationReasons, verifyDocumentTimestamp, verifySignatureTimestamp } from './timestamp';
 import { chainOf, chainReasons, keyUsageAllowsSigning } from './trust';
