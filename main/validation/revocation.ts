@@ -8,7 +8,7 @@ import { fetchCrl, fetchOcsp } from '../remote';
 import { CLOCK_SKEW_MS } from './context';
 import type { Context } from './context';
 import { reason } from './reasons';
-import type { Reason, ReasonCode } from './reasons';
+import type { Reason } from './reasons';
 import type { Revocation, RevocationCheck, SignatureReport } from './report';
 
 export interface RevocationResult {
@@ -181,28 +181,41 @@ function lookUp(
 }
 
 /**
- * The reason for an unknown revocation status: for a signer, data not applicable at the signing
- * time (stale, or dated in the future) or none that answers; for a TSA, always
- * TIMESTAMP_REVOCATION_UNKNOWN (the detail says why).
- */
-export function revocationUnknownCode(revocation: RevocationResult, timestamp: boolean): ReasonCode {
-  if (timestamp) return 'TIMESTAMP_REVOCATION_UNKNOWN';
-  if (revocation.notFresh === 'future') return 'REVOCATION_NOT_YET_VALID';
-  if (revocation.notFresh === 'stale') return 'REVOCATION_NOT_FRESH';
-  return 'REVOCATION_UNKNOWN';
-}
-
-/**
  * The reasons a signer's revocation status adds. PAdES: a revocation after a time proven by a
  * trusted timestamp (`provenTime`) does not undo the signature (REVOKED_AFTER_SIGNING, informative);
- * before it, at an unknown date or without a proven time, CERTIFICATE_REVOKED.
+ * before it, at an unknown date or without a proven time, CERTIFICATE_REVOKED. An unknown status:
+ * data not applicable at the signing time (stale, or dated in the future) or none that answers.
  */
 export function signerRevocationReasons(revocation: RevocationResult, provenTime: Date | null): Reason[] {
   if (revocation.status === 'revoked') {
     const proven = provenTime && revocation.revokedAt && revocation.revokedAt.getTime() > provenTime.getTime();
     return [reason(proven ? 'REVOKED_AFTER_SIGNING' : 'CERTIFICATE_REVOKED', revocation.detail)];
   }
-  if (revocation.status === 'unknown') return [reason(revocationUnknownCode(revocation, false), revocation.detail)];
+  if (revocation.status === 'unknown') {
+    const code = revocation.notFresh === 'future' ? 'REVOCATION_NOT_YET_VALID' : revocation.notFresh === 'stale' ? 'REVOCATION_NOT_FRESH' : 'REVOCATION_UNKNOWN';
+    return [reason(code, revocation.detail)];
+  }
+  return [];
+}
+
+/**
+ * Whether a timestamp still proves its `time` after its TSA's revocation check: not when the TSA
+ * certificate was revoked at or before that time (or at an unknown date); revoked after it, the
+ * token stands (RFC 3161 §4, ETSI EN 319 102-1 §5.4: it was issued while the key was good).
+ */
+export function timestampStands(revocation: RevocationResult, time: Date): boolean {
+  return revocation.status !== 'revoked' || (revocation.revokedAt !== undefined && revocation.revokedAt.getTime() > time.getTime());
+}
+
+/**
+ * The reasons a timestamp's TSA revocation status adds: TIMESTAMP_REVOKED when the timestamp no
+ * longer proves its time (see timestampStands: the signature is INDETERMINATE, the time not
+ * proven); TIMESTAMP_REVOCATION_UNKNOWN when the status is unknown (the timestamp stays in use, the
+ * detail says why).
+ */
+export function timestampRevocationReasons(revocation: RevocationResult, time: Date): Reason[] {
+  if (!timestampStands(revocation, time)) return [reason('TIMESTAMP_REVOKED', revocation.detail)];
+  if (revocation.status === 'unknown') return [reason('TIMESTAMP_REVOCATION_UNKNOWN', revocation.detail)];
   return [];
 }
 

@@ -17,9 +17,9 @@ import { modificationsAfter } from './modifications-adapter';
 import { reason } from './reasons';
 import { blankReport, statusOf, verdictOf } from './report';
 import type { FileReport, SignatureKind, SignatureReport, SignerSummary, ValidationOptions } from './report';
-import { revocationOf, signerRevocationReasons } from './revocation';
+import { revocationOf, signerRevocationReasons, timestampRevocationReasons, timestampStands } from './revocation';
 import { containerOf, isCertification, signatureDictionary, signedBytesOf, verifyCmsSignature } from './signature';
-import { timestampRevocationReasons, verifyDocumentTimestamp, verifySignatureTimestamp } from './timestamp';
+import { verifyDocumentTimestamp, verifySignatureTimestamp } from './timestamp';
 import { chainOf, chainReasons, keyUsageAllowsSigning } from './trust';
 
 export { verdictOf } from './report';
@@ -121,10 +121,11 @@ async function validateSignature(field: FieldInfo, ctx: Context): Promise<Signat
   report.revocation = revocation.status;
   report.revocationFromDss = revocation.allFromDss;
   if (isDocTs) {
-    // A document timestamp's TSA: revoked before its time, the time is not proven (INDETERMINATE).
-    const usable = timestampRevocationReasons(revocation, signatureTime?.genTime ?? ctx.now, report.reasons);
-    if (report.timestamp) report.timestamp.valid &&= usable;
-    report.level = documentTimestampLevel(report, chain.trusted);
+    // A document timestamp's TSA, as of the timestamp's own time (`at`: a document timestamp that
+    // got here verified, so it has one): revoked before it, the time is not proven (INDETERMINATE).
+    report.reasons.push(...timestampRevocationReasons(revocation, at));
+    if (report.timestamp) report.timestamp.valid &&= timestampStands(revocation, at);
+    report.level = documentTimestampLevel(report);
   } else {
     report.reasons.push(...signerRevocationReasons(revocation, signatureTime?.genTime ?? null));
   }

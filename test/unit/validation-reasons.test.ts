@@ -12,6 +12,8 @@ import { signerSummary, verdictOf } from '../../main/validation/validate';
 import type { FileReport, SignatureReport } from '../../main/validation/validate';
 import { PdfString } from '../../main/pdf';
 import { parseCertificate } from '../../main/cms';
+import { signerRevocationReasons, timestampRevocationReasons, timestampStands } from '../../main/validation/revocation';
+import type { RevocationResult } from '../../main/validation/revocation';
 import { certificatesOf, describe as describeReport } from '../../main/cli/verify';
 import { parseCommandLine } from '../../main/cli/args';
 
@@ -92,6 +94,26 @@ describe('validation helpers', () => {
       }],
     } as unknown as FileReport;
     assert.match(describeReport(report), /^ {5}Signed by: Élodie Signataire \(certificate issued by Foo, Inc\)$/m);
+  });
+
+  it('says what a revocation status adds, for a signer and for a timestamp, with one convention', () => {
+    const time = new Date('2025-06-01T00:00:00Z');
+    const result = (status: RevocationResult['status'], extra: Partial<RevocationResult> = {}): RevocationResult => ({ status, detail: 'X', allFromDss: false, needed: 1, ...extra });
+    const codes = (reasons: { code: string }[]) => reasons.map((r) => r.code);
+    const before = result('revoked', { revokedAt: new Date('2025-05-01T00:00:00Z') });
+    const after = result('revoked', { revokedAt: new Date('2025-07-01T00:00:00Z') });
+    const undated = result('revoked', { revokedAt: new Date(0) });
+    assert.deepEqual([before, after, undated].map((r) => timestampStands(r, time)), [false, true, false]);
+    assert.deepEqual([before, after, undated].map((r) => codes(timestampRevocationReasons(r, time))), [['TIMESTAMP_REVOKED'], [], ['TIMESTAMP_REVOKED']]);
+    assert.deepEqual(codes(timestampRevocationReasons(result('unknown', { notFresh: 'stale' }), time)), ['TIMESTAMP_REVOCATION_UNKNOWN']);
+    assert.equal(timestampStands(result('unknown'), time), true);
+    assert.deepEqual(codes(timestampRevocationReasons(result('good'), time)), []);
+    assert.deepEqual([before, after].map((r) => codes(signerRevocationReasons(r, time))), [['CERTIFICATE_REVOKED'], ['REVOKED_AFTER_SIGNING']]);
+    assert.deepEqual(codes(signerRevocationReasons(after, null)), ['CERTIFICATE_REVOKED']);
+    assert.deepEqual(
+      [undefined, 'stale', 'future'].map((notFresh) => codes(signerRevocationReasons(result('unknown', notFresh ? { notFresh: notFresh as 'stale' | 'future' } : {}), time))),
+      [['REVOCATION_UNKNOWN'], ['REVOCATION_NOT_FRESH'], ['REVOCATION_NOT_YET_VALID']],
+    );
   });
 
   it('reads every certificate of a PEM bundle, or the file as DER', () => {
