@@ -36,7 +36,7 @@ function findHandles(t: SlotSessions, slotId: string, s: Handle, template: Pkcs1
 }
 
 /** One attribute, or undefined when the object does not have it (or keeps it secret). */
-export function attribute(t: SlotSessions, s: Handle, h: Handle, type: number): Buffer | undefined {
+function attribute(t: SlotSessions, s: Handle, h: Handle, type: number): Buffer | undefined {
   try {
     const value = t.pkcs11.C_GetAttributeValue(s, h, [{ type }])[0]?.value;
     return Buffer.isBuffer(value) ? Buffer.from(value) : undefined;
