@@ -5,7 +5,7 @@
 import { X509Certificate } from 'node:crypto';
 import type * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
-import { displayName, fingerprintSha256 } from '../x509';
+import { displayName } from '../x509';
 import { OID } from './algorithms';
 import { arrayBufferView, integerHex, pemOrDer } from './engine';
 import { CmsError } from './errors';
@@ -66,8 +66,8 @@ export function serialHex(certificate: Uint8Array | Certificate): string {
   return integerHex(parseCertificate(certificate).cert.serialNumber);
 }
 
-/** SHA-256 of the DER, hex: the identity used to deduplicate certificates. */
-export const fingerprint: (der: Uint8Array) => string = fingerprintSha256;
+/** SHA-256 of the DER, hex: the identity used to deduplicate certificates (main/x509's, one name in every layer). */
+export { fingerprint } from '../x509';
 
 export function extension(certificate: Uint8Array | Certificate, oid: string): pkijs.Extension | undefined {
   return parseCertificate(certificate).cert.extensions?.find((e) => e.extnID === oid);

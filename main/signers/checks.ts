@@ -3,7 +3,7 @@
 import 'reflect-metadata';
 import { X509Certificate as NodeCertificate } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
-import { certificateNames, fingerprintSha256 } from '../x509';
+import { certificateNames, fingerprint } from '../x509';
 import type { CertificateNames } from '../x509';
 import { SignerError } from './errors';
 import { msg } from '../errors';
@@ -66,7 +66,7 @@ function describeParsed(der: Uint8Array, cert: x509.X509Certificate, node: NodeC
     serial: node.serialNumber.toUpperCase(),
     notBefore: cert.notBefore,
     notAfter: cert.notAfter,
-    fingerprintSha256: fingerprintSha256(der),
+    fingerprintSha256: fingerprint(der),
   };
 }
 
