@@ -26,7 +26,7 @@ export { bytesEqual, pemBlocks } from './engine';
 export type { CrlEntry, CrlResult } from './crl';
 export { buildChain } from './chain';
 export type { BuildChainOptions } from './chain';
-export { DOCUMENT_SIGNING_PURPOSES, signingPathFailures, validatePath } from './path';
+export { signingPathFailures, validatePath } from './path';
 export type { PathFailure, PathFailureCode, PathPurpose, PathValidation, PathValidationOptions } from './path';
 export { collectValidationData, vriKey } from './dss';
 export type { CollectValidationOptions, RevocationCheck, RevocationFetchers, ValidationData } from './dss';

@@ -31,7 +31,7 @@
 // rejected rather than accepted unchecked.
 import type * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
-import { distinguishedName } from '../x509';
+import { DOCUMENT_SIGNING_PURPOSES, distinguishedName } from '../x509';
 import { OID } from './algorithms';
 import { buildChain } from './chain';
 import { certificateLabel, fingerprint, parseCertificate, subjectName } from './certificates';
@@ -81,15 +81,6 @@ export interface PathValidation {
   /** A trust anchor is reached and no rule is broken. */
   valid: boolean;
 }
-
-/** Extended key usages that allow signing documents (the purpose 'document-signing'). */
-export const DOCUMENT_SIGNING_PURPOSES: Readonly<Record<string, string>> = {
-  '1.3.6.1.5.5.7.3.4': 'email protection',
-  '1.3.6.1.5.5.7.3.36': 'document signing',
-  '1.2.840.113583.1.1.5': 'Adobe Authentic Documents Trust',
-  '1.3.6.1.4.1.311.10.3.12': 'Microsoft document signing',
-  '2.5.29.37.0': 'any extended key usage',
-};
 
 const EXT = {
   keyUsage: '2.5.29.15',
