@@ -84,6 +84,8 @@ const refusedFolders: [string, string, string][] = [
   ['main/signers/x.ts', 'main/services', 'locale'],
   ['main/signers/x.ts', 'main/ipc', 'dispatch'],
   ['main/signers/x.ts', 'main/app', 'csp'],
+  // signers reach the keychain only through the `keychain` port given to PersonalIdStore
+  ['main/signers/x.ts', 'native/keychain', 'index'],
   // remote: HTTP with cms/ types
   ['main/remote/x.ts', 'main/pdf', 'objects'],
   ['main/remote/x.ts', 'main/signers', 'signer'],
@@ -165,7 +167,8 @@ const allowed: [string, string][] = [
   ['main/x509/x.ts', "import 'reflect-metadata';\nimport * as x509 from '@peculiar/x509';\nimport type * as pkijs from 'pkijs';\nimport { createHash } from 'node:crypto';\nexport type A = pkijs.Certificate;\nexport const b = [x509, createHash];"],
   ['main/pdf/x.ts', "import { a } from './objects';\nimport { b } from '../errors';\nexport const c = [a, b];"],
   ['main/cms/x.ts', "import type { HashAlgorithm } from '../signers/signer';\nimport { b } from '../errors';\nexport type A = HashAlgorithm;\nexport const c = b;"],
-  ['main/signers/x.ts', "import { a } from '../../native/pkcs11';\nimport { b } from '../../native/keychain/index';\nimport { c } from '../errors';\nimport { d } from '../atomic-write';\nexport const e = [a, b, c, d];"],
+  ['main/signers/x.ts', "import { a } from '../../native/pkcs11';\nimport { c } from '../errors';\nimport { d } from '../atomic-write';\nexport const e = [a, c, d];"],
+  ['main/services/x.ts', "import { a } from '../../native/keychain';\nimport { b } from '../../native/pkcs11/index';\nexport const c = [a, b];"],
   ['main/remote/x.ts', "import { a } from '../cms';\nimport { b } from '../cms/tsp';\nexport const c = [a, b];"],
   ['main/validation/x.ts', "import { a } from '../pdf';\nimport { b } from '../cms';\nimport { c } from '../remote';\nexport const d = () => import('../pdf/appearance');\nexport const e = [a, b, c];"],
   ['main/services/x.ts', "import { a } from '../pdf';\nimport { b } from '../cms';\nimport { c } from '../signers';\nimport { d } from '../remote';\nimport { e } from '../validation/validate';\nimport { f } from '../../native/pkcs11';\nimport type { AppInfo } from '../../preload/contract/schemas';\nexport const g = () => import('../pdf/appearance');\nexport type H = AppInfo;\nexport const i = [a, b, c, d, e, f];"],
