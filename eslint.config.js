@@ -28,7 +28,9 @@ const mainEntries = {
   errors: 'main/errors.ts', atomicWrite: 'main/atomic-write.ts',
 };
 const outside = {
-  native: 'native', renderer: 'renderer', preloadEntry: ['preload/index.ts', 'preload/api.ts'], test: 'test',
+  // native/, by module: main/signers may reach tokens (native/pkcs11) but not the keychain, which it
+  // gets only through the `keychain` port (main/signers/README.md); `nativeOther` is the rest.
+  pkcs11: 'native/pkcs11', keychain: 'native/keychain', nativeOther: 'native/!(pkcs11|keychain)/**', renderer: 'renderer', preloadEntry: ['preload/index.ts', 'preload/api.ts'], test: 'test',
   // The contract's schemas and verbs (the IPC surface), its zod-free domain constants, and the
   // message catalog every side words with.
   contract: ['preload/contract/!(domain|messages).ts', 'preload/contract/*/**'], domain: 'preload/contract/domain.ts', messages: 'preload/contract/messages.ts',
@@ -50,21 +52,23 @@ function layer(name, target, allowed, message) {
 
 const inward = 'Dependencies point inward: app -> ipc -> services -> {pdf, cms, signers, remote, validation} -> native (main/README.md).';
 const zones = [
-  // Every layer of main may import the domain constants; only services, ipc, app and the CLI the IPC contract.
+  // Every layer of main may import the domain constants but x509, errors and atomicWrite, the leaves
+  // every layer imports (they import nothing of the repository but, for errors, the message
+  // catalog); only services, ipc, app and the CLI the IPC contract.
   layer('app', 'main/app', ['ipc', 'services', 'contract', 'domain', 'messages', 'errors', 'atomicWrite'], `main/app wires ipc and services, nothing deeper. ${inward}`),
   layer('ipc', 'main/ipc', ['services', 'contract', 'domain', 'messages', 'errors'], `main/ipc calls services, nothing deeper. ${inward}`),
-  layer('services', 'main/services', ['pdf', 'cms', 'signers', 'remote', 'validation', 'x509', 'native', 'contract', 'domain', 'messages', 'errors', 'atomicWrite'], `main/services never imports ipc, app or the CLI. ${inward}`),
-  layer('cli', mainEntries.cli, ['services', 'pdf', 'cms', 'signers', 'remote', 'validation', 'x509', 'native', 'contract', 'domain', 'messages', 'errors', 'atomicWrite'], 'The CLI uses services and the layers below, never ipc or app.'),
+  layer('services', 'main/services', ['pdf', 'cms', 'signers', 'remote', 'validation', 'x509', 'pkcs11', 'keychain', 'contract', 'domain', 'messages', 'errors', 'atomicWrite'], `main/services never imports ipc, app or the CLI. ${inward}`),
+  layer('cli', mainEntries.cli, ['services', 'pdf', 'cms', 'signers', 'remote', 'validation', 'x509', 'pkcs11', 'keychain', 'contract', 'domain', 'messages', 'errors', 'atomicWrite'], 'The CLI uses services and the layers below, never ipc or app.'),
   layer('pdf', 'main/pdf', ['domain', 'messages', 'errors'], 'main/pdf knows no crypto and no outer layer: no cms, signers, x509, remote, validation, services, ipc, app.'),
   layer('cms', 'main/cms', ['signers', 'x509', 'domain', 'messages', 'errors'], 'main/cms knows no PDF, no network and no outer layer (main/README.md).'),
-  layer('signers', 'main/signers', ['native', 'x509', 'domain', 'messages', 'errors', 'atomicWrite'], 'main/signers produce signature values: no PDF, CMS, network or outer layer (see main/signers/README.md).'),
+  layer('signers', 'main/signers', ['pkcs11', 'x509', 'domain', 'messages', 'errors', 'atomicWrite'], 'main/signers produce signature values: no PDF, CMS, network or outer layer, and the keychain only through the `keychain` port (see main/signers/README.md).'),
   layer('remote', 'main/remote', ['cms', 'x509', 'domain', 'messages', 'errors'], 'main/remote speaks HTTP with cms/ types: no PDF, signers, validation or outer layer.'),
   layer('validation', 'main/validation', ['pdf', 'cms', 'remote', 'x509', 'domain', 'messages', 'errors'], 'main/validation reads pdf/, cms/ and remote/ only: no signers or outer layer.'),
   layer('messages', 'preload/contract/messages.ts', ['contract', 'domain'], 'The message catalog reads its JSON files and the contract\'s types only.'),
   layer('x509', 'main/x509', [], 'main/x509 is shared by signers, cms and validation: Node built-ins, pkijs, asn1js and @peculiar only.'),
   layer('errors', 'main/errors.ts', ['messages'], 'main/errors.ts is imported by every layer and imports only the message catalog.'),
   layer('atomicWrite', 'main/atomic-write.ts', [], 'main/atomic-write.ts is imported by every layer and imports none.'),
-  layer('native', 'native', [], 'native/ is the innermost layer: nothing of main/, renderer/ or preload/.'),
+  layer('native', 'native', ['pkcs11', 'keychain', 'nativeOther'], 'native/ is the innermost layer: nothing of main/, renderer/ or preload/.'),
   layer('contract', 'preload/contract', ['domain', 'messages'], 'preload/contract is shared by every runtime: zod only.'),
   layer('preloadEntry', outside.preloadEntry, ['contract', 'domain', 'messages'], 'The preload sees only the contract and electron.'),
   // The contract's values are refused below (no-restricted-imports, allowTypeImports): types only.
@@ -101,7 +105,7 @@ export default tseslint.config(
   },
   // Package names: only main/app imports electron, only native/ imports native addons.
   {
-    files: ['test/**/*.ts', 'native/**/*.ts'],
+    files: ['test/**/*.ts'],
     rules: restrict(electron, nativeAddons),
   },
   {

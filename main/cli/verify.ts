@@ -96,7 +96,7 @@ export function describe(report: FileReport): string {
     lines.push(`  ${i + 1}. ${what}${s.field ? ` "${s.field}"` : ''}: ${STATUS_WORDS[s.status]}`);
     if (s.signer) {
       const by = s.kind === 'doc-timestamp' ? 'Timestamp authority' : 'Signed by';
-      lines.push(`     ${by}: ${s.signer.name} (certificate issued by ${s.signer.issuer.match(/CN=([^,]+)/)?.[1] ?? s.signer.issuer})`);
+      lines.push(`     ${by}: ${s.signer.name} (certificate issued by ${s.signer.issuerName})`);
     }
     if (s.kind !== 'doc-timestamp' && s.signedAt) lines.push(`     Signing time stated by the signer: ${when(s.signedAt)}`);
     if (s.timestamp) {

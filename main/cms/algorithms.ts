@@ -36,6 +36,8 @@ export const OID = {
   signingCertificate: '1.2.840.113549.1.9.16.2.12',
   signingCertificateV2: '1.2.840.113549.1.9.16.2.47',
   signatureTimeStampToken: '1.2.840.113549.1.9.16.2.14',
+  // Adobe's adbe-revocationInfoArchival signed attribute (ISO 32000-1 §12.8.3.3.2)
+  revocationInfoArchival: '1.2.840.113583.1.1.8',
   // X.509 extensions and purposes (RFC 5280, RFC 6960)
   extKeyUsage: '2.5.29.37',
   subjectKeyIdentifier: '2.5.29.14',

@@ -5,7 +5,7 @@
 import { X509Certificate } from 'node:crypto';
 import type * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
-import { displayName, fingerprintSha256 } from '../x509';
+import { displayName } from '../x509';
 import { OID } from './algorithms';
 import { arrayBufferView, integerHex, pemOrDer } from './engine';
 import { CmsError } from './errors';
@@ -21,10 +21,21 @@ export interface Certificate {
 const cache = new WeakMap<Uint8Array, Certificate>();
 
 /**
- * Parses a DER (or PEM) certificate; `what` names it in the error ("the TSA certificate").
- * Parsing the same Uint8Array twice returns the same object.
+ * What `parseCertificate` is reading, for its error (the `kind` select of
+ * error.cms.bad-certificate): the signing certificate, one of the chain, a trust anchor, an OCSP
+ * responder's, the issuer given for a revocation check, the issuer fetched for the certificate of
+ * `subject` (its display name), or just a certificate.
  */
-export function parseCertificate(bytes: Uint8Array | Certificate, what = 'a certificate'): Certificate {
+export type CertificateRole =
+  | { readonly kind: 'signing' | 'chain' | 'trusted' | 'responder' | 'issuer' | 'certificate' }
+  | { readonly kind: 'issuerOf'; readonly subject: string };
+
+/**
+ * Parses a DER (or PEM) certificate; `role` says in the error what it was ("The signing
+ * certificate is not a valid X.509 certificate"). Parsing the same Uint8Array twice returns the
+ * same object.
+ */
+export function parseCertificate(bytes: Uint8Array | Certificate, role: CertificateRole = { kind: 'certificate' }): Certificate {
   if (!(bytes instanceof Uint8Array)) return bytes;
   const cached = cache.get(bytes);
   if (cached) return cached;
@@ -33,24 +44,11 @@ export function parseCertificate(bytes: Uint8Array | Certificate, what = 'a cert
   try {
     parsed = { der, cert: pkijs.Certificate.fromBER(arrayBufferView(der)), x509: new X509Certificate(der) };
   } catch (e) {
-    throw new CmsError('bad-certificate', msg('error.cms.bad-certificate', certificateKind(what)), { cause: e });
+    const subject = role.kind === 'issuerOf' ? role.subject : '';
+    throw new CmsError('bad-certificate', msg('error.cms.bad-certificate', { kind: role.kind, subject }), { cause: e });
   }
   cache.set(bytes, parsed);
   return parsed;
-}
-
-/**
- * What `parseCertificate` was told it reads ("the signing certificate", "the issuer of the
- * certificate of X"...), as the catalog's `kind` select and its `subject`.
- */
-function certificateKind(what: string): { kind: string; subject: string } {
-  const kinds: Record<string, string> = {
-    'the signing certificate': 'signing', 'a certificate of the chain': 'chain', 'a trusted certificate': 'trusted',
-    'an OCSP responder certificate': 'responder', 'the issuer certificate': 'issuer',
-  };
-  const issuerOf = /^the issuer of the certificate of ([\s\S]*)$/.exec(what);
-  if (issuerOf) return { kind: 'issuerOf', subject: issuerOf[1] ?? '' };
-  return { kind: kinds[what] ?? 'certificate', subject: '' };
 }
 
 /** The subject's common name (or, lacking one, its whole DN), for messages: main/x509's rule. */
@@ -68,8 +66,8 @@ export function serialHex(certificate: Uint8Array | Certificate): string {
   return integerHex(parseCertificate(certificate).cert.serialNumber);
 }
 
-/** SHA-256 of the DER, hex: the identity used to deduplicate certificates. */
-export const fingerprint: (der: Uint8Array) => string = fingerprintSha256;
+/** SHA-256 of the DER, hex: the identity used to deduplicate certificates (main/x509's, one name in every layer). */
+export { fingerprint } from '../x509';
 
 export function extension(certificate: Uint8Array | Certificate, oid: string): pkijs.Extension | undefined {
   return parseCertificate(certificate).cert.extensions?.find((e) => e.extnID === oid);

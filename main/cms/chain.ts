@@ -5,7 +5,7 @@
 // A path is NOT a trust decision: an issuer here is only a certificate whose key signed the one
 // below it, CA or not. Whether the path may be trusted (anchors, cA and keyCertSign, pathLen,
 // validity, name constraints, critical extensions, EKU) is validatePath's (path.ts).
-import { certificateLabel, fingerprint, isIssuedBy, isSelfSigned, isValidAt, parseCertificate, subjectName } from './certificates';
+import { fingerprint, isIssuedBy, isSelfSigned, isValidAt, parseCertificate, subjectName } from './certificates';
 import { CmsError } from './errors';
 import { msg } from '../errors';
 
@@ -24,7 +24,7 @@ export interface BuildChainOptions {
 export async function buildChain(leaf: Uint8Array, candidates: readonly Uint8Array[], options: BuildChainOptions = {}): Promise<Uint8Array[]> {
   const at = options.at ?? new Date();
   const maxLength = options.maxLength ?? 10;
-  const pool = candidates.map((c) => parseCertificate(c, 'a certificate of the chain'));
+  const pool = candidates.map((c) => parseCertificate(c, { kind: 'chain' }));
   let current = parseCertificate(leaf);
   const chain = [current];
   const used = new Set([fingerprint(current.der)]);
@@ -35,7 +35,7 @@ export async function buildChain(leaf: Uint8Array, candidates: readonly Uint8Arr
     let next = issuers[0];
     if (!next && options.fetchMissing) {
       const fetched = await options.fetchMissing(current.der);
-      const parsed = fetched ? parseCertificate(fetched, `the issuer of ${certificateLabel(current)}`) : null;
+      const parsed = fetched ? parseCertificate(fetched, { kind: 'issuerOf', subject: subjectName(current) }) : null;
       if (parsed && !used.has(fingerprint(parsed.der)) && isIssuedBy(current, parsed)) {
         next = parsed;
         pool.push(parsed);

@@ -49,7 +49,7 @@ export function crlReasonName(reason: asn1js.Enumerated): string {
  */
 export function parseCrl(bytes: Uint8Array, options: { issuer: Uint8Array | Certificate; server?: string }): CrlResult {
   const server = serverParams(options.server);
-  const issuer = parseCertificate(options.issuer, 'the issuer certificate');
+  const issuer = parseCertificate(options.issuer, { kind: 'issuer' });
   const crlDer = copyBytes(pemOrDer(bytes, 'X509 CRL'));
   let crl: pkijs.CertificateRevocationList;
   try {

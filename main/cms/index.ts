@@ -9,9 +9,9 @@ export {
   certificateLabel, certificateUrls, extendedKeyUsage, fingerprint, hasOcspNoCheck, httpUrls, isIssuedBy, isSelfSigned,
   isValidAt, parseCertificate, serialHex, subjectName,
 } from './certificates';
-export type { Certificate, CertificateUrls } from './certificates';
+export type { Certificate, CertificateRole, CertificateUrls } from './certificates';
 export {
-  checkSignerInfo, createCadesSignature, estimateCadesSize, maxSignatureSize, prepareCades, signatureTimestampTokens, signedAttributesFor,
+  checkSignerInfo, createCadesSignature, embeddedRevocation, estimateCadesSize, maxSignatureSize, prepareCades, signatureTimestampTokens, signedAttributesFor,
   signedDataCertificates, signedDataOf, timestampTokenCertificates, tstInfoOf,
 } from './signed-data';
 export type { CadesOptions, CadesSizeOptions, PreparedCades, SignedAttributes, SignerInfoCheck } from './signed-data';
@@ -26,7 +26,7 @@ export { bytesEqual, pemBlocks } from './engine';
 export type { CrlEntry, CrlResult } from './crl';
 export { buildChain } from './chain';
 export type { BuildChainOptions } from './chain';
-export { DOCUMENT_SIGNING_PURPOSES, signingPathFailures, validatePath } from './path';
+export { signingPathFailures, validatePath } from './path';
 export type { PathFailure, PathFailureCode, PathPurpose, PathValidation, PathValidationOptions } from './path';
 export { collectValidationData, vriKey } from './dss';
 export type { CollectValidationOptions, RevocationCheck, RevocationFetchers, ValidationData } from './dss';

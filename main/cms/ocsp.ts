@@ -54,7 +54,7 @@ export interface OcspCheckOptions {
 /** CertID with SHA-1 (RFC 6960 4.1.1): hashes of the issuer's DN and public key, and the serial. */
 export function certIdFor(certificate: Uint8Array | Certificate, issuer: Uint8Array | Certificate, hash: AnyHash = 'sha1'): pkijs.CertID {
   const cert = parseCertificate(certificate);
-  const ca = parseCertificate(issuer, 'the issuer certificate');
+  const ca = parseCertificate(issuer, { kind: 'issuer' });
   return new pkijs.CertID({
     // SHA-1 with NULL parameters, as OpenSSL and most clients write it
     hashAlgorithm: new pkijs.AlgorithmIdentifier({ algorithmId: OID[hash], algorithmParams: new asn1js.Null() }),
@@ -92,7 +92,7 @@ const RESPONSE_STATUS: Record<number, string> = {
 export function parseOcspResponse(response: Uint8Array, options: OcspCheckOptions): OcspResult {
   const server = serverParams(options.server);
   const cert = parseCertificate(options.certificate);
-  const issuer = parseCertificate(options.issuer, 'the issuer certificate');
+  const issuer = parseCertificate(options.issuer, { kind: 'issuer' });
   const subject = subjectName(cert);
   let ocsp: pkijs.OCSPResponse;
   try {
@@ -193,7 +193,7 @@ function certIdMatches(id: pkijs.CertID, cert: Certificate, issuer: Certificate)
 /** The certificate named by ResponderID (byName or byKey), among the issuer and the embedded certificates. */
 function responderOf(basic: pkijs.BasicOCSPResponse, issuer: Certificate, embedded: Uint8Array[]): Certificate | null {
   const id = basic.tbsResponseData.responderID as unknown;
-  const candidates = [issuer, ...embedded.map((c) => parseCertificate(c, 'an OCSP responder certificate'))];
+  const candidates = [issuer, ...embedded.map((c) => parseCertificate(c, { kind: 'responder' }))];
   for (const candidate of candidates) {
     if (id instanceof pkijs.RelativeDistinguishedNames) {
       if (candidate.cert.subject.isEqual(id)) return candidate;

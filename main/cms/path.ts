@@ -31,7 +31,7 @@
 // rejected rather than accepted unchecked.
 import type * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
-import { distinguishedName } from '../x509';
+import { DOCUMENT_SIGNING_PURPOSES, distinguishedName } from '../x509';
 import { OID } from './algorithms';
 import { buildChain } from './chain';
 import { certificateLabel, fingerprint, parseCertificate, subjectName } from './certificates';
@@ -82,15 +82,6 @@ export interface PathValidation {
   valid: boolean;
 }
 
-/** Extended key usages that allow signing documents (the purpose 'document-signing'). */
-export const DOCUMENT_SIGNING_PURPOSES: Readonly<Record<string, string>> = {
-  '1.3.6.1.5.5.7.3.4': 'email protection',
-  '1.3.6.1.5.5.7.3.36': 'document signing',
-  '1.2.840.113583.1.1.5': 'Adobe Authentic Documents Trust',
-  '1.3.6.1.4.1.311.10.3.12': 'Microsoft document signing',
-  '2.5.29.37.0': 'any extended key usage',
-};
-
 const EXT = {
   keyUsage: '2.5.29.15',
   subjectAltName: '2.5.29.17',
@@ -122,9 +113,9 @@ const EMAIL_ATTRIBUTES = new Set(['1.2.840.113549.1.9.1', '0.9.2342.19200300.100
  * The path is cut at the first certificate that is an anchor; beyond it nothing is checked.
  */
 export function validatePath(chain: readonly (Uint8Array | Certificate)[], options: PathValidationOptions): PathValidation {
-  const certificates = chain.map((c) => parseCertificate(c, 'a certificate of the chain'));
+  const certificates = chain.map((c) => parseCertificate(c, { kind: 'chain' }));
   if (certificates.length === 0) throw new Error('validatePath needs at least the leaf certificate');
-  const anchorPrints = new Set(options.anchors.map((a) => fingerprint(parseCertificate(a, 'a trusted certificate').der)));
+  const anchorPrints = new Set(options.anchors.map((a) => fingerprint(parseCertificate(a, { kind: 'trusted' }).der)));
   const anchorIndex = certificates.findIndex((c) => anchorPrints.has(fingerprint(c.der)));
   const path = anchorIndex >= 0 ? certificates.slice(0, anchorIndex + 1) : certificates;
   const anchor = anchorIndex >= 0 ? (path[anchorIndex] as Certificate) : null;

@@ -45,7 +45,7 @@ export interface SignedAttributes {
  * hashAlgorithm omitted when it is SHA-256, its DER default, and issuerSerial).
  */
 export function signedAttributesFor(options: { contentDigest: Uint8Array; hash: HashAlgorithm; signerCertificate: Uint8Array | Certificate }): SignedAttributes {
-  const signer = parseCertificate(options.signerCertificate, 'the signing certificate');
+  const signer = parseCertificate(options.signerCertificate, { kind: 'signing' });
   if (options.contentDigest.length !== hashLength(options.hash)) {
     throw new CmsError('unsupported-algorithm', msg('error.cms.digest-length', { length: options.contentDigest.length, hash: options.hash.toUpperCase() }));
   }
@@ -144,7 +144,7 @@ async function buildCades(options: CadesOptions, real: boolean): Promise<Uint8Ar
 }
 
 function prepareCadesWith(options: Omit<CadesOptions, 'sign' | 'timestamp'>, real: boolean): PreparedCades {
-  const signer = parseCertificate(options.signerCertificate, 'the signing certificate');
+  const signer = parseCertificate(options.signerCertificate, { kind: 'signing' });
   checkKeyMatchesAlgorithm(signer, options.algorithm);
   const signed = signedAttributesFor({ ...options, signerCertificate: signer });
   const signatureAlgorithm = signatureAlgorithmIdentifier(options.algorithm, options.hash);
@@ -207,7 +207,7 @@ function embeddableCertificates(signer: Certificate, chain: readonly Uint8Array[
   const seen = new Set<string>();
   const out: pkijs.Certificate[] = [];
   for (const item of [signer, ...chain]) {
-    const cert = parseCertificate(item, 'a certificate of the chain');
+    const cert = parseCertificate(item, { kind: 'chain' });
     const id = fingerprint(cert.der);
     if (seen.has(id)) continue;
     seen.add(id);
@@ -306,9 +306,37 @@ export function signedDataCertificates(signedData: pkijs.SignedData): Uint8Array
     .map((c) => der(c.toSchema()));
 }
 
-/** The DER signature-time-stamp tokens in the unsigned attributes of every SignerInfo of a CMS signature. */
-export function signatureTimestampTokens(cms: Uint8Array): Uint8Array[] {
-  const signedData = signedDataOf(cms);
+/**
+ * The adbe-revocationInfoArchival signed attribute of every SignerInfo ({ crl [0] SEQUENCE OF CRL,
+ * ocsp [1] SEQUENCE OF OCSPResponse }): the CRLs and OCSP responses, DER, as received.
+ */
+export function embeddedRevocation(signedData: pkijs.SignedData): { ocsps: Uint8Array[]; crls: Uint8Array[] } {
+  const out = { ocsps: [] as Uint8Array[], crls: [] as Uint8Array[] };
+  for (const info of signedData.signerInfos) {
+    for (const attribute of info.signedAttrs?.attributes ?? []) {
+      if (attribute.type !== OID.revocationInfoArchival) continue;
+      for (const value of attribute.values as asn1js.AsnType[]) {
+        const parsed = asn1js.fromBER(value.toBER(false));
+        if (!(parsed.result instanceof asn1js.Sequence)) continue;
+        for (const tagged of parsed.result.valueBlock.value) {
+          const inner = (tagged as asn1js.Constructed).valueBlock.value[0] as asn1js.Sequence | undefined;
+          const target = tagged.idBlock.tagNumber === 0 ? out.crls : tagged.idBlock.tagNumber === 1 ? out.ocsps : null;
+          if (!target || !inner) continue;
+          for (const item of inner.valueBlock.value) target.push(der(item));
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * The DER signature-time-stamp tokens in the unsigned attributes of every SignerInfo of a CMS
+ * signature; pass the SignedData when it is already parsed (with pkijs, parsing is most of the cost
+ * of verifying a signature).
+ */
+export function signatureTimestampTokens(cms: Uint8Array | pkijs.SignedData): Uint8Array[] {
+  const signedData = cms instanceof Uint8Array ? signedDataOf(cms) : cms;
   const tokens: Uint8Array[] = [];
   for (const info of signedData.signerInfos) {
     for (const attribute of info.unsignedAttrs?.attributes ?? []) {

@@ -3,7 +3,7 @@
 import 'reflect-metadata';
 import { X509Certificate as NodeCertificate } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
-import { certificateNames, fingerprintSha256 } from '../x509';
+import { DOCUMENT_SIGNING_PURPOSES, certificateNames, fingerprint } from '../x509';
 import type { CertificateNames } from '../x509';
 import { SignerError } from './errors';
 import { msg } from '../errors';
@@ -25,19 +25,18 @@ export interface CertificateCheck {
   warnings: string[];
 }
 
-/** Extended key usages that allow signing documents. */
-export const SIGNING_EXTENDED_KEY_USAGES: Readonly<Record<string, string>> = {
-  '1.3.6.1.5.5.7.3.4': 'email protection',
-  '2.5.29.37.0': 'any extended key usage',
-  '1.2.840.113583.1.1.5': 'Adobe Authentic Documents Trust',
-  '1.3.6.1.4.1.311.10.3.12': 'Microsoft document signing',
-  '1.3.6.1.5.5.7.3.36': 'document signing',
-  '1.3.6.1.5.5.7.3.2': 'TLS client authentication',
-};
+/**
+ * TLS client authentication: signing accepts it, with a warning, though path validation does not
+ * (it is not one of main/x509's DOCUMENT_SIGNING_PURPOSES).
+ */
 const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
 
+/** Extended key usages signing accepts: the document-signing ones, and TLS client authentication. */
+const signs = (oid: string): boolean => oid in DOCUMENT_SIGNING_PURPOSES || oid === CLIENT_AUTH;
+
 const EKU_NAMES: Readonly<Record<string, string>> = {
-  ...SIGNING_EXTENDED_KEY_USAGES,
+  ...DOCUMENT_SIGNING_PURPOSES,
+  [CLIENT_AUTH]: 'TLS client authentication',
   '1.3.6.1.5.5.7.3.1': 'TLS server authentication',
   '1.3.6.1.5.5.7.3.3': 'code signing',
   '1.3.6.1.5.5.7.3.8': 'time stamping',
@@ -66,7 +65,7 @@ function describeParsed(der: Uint8Array, cert: x509.X509Certificate, node: NodeC
     serial: node.serialNumber.toUpperCase(),
     notBefore: cert.notBefore,
     notAfter: cert.notAfter,
-    fingerprintSha256: fingerprintSha256(der),
+    fingerprintSha256: fingerprint(der),
   };
 }
 
@@ -101,7 +100,7 @@ export function checkSigningCertificate(der: Uint8Array, options: { at: Date }):
   const extendedKeyUsage = cert.getExtension(x509.ExtendedKeyUsageExtension);
   if (extendedKeyUsage) {
     const purposes = extendedKeyUsage.usages.map(String);
-    const signing = purposes.filter((oid) => oid in SIGNING_EXTENDED_KEY_USAGES);
+    const signing = purposes.filter(signs);
     if (signing.length === 0) {
       const names = purposes.map((oid) => EKU_NAMES[oid] ?? oid).join(', ');
       throw new SignerError('wrong-extended-key-usage', msg('error.signer.wrong-extended-key-usage', { who, purposes: names }));

@@ -5,7 +5,7 @@ export { SignerError, isSignerError } from './errors';
 export type { SignerErrorCode } from './errors';
 export { readPkcs12, writePkcs12, PKCS12_EXPORT_ITERATIONS } from './pkcs12';
 export type { Pkcs12Contents, ReadPkcs12Options, WritePkcs12Input, WritePkcs12Options } from './pkcs12';
-export { checkSigningCertificate, describeCertificate, SIGNING_EXTENDED_KEY_USAGES } from './checks';
+export { checkSigningCertificate, describeCertificate } from './checks';
 export type { CertificateCheck, CertificateDescription } from './checks';
 export { createSoftwareSigner, openPkcs12Signer, orderChain } from './software';
 export type { OpenPkcs12Options, SoftwareSigner, SoftwareSignerOptions } from './software';

@@ -46,7 +46,7 @@ function systemRootsBySubject(): Map<string, Uint8Array[]> {
 }
 
 export async function contextOf(reader: PdfReader, source: ByteSource, options: ValidationOptions): Promise<Context> {
-  const anchors = options.trustAnchors.map((a) => parseCertificate(a, 'a trusted certificate'));
+  const anchors = options.trustAnchors.map((a) => parseCertificate(a, { kind: 'trusted' }));
   const catalog = await reader.catalog();
   let dss: Context['dss'] = null;
   const dssValue = catalog.get('DSS');

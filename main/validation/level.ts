@@ -14,9 +14,12 @@ export function signatureLevel(attributes: readonly pkijs.Attribute[], timestamp
   return attributes.some((a) => a.type === OID.signingCertificateV2) ? (timestamp?.valid ? 'B-T' : 'B-B') : 'none';
 }
 
-/** A document timestamp: B-T when it is intact, its TSA chain trusted and its timestamp still valid after revocation; else unchanged. */
-export function documentTimestampLevel(report: SignatureReport, trusted: boolean): Level {
-  return trusted && report.intact && report.timestamp?.valid ? 'B-T' : report.level;
+/**
+ * A document timestamp: B-T when it is intact and its timestamp valid (validate.ts sets `valid` to
+ * its TSA chain being trusted, then clears it when the TSA was revoked before its time); else unchanged.
+ */
+export function documentTimestampLevel(report: SignatureReport): Level {
+  return report.intact && report.timestamp?.valid ? 'B-T' : report.level;
 }
 
 /**

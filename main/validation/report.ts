@@ -23,11 +23,14 @@ export type Level = SignatureLevel;
 export type SignatureKind = 'approval' | 'certification' | 'doc-timestamp';
 
 export interface SignerSummary {
+  /** The full distinguished names. */
   subject: string;
   issuer: string;
   serial: string;
-  /** The common name, for sentences. */
+  /** The subject's display name (main/x509: its common name, else the DN), for sentences. */
   name: string;
+  /** The issuer's display name, the same way. */
+  issuerName: string;
 }
 
 export interface TimestampSummary {

@@ -2,18 +2,14 @@
 // then the signature's own adbe-revocationInfoArchival attribute (and a timestamp token's), then,
 // with `online`, OCSP or the CRL fetched now. Data found in the document counts only when it
 // speaks for the signing time (`applicability`); the worst status of the chain wins.
-import * as asn1js from 'asn1js';
-import type * as pkijs from 'pkijs';
-import { fingerprint, hasOcspNoCheck, parseCrl, parseOcspResponse, serialHex, signedDataOf, subjectName } from '../cms';
+import { embeddedRevocation, fingerprint, hasOcspNoCheck, parseCrl, parseOcspResponse, serialHex, signedDataOf, subjectName } from '../cms';
 import type { Certificate } from '../cms';
 import { fetchCrl, fetchOcsp } from '../remote';
 import { CLOCK_SKEW_MS } from './context';
 import type { Context } from './context';
 import { reason } from './reasons';
-import type { Reason, ReasonCode } from './reasons';
+import type { Reason } from './reasons';
 import type { Revocation, RevocationCheck, SignatureReport } from './report';
-
-const REVOCATION_ARCHIVAL = '1.2.840.113583.1.1.8';
 
 export interface RevocationResult {
   status: Revocation;
@@ -185,28 +181,41 @@ function lookUp(
 }
 
 /**
- * The reason for an unknown revocation status: for a signer, data not applicable at the signing
- * time (stale, or dated in the future) or none that answers; for a TSA, always
- * TIMESTAMP_REVOCATION_UNKNOWN (the detail says why).
- */
-export function revocationUnknownCode(revocation: RevocationResult, timestamp: boolean): ReasonCode {
-  if (timestamp) return 'TIMESTAMP_REVOCATION_UNKNOWN';
-  if (revocation.notFresh === 'future') return 'REVOCATION_NOT_YET_VALID';
-  if (revocation.notFresh === 'stale') return 'REVOCATION_NOT_FRESH';
-  return 'REVOCATION_UNKNOWN';
-}
-
-/**
  * The reasons a signer's revocation status adds. PAdES: a revocation after a time proven by a
  * trusted timestamp (`provenTime`) does not undo the signature (REVOKED_AFTER_SIGNING, informative);
- * before it, at an unknown date or without a proven time, CERTIFICATE_REVOKED.
+ * before it, at an unknown date or without a proven time, CERTIFICATE_REVOKED. An unknown status:
+ * data not applicable at the signing time (stale, or dated in the future) or none that answers.
  */
 export function signerRevocationReasons(revocation: RevocationResult, provenTime: Date | null): Reason[] {
   if (revocation.status === 'revoked') {
     const proven = provenTime && revocation.revokedAt && revocation.revokedAt.getTime() > provenTime.getTime();
     return [reason(proven ? 'REVOKED_AFTER_SIGNING' : 'CERTIFICATE_REVOKED', revocation.detail)];
   }
-  if (revocation.status === 'unknown') return [reason(revocationUnknownCode(revocation, false), revocation.detail)];
+  if (revocation.status === 'unknown') {
+    const code = revocation.notFresh === 'future' ? 'REVOCATION_NOT_YET_VALID' : revocation.notFresh === 'stale' ? 'REVOCATION_NOT_FRESH' : 'REVOCATION_UNKNOWN';
+    return [reason(code, revocation.detail)];
+  }
+  return [];
+}
+
+/**
+ * Whether a timestamp still proves its `time` after its TSA's revocation check: not when the TSA
+ * certificate was revoked at or before that time (or at an unknown date); revoked after it, the
+ * token stands (RFC 3161 §4, ETSI EN 319 102-1 §5.4: it was issued while the key was good).
+ */
+export function timestampStands(revocation: RevocationResult, time: Date): boolean {
+  return revocation.status !== 'revoked' || (revocation.revokedAt !== undefined && revocation.revokedAt.getTime() > time.getTime());
+}
+
+/**
+ * The reasons a timestamp's TSA revocation status adds: TIMESTAMP_REVOKED when the timestamp no
+ * longer proves its time (see timestampStands: the signature is INDETERMINATE, the time not
+ * proven); TIMESTAMP_REVOCATION_UNKNOWN when the status is unknown (the timestamp stays in use, the
+ * detail says why).
+ */
+export function timestampRevocationReasons(revocation: RevocationResult, time: Date): Reason[] {
+  if (!timestampStands(revocation, time)) return [reason('TIMESTAMP_REVOKED', revocation.detail)];
+  if (revocation.status === 'unknown') return [reason('TIMESTAMP_REVOCATION_UNKNOWN', revocation.detail)];
   return [];
 }
 
@@ -222,25 +231,3 @@ export function tokenRevocation(token: Uint8Array): { ocsps: Uint8Array[]; crls:
     return { ocsps: [], crls: [] };
   }
 }
-
-/** adbe-revocationInfoArchival (a signed attribute): { crl [0] SEQUENCE OF CRL, ocsp [1] SEQUENCE OF OCSPResponse }. */
-export function embeddedRevocation(signedData: pkijs.SignedData): { ocsps: Uint8Array[]; crls: Uint8Array[] } {
-  const out = { ocsps: [] as Uint8Array[], crls: [] as Uint8Array[] };
-  for (const info of signedData.signerInfos) {
-    for (const attribute of info.signedAttrs?.attributes ?? []) {
-      if (attribute.type !== REVOCATION_ARCHIVAL) continue;
-      for (const value of attribute.values as asn1js.AsnType[]) {
-        const parsed = asn1js.fromBER(value.toBER(false));
-        if (!(parsed.result instanceof asn1js.Sequence)) continue;
-        for (const tagged of parsed.result.valueBlock.value) {
-          const inner = (tagged as asn1js.Constructed).valueBlock.value[0] as asn1js.Sequence | undefined;
-          const target = tagged.idBlock.tagNumber === 0 ? out.crls : tagged.idBlock.tagNumber === 1 ? out.ocsps : null;
-          if (!target || !inner) continue;
-          for (const item of inner.valueBlock.value) target.push(new Uint8Array(item.toBER(false)));
-        }
-      }
-    }
-  }
-  return out;
-}
-

@@ -1,8 +1,9 @@
 // Integrity of one signature: its dictionary and /Contents, the /ByteRange (the whole file but
 // exactly the /Contents hex string, ending at the end of a revision), the CMS container, the
 // message digest over the byte ranges, and the signature over the signed attributes by the signer's
-// certificate. The byte ranges are hashed while reading the file in blocks, once per algorithm:
-// memory does not grow with the file's size.
+// certificate. The unsigned gap is scanned, and the byte ranges hashed, while reading the file in
+// blocks (the ranges once per algorithm): memory does not grow with the file's size, whatever the
+// /ByteRange claims.
 import { createHash } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import type * as pkijs from 'pkijs';
@@ -190,14 +191,22 @@ async function checkByteRange(br: readonly number[], contentsLength: number, sou
   if (a !== 0) return 'it does not start at the beginning of the file';
   if (b <= 0 || c <= b + 1) return 'its ranges overlap or are empty';
   if (c + d > source.size) return 'it goes beyond the end of the file';
-  const gap = await source.read(b, c - b);
-  if (gap[0] !== 0x3c || gap[gap.length - 1] !== 0x3e) return 'the unsigned gap is not exactly the signature value';
+  // The gap is whatever the /ByteRange says, up to the whole file: it is scanned in blocks, never
+  // read at once, and the scan stops at the first byte that cannot be part of the /Contents string
+  // or at the first hex digit more than the string has.
+  const [open] = await source.read(b, 1);
+  const [close] = await source.read(c - 1, 1);
+  if (open !== 0x3c || close !== 0x3e) return 'the unsigned gap is not exactly the signature value';
+  const maxDigits = 2 * contentsLength;
   let digits = 0;
-  for (let i = 1; i < gap.length - 1; i++) {
-    const byte = gap[i] as number;
-    const hex = (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x46) || (byte >= 0x61 && byte <= 0x66);
-    if (hex) digits++;
-    else if (![0x20, 0x0a, 0x0d, 0x09, 0x0c].includes(byte)) return 'the unsigned gap holds more than the signature value';
+  for (let pos = b + 1; pos < c - 1; pos += CHUNK) {
+    const block = await source.read(pos, Math.min(CHUNK, c - 1 - pos));
+    for (const byte of block) {
+      const hex = (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x46) || (byte >= 0x61 && byte <= 0x66);
+      if (hex) {
+        if (++digits > maxDigits) return 'the unsigned gap is not the signature value of this signature';
+      } else if (![0x20, 0x0a, 0x0d, 0x09, 0x0c].includes(byte)) return 'the unsigned gap holds more than the signature value';
+    }
   }
   if (Math.ceil(digits / 2) !== contentsLength) return 'the unsigned gap is not the signature value of this signature';
   return { end: c + d };

@@ -3,17 +3,14 @@
 // imprint is the hash of the signature value). Every timestamp's TSA is judged like a signer: its
 // chain built to the trust anchors (purpose timestamping), its revocation as of the timestamp's own
 // time. Only a timestamp whose TSA is trusted and not revoked before its time proves that time.
-import type * as asn1js from 'asn1js';
 import type * as pkijs from 'pkijs';
-import { OID, digest, hashByOid, isCmsError, parseCertificate, subjectName, tstInfoOf, verifyTimeStampToken } from '../cms';
+import { digest, embeddedRevocation, hashByOid, isCmsError, parseCertificate, signatureTimestampTokens, subjectName, tstInfoOf, verifyTimeStampToken } from '../cms';
 import type { Certificate, HashAlgorithm, TimeStampInfo } from '../cms';
 import { CLOCK_SKEW_MS } from './context';
 import type { Context } from './context';
 import { reason } from './reasons';
-import type { Reason } from './reasons';
 import type { SignatureReport } from './report';
-import { embeddedRevocation, mergeRevocation, revocationOf, revocationUnknownCode, tokenRevocation } from './revocation';
-import type { RevocationResult } from './revocation';
+import { mergeRevocation, revocationOf, timestampRevocationReasons, timestampStands, tokenRevocation } from './revocation';
 import type { SignedBytes } from './signature';
 import { chainOf, chainReasons } from './trust';
 
@@ -53,7 +50,7 @@ export async function verifyDocumentTimestamp(bytes: SignedBytes, report: Signat
 export async function verifySignatureTimestamp(
   signedData: pkijs.SignedData, info: pkijs.SignerInfo, embedded: readonly Uint8Array[], ctx: Context, report: SignatureReport,
 ): Promise<TimeStampInfo | null> {
-  const [token] = timestampTokensOf(signedData);
+  const [token] = signatureTimestampTokens(signedData);
   if (!token) return null;
   const dssCerts = ctx.dss?.certs ?? [];
   let tsa = 'unknown';
@@ -75,7 +72,8 @@ export async function verifySignatureTimestamp(
         report, ts.genTime, 'timestamp authority: ');
       // A TSA certificate that is itself trusted (or needs no check) needs nothing in the DSS.
       report.tsaRevocationFromDss = tsaRevocation.allFromDss || tsaRevocation.needed === 0;
-      tsaUsable = timestampRevocationReasons(tsaRevocation, ts.genTime, report.reasons);
+      report.reasons.push(...timestampRevocationReasons(tsaRevocation, ts.genTime));
+      tsaUsable = timestampStands(tsaRevocation, ts.genTime);
     }
     // timestamp.valid: imprint and signature verified, and a trusted (not revoked) TSA chain.
     report.timestamp = { time: ts.genTime.toISOString(), tsa, valid: tsaUsable };
@@ -95,36 +93,4 @@ export async function verifySignatureTimestamp(
     report.timestamp = time ? { time, tsa, valid: false } : null;
     return null;
   }
-}
-
-/**
- * The reasons a timestamp's TSA revocation status adds; returns whether the timestamp still proves
- * its time. A TSA certificate revoked at or before the timestamp's time (or at an unknown date) makes
- * the timestamp unusable (TIMESTAMP_REVOKED: INDETERMINATE, the time is not proven); revoked after
- * it, the token stands (RFC 3161 §4, ETSI EN 319 102-1 §5.4: it was issued while the key was good).
- * An unknown status leaves the timestamp in use but the signature INDETERMINATE.
- */
-export function timestampRevocationReasons(revocation: RevocationResult, time: Date, reasons: Reason[]): boolean {
-  if (revocation.status === 'revoked') {
-    if (revocation.revokedAt && revocation.revokedAt.getTime() > time.getTime()) return true;
-    reasons.push(reason('TIMESTAMP_REVOKED', revocation.detail));
-    return false;
-  }
-  if (revocation.status === 'unknown') reasons.push(reason(revocationUnknownCode(revocation, true), revocation.detail));
-  return true;
-}
-
-/**
- * The signature timestamp tokens of an already parsed SignedData (cms' signatureTimestampTokens
- * parses the container again: with pkijs that is most of the cost of verifying a signature).
- */
-function timestampTokensOf(signedData: pkijs.SignedData): Uint8Array[] {
-  const tokens: Uint8Array[] = [];
-  for (const info of signedData.signerInfos) {
-    for (const attribute of info.unsignedAttrs?.attributes ?? []) {
-      if (attribute.type !== OID.signatureTimeStampToken) continue;
-      for (const value of attribute.values as asn1js.AsnType[]) tokens.push(new Uint8Array(value.toBER(false)));
-    }
-  }
-  return tokens;
 }

@@ -7,25 +7,36 @@
 // and its status), context.ts (what one file's checks share).
 import { readPdfDate, openPdf } from '../pdf';
 import type { ByteSource, FieldInfo } from '../pdf';
-import { isValidAt, serialHex, subjectName } from '../cms';
+import { embeddedRevocation, isValidAt, serialHex, subjectName } from '../cms';
 import type { Certificate, TimeStampInfo } from '../cms';
-import { distinguishedName } from '../x509';
+import { displayName, distinguishedName } from '../x509';
 import { contextOf } from './context';
 import type { Context } from './context';
 import { documentTimestampLevel, finishLevels, signatureLevel } from './level';
 import { modificationsAfter } from './modifications-adapter';
 import { reason } from './reasons';
 import { blankReport, statusOf, verdictOf } from './report';
-import type { FileReport, SignatureKind, SignatureReport, ValidationOptions } from './report';
-import { embeddedRevocation, revocationOf, signerRevocationReasons } from './revocation';
+import type { FileReport, SignatureKind, SignatureReport, SignerSummary, ValidationOptions } from './report';
+import { revocationOf, signerRevocationReasons, timestampRevocationReasons, timestampStands } from './revocation';
 import { containerOf, isCertification, signatureDictionary, signedBytesOf, verifyCmsSignature } from './signature';
-import { timestampRevocationReasons, verifyDocumentTimestamp, verifySignatureTimestamp } from './timestamp';
+import { verifyDocumentTimestamp, verifySignatureTimestamp } from './timestamp';
 import { chainOf, chainReasons, keyUsageAllowsSigning } from './trust';
 
 export { verdictOf } from './report';
 export type {
   FileReport, Level, Revocation, RevocationCheck, SignatureKind, SignatureReport, SignerSummary, Status, TimestampSummary, ValidationOptions, Verdict,
 } from './report';
+
+/** Who signed, as the report names them: the full names, the serial, and the display names for sentences. */
+export function signerSummary(signer: Certificate): SignerSummary {
+  return {
+    subject: distinguishedName(signer.cert.subject),
+    issuer: distinguishedName(signer.cert.issuer),
+    serial: serialHex(signer),
+    name: subjectName(signer),
+    issuerName: displayName(signer.cert.issuer),
+  };
+}
 
 /** Validates every signature of the PDF in `source`. Throws PdfError when the file cannot be read. */
 export async function validatePdf(source: ByteSource, options: ValidationOptions): Promise<FileReport> {
@@ -85,12 +96,7 @@ async function validateSignature(field: FieldInfo, ctx: Context): Promise<Signat
   }
 
   if (!signer) return report;
-  report.signer = {
-    subject: distinguishedName(signer.cert.subject),
-    issuer: distinguishedName(signer.cert.issuer),
-    serial: serialHex(signer),
-    name: subjectName(signer),
-  };
+  report.signer = signerSummary(signer);
 
   // --- Validity at signing time: proven by a trusted timestamp, else judged now.
   const at = signatureTime?.genTime ?? ctx.now;
@@ -115,10 +121,11 @@ async function validateSignature(field: FieldInfo, ctx: Context): Promise<Signat
   report.revocation = revocation.status;
   report.revocationFromDss = revocation.allFromDss;
   if (isDocTs) {
-    // A document timestamp's TSA: revoked before its time, the time is not proven (INDETERMINATE).
-    const usable = timestampRevocationReasons(revocation, signatureTime?.genTime ?? ctx.now, report.reasons);
-    if (report.timestamp) report.timestamp.valid &&= usable;
-    report.level = documentTimestampLevel(report, chain.trusted);
+    // A document timestamp's TSA, as of the timestamp's own time (`at`: a document timestamp that
+    // got here verified, so it has one): revoked before it, the time is not proven (INDETERMINATE).
+    report.reasons.push(...timestampRevocationReasons(revocation, at));
+    if (report.timestamp) report.timestamp.valid &&= timestampStands(revocation, at);
+    report.level = documentTimestampLevel(report);
   } else {
     report.reasons.push(...signerRevocationReasons(revocation, signatureTime?.genTime ?? null));
   }

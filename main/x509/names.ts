@@ -59,6 +59,6 @@ export function certificateNames(certificate: Uint8Array | x509.X509Certificate)
 }
 
 /** SHA-256 of the DER, lower-case hex without separators: a certificate's identity. */
-export function fingerprintSha256(der: Uint8Array): string {
+export function fingerprint(der: Uint8Array): string {
   return createHash('sha256').update(der).digest('hex');
 }

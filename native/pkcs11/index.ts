@@ -27,8 +27,6 @@ export type { DiscoverOptions, ModuleCandidate } from './discovery';
 export { watchSlots } from './watch';
 export type { SlotChange, WatchedToken } from './watch';
 export type { Pkcs11LocalErrorCode } from './errors';
-export { pairKeysWithCertificates } from './pairing';
-export type { PairableCertificate, PairableKey, Pairing, PairingCode } from './pairing';
 export type {
   FindQuery, IdentityListing, IgnoredObject, KeyDescription, KeyRef, LoadedCandidate, ModuleInfo, ModuleStats, ObjectClass, PinPrompt, Pkcs11Module,
   Pkcs11Object, SigningIdentity, SignOptions, SlotInfo, TokenFlags, TokenInfo,

@@ -36,7 +36,7 @@ function findHandles(t: SlotSessions, slotId: string, s: Handle, template: Pkcs1
 }
 
 /** One attribute, or undefined when the object does not have it (or keeps it secret). */
-export function attribute(t: SlotSessions, s: Handle, h: Handle, type: number): Buffer | undefined {
+function attribute(t: SlotSessions, s: Handle, h: Handle, type: number): Buffer | undefined {
   try {
     const value = t.pkcs11.C_GetAttributeValue(s, h, [{ type }])[0]?.value;
     return Buffer.isBuffer(value) ? Buffer.from(value) : undefined;
@@ -157,7 +157,7 @@ export function listIdentities(t: SlotSessions, slotId: string): IdentityListing
       }
       case 'key-cannot-sign': {
         const { key, certificate: cert } = pairing;
-        ignored.push({ class: 'privateKey', label: key.label, id: key.id, certificate: cert.value, reason: `The key "${key.label || key.id}" is not allowed to sign (CKA_SIGN is false).` });
+        ignored.push({ class: 'privateKey', label: key.label, id: key.id, certificate: cert.value, code: pairing.code, reason: `The key "${key.label || key.id}" is not allowed to sign (CKA_SIGN is false).` });
         break;
       }
       case 'no-certificate': {
@@ -166,13 +166,14 @@ export function listIdentities(t: SlotSessions, slotId: string): IdentityListing
           class: 'privateKey',
           label: key.label,
           id: key.id,
+          code: pairing.code,
           reason: `The key "${key.label || key.id || key.handle}" has no certificate on the token (no certificate with its CKA_ID or its public key).`,
         });
         break;
       }
       case 'unreadable-certificate': {
         const c = pairing.certificate;
-        ignored.push({ class: 'certificate', label: c.label, id: c.id, certificate: c.value, reason: `The certificate "${c.label || c.id}" is not an X.509 certificate that can be read.` });
+        ignored.push({ class: 'certificate', label: c.label, id: c.id, certificate: c.value, code: pairing.code, reason: `The certificate "${c.label || c.id}" is not an X.509 certificate that can be read.` });
         break;
       }
       case 'ca-certificate':
@@ -186,6 +187,7 @@ export function listIdentities(t: SlotSessions, slotId: string): IdentityListing
           label: c.label,
           id: c.id,
           certificate: c.value,
+          code: pairing.code,
           reason: isLoggedIn
             ? `The certificate "${c.label || c.id}" has no private key on the token.`
             : `The certificate "${c.label || c.id}" has no private key visible before login.`,

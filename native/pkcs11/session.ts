@@ -20,7 +20,6 @@ export type Handle = Buffer;
 export const CKF = {
   TOKEN_PRESENT: 0x1,
   REMOVABLE_DEVICE: 0x2,
-  HW_SLOT: 0x4,
   WRITE_PROTECTED: 0x2,
   LOGIN_REQUIRED: 0x4,
   USER_PIN_INITIALIZED: 0x8,
@@ -32,7 +31,7 @@ export const CKF = {
 } as const;
 
 /** Session handles that are dead after these errors. */
-export const SESSION_GONE = new Set(['CKR_SESSION_HANDLE_INVALID', 'CKR_SESSION_CLOSED', 'CKR_DEVICE_REMOVED', 'CKR_TOKEN_NOT_PRESENT']);
+const SESSION_GONE = new Set(['CKR_SESSION_HANDLE_INVALID', 'CKR_SESSION_CLOSED', 'CKR_DEVICE_REMOVED', 'CKR_TOKEN_NOT_PRESENT']);
 
 let libPromise: Promise<Lib> | undefined;
 

@@ -3,6 +3,7 @@
 import type { ModuleCandidate } from './discovery';
 import type { Pkcs11Error } from './errors';
 import type { SignMechanism, SignMechanismName } from './mechanisms';
+import type { PairingCode } from './pairing';
 
 export interface ModuleInfo {
   path: string;
@@ -95,7 +96,13 @@ export interface IgnoredObject {
   id: string;
   /** The certificate's DER, for certificates. */
   certificate?: Buffer;
-  /** Why it cannot sign, one English sentence. */
+  /**
+   * Why it cannot sign, as pairing.ts found it: `key-cannot-sign`, `no-certificate` (keys),
+   * `no-key` (an end-entity certificate; before login, tokens hide their keys: see
+   * IdentityListing.loggedIn), `unreadable-certificate`. What callers test, never `reason`.
+   */
+  code: Exclude<PairingCode, 'paired-by-id' | 'paired-by-public-key' | 'ca-certificate'>;
+  /** The same, one English sentence (logs, diagnostics). */
   reason: string;
 }
 

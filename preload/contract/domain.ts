@@ -1,6 +1,8 @@
 // The domain's words, defined once: PAdES levels and DocMDP certification modes. Plain constants
-// (no zod, no imports), so every layer of main may import them, the contract's schemas build their
-// enums from them and the renderer sees their types.
+// (no zod, no imports), so the layers of main may import them (all but x509, errors.ts and
+// atomic-write.ts, the leaves every layer imports, which lint keeps from importing anything of the
+// repository but the message catalog), the contract's schemas build their enums from them and the
+// renderer sees their types.
 
 /** The PAdES baseline levels (ETSI EN 319 142-1), lowest first: what a signer may ask for. */
 export const PADES_LEVELS = ['B-B', 'B-T', 'B-LT', 'B-LTA'] as const;

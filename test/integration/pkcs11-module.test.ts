@@ -125,6 +125,8 @@ describe('native/pkcs11 identities, signing and slots with SoftHSM2', { timeout:
     assert.equal(listing.loggedIn, false);
     assert.deepEqual(listing.identities, []);
     assert.ok(listing.ignored.some((i) => i.class === 'certificate' && /no private key visible before login/.test(i.reason)));
+    // The code is what callers read: the same 'no-key' as after login (listing.loggedIn says which).
+    assert.ok(listing.ignored.some((i) => i.class === 'certificate' && i.code === 'no-key'));
   });
 
   it('pairs certificates with keys by CKA_ID and, when the ids differ, by modulus or EC point', { skip }, async () => {
@@ -155,6 +157,7 @@ describe('native/pkcs11 identities, signing and slots with SoftHSM2', { timeout:
       ['privateKey', '04', 'The key "Key without certificate" has no certificate on the token (no certificate with its CKA_ID or its public key).'],
       ['certificate', '06', 'The certificate "Certificate without key" has no private key on the token.'],
     ]);
+    assert.deepEqual(listing.ignored.map((i) => i.code), ['no-certificate', 'no-key']);
   });
 
   it('returns the CA certificates (and the keyless one) as material for chains', { skip }, async () => {

@@ -7,7 +7,8 @@ import { before, describe, it } from 'node:test';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import {
-  checkSignerInfo, createCadesSignature, estimateCadesSize, isCmsError, maxSignatureSize, signedAttributesFor, signedDataOf,
+  OID, checkSignerInfo, createCadesSignature, embeddedRevocation, estimateCadesSize, isCmsError, maxSignatureSize, signatureTimestampTokens,
+  signedAttributesFor, signedDataOf,
 } from '../../main/cms';
 
 /** A self-signed P-256 certificate made with pkijs, and its key. */
@@ -98,5 +99,45 @@ describe('createCadesSignature with an in-memory certificate', () => {
     assert.match(checkSignerInfo(sd, 0, new TextEncoder().encode('other bytes')).failure ?? '', /message digest/);
     const estimate = await estimateCadesSize({ signerCertificate: cert.der, chain: [], keyType: 'ec', keyBits: 256, hash: 'sha256' });
     assert.ok(estimate >= cms.length && estimate - cms.length < 16, `estimate ${estimate}, real ${cms.length}`);
+  });
+});
+
+describe('attributes read from a SignedData', () => {
+  const item = (n: number) => new asn1js.Sequence({ value: [new asn1js.Integer({ value: n })] });
+  const der = (value: asn1js.AsnType) => [...new Uint8Array(value.toBER(false))];
+  const tagged = (tagNumber: number, items: asn1js.AsnType[]) =>
+    new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber }, value: [new asn1js.Sequence({ value: items })] });
+
+  /** A SignedData (DER ContentInfo) whose SignerInfo archives CRLs 1, 2 and OCSP response 3, and carries timestamp token 4. */
+  function container(): Uint8Array {
+    const archival = new asn1js.Sequence({ value: [tagged(0, [item(1), item(2)]), tagged(1, [item(3)])] });
+    const info = new pkijs.SignerInfo({
+      version: 1,
+      sid: new pkijs.IssuerAndSerialNumber({ issuer: new pkijs.RelativeDistinguishedNames(), serialNumber: new asn1js.Integer({ value: 1 }) }),
+      digestAlgorithm: new pkijs.AlgorithmIdentifier({ algorithmId: OID.sha256 }),
+      signedAttrs: new pkijs.SignedAndUnsignedAttributes({ type: 0, attributes: [new pkijs.Attribute({ type: OID.revocationInfoArchival, values: [archival] })] }),
+      signatureAlgorithm: new pkijs.AlgorithmIdentifier({ algorithmId: '1.2.840.10045.4.3.2' }),
+      signature: new asn1js.OctetString({ valueHex: new Uint8Array(8) }),
+      unsignedAttrs: new pkijs.SignedAndUnsignedAttributes({ type: 1, attributes: [new pkijs.Attribute({ type: OID.signatureTimeStampToken, values: [item(4)] })] }),
+    });
+    const signedData = new pkijs.SignedData({
+      version: 1,
+      digestAlgorithms: [new pkijs.AlgorithmIdentifier({ algorithmId: OID.sha256 })],
+      encapContentInfo: new pkijs.EncapsulatedContentInfo({ eContentType: OID.data }),
+      signerInfos: [info],
+    });
+    return new Uint8Array(new pkijs.ContentInfo({ contentType: OID.signedData, content: signedData.toSchema(true) }).toSchema().toBER(false));
+  }
+
+  it('reads the adbe-revocationInfoArchival CRLs and OCSP responses, DER as they are', () => {
+    const { crls, ocsps } = embeddedRevocation(signedDataOf(container()));
+    assert.deepEqual(crls.map((c) => [...c]), [der(item(1)), der(item(2))]);
+    assert.deepEqual(ocsps.map((o) => [...o]), [der(item(3))]);
+  });
+
+  it('gives the same signature timestamp tokens from the bytes and from the parsed SignedData', () => {
+    const cms = container();
+    assert.deepEqual(signatureTimestampTokens(cms).map((t) => [...t]), [der(item(4))]);
+    assert.deepEqual(signatureTimestampTokens(signedDataOf(cms)).map((t) => [...t]), [der(item(4))]);
   });
 });

@@ -7,7 +7,7 @@ import { webcrypto } from 'node:crypto';
 import { before, describe, it } from 'node:test';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
-import { CmsError, isCmsError, parseCrl, parseOcspResponse, parseTimeStampResponse } from '../../main/cms';
+import { CmsError, buildChain, isCmsError, parseCertificate, parseCrl, parseOcspResponse, parseTimeStampResponse } from '../../main/cms';
 import { messageOf, msg } from '../../main/errors';
 import { format, withCause } from '../../preload/contract/messages';
 import { ErrorInfo } from '../../preload/contract/schemas';
@@ -16,13 +16,13 @@ import { describeError } from '../../renderer/src/i18n/index';
 const engine = new pkijs.CryptoEngine({ name: 'node', crypto: webcrypto as unknown as pkijs.CryptoEngineParameters['crypto'] });
 const cn = (name: string) => new pkijs.AttributeTypeAndValue({ type: '2.5.4.3', value: new asn1js.Utf8String({ value: name }) });
 
-/** A self-signed P-256 certificate made with pkijs, and its private key. */
-async function selfSigned(name: string): Promise<{ der: Uint8Array; privateKey: CryptoKey }> {
+/** A self-signed P-256 certificate made with pkijs (named as issued by `issuer`), and its private key. */
+async function selfSigned(name: string, issuer = name): Promise<{ der: Uint8Array; privateKey: CryptoKey }> {
   const keys = await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']);
   const cert = new pkijs.Certificate();
   cert.version = 2;
   cert.serialNumber = new asn1js.Integer({ value: 7 });
-  cert.issuer.typesAndValues.push(cn(name));
+  cert.issuer.typesAndValues.push(cn(issuer));
   cert.subject.typesAndValues.push(cn(name));
   cert.notBefore.value = new Date(Date.now() - 3600_000);
   cert.notAfter.value = new Date(Date.now() + 3600_000);
@@ -165,6 +165,33 @@ describe('CMS errors in both languages', () => {
     const crossed = ErrorInfo.parse(JSON.parse(JSON.stringify({ code: error.code, message: error.message, key: error.key, params: error.params })));
     assert.equal(describeError('fr', crossed), error.wordedIn('fr'));
     assert.equal(describeError('en', crossed), error.message);
+  });
+
+  it('an unreadable certificate, named by what it was read as', async () => {
+    const garbage = new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x01]);
+    const issuer = thrown(() => parseCrl(new Uint8Array([0x30, 0x00]), { issuer: garbage }));
+    assert.equal(issuer.code, 'bad-certificate');
+    assert.equal(issuer.message, 'The issuer certificate is not a valid X.509 certificate.');
+    assert.equal(assertFrench(issuer, ['X.509']), 'Le certificat de l’émetteur n’est pas un certificat X.509 valide.');
+    for (const [kind, en, fr] of [
+      ['signing', 'The signing certificate', 'Le certificat de signature'],
+      ['chain', 'A certificate of the chain', 'Un certificat de la chaîne'],
+      ['trusted', 'A trusted certificate', 'Un certificat de confiance'],
+      ['responder', 'An OCSP responder certificate', 'Un certificat de répondeur OCSP'],
+      ['certificate', 'A certificate', 'Un certificat'],
+    ] as const) {
+      const error = thrown(() => parseCertificate(garbage.slice(), { kind }));
+      assert.equal(error.message, `${en} is not a valid X.509 certificate.`);
+      assert.equal(error.wordedIn('fr'), `${fr} n’est pas un certificat X.509 valide.`);
+    }
+    assert.equal(thrown(() => parseCertificate(garbage.slice())).message, 'A certificate is not a valid X.509 certificate.');
+    // The issuer fetched for a certificate (AIA) names that certificate's subject, as data.
+    const leaf = await selfSigned('Élodie Signataire', 'Missing CA');
+    const fetched = await buildChain(leaf.der, [], { fetchMissing: () => Promise.resolve(garbage.slice()) }).then(() => null, (e: unknown) => e);
+    assert.ok(isCmsError(fetched, 'bad-certificate'), String(fetched));
+    assert.equal(fetched.message, 'The issuer of the certificate of Élodie Signataire is not a valid X.509 certificate.');
+    assert.equal(fetched.params.subject, 'Élodie Signataire');
+    assert.equal(assertFrench(fetched, ['Élodie Signataire', 'X.509']), 'L’émetteur du certificat de Élodie Signataire n’est pas un certificat X.509 valide.');
   });
 
   it('revoked, with and without a date and a reason', () => {

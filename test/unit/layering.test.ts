@@ -59,95 +59,74 @@ async function assertAllowed(importer: string, code: string): Promise<void> {
   assert.deepEqual(messages.filter((m) => m.ruleId === null || layeringRules.has(m.ruleId)).map((m) => `${m.ruleId}: ${m.message}`), []);
 }
 
+/** Rows [importer, folder, file]: `importer` may not import any of `targets` ([folder, a file in it]). */
+function refusing(importer: string, ...targets: [folder: string, file: string][]): [string, string, string][] {
+  return targets.map(([folder, file]) => [importer, folder, file]);
+}
+
 // [importing file, folder it may not import, a file in that folder]
 const refusedFolders: [string, string, string][] = [
   // pdf: no crypto, no outer layer
-  ['main/pdf/x.ts', 'main/cms', 'tsp'],
-  ['main/pdf/x.ts', 'main/signers', 'signer'],
-  ['main/pdf/x.ts', 'main/remote', 'tsa'],
-  ['main/pdf/x.ts', 'main/validation', 'reasons'],
-  ['main/pdf/x.ts', 'main/services', 'locale'],
-  ['main/pdf/x.ts', 'main/ipc', 'dispatch'],
-  ['main/pdf/x.ts', 'main/app', 'csp'],
+  ...refusing('main/pdf/x.ts',
+    ['main/cms', 'tsp'], ['main/signers', 'signer'], ['main/remote', 'tsa'], ['main/validation', 'reasons'], ['main/services', 'locale'],
+    ['main/ipc', 'dispatch'], ['main/app', 'csp'],
+  ),
   // cms: no PDF, no network, no outer layer
-  ['main/cms/x.ts', 'main/pdf', 'objects'],
-  ['main/cms/x.ts', 'main/remote', 'tsa'],
-  ['main/cms/x.ts', 'main/validation', 'reasons'],
-  ['main/cms/x.ts', 'main/services', 'locale'],
-  ['main/cms/x.ts', 'main/ipc', 'dispatch'],
-  ['main/cms/x.ts', 'main/app', 'csp'],
+  ...refusing('main/cms/x.ts',
+    ['main/pdf', 'objects'], ['main/remote', 'tsa'], ['main/validation', 'reasons'], ['main/services', 'locale'], ['main/ipc', 'dispatch'],
+    ['main/app', 'csp'],
+  ),
   // signers: signature values only
-  ['main/signers/x.ts', 'main/pdf', 'objects'],
-  ['main/signers/x.ts', 'main/cms', 'tsp'],
-  ['main/signers/x.ts', 'main/remote', 'tsa'],
-  ['main/signers/x.ts', 'main/validation', 'reasons'],
-  ['main/signers/x.ts', 'main/services', 'locale'],
-  ['main/signers/x.ts', 'main/ipc', 'dispatch'],
-  ['main/signers/x.ts', 'main/app', 'csp'],
+  ...refusing('main/signers/x.ts',
+    ['main/pdf', 'objects'], ['main/cms', 'tsp'], ['main/remote', 'tsa'], ['main/validation', 'reasons'], ['main/services', 'locale'],
+    ['main/ipc', 'dispatch'], ['main/app', 'csp'],
+  ),
+  // signers reach the keychain only through the `keychain` port given to PersonalIdStore
+  ...refusing('main/signers/x.ts', ['native/keychain', 'index']),
   // remote: HTTP with cms/ types
-  ['main/remote/x.ts', 'main/pdf', 'objects'],
-  ['main/remote/x.ts', 'main/signers', 'signer'],
-  ['main/remote/x.ts', 'main/validation', 'reasons'],
-  ['main/remote/x.ts', 'main/services', 'locale'],
+  ...refusing('main/remote/x.ts', ['main/pdf', 'objects'], ['main/signers', 'signer'], ['main/validation', 'reasons'], ['main/services', 'locale']),
   // validation: pdf, cms, remote only
-  ['main/validation/x.ts', 'main/signers', 'signer'],
-  ['main/validation/x.ts', 'main/services', 'locale'],
-  ['main/validation/x.ts', 'main/ipc', 'dispatch'],
+  ...refusing('main/validation/x.ts', ['main/signers', 'signer'], ['main/services', 'locale'], ['main/ipc', 'dispatch']),
   // x509: shared by signers, cms and validation, so it imports none of them; pdf has no crypto
-  ['main/x509/x.ts', 'main/cms', 'tsp'],
-  ['main/x509/x.ts', 'main/signers', 'signer'],
-  ['main/x509/x.ts', 'main/pdf', 'objects'],
-  ['main/x509/x.ts', 'main/validation', 'reasons'],
-  ['main/x509/x.ts', 'preload/contract', 'domain'],
-  ['main/pdf/x.ts', 'main/x509', 'names'],
+  ...refusing('main/x509/x.ts',
+    ['main/cms', 'tsp'], ['main/signers', 'signer'], ['main/pdf', 'objects'], ['main/validation', 'reasons'], ['preload/contract', 'domain'],
+  ),
+  ...refusing('main/pdf/x.ts', ['main/x509', 'names']),
   // services never ipc, app or the CLI
-  ['main/services/x.ts', 'main/ipc', 'dispatch'],
-  ['main/services/x.ts', 'main/app', 'csp'],
-  ['main/services/x.ts', 'main/cli', 'args'],
+  ...refusing('main/services/x.ts', ['main/ipc', 'dispatch'], ['main/app', 'csp'], ['main/cli', 'args']),
   // ipc calls services, nothing deeper; app wires ipc and services
-  ['main/ipc/x.ts', 'main/app', 'csp'],
-  ['main/ipc/x.ts', 'main/pdf', 'objects'],
-  ['main/app/x.ts', 'main/pdf', 'objects'],
-  ['main/app/x.ts', 'main/cli', 'args'],
+  ...refusing('main/ipc/x.ts', ['main/app', 'csp'], ['main/pdf', 'objects']),
+  ...refusing('main/app/x.ts', ['main/pdf', 'objects'], ['main/cli', 'args']),
   // the CLI: services and below, never ipc or app
-  ['main/cli/x.ts', 'main/ipc', 'dispatch'],
-  ['main/cli/x.ts', 'main/app', 'csp'],
+  ...refusing('main/cli/x.ts', ['main/ipc', 'dispatch'], ['main/app', 'csp']),
   // main never imports the renderer or the preload entry
-  ['main/services/x.ts', 'renderer/src/store', 'index'],
-  ['main/app/x.ts', 'preload', 'api'],
+  ...refusing('main/services/x.ts', ['renderer/src/store', 'index']),
+  ...refusing('main/app/x.ts', ['preload', 'api']),
   // native is innermost
-  ['native/pkcs11/x.ts', 'main/signers', 'signer'],
-  ['native/pkcs11/x.ts', 'main/services', 'locale'],
-  ['native/pkcs11/x.ts', 'preload/contract', 'schemas'],
-  ['native/pkcs11/x.ts', 'renderer/src/store', 'index'],
+  ...refusing('native/pkcs11/x.ts',
+    ['main/signers', 'signer'], ['main/services', 'locale'], ['preload/contract', 'schemas'], ['renderer/src/store', 'index'],
+  ),
   // the contract imports zod only
-  ['preload/contract/x.ts', 'main/services', 'locale'],
-  ['preload/contract/x.ts', 'native/keychain', 'index'],
-  ['preload/contract/x.ts', 'renderer/src/store', 'index'],
-  ['preload/contract/x.ts', 'preload', 'api'],
+  ...refusing('preload/contract/x.ts',
+    ['main/services', 'locale'], ['native/keychain', 'index'], ['renderer/src/store', 'index'], ['preload', 'api'],
+  ),
   // the preload: the contract and electron
-  ['preload/api.ts', 'main/services', 'locale'],
-  ['preload/index.ts', 'main/ipc', 'dispatch'],
-  ['preload/index.ts', 'native/pkcs11', 'index'],
+  ...refusing('preload/api.ts', ['main/services', 'locale']),
+  ...refusing('preload/index.ts', ['main/ipc', 'dispatch'], ['native/pkcs11', 'index']),
   // the IPC contract (schemas, verbs) is for services, ipc, app and the CLI; inner layers get domain.ts only
-  ['main/pdf/x.ts', 'preload/contract', 'schemas'],
-  ['main/cms/x.ts', 'preload/contract', 'verbs'],
-  ['main/signers/x.ts', 'preload/contract', 'schemas'],
-  ['main/remote/x.ts', 'preload/contract', 'schemas'],
-  ['main/validation/x.ts', 'preload/contract', 'schemas'],
-  ['native/keychain/x.ts', 'preload/contract', 'domain'],
+  ...refusing('main/pdf/x.ts', ['preload/contract', 'schemas']),
+  ...refusing('main/cms/x.ts', ['preload/contract', 'verbs']),
+  ...refusing('main/signers/x.ts', ['preload/contract', 'schemas']),
+  ...refusing('main/remote/x.ts', ['preload/contract', 'schemas']),
+  ...refusing('main/validation/x.ts', ['preload/contract', 'schemas']),
+  ...refusing('native/keychain/x.ts', ['preload/contract', 'domain']),
   // the schemas, one file per domain under preload/contract/schemas, are the contract too
-  ['main/pdf/x.ts', 'preload/contract/schemas', 'signing'],
-  ['main/signers/x.ts', 'preload/contract/schemas', 'identities'],
-  ['native/pkcs11/x.ts', 'preload/contract/schemas', 'common'],
-  ['preload/contract/schemas/x.ts', 'main/services', 'locale'],
-  ['preload/contract/schemas/x.ts', 'renderer/src/store', 'index'],
-  ['preload/contract/schemas/x.ts', 'preload', 'api'],
+  ...refusing('main/pdf/x.ts', ['preload/contract/schemas', 'signing']),
+  ...refusing('main/signers/x.ts', ['preload/contract/schemas', 'identities']),
+  ...refusing('native/pkcs11/x.ts', ['preload/contract/schemas', 'common']),
+  ...refusing('preload/contract/schemas/x.ts', ['main/services', 'locale'], ['renderer/src/store', 'index'], ['preload', 'api']),
   // the renderer: nothing of main/, native/ or the preload
-  ['renderer/src/x.ts', 'main/services', 'locale'],
-  ['renderer/src/x.ts', 'main/pdf', 'objects'],
-  ['renderer/src/x.ts', 'native/keychain', 'index'],
-  ['renderer/src/x.ts', 'preload', 'api'],
+  ...refusing('renderer/src/x.ts', ['main/services', 'locale'], ['main/pdf', 'objects'], ['native/keychain', 'index'], ['preload', 'api']),
 ];
 
 // [importing file, code] that must lint clean
@@ -165,7 +144,8 @@ const allowed: [string, string][] = [
   ['main/x509/x.ts', "import 'reflect-metadata';\nimport * as x509 from '@peculiar/x509';\nimport type * as pkijs from 'pkijs';\nimport { createHash } from 'node:crypto';\nexport type A = pkijs.Certificate;\nexport const b = [x509, createHash];"],
   ['main/pdf/x.ts', "import { a } from './objects';\nimport { b } from '../errors';\nexport const c = [a, b];"],
   ['main/cms/x.ts', "import type { HashAlgorithm } from '../signers/signer';\nimport { b } from '../errors';\nexport type A = HashAlgorithm;\nexport const c = b;"],
-  ['main/signers/x.ts', "import { a } from '../../native/pkcs11';\nimport { b } from '../../native/keychain/index';\nimport { c } from '../errors';\nimport { d } from '../atomic-write';\nexport const e = [a, b, c, d];"],
+  ['main/signers/x.ts', "import { a } from '../../native/pkcs11';\nimport { c } from '../errors';\nimport { d } from '../atomic-write';\nexport const e = [a, c, d];"],
+  ['main/services/x.ts', "import { a } from '../../native/keychain';\nimport { b } from '../../native/pkcs11/index';\nexport const c = [a, b];"],
   ['main/remote/x.ts', "import { a } from '../cms';\nimport { b } from '../cms/tsp';\nexport const c = [a, b];"],
   ['main/validation/x.ts', "import { a } from '../pdf';\nimport { b } from '../cms';\nimport { c } from '../remote';\nexport const d = () => import('../pdf/appearance');\nexport const e = [a, b, c];"],
   ['main/services/x.ts', "import { a } from '../pdf';\nimport { b } from '../cms';\nimport { c } from '../signers';\nimport { d } from '../remote';\nimport { e } from '../validation/validate';\nimport { f } from '../../native/pkcs11';\nimport type { AppInfo } from '../../preload/contract/schemas';\nexport const g = () => import('../pdf/appearance');\nexport type H = AppInfo;\nexport const i = [a, b, c, d, e, f];"],
@@ -183,33 +163,38 @@ const allowed: [string, string][] = [
   ['test/unit/x.ts', "import { a } from '../../main/cms';\nimport { b } from '../../main/pdf';\nexport const c = [a, b];"],
 ];
 
-// [importing file, code, the rule that refuses it]: package names and the renderer's values.
-const refusedPackages: [string, string, string][] = [
-  ['main/services/x.ts', "import { app } from 'electron';\nexport const a = app;", '@typescript-eslint/no-restricted-imports'],
-  ['main/pdf/x.ts', "import { app } from 'electron';\nexport const a = app;", '@typescript-eslint/no-restricted-imports'],
-  ['native/pkcs11/x.ts', "import { app } from 'electron';\nexport const a = app;", '@typescript-eslint/no-restricted-imports'],
-  ['test/unit/x.ts', "import { app } from 'electron';\nexport const a = app;", '@typescript-eslint/no-restricted-imports'],
-  ['main/services/x.ts', "import keytar from 'keytar';\nexport const a = keytar;", '@typescript-eslint/no-restricted-imports'],
-  ['main/signers/x.ts', "import * as pkcs11js from 'pkcs11js';\nexport const a = pkcs11js;", '@typescript-eslint/no-restricted-imports'],
-  ['main/app/x.ts', "import keytar from 'keytar';\nexport const a = keytar;", '@typescript-eslint/no-restricted-imports'],
-  ['main/x509/x.ts', "import { z } from 'zod';\nexport const a = z;", '@typescript-eslint/no-restricted-imports'],
-  ['main/x509/x.ts', "import keytar from 'keytar';\nexport const a = keytar;", '@typescript-eslint/no-restricted-imports'],
-  ['preload/contract/x.ts', "import { readFile } from 'node:fs';\nexport const a = readFile;", '@typescript-eslint/no-restricted-imports'],
-  ['preload/contract/x.ts', "import { app } from 'electron';\nexport const a = app;", '@typescript-eslint/no-restricted-imports'],
-  ['preload/contract/x.ts', "import { create } from 'zustand';\nexport const a = create;", '@typescript-eslint/no-restricted-imports'],
-  ['preload/api.ts', "import { readFile } from 'node:fs';\nexport const a = readFile;", '@typescript-eslint/no-restricted-imports'],
-  ['preload/index.ts', "import keytar from 'keytar';\nexport const a = keytar;", '@typescript-eslint/no-restricted-imports'],
-  ['renderer/src/x.ts', "import { ipcRenderer } from 'electron';\nexport const a = ipcRenderer;", '@typescript-eslint/no-restricted-imports'],
-  ['renderer/src/x.ts', "import { readFile } from 'node:fs';\nexport const a = readFile;", '@typescript-eslint/no-restricted-imports'],
-  ['renderer/src/x.ts', "import { readFile } from 'fs';\nexport const a = readFile;", '@typescript-eslint/no-restricted-imports'],
-  ['renderer/src/x.ts', "import { channels } from '../../preload/contract/schemas';\nexport const a = channels;", '@typescript-eslint/no-restricted-imports'],
-  ['renderer/src/x.ts', "export { channels } from '../../preload/contract/schemas';", '@typescript-eslint/no-restricted-imports'],
-  ['renderer/src/x.ts', "export * from '../../preload/contract/verbs';", '@typescript-eslint/no-restricted-imports'],
+// Snippets several rows refuse.
+const ELECTRON = "import { app } from 'electron';\nexport const a = app;";
+const KEYTAR = "import keytar from 'keytar';\nexport const a = keytar;";
+const NODE_FS = "import { readFile } from 'node:fs';\nexport const a = readFile;";
+
+/** Rows refusing `code` in each of `importers`, by the default rule. */
+function refusedIn(code: string, ...importers: string[]): [string, string][] {
+  return importers.map((importer) => [importer, code]);
+}
+
+// [importing file, code, the rule that refuses it (no-restricted-imports unless said)]: package names and the renderer's values.
+const refusedPackages: [importer: string, code: string, rule?: string][] = [
+  ...refusedIn(ELECTRON, 'main/services/x.ts', 'main/pdf/x.ts', 'native/pkcs11/x.ts', 'test/unit/x.ts'),
+  ...refusedIn(KEYTAR, 'main/services/x.ts', 'main/app/x.ts', 'main/x509/x.ts'),
+  ['main/signers/x.ts', "import * as pkcs11js from 'pkcs11js';\nexport const a = pkcs11js;"],
+  ['main/x509/x.ts', "import { z } from 'zod';\nexport const a = z;"],
+  ['preload/contract/x.ts', NODE_FS],
+  ['preload/contract/x.ts', ELECTRON],
+  ['preload/contract/x.ts', "import { create } from 'zustand';\nexport const a = create;"],
+  ['preload/api.ts', NODE_FS],
+  ['preload/index.ts', KEYTAR],
+  ['renderer/src/x.ts', "import { ipcRenderer } from 'electron';\nexport const a = ipcRenderer;"],
+  ['renderer/src/x.ts', NODE_FS],
+  ['renderer/src/x.ts', "import { readFile } from 'fs';\nexport const a = readFile;"],
+  ['renderer/src/x.ts', "import { channels } from '../../preload/contract/schemas';\nexport const a = channels;"],
+  ['renderer/src/x.ts', "export { channels } from '../../preload/contract/schemas';"],
+  ['renderer/src/x.ts', "export * from '../../preload/contract/verbs';"],
   ['renderer/src/x.ts', "export const a = () => import('../../preload/contract/schemas');", 'no-restricted-syntax'],
-  ['renderer/src/x.ts', "import { Identity } from '../../preload/contract/schemas/identities';\nexport const a = Identity;", '@typescript-eslint/no-restricted-imports'],
+  ['renderer/src/x.ts', "import { Identity } from '../../preload/contract/schemas/identities';\nexport const a = Identity;"],
   ['renderer/src/x.ts', "export const a = () => import('../../preload/contract/schemas/channels');", 'no-restricted-syntax'],
-  ['preload/contract/schemas/x.ts', "import { readFile } from 'node:fs';\nexport const a = readFile;", '@typescript-eslint/no-restricted-imports'],
-  ['renderer/src/x.ts', "import { PADES_LEVELS } from '../../preload/contract/domain';\nexport const a = PADES_LEVELS;", '@typescript-eslint/no-restricted-imports'],
+  ['preload/contract/schemas/x.ts', NODE_FS],
+  ['renderer/src/x.ts', "import { PADES_LEVELS } from '../../preload/contract/domain';\nexport const a = PADES_LEVELS;"],
 ];
 
 describe('layering lint', () => {
@@ -218,7 +203,7 @@ describe('layering lint', () => {
       it(`refuses ${folder} in ${importer} (${form})`, () => assertRefused(importer, code));
     }
   }
-  for (const [importer, code, rule] of refusedPackages) {
+  for (const [importer, code, rule = '@typescript-eslint/no-restricted-imports'] of refusedPackages) {
     it(`refuses in ${importer}: ${code.split('\n')[0]}`, () => assertRefused(importer, code, rule));
   }
   for (const [importer, code] of allowed) {

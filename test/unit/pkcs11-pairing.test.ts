@@ -2,8 +2,8 @@
 // function listSigningIdentities builds its listing from.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { pairKeysWithCertificates } from '../../native/pkcs11';
-import type { PairableCertificate, PairableKey, Pairing } from '../../native/pkcs11';
+import { pairKeysWithCertificates } from '../../native/pkcs11/pairing';
+import type { PairableCertificate, PairableKey, Pairing } from '../../native/pkcs11/pairing';
 
 type Cert = PairableCertificate & { name: string };
 type Key = PairableKey & { name: string };

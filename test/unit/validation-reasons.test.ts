@@ -1,14 +1,20 @@
 // The reason table of the validator and the small parsers of validate.ts / cli/verify.ts.
+import 'reflect-metadata';
 import assert from 'node:assert/strict';
+import { webcrypto } from 'node:crypto';
 import { describe, it } from 'node:test';
+import * as x509 from '@peculiar/x509';
 import { REASONS, REASON_CODES, reason } from '../../main/validation/reasons';
 import { format, hasMessage } from '../../preload/contract/messages';
 import type { ReasonCode } from '../../main/validation/reasons';
 import { readPdfDate } from '../../main/pdf';
-import { verdictOf } from '../../main/validation/validate';
-import type { SignatureReport } from '../../main/validation/validate';
+import { signerSummary, verdictOf } from '../../main/validation/validate';
+import type { FileReport, SignatureReport } from '../../main/validation/validate';
 import { PdfString } from '../../main/pdf';
-import { certificatesOf } from '../../main/cli/verify';
+import { parseCertificate } from '../../main/cms';
+import { signerRevocationReasons, timestampRevocationReasons, timestampStands } from '../../main/validation/revocation';
+import type { RevocationResult } from '../../main/validation/revocation';
+import { certificatesOf, describe as describeReport } from '../../main/cli/verify';
 import { parseCommandLine } from '../../main/cli/args';
 
 describe('validation reasons', () => {
@@ -66,6 +72,48 @@ describe('validation helpers', () => {
     assert.equal(verdictOf([s('VALID'), s('VALID')]), 'VALID');
     assert.equal(verdictOf([s('VALID'), s('INDETERMINATE')]), 'INDETERMINATE');
     assert.equal(verdictOf([s('INDETERMINATE'), s('INVALID')]), 'INVALID');
+  });
+
+  it('names the issuer by its display name, an escaped comma in its common name included', async () => {
+    const crypto = webcrypto as unknown as Crypto;
+    const keys = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as unknown as CryptoKeyPair;
+    const cert = await x509.X509CertificateGenerator.create({
+      subject: 'C=FR, CN=Élodie Signataire', issuer: 'C=FR, O=Foo Group, CN=Foo\\, Inc', serialNumber: '0a',
+      notBefore: new Date(Date.now() - 3600_000), notAfter: new Date(Date.now() + 86400_000),
+      signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' }, publicKey: keys.publicKey, signingKey: keys.privateKey,
+    }, crypto);
+    const signer = signerSummary(parseCertificate(new Uint8Array(cert.rawData)));
+    assert.equal(signer.issuerName, 'Foo, Inc');
+    assert.equal(signer.name, 'Élodie Signataire');
+    assert.match(signer.issuer, /CN=Foo\\, Inc/);
+    const report = {
+      file: 'a.pdf', verdict: 'INDETERMINATE',
+      signatures: [{
+        field: 'Signature1', kind: 'approval', status: 'INDETERMINATE', signer, signedAt: null, timestamp: null, intact: true, signatureValid: true,
+        trusted: false, revocation: 'not-checked', coversWholeFile: true, revision: 1, modifications: 'none', level: 'B-B', reasons: [],
+      }],
+    } as unknown as FileReport;
+    assert.match(describeReport(report), /^ {5}Signed by: Élodie Signataire \(certificate issued by Foo, Inc\)$/m);
+  });
+
+  it('says what a revocation status adds, for a signer and for a timestamp, with one convention', () => {
+    const time = new Date('2025-06-01T00:00:00Z');
+    const result = (status: RevocationResult['status'], extra: Partial<RevocationResult> = {}): RevocationResult => ({ status, detail: 'X', allFromDss: false, needed: 1, ...extra });
+    const codes = (reasons: { code: string }[]) => reasons.map((r) => r.code);
+    const before = result('revoked', { revokedAt: new Date('2025-05-01T00:00:00Z') });
+    const after = result('revoked', { revokedAt: new Date('2025-07-01T00:00:00Z') });
+    const undated = result('revoked', { revokedAt: new Date(0) });
+    assert.deepEqual([before, after, undated].map((r) => timestampStands(r, time)), [false, true, false]);
+    assert.deepEqual([before, after, undated].map((r) => codes(timestampRevocationReasons(r, time))), [['TIMESTAMP_REVOKED'], [], ['TIMESTAMP_REVOKED']]);
+    assert.deepEqual(codes(timestampRevocationReasons(result('unknown', { notFresh: 'stale' }), time)), ['TIMESTAMP_REVOCATION_UNKNOWN']);
+    assert.equal(timestampStands(result('unknown'), time), true);
+    assert.deepEqual(codes(timestampRevocationReasons(result('good'), time)), []);
+    assert.deepEqual([before, after].map((r) => codes(signerRevocationReasons(r, time))), [['CERTIFICATE_REVOKED'], ['REVOKED_AFTER_SIGNING']]);
+    assert.deepEqual(codes(signerRevocationReasons(after, null)), ['CERTIFICATE_REVOKED']);
+    assert.deepEqual(
+      [undefined, 'stale', 'future'].map((notFresh) => codes(signerRevocationReasons(result('unknown', notFresh ? { notFresh: notFresh as 'stale' | 'future' } : {}), time))),
+      [['REVOCATION_UNKNOWN'], ['REVOCATION_NOT_FRESH'], ['REVOCATION_NOT_YET_VALID']],
+    );
   });
 
   it('reads every certificate of a PEM bundle, or the file as DER', () => {

@@ -1,12 +1,13 @@
 // What a module shows of its tokens without a login: the tokens' labels and flags, and the signing
 // certificates they hold (certificates are public on tokens; their keys appear after login: the
 // certificate's CKA_ID names the key, and the login, when signing starts, confirms the pairing).
-import type { LoadedCandidate, Pkcs11Module } from '../../../native/pkcs11';
+import type { IgnoredObject, LoadedCandidate, Pkcs11Module } from '../../../native/pkcs11';
 import { parseCertificate } from '../../cms';
 import { checkSigningCertificate, describeCertificate } from '../../signers';
 import type { ModuleReport, TokenReport } from './types';
-import { messageOf } from '../../errors';
-import type { Message } from '../../../preload/contract/messages';
+import { messageOf, msg } from '../../errors';
+import { withCause } from '../../../preload/contract/messages';
+import type { Message, MessageParams } from '../../../preload/contract/messages';
 
 /** The report of each module: loaded or why not, and what it says of itself. */
 export function moduleReports(loaded: readonly LoadedCandidate[]): ModuleReport[] {
@@ -46,23 +47,30 @@ context: { now: Date; confirmed: ReadonlyMap<string, boolean> },
     flags: token.flags,
     certificates: [],
     notes: [],
+    noteMessages: [],
+  };
+  const note = (english: string, message: Message) => {
+    report.notes.push(english);
+    report.noteMessages.push(message);
   };
   let listing;
   try {
     listing = await module.listSigningIdentities(slotId);
   } catch (error) {
-    report.notes.push(`The certificates of this token cannot be read: ${error instanceof Error ? error.message : String(error)}`);
+    note(`The certificates of this token cannot be read: ${error instanceof Error ? error.message : String(error)}`, msg('tokens.note.unreadable-token', withCause({}, messageOf(error))));
     return report;
   }
+  // Before login, tokens hide their private keys: a certificate without a key is one to show (its
+  // CKA_ID names the key; the login confirms it). After login, it has none: a note.
+  const keyHidden = (o: IgnoredObject) => o.code === 'no-key' && !listing.loggedIn;
   const candidates = [
     ...listing.identities.map((i) => ({ der: i.certificate, label: i.certificateLabel, id: i.certificateId, key: true as boolean | null })),
-    // Before login, certificates whose key is hidden are listed as "ignored": they are the ones to show.
     ...listing.ignored
-      .filter((o) => o.class === 'certificate' && o.certificate !== undefined && (!listing.loggedIn || /before login/.test(o.reason)))
+      .filter((o) => keyHidden(o) && o.certificate !== undefined)
       .map((o) => ({ der: o.certificate as Buffer, label: o.label, id: o.id, key: null as boolean | null })),
   ];
-  for (const note of listing.ignored) {
-    if (note.class === 'privateKey' || (listing.loggedIn && note.class === 'certificate')) report.notes.push(`${note.label || note.id}: ${note.reason}`);
+  for (const o of listing.ignored) {
+    if (!keyHidden(o)) note(`${o.label || o.id}: ${o.reason}`, msg(`tokens.note.${o.code}`, named(o)));
   }
   for (const candidate of candidates) {
     const der = new Uint8Array(candidate.der);
@@ -70,7 +78,7 @@ context: { now: Date; confirmed: ReadonlyMap<string, boolean> },
     try {
       description = describeCertificate(der);
     } catch {
-      report.notes.push(`${candidate.label || candidate.id}: not a readable X.509 certificate`);
+      note(`${candidate.label || candidate.id}: not a readable X.509 certificate`, msg('tokens.note.unreadable-certificate', named(candidate)));
       continue;
     }
     if (isCa(der)) continue;
@@ -99,6 +107,12 @@ context: { now: Date; confirmed: ReadonlyMap<string, boolean> },
     });
   }
   return report;
+}
+
+/** The params naming an object of a note: its label, else its CKA_ID (`named: 'no'` when it has neither). */
+function named(object: { label: string; id: string }): MessageParams {
+  const name = object.label || object.id;
+  return { named: name ? 'yes' : 'no', name };
 }
 
 function isCa(der: Uint8Array): boolean {

@@ -44,8 +44,10 @@ export interface TokenReport {
   serial: string;
   flags: TokenFlags;
   certificates: TokenCertificate[];
-  /** Objects that cannot sign (a key without certificate...), with the reason, as notes. */
+  /** Objects that cannot sign (a key without certificate...), with the reason, as notes: English sentences (the CLI, --json). */
   notes: string[];
+  /** The same notes, in the same order, as catalog messages (worded where they are shown). */
+  noteMessages: Message[];
 }
 
 export interface TokenScan {
