@@ -49,7 +49,7 @@ export async function runTokens(command: Pick<TokensCommand, 'json'>, io: Output
   try {
     const scan = await tokens.scan();
     // --json keeps its fields: the catalog form of a reason is the app's, `unusable` says it in English.
-    io.out(command.json ? `${JSON.stringify(scan, (key: string, value: unknown) => (key === 'unusableMessage' ? undefined : value), 2)}\n` : describeScan(scan));
+    io.out(command.json ? `${JSON.stringify(scan, (key: string, value: unknown) => (key === 'unusableMessage' || key === 'noteMessages' ? undefined : value), 2)}\n` : describeScan(scan));
     const failed = scan.modules.filter((m) => m.source === 'user' && !m.loaded);
     for (const m of failed) io.err(`paraphe: ${format(io.locale ?? 'en', 'cli.module-unloadable', { path: m.path, known: m.error === null ? 'no' : 'yes', reason: m.error ?? '' })}\n`);
     return failed.length > 0 ? 1 : 0;

@@ -24,7 +24,8 @@ const scan: TokenScan = {
       serial: '01', notBefore: '2024-01-01T00:00:00.000Z', notAfter: '2025-01-31T00:00:00.000Z', keyConfirmed: null,
       unusable: 'The certificate of Élodie Signataire expired on 2025-01-31.', unusableMessage: expired,
     }],
-    notes: [],
+    notes: ['The certificate “old” has no private key on the token.'],
+    noteMessages: [msg('tokens.note.no-key', { named: 'yes', name: 'old' })],
   }],
 };
 
@@ -38,5 +39,15 @@ describe('toTokenList', () => {
     const shown = (locale: 'en' | 'fr') => describeError(locale, { message: cert.unusable ?? '', key: cert.unusableMessage?.key, params: cert.unusableMessage?.params });
     assert.equal(shown('fr'), 'Le certificat de Élodie Signataire a expiré le 2025-01-31.');
     assert.equal(shown('en'), cert.unusable);
+  });
+
+  it('gives the token\'s notes as catalog messages beside their English, in the same order', () => {
+    const token = channels['tokens:list'].response.parse(toTokenList(scan)).tokens[0];
+    assert.ok(token);
+    assert.deepEqual(token.notes, ['The certificate “old” has no private key on the token.']);
+    const [note] = token.noteMessages;
+    assert.ok(note);
+    assert.equal(describeError('fr', { message: token.notes[0] ?? '', key: note.key, params: note.params }), 'Le certificat « old » n’a pas de clé privée sur le support.');
+    assert.equal(describeError('en', { message: token.notes[0] ?? '', key: note.key, params: note.params }), token.notes[0]);
   });
 });

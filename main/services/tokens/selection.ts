@@ -90,6 +90,7 @@ export function toTokenList(scan: TokenScan): TokenList {
         unusableMessage: c.unusableMessage,
       })),
       notes: t.notes,
+      noteMessages: t.noteMessages,
     })),
   };
 }

@@ -38,7 +38,10 @@ export const TokenList = z
           pinCountLow: z.boolean(),
           finalTry: z.boolean(),
           certificates: z.array(TokenCertificateView),
+          /** What the picker could not use on the token, in English (logs, `paraphe tokens`). */
           notes: z.array(z.string()),
+          /** The same notes as catalog messages, in the same order: what the picker shows. */
+          noteMessages: z.array(CatalogMessage),
         })
         .strict(),
     ),

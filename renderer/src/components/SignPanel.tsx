@@ -307,6 +307,9 @@ function TokenSection() {
               {token.certificates.filter((c) => c.unusable !== null).map((c) => (
                 <p key={`${c.keyId}-${c.name}`} className="muted small">{t('tokens.unusable', { name: c.name, reason: describeError(locale, { message: c.unusable ?? '', key: c.unusableMessage?.key, params: c.unusableMessage?.params }) ?? '' })}</p>
               ))}
+              {token.noteMessages.map((note, i) => (
+                <p key={`note-${i}`} className="muted small" data-testid="token-note">{describeError(locale, { message: token.notes[i] ?? '', key: note.key, params: note.params }) ?? ''}</p>
+              ))}
             </li>
           ))}
         </ul>
