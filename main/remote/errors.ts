@@ -122,6 +122,7 @@ export function describeServer(service: string, url: string): string {
 const MAX_URL_CHARS = 300;
 
 /**
+ * @internal exported for the tests.
  * A URL as errors show it: without query string, fragment or user:password@, control characters
  * removed, bounded. Otherwise the string as given (no normalisation), so messages quote what the
  * user or the certificate wrote.
@@ -144,10 +145,6 @@ export function redact(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const secret of secrets) if (secret.length >= 4) out = out.split(secret).join('[redacted]');
   return out;
-}
-
-export function capitalize(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 export function sizeText(bytes: number): string {

@@ -10,10 +10,11 @@ import { request as httpRequest } from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { rootCertificates } from 'node:tls';
+import { capitalize } from '../cms/engine';
 import { CmsError } from '../cms/errors';
 import type { CmsErrorCode } from '../cms/errors';
-import { boundedText, capitalize, describeServer, RemoteError, secondsText, sizeText } from './errors';
-import type { RemoteErrorKind } from './errors';
+import { boundedText, describeServer, RemoteError, secondsText, sizeText } from './errors';
+import type { RemoteErrorDetails, RemoteErrorKind } from './errors';
 
 export type TrustService = 'tsa' | 'ocsp' | 'crl' | 'issuer';
 
@@ -44,8 +45,10 @@ export interface HttpReply {
   url: string;
 }
 
-const DEFAULT_TIMEOUT_MS = 15_000;
-const DEFAULT_MAX_BYTES = 1024 * 1024;
+/** Deadline of an exchange when the caller gives none (trust services and JSON APIs alike). */
+export const DEFAULT_TIMEOUT_MS = 15_000;
+/** Largest response body accepted when the caller gives no limit. */
+export const DEFAULT_MAX_BYTES = 1024 * 1024;
 
 /**
  * Bounds for every exchange made inside one piece of work (an online check of a document the app
@@ -110,7 +113,7 @@ export function admit(service: string, url: string): RemoteError | null {
 }
 
 /** When the current fetch policy's time is up (Infinity outside withFetchPolicy). */
-export function policyDeadline(): number {
+function policyDeadline(): number {
   return currentPolicy.getStore()?.deadline ?? Infinity;
 }
 
@@ -119,10 +122,8 @@ export function remainingBudget(deadline: number): number {
   return Math.max(1, Math.min(deadline, policyDeadline()) - Date.now());
 }
 
-/** "The timestamp server at http://...": how messages name a server. */
-export function serverLabel(service: TrustService, url: string): string {
-  return describeServer(service, url);
-}
+/** "The timestamp server at http://...": how messages name a server (describeServer, for the trust services). */
+export const serverLabel: (service: TrustService, url: string) => string = describeServer;
 
 /**
  * Makes one HTTP exchange and returns a 2xx reply. Errors (CmsError): `<service>-unreachable`,
@@ -218,20 +219,30 @@ export interface RawReply {
   body: Uint8Array;
 }
 
-/** Sends one request and reads the whole reply (any status), within the limits. Errors: RemoteError. */
-export function sendOnce(attempt: Attempt): Promise<RawReply> {
-  const { service, url, maxBytes } = attempt;
+/**
+ * The URL of an exchange, parsed; `bad-url` (nothing is sent) when it is not a valid http: or
+ * https: URL. The one check of sendOnce and exchangeJson.
+ */
+export function parseTarget(service: string, url: string): URL {
   const label = capitalize(describeServer(service, url));
   let target: URL;
   try {
     target = new URL(url);
   } catch {
-    return Promise.reject(new RemoteError(service, 'bad-url', url, `${label} cannot be reached (the URL is not valid).`));
+    throw new RemoteError(service, 'bad-url', url, `${label} cannot be reached (the URL is not valid).`);
   }
   if (target.protocol !== 'http:' && target.protocol !== 'https:') {
-    return Promise.reject(new RemoteError(service, 'bad-url', url, `${label} cannot be reached (only http and https URLs are supported).`));
+    throw new RemoteError(service, 'bad-url', url, `${label} cannot be reached (only http and https URLs are supported).`);
   }
-  if (attempt.signal?.aborted) return Promise.reject(cancelled(attempt));
+  return target;
+}
+
+/** Sends one request and reads the whole reply (any status), within the limits. Errors: RemoteError. */
+export async function sendOnce(attempt: Attempt): Promise<RawReply> {
+  const { service, url, maxBytes } = attempt;
+  const label = capitalize(describeServer(service, url));
+  const target = parseTarget(service, url);
+  if (attempt.signal?.aborted) throw cancelled(service, url);
 
   return new Promise<RawReply>((resolve, reject) => {
     let settled = false;
@@ -282,7 +293,7 @@ export function sendOnce(attempt: Attempt): Promise<RawReply> {
       () => finish(new RemoteError(service, 'timeout', url, `${label} did not answer within ${secondsText(attempt.timeoutMs)}.`)),
       attempt.remainingMs,
     );
-    const onAbort = (): void => finish(cancelled(attempt));
+    const onAbort = (): void => finish(cancelled(service, url));
     attempt.signal?.addEventListener('abort', onAbort, { once: true });
     req.end(attempt.body ? Buffer.from(attempt.body.buffer, attempt.body.byteOffset, attempt.body.length) : undefined);
   });
@@ -293,7 +304,7 @@ export function statusError(
   service: string,
   url: string,
   reply: Pick<RawReply, 'status' | 'statusText'>,
-  details: { retryAfterMs?: number; remote?: { error?: string; description?: string }; attempts?: number } = {},
+  details: Pick<RemoteErrorDetails, 'retryAfterMs' | 'remote' | 'attempts'> = {},
 ): RemoteError {
   const label = capitalize(describeServer(service, url));
   const kind: RemoteErrorKind = reply.status === 429 ? 'rate-limited' : reply.status === 401 || reply.status === 403 ? 'unauthorized' : 'http-status';
@@ -336,6 +347,7 @@ function networkError(attempt: Attempt, label: string, error: Error & { code?: s
   return new RemoteError(service, kind, url, `${label} cannot be reached (${why}).`, { cause: error });
 }
 
-function cancelled(attempt: Attempt): RemoteError {
-  return new RemoteError(attempt.service, 'aborted', attempt.url, `The request to ${describeServer(attempt.service, attempt.url)} was cancelled.`);
+/** The caller's signal fired (before or during an attempt, or during a wait between two). */
+export function cancelled(service: string, url: string): RemoteError {
+  return new RemoteError(service, 'aborted', url, `The request to ${describeServer(service, url)} was cancelled.`);
 }

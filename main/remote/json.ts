@@ -24,12 +24,14 @@
 // Test trust anchors: `ca` adds PEM certificates to Node's bundled roots for this exchange only;
 // verification stays on (the tests use it with a CA they generate; NODE_EXTRA_CA_CERTS would have
 // to be set before the process starts).
-import { admit, policyDeadline, sendOnce, statusError } from './http';
-import type { RawReply } from './http';
-import { boundedText, capitalize, describeServer, redact, RemoteError, SERVICE_NAME } from './errors';
+import { capitalize } from '../cms/engine';
+import { admit, cancelled, DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_MS, parseTarget, remainingBudget, sendOnce, statusError } from './http';
+import type { HttpMethod, RawReply } from './http';
+import { boundedText, describeServer, redact, RemoteError, SERVICE_NAME } from './errors';
 import type { RemoteErrorBody } from './errors';
 
-export type JsonMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+/** The methods of the transport. */
+export type JsonMethod = HttpMethod;
 
 export interface RetryPolicy {
   /** Attempts in all, the first included. Default 3; 1 never retries. */
@@ -75,13 +77,11 @@ export interface JsonReply<T> {
   headers: Readonly<Record<string, string>>;
 }
 
-const DEFAULT_TIMEOUT_MS = 15_000;
-const DEFAULT_MAX_BYTES = 1024 * 1024;
 const DEFAULT_ATTEMPTS = 3;
 const DEFAULT_BASE_MS = 250;
 const DEFAULT_MAX_DELAY_MS = 10_000;
 /** Deepest nesting of arrays and objects accepted in a JSON body. */
-export const MAX_JSON_DEPTH = 64;
+const MAX_JSON_DEPTH = 64;
 /** Headers the transport owns. */
 const RESERVED_HEADERS = new Set(['host', 'connection', 'content-length', 'transfer-encoding']);
 /** Network failures after which an idempotent request is sent again. */
@@ -118,16 +118,7 @@ export async function exchangeJson<T = unknown>(exchange: JsonExchange): Promise
   // What must never show: the token, and the whole Authorization value (Basic credentials too).
   const secrets = [exchange.bearer, headers.authorization].filter((s): s is string => typeof s === 'string' && s.length > 0);
 
-  let target: URL | undefined;
-  try {
-    target = new URL(url);
-  } catch {
-    target = undefined;
-  }
-  if (!target) throw new RemoteError(service, 'bad-url', url, `${label} cannot be reached (the URL is not valid).`);
-  if (target.protocol !== 'http:' && target.protocol !== 'https:') {
-    throw new RemoteError(service, 'bad-url', url, `${label} cannot be reached (only http and https URLs are supported).`);
-  }
+  const target = parseTarget(service, url);
   if (headers.authorization !== undefined && target.protocol === 'http:' && !isLoopback(target.hostname)) {
     throw new RemoteError(service, 'not-allowed', url, `${label} was not contacted: credentials are never sent over plain http.`);
   }
@@ -136,8 +127,7 @@ export async function exchangeJson<T = unknown>(exchange: JsonExchange): Promise
     if (exchange.signal?.aborted) throw again(cancelled(service, url), attempt - 1);
     const refused = admit(service, url);
     if (refused) throw again(refused, attempt - 1);
-    const limit = Math.min(deadline, policyDeadline());
-    const left = limit - Date.now();
+    const left = remainingBudget(deadline);
     const attemptBound = attemptTimeoutMs < left;
     let failure: RemoteError;
     let retryable: boolean;
@@ -150,7 +140,7 @@ export async function exchangeJson<T = unknown>(exchange: JsonExchange): Promise
         headers,
         body,
         maxBytes: exchange.maxBytes ?? DEFAULT_MAX_BYTES,
-        remainingMs: Math.max(1, Math.min(attemptTimeoutMs, left)),
+        remainingMs: Math.min(attemptTimeoutMs, left),
         timeoutMs: attemptBound ? attemptTimeoutMs : timeoutMs,
         signal: exchange.signal,
         ca: exchange.ca,
@@ -173,7 +163,7 @@ export async function exchangeJson<T = unknown>(exchange: JsonExchange): Promise
     if (!retryable || attempt >= maxAttempts) throw again(failure, attempt);
     const backoff = baseMs * 2 ** (attempt - 1);
     const delay = Math.min(maxDelayMs, retryAfterMs ?? backoff + Math.random() * backoff);
-    if (Date.now() + delay >= Math.min(deadline, policyDeadline())) throw again(failure, attempt);
+    if (delay >= remainingBudget(deadline)) throw again(failure, attempt);
     await sleep(delay, exchange.signal, () => again(cancelled(service, url), attempt));
   }
 }
@@ -234,7 +224,7 @@ function errorBody(reply: RawReply, secrets: readonly string[]): RemoteErrorBody
   return code || words ? remote : undefined;
 }
 
-/** True when arrays and objects nest deeper than `max` (strings skipped): checked before JSON.parse. */
+/** @internal exported for the tests. True when arrays and objects nest deeper than `max` (strings skipped): checked before JSON.parse. */
 export function jsonDepthExceeds(text: string, max: number): boolean {
   let depth = 0;
   let inString = false;
@@ -251,7 +241,7 @@ export function jsonDepthExceeds(text: string, max: number): boolean {
   return false;
 }
 
-/** Retry-After (RFC 9110 10.2.3): delta-seconds or an HTTP date, in milliseconds from now. */
+/** @internal exported for the tests. Retry-After (RFC 9110 10.2.3): delta-seconds or an HTTP date, in milliseconds from now. */
 export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
   if (value === undefined) return undefined;
   const text = value.trim();
@@ -280,10 +270,6 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function isLoopback(hostname: string): boolean {
   return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
-}
-
-function cancelled(service: string, url: string): RemoteError {
-  return new RemoteError(service, 'aborted', url, `The request to ${describeServer(service, url)} was cancelled.`);
 }
 
 /** The same error, saying how many attempts were made. */
