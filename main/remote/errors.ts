@@ -1,13 +1,16 @@
 // RemoteError: how every HTTP exchange of main/remote fails, whatever the service (trust services,
 // JSON APIs). `service` is data (a lower-case word: 'tsa', 'csc', 'certcentral'...), `kind` says
-// what went wrong in a closed set, and the message is one English sentence that names the service
-// and the URL. Nothing secret ever goes in: URLs lose their query string, fragment and
-// credentials; no header, request body or bearer token is ever part of an error; text the server
-// sent is bounded, stripped of control characters and of the credentials the request carried.
+// what went wrong in a closed set, and the message is a catalog message (error.remote.*, worded by
+// `remoteMessage`) that names the service and the URL; `message` is its English sentence. Nothing
+// secret ever goes in: URLs lose their query string, fragment and credentials; no header, request
+// body or bearer token is ever part of an error; text the server sent is bounded, stripped of
+// control characters and of the credentials the request carried.
 //
-// Callers with their own error codes wrap it (http.ts turns it into CmsError for the trust
-// services); it is not a UserFacingError on its own because the code a user sees belongs to the
-// layer that knows what was being done.
+// It is a UserFacingError (code `remote-<kind>`), so one that reaches the IPC layer is shown worded
+// in the interface language, not as "internal". Callers with their own error codes wrap it with
+// the same message (http.ts turns it into CmsError for the trust services).
+import { msg, UserFacingError } from '../errors';
+import type { Message, MessageParams } from '../../preload/contract/messages';
 
 /**
  * What went wrong, in a closed set:
@@ -54,7 +57,10 @@ export interface RemoteErrorDetails {
   cause?: unknown;
 }
 
-export class RemoteError extends Error {
+/** The code a RemoteError carries as a UserFacingError: its kind, prefixed. */
+export type RemoteErrorCode = `remote-${RemoteErrorKind}`;
+
+export class RemoteError extends UserFacingError<RemoteErrorCode> {
   readonly service: string;
   readonly kind: RemoteErrorKind;
   /** The URL asked, without query string, fragment or credentials. */
@@ -65,10 +71,12 @@ export class RemoteError extends Error {
   declare readonly remote?: RemoteErrorBody;
   declare readonly attempts?: number;
 
-  /** `message` must already be safe to show: build it with the helpers of this file. */
-  constructor(service: string, kind: RemoteErrorKind, url: string, message: string, details: RemoteErrorDetails = {}) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause });
-    this.name = 'RemoteError';
+  /**
+   * `message`: remoteMessage(...) (what main/remote gives); an English sentence is shown in
+   * English only. Either must already be safe to show.
+   */
+  constructor(service: string, kind: RemoteErrorKind, url: string, message: Message | string, details: RemoteErrorDetails = {}) {
+    super(`remote-${kind}`, message, details.cause === undefined ? undefined : { cause: details.cause });
     this.service = service;
     this.kind = kind;
     this.url = displayUrl(url);
@@ -112,7 +120,10 @@ const LABELS: Readonly<Record<string, string>> = {
 /** Service names are lower-case words: 'tsa', 'csc', 'cert-central'. */
 export const SERVICE_NAME = /^[a-z][a-z0-9-]{0,31}$/;
 
-/** "the timestamp server at https://tsa.example/": how messages name a server. */
+/**
+ * "the timestamp server at https://tsa.example/": how a server is named in English outside the
+ * catalog (the `server` labels main/cms takes, logs). Messages name it with remoteMessage.
+ */
 export function describeServer(service: string, url: string): string {
   const label = LABELS[service] ?? (SERVICE_NAME.test(service) ? `the ${service} service` : 'the service');
   return `${label} at ${displayUrl(url)}`;
@@ -147,10 +158,76 @@ export function redact(text: string, secrets: readonly string[]): string {
   return out;
 }
 
-export function sizeText(bytes: number): string {
-  return bytes >= 1024 * 1024 ? `${(bytes / (1024 * 1024)).toFixed(bytes % (1024 * 1024) === 0 ? 0 : 1)} MB` : `${Math.ceil(bytes / 1024)} KB`;
+/**
+ * What a remote failure says beyond naming the server, sentence by sentence (the error.remote.*
+ * messages): `say` picks the message, `why` the variant, the rest are its arguments.
+ */
+export type RemoteSaid =
+  | { say: 'unreachable'; why: 'invalidUrl' | 'scheme' | 'refused' | 'notFound' | 'closed' | 'noRoute' }
+  /** tls: the certificate problem (an OpenSSL code); other: the network error's code or words. */
+  | { say: 'unreachable'; why: 'tls' | 'other'; detail: string }
+  | { say: 'not-contacted'; why: 'host'; host: string }
+  | { say: 'not-contacted'; why: 'count'; count: number }
+  | { say: 'not-contacted'; why: 'time'; ms: number }
+  | { say: 'not-contacted'; why: 'plainHttp' }
+  | { say: 'timeout'; why: 'connect' }
+  | { say: 'timeout'; why: 'deadline'; ms: number }
+  /** text: the status line's reason phrase; detail: what the error body said (both may be empty). */
+  | { say: 'http-status'; status: number; text: string; detail: string }
+  /** size: what the server announced (Content-Length), absent when it streamed more than `max`. */
+  | { say: 'too-large'; size?: number; max: number }
+  | { say: 'bad-response'; why: 'type'; contentType: string }
+  | { say: 'bad-response'; why: 'deep'; depth: number }
+  | { say: 'bad-response'; why: 'noType' | 'notUtf8' | 'parse' }
+  | { say: 'cancelled' };
+
+/**
+ * The catalog message of a remote failure: the one place main/remote words its errors. Every
+ * message names the server as the error.cms.* ones do: `service` (a known one in words, any other
+ * lower-case word as "the <service> service", anything else "the service"), and `named` (yes when
+ * there is a URL to show) with `url`.
+ */
+export function remoteMessage(service: string, url: string, said: RemoteSaid): Message {
+  const shown = displayUrl(url);
+  const server = { service: SERVICE_NAME.test(service) ? service : 'unnamed', named: shown ? 'yes' : 'no', url: shown };
+  switch (said.say) {
+    case 'unreachable':
+      return msg('error.remote.unreachable', { ...server, why: said.why, ...('detail' in said ? { detail: said.detail } : {}) });
+    case 'not-contacted': {
+      const more: MessageParams = said.why === 'host' ? { host: said.host } : said.why === 'count' ? { count: said.count } : said.why === 'time' ? { seconds: said.ms / 1000 } : {};
+      return msg('error.remote.not-contacted', { ...server, why: said.why, ...more });
+    }
+    case 'timeout':
+      return msg('error.remote.timeout', { ...server, why: said.why, ...(said.why === 'deadline' ? { seconds: said.ms / 1000 } : {}) });
+    case 'http-status':
+      return msg('error.remote.http-status', {
+        ...server,
+        status: said.status,
+        texted: said.text ? 'yes' : 'no',
+        text: said.text,
+        detailed: said.detail ? 'yes' : 'no',
+        detail: said.detail,
+      });
+    case 'too-large':
+      return msg('error.remote.too-large', {
+        ...server,
+        declared: said.size === undefined ? 'no' : 'yes',
+        ...(said.size === undefined ? {} : sizeParams(said.size, 'size')),
+        ...sizeParams(said.max, 'max'),
+      });
+    case 'bad-response': {
+      const more: MessageParams = said.why === 'type' ? { contentType: said.contentType } : said.why === 'deep' ? { depth: said.depth } : {};
+      return msg('error.remote.bad-response', { ...server, why: said.why, ...more });
+    }
+    case 'cancelled':
+      return msg('error.remote.cancelled', server);
+  }
 }
 
-export function secondsText(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
+/** A size as messages give it: MB (one decimal at most) from 1 MiB, else KB rounded up; `name` and `nameUnit`. */
+function sizeParams(bytes: number, name: string): MessageParams {
+  const mib = 1024 * 1024;
+  return bytes >= mib
+    ? { [name]: Number((bytes / mib).toFixed(1)), [`${name}Unit`]: 'mb' }
+    : { [name]: Math.ceil(bytes / 1024), [`${name}Unit`]: 'kb' };
 }

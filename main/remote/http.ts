@@ -10,11 +10,11 @@ import { request as httpRequest } from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { rootCertificates } from 'node:tls';
-import { capitalize } from '../cms/engine';
 import { CmsError } from '../cms/errors';
 import type { CmsErrorCode } from '../cms/errors';
-import { boundedText, describeServer, RemoteError, secondsText, sizeText } from './errors';
-import type { RemoteErrorDetails, RemoteErrorKind } from './errors';
+import { messageOf } from '../errors';
+import { boundedText, describeServer, RemoteError, remoteMessage } from './errors';
+import type { RemoteErrorDetails, RemoteErrorKind, RemoteSaid } from './errors';
 
 export type TrustService = 'tsa' | 'ocsp' | 'crl' | 'issuer';
 
@@ -96,18 +96,12 @@ export function hostOf(url: string): string | null {
 export function admit(service: string, url: string): RemoteError | null {
   const state = currentPolicy.getStore();
   if (!state) return null;
-  const label = capitalize(describeServer(service, url));
+  const fail = (kind: RemoteErrorKind, said: RemoteSaid) => new RemoteError(service, kind, url, remoteMessage(service, url, said));
   const host = hostOf(url);
-  if (host === null) return new RemoteError(service, 'bad-url', url, `${label} cannot be reached (only http and https URLs are supported).`);
-  if (state.policy.allowedHosts && !state.policy.allowedHosts.has(host)) {
-    return new RemoteError(service, 'not-allowed', url, `${label} was not contacted: ${host} is not among the servers you agreed to contact.`);
-  }
-  if (state.used >= state.policy.maxFetches) {
-    return new RemoteError(service, 'not-allowed', url, `${label} was not contacted: this check already made ${state.policy.maxFetches} requests, the most allowed.`);
-  }
-  if (Date.now() >= state.deadline) {
-    return new RemoteError(service, 'timeout', url, `${label} was not contacted: this check ran out of its ${secondsText(state.policy.totalMs)}.`);
-  }
+  if (host === null) return fail('bad-url', { say: 'unreachable', why: 'scheme' });
+  if (state.policy.allowedHosts && !state.policy.allowedHosts.has(host)) return fail('not-allowed', { say: 'not-contacted', why: 'host', host });
+  if (state.used >= state.policy.maxFetches) return fail('not-allowed', { say: 'not-contacted', why: 'count', count: state.policy.maxFetches });
+  if (Date.now() >= state.deadline) return fail('timeout', { say: 'not-contacted', why: 'time', ms: state.policy.totalMs });
   state.used += 1;
   return null;
 }
@@ -185,10 +179,10 @@ const CMS_SUFFIX: Record<Exclude<RemoteErrorKind, 'aborted'>, 'unreachable' | 't
   'bad-response': 'bad-response',
 };
 
-/** The CmsError a trust-service caller has always seen: same code, same sentence. */
+/** The CmsError a trust-service caller has always seen: same code, same sentence, now a catalog message (the RemoteError's). */
 function toCmsError(service: TrustService, error: RemoteError): CmsError {
   const code: CmsErrorCode = error.kind === 'aborted' ? 'cancelled' : `${service}-${CMS_SUFFIX[error.kind]}`;
-  return new CmsError(code, error.message, { cause: error });
+  return new CmsError(code, messageOf(error), { cause: error });
 }
 
 /** One attempt: one request on its own connection (internal to main/remote: http.ts, json.ts). */
@@ -224,15 +218,14 @@ export interface RawReply {
  * https: URL. The one check of sendOnce and exchangeJson.
  */
 export function parseTarget(service: string, url: string): URL {
-  const label = capitalize(describeServer(service, url));
   let target: URL;
   try {
     target = new URL(url);
   } catch {
-    throw new RemoteError(service, 'bad-url', url, `${label} cannot be reached (the URL is not valid).`);
+    throw new RemoteError(service, 'bad-url', url, remoteMessage(service, url, { say: 'unreachable', why: 'invalidUrl' }));
   }
   if (target.protocol !== 'http:' && target.protocol !== 'https:') {
-    throw new RemoteError(service, 'bad-url', url, `${label} cannot be reached (only http and https URLs are supported).`);
+    throw new RemoteError(service, 'bad-url', url, remoteMessage(service, url, { say: 'unreachable', why: 'scheme' }));
   }
   return target;
 }
@@ -240,8 +233,8 @@ export function parseTarget(service: string, url: string): URL {
 /** Sends one request and reads the whole reply (any status), within the limits. Errors: RemoteError. */
 export async function sendOnce(attempt: Attempt): Promise<RawReply> {
   const { service, url, maxBytes } = attempt;
-  const label = capitalize(describeServer(service, url));
   const target = parseTarget(service, url);
+  const fail = (kind: RemoteErrorKind, said: RemoteSaid, details?: RemoteErrorDetails) => new RemoteError(service, kind, url, remoteMessage(service, url, said), details);
   if (attempt.signal?.aborted) throw cancelled(service, url);
 
   return new Promise<RawReply>((resolve, reject) => {
@@ -267,14 +260,14 @@ export async function sendOnce(attempt: Attempt): Promise<RawReply> {
       const contentType = (res.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
       const declared = Number(res.headers['content-length'] ?? NaN);
       if (Number.isFinite(declared) && declared > maxBytes) {
-        finish(new RemoteError(service, 'too-large', url, `${label} sent ${sizeText(declared)}, more than the ${sizeText(maxBytes)} accepted.`, { status }));
+        finish(fail('too-large', { say: 'too-large', size: declared, max: maxBytes }, { status }));
         return;
       }
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (chunk: Buffer) => {
         size += chunk.length;
-        if (size > maxBytes) finish(new RemoteError(service, 'too-large', url, `${label} sent more than the ${sizeText(maxBytes)} accepted.`, { status }));
+        if (size > maxBytes) finish(fail('too-large', { say: 'too-large', max: maxBytes }, { status }));
         else chunks.push(chunk);
       });
       res.on('end', () => {
@@ -283,16 +276,13 @@ export async function sendOnce(attempt: Attempt): Promise<RawReply> {
         const statusText = boundedText(res.statusMessage ?? '', 100);
         finish(null, { status, statusText, contentType, headers: flatHeaders(res.headers), body, ...(location ? { location } : {}) });
       });
-      res.on('error', (e) => finish(networkError(attempt, label, e)));
+      res.on('error', (e) => finish(networkError(attempt, e)));
       res.on('close', () => {
-        if (!res.complete) finish(networkError(attempt, label, Object.assign(new Error('the connection was closed'), { code: 'ECONNRESET' })));
+        if (!res.complete) finish(networkError(attempt, Object.assign(new Error('the connection was closed'), { code: 'ECONNRESET' })));
       });
     });
-    req.on('error', (e) => finish(networkError(attempt, label, e)));
-    const timer = setTimeout(
-      () => finish(new RemoteError(service, 'timeout', url, `${label} did not answer within ${secondsText(attempt.timeoutMs)}.`)),
-      attempt.remainingMs,
-    );
+    req.on('error', (e) => finish(networkError(attempt, e)));
+    const timer = setTimeout(() => finish(fail('timeout', { say: 'timeout', why: 'deadline', ms: attempt.timeoutMs })), attempt.remainingMs);
     const onAbort = (): void => finish(cancelled(service, url));
     attempt.signal?.addEventListener('abort', onAbort, { once: true });
     req.end(attempt.body ? Buffer.from(attempt.body.buffer, attempt.body.byteOffset, attempt.body.length) : undefined);
@@ -306,10 +296,10 @@ export function statusError(
   reply: Pick<RawReply, 'status' | 'statusText'>,
   details: Pick<RemoteErrorDetails, 'retryAfterMs' | 'remote' | 'attempts'> = {},
 ): RemoteError {
-  const label = capitalize(describeServer(service, url));
   const kind: RemoteErrorKind = reply.status === 429 ? 'rate-limited' : reply.status === 401 || reply.status === 403 ? 'unauthorized' : 'http-status';
-  const said = [details.remote?.error, details.remote?.description?.replace(/[.\s]+$/, '')].filter((t) => t).join(': ');
-  const message = `${label} answered HTTP ${reply.status}${reply.statusText ? ` (${reply.statusText})` : ''}${said ? `: ${said}` : ''}.`;
+  // What the body said is the server's text, quoted as it is (its code, then its description).
+  const detail = [details.remote?.error, details.remote?.description?.replace(/[.\s]+$/, '')].filter((t) => t).join(': ');
+  const message = remoteMessage(service, url, { say: 'http-status', status: reply.status, text: reply.statusText, detail });
   return new RemoteError(service, kind, url, message, { status: reply.status, ...details });
 }
 
@@ -325,29 +315,21 @@ const TLS_CODES = new Set([
   'CERT_SIGNATURE_FAILURE', 'HOSTNAME_MISMATCH',
 ]);
 
-function networkError(attempt: Attempt, label: string, error: Error & { code?: string }): RemoteError {
+function networkError(attempt: Attempt, error: Error & { code?: string }): RemoteError {
   const { service, url } = attempt;
   const errno = error.code ?? '';
-  if (errno === 'ETIMEDOUT') {
-    return new RemoteError(service, 'timeout', url, `${label} did not answer in time (connection timed out).`, { cause: error });
-  }
-  let why: string;
-  let kind: RemoteErrorKind = 'unreachable';
-  if (errno === 'ECONNREFUSED') why = 'connection refused';
-  else if (errno === 'ENOTFOUND' || errno === 'EAI_AGAIN') why = 'host not found';
-  else if (errno === 'ECONNRESET' || errno === 'EPIPE') why = 'the connection was closed';
-  else if (errno === 'EHOSTUNREACH' || errno === 'ENETUNREACH') why = 'no route to the host';
-  else if (TLS_CODES.has(errno) || /certificate/i.test(error.message)) {
-    why = `its TLS certificate is not trusted: ${errno || boundedText(error.message, 100)}`;
-    kind = 'tls';
-  } else {
-    why = errno || boundedText(error.message, 100);
-    if (/^ERR_(SSL|TLS)_/.test(errno)) kind = 'tls';
-  }
-  return new RemoteError(service, kind, url, `${label} cannot be reached (${why}).`, { cause: error });
+  const fail = (kind: RemoteErrorKind, said: RemoteSaid) => new RemoteError(service, kind, url, remoteMessage(service, url, said), { cause: error });
+  if (errno === 'ETIMEDOUT') return fail('timeout', { say: 'timeout', why: 'connect' });
+  if (errno === 'ECONNREFUSED') return fail('unreachable', { say: 'unreachable', why: 'refused' });
+  if (errno === 'ENOTFOUND' || errno === 'EAI_AGAIN') return fail('unreachable', { say: 'unreachable', why: 'notFound' });
+  if (errno === 'ECONNRESET' || errno === 'EPIPE') return fail('unreachable', { say: 'unreachable', why: 'closed' });
+  if (errno === 'EHOSTUNREACH' || errno === 'ENETUNREACH') return fail('unreachable', { say: 'unreachable', why: 'noRoute' });
+  const detail = errno || boundedText(error.message, 100);
+  if (TLS_CODES.has(errno) || /certificate/i.test(error.message)) return fail('tls', { say: 'unreachable', why: 'tls', detail });
+  return fail(/^ERR_(SSL|TLS)_/.test(errno) ? 'tls' : 'unreachable', { say: 'unreachable', why: 'other', detail });
 }
 
 /** The caller's signal fired (before or during an attempt, or during a wait between two). */
 export function cancelled(service: string, url: string): RemoteError {
-  return new RemoteError(service, 'aborted', url, `The request to ${describeServer(service, url)} was cancelled.`);
+  return new RemoteError(service, 'aborted', url, remoteMessage(service, url, { say: 'cancelled' }));
 }

@@ -24,11 +24,11 @@
 // Test trust anchors: `ca` adds PEM certificates to Node's bundled roots for this exchange only;
 // verification stays on (the tests use it with a CA they generate; NODE_EXTRA_CA_CERTS would have
 // to be set before the process starts).
-import { capitalize } from '../cms/engine';
+import { msg } from '../errors';
 import { admit, cancelled, DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_MS, parseTarget, remainingBudget, sendOnce, statusError } from './http';
 import type { HttpMethod, RawReply } from './http';
-import { boundedText, describeServer, redact, RemoteError, SERVICE_NAME } from './errors';
-import type { RemoteErrorBody } from './errors';
+import { boundedText, redact, RemoteError, remoteMessage, SERVICE_NAME } from './errors';
+import type { RemoteErrorBody, RemoteSaid } from './errors';
 
 /** The methods of the transport. */
 export type JsonMethod = HttpMethod;
@@ -97,7 +97,6 @@ export async function exchangeJson<T = unknown>(exchange: JsonExchange): Promise
   const { service, url, method } = exchange;
   if (!SERVICE_NAME.test(service)) throw new TypeError('exchangeJson: service must be a lower-case word');
   if (method === 'GET' && exchange.body !== undefined) throw new TypeError('exchangeJson: a GET request has no body');
-  const label = capitalize(describeServer(service, url));
   const timeoutMs = exchange.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const attemptTimeoutMs = Math.min(exchange.attemptTimeoutMs ?? timeoutMs, timeoutMs);
   const deadline = Date.now() + timeoutMs;
@@ -120,7 +119,7 @@ export async function exchangeJson<T = unknown>(exchange: JsonExchange): Promise
 
   const target = parseTarget(service, url);
   if (headers.authorization !== undefined && target.protocol === 'http:' && !isLoopback(target.hostname)) {
-    throw new RemoteError(service, 'not-allowed', url, `${label} was not contacted: credentials are never sent over plain http.`);
+    throw new RemoteError(service, 'not-allowed', url, remoteMessage(service, url, { say: 'not-contacted', why: 'plainHttp' }));
   }
 
   for (let attempt = 1; ; attempt++) {
@@ -146,7 +145,7 @@ export async function exchangeJson<T = unknown>(exchange: JsonExchange): Promise
         ca: exchange.ca,
       });
       if (reply.status >= 200 && reply.status <= 299) {
-        return { status: reply.status, json: parseReply(service, url, label, reply) as T, headers: reply.headers };
+        return { status: reply.status, json: parseReply(service, url, reply) as T, headers: reply.headers };
       }
       retryAfterMs = parseRetryAfter(reply.headers['retry-after']);
       const remote = errorBody(reply, secrets);
@@ -169,19 +168,21 @@ export async function exchangeJson<T = unknown>(exchange: JsonExchange): Promise
 }
 
 /** The body of a 2xx reply, parsed; `bad-response` when it is not JSON. */
-function parseReply(service: string, url: string, label: string, reply: RawReply): unknown {
+function parseReply(service: string, url: string, reply: RawReply): unknown {
   if (reply.status === 204 || reply.status === 205) return null;
-  const bad = (why: string, cause?: unknown) =>
-    new RemoteError(service, 'bad-response', url, `${label} did not answer with JSON (${why}).`, { status: reply.status, ...(cause ? { cause } : {}) });
-  if (!isJsonType(reply.contentType)) throw bad(reply.contentType ? `it sent ${boundedText(reply.contentType, 60)}` : 'no content type');
+  const bad = (said: Extract<RemoteSaid, { say: 'bad-response' }>) =>
+    new RemoteError(service, 'bad-response', url, remoteMessage(service, url, said), { status: reply.status });
+  if (!isJsonType(reply.contentType)) {
+    throw bad(reply.contentType ? { say: 'bad-response', why: 'type', contentType: boundedText(reply.contentType, 60) } : { say: 'bad-response', why: 'noType' });
+  }
   const text = decodeUtf8(reply.body);
-  if (text === null) throw bad('the body is not UTF-8');
-  if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) throw bad(`nested deeper than ${MAX_JSON_DEPTH} levels`);
+  if (text === null) throw bad({ say: 'bad-response', why: 'notUtf8' });
+  if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) throw bad({ say: 'bad-response', why: 'deep', depth: MAX_JSON_DEPTH });
   try {
     return JSON.parse(text);
   } catch {
     // The parser's message quotes the body: not kept.
-    throw bad('the body does not parse');
+    throw bad({ say: 'bad-response', why: 'parse' });
   }
 }
 
@@ -275,7 +276,8 @@ function isLoopback(hostname: string): boolean {
 /** The same error, saying how many attempts were made. */
 function again(error: RemoteError, attempts: number): RemoteError {
   if (attempts < 1) return error;
-  return new RemoteError(error.service, error.kind, error.url, error.message, {
+  const message = error.key === undefined ? msg('error.app.detail', { detail: error.message }) : { key: error.key, params: error.params };
+  return new RemoteError(error.service, error.kind, error.url, message, {
     ...(error.status !== undefined ? { status: error.status } : {}),
     ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
     ...(error.remote !== undefined ? { remote: error.remote } : {}),

@@ -353,6 +353,9 @@ describe('trust services on the shared transport (main/remote/http)', { timeout:
       assert.equal(e.message, `The OCSP responder at ${url} cannot be reached (connection refused).`);
       assert.ok(isRemoteError(e.cause, 'unreachable'));
       assert.equal(e.cause.service, 'ocsp');
+      // A catalog message, so the French interface shows it in French.
+      assert.equal(e.key, 'error.remote.unreachable');
+      assert.equal(e.wordedIn('fr'), `Le répondeur OCSP ${url} est injoignable (connexion refusée).`);
       return true;
     });
     await assert.rejects(
