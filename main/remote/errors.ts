@@ -2,9 +2,9 @@
 // JSON APIs). `service` is data (a lower-case word: 'tsa', 'csc', 'certcentral'...), `kind` says
 // what went wrong in a closed set, and the message is a catalog message (error.remote.*, worded by
 // `remoteMessage`) that names the service and the URL; `message` is its English sentence. Nothing
-// secret ever goes in: URLs lose their query string, fragment and credentials; no header, request
-// body or bearer token is ever part of an error; text the server sent is bounded, stripped of
-// control characters and of the credentials the request carried.
+// secret ever goes in: URLs lose their credentials (and, for the JSON APIs, their query string and
+// fragment); no header, request body or bearer token is ever part of an error; text the server
+// sent is bounded, stripped of control characters and of the credentials the request carried.
 //
 // It is a UserFacingError (code `remote-<kind>`), so one that reaches the IPC layer is shown worded
 // in the interface language, not as "internal". Callers with their own error codes wrap it with
@@ -63,7 +63,7 @@ export type RemoteErrorCode = `remote-${RemoteErrorKind}`;
 export class RemoteError extends UserFacingError<RemoteErrorCode> {
   readonly service: string;
   readonly kind: RemoteErrorKind;
-  /** The URL asked, without query string, fragment or credentials. */
+  /** The URL asked, as messages show it (serverUrl): without credentials; JSON APIs also without query string or fragment. */
   readonly url: string;
   declare readonly status?: number;
   /** What the server's Retry-After asked for, in milliseconds (before any cap). */
@@ -79,7 +79,7 @@ export class RemoteError extends UserFacingError<RemoteErrorCode> {
     super(`remote-${kind}`, message, details.cause === undefined ? undefined : { cause: details.cause });
     this.service = service;
     this.kind = kind;
-    this.url = displayUrl(url);
+    this.url = serverUrl(service, url);
     if (details.status !== undefined) this.status = details.status;
     if (details.retryAfterMs !== undefined) this.retryAfterMs = details.retryAfterMs;
     if (details.remote !== undefined) this.remote = details.remote;
@@ -126,7 +126,25 @@ export const SERVICE_NAME = /^[a-z][a-z0-9-]{0,31}$/;
  */
 export function describeServer(service: string, url: string): string {
   const label = LABELS[service] ?? (SERVICE_NAME.test(service) ? `the ${service} service` : 'the service');
-  return `${label} at ${displayUrl(url)}`;
+  return `${label} at ${serverUrl(service, url)}`;
+}
+
+/** The trust services, whose URLs come from certificates (AIA, CRL distribution points) or the TSA setting. */
+const TRUST_SERVICES: ReadonlySet<string> = new Set(['tsa', 'ocsp', 'crl', 'issuer']);
+
+/**
+ * A URL as messages and RemoteError.url show it. Trust services: as written (the URL a certificate
+ * names, query included: "http://ca.example/getcrl?id=7"), only control characters scrubbed and
+ * user:password@ removed. JSON APIs: displayUrl (no query string or fragment, where API keys and
+ * tokens travel; bounded).
+ */
+export function serverUrl(service: string, url: string): string {
+  return TRUST_SERVICES.has(service) ? boundedText(withoutCredentials(url), Infinity) : displayUrl(url);
+}
+
+/** The URL without the user:password@ of its authority. */
+function withoutCredentials(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:[/\\]{2})[^/\\?#]*@/i, '$1');
 }
 
 /** Longest URL a message quotes. */
@@ -139,9 +157,7 @@ const MAX_URL_CHARS = 300;
  * user or the certificate wrote.
  */
 export function displayUrl(url: string): string {
-  let shown = url.replace(/[?#][\s\S]*$/, '');
-  shown = shown.replace(/^([a-z][a-z0-9+.-]*:[/\\]{2})[^/\\?#]*@/i, '$1');
-  return boundedText(shown, MAX_URL_CHARS);
+  return boundedText(withoutCredentials(url.replace(/[?#][\s\S]*$/, '')), MAX_URL_CHARS);
 }
 
 /** Server text in errors: control characters become spaces, runs of spaces one, at most `max` characters. */
@@ -188,7 +204,7 @@ export type RemoteSaid =
  * there is a URL to show) with `url`.
  */
 export function remoteMessage(service: string, url: string, said: RemoteSaid): Message {
-  const shown = displayUrl(url);
+  const shown = serverUrl(service, url);
   const server = { service: SERVICE_NAME.test(service) ? service : 'unnamed', named: shown ? 'yes' : 'no', url: shown };
   switch (said.say) {
     case 'unreachable':

@@ -12,6 +12,9 @@ import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { inspect } from 'node:util';
 import { isCmsError } from '../../main/cms';
+import { serverParams } from '../../main/cms/engine';
+import { serverLabel } from '../../main/remote/http';
+import { format } from '../../preload/contract/messages';
 import { exchangeJson, httpExchange, isRemoteError, withFetchPolicy } from '../../main/remote';
 import type { JsonExchange, RemoteError, RemoteErrorKind } from '../../main/remote';
 import { freePort, listenLocal, run, skipWithout } from '../fixtures/pki';
@@ -363,6 +366,30 @@ describe('trust services on the shared transport (main/remote/http)', { timeout:
       (e: unknown) => isCmsError(e, 'crl-unreachable') && e.message === `The CRL server at ${url} was not contacted: 127.0.0.1 is not among the servers you agreed to contact.`,
     );
     await assert.rejects(httpExchange({ service: 'issuer', url: 'ldap://ca.example/cn=x', method: 'GET' }), (e: unknown) => isCmsError(e, 'issuer-unreachable'));
+  });
+
+  it('names a trust-service URL as written, query string included, as before the shared transport', async () => {
+    const server = createHttpServer((_req, res) => res.writeHead(404).end());
+    const { port, close } = await listenLocal(server);
+    try {
+      const url = `http://127.0.0.1:${port}/getcrl?id=7`;
+      await assert.rejects(httpExchange({ service: 'crl', url: `${url}&missing=1`, method: 'GET' }), (e: unknown) => {
+        assert.ok(isCmsError(e, 'crl-http-error'));
+        assert.equal(e.message, `The CRL server at ${url}&missing=1 answered HTTP 404 (Not Found).`);
+        assert.ok(isRemoteError(e.cause));
+        assert.equal(e.cause.url, `${url}&missing=1`);
+        return true;
+      });
+      // The label main/cms names the server with (the url param of error.cms.*): the URL as written.
+      assert.equal(serverLabel('crl', url), `the CRL server at ${url}`);
+      assert.equal(format('en', 'error.cms.crl-not-crl', serverParams(serverLabel('crl', url))), `The CRL server at ${url} did not send a certificate revocation list.`);
+      assert.equal(serverLabel('crl', 'http://ca.example/getcrl?id=7'), 'the CRL server at http://ca.example/getcrl?id=7');
+      assert.equal(serverLabel('ocsp', 'http://user:pw@ocsp.example/x?y=1#z'), 'the OCSP responder at http://ocsp.example/x?y=1#z', 'credentials are still removed');
+      const long = `http://ca.example/${'a'.repeat(400)}?id=7`;
+      assert.equal(serverLabel('issuer', long), `the CA certificate server at ${long}`, 'not cut at 300 characters');
+    } finally {
+      await close();
+    }
   });
 
   it('maps 429 and 401 to <service>-http-error with the status, and does not retry them', async () => {
