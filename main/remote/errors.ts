@@ -167,12 +167,34 @@ export function boundedText(text: string, max = 300): string {
   return clean.length > max ? `${clean.slice(0, max - 1)}…` : clean;
 }
 
-/** Replaces every occurrence of each secret (at least 4 characters) with "[redacted]". */
+/**
+ * Every occurrence of each secret (at least 4 characters) replaced with "[redacted]": in any case
+ * (the transport lower-cases a content type), also as boundedText shows it (control characters
+ * and runs of spaces made one space), and at the end of text boundedText cut short ("…"), where
+ * only the secret's start is left.
+ */
 export function redact(text: string, secrets: readonly string[]): string {
   let out = text;
-  for (const secret of secrets) if (secret.length >= 4) out = out.split(secret).join('[redacted]');
+  // Longest first: "Bearer <token>" goes as a whole before the token alone.
+  for (const secret of [...secrets].sort((x, y) => y.length - x.length)) {
+    for (const form of new Set([secret, boundedText(secret, Infinity)])) {
+      if (form.length >= 4) out = out.replace(new RegExp(form.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gi'), REDACTED);
+    }
+    if (secret.length >= 4 && out.endsWith('…')) {
+      const kept = out.slice(0, -1);
+      const start = secret.toLowerCase();
+      for (let n = Math.min(secret.length - 1, kept.length); n >= 4; n--) {
+        if (start.startsWith(kept.slice(-n).toLowerCase())) {
+          out = `${kept.slice(0, -n)}${REDACTED}…`;
+          break;
+        }
+      }
+    }
+  }
   return out;
 }
+
+const REDACTED = '[redacted]';
 
 /**
  * What a remote failure says beyond naming the server, sentence by sentence (the error.remote.*

@@ -117,53 +117,59 @@ export async function exchangeJson<T = unknown>(exchange: JsonExchange): Promise
   // What must never show: the token, and the whole Authorization value (Basic credentials too).
   const secrets = [exchange.bearer, headers.authorization].filter((s): s is string => typeof s === 'string' && s.length > 0);
 
-  const target = parseTarget(service, url);
-  if (headers.authorization !== undefined && target.protocol === 'http:' && !isLoopback(target.hostname)) {
-    throw new RemoteError(service, 'not-allowed', url, remoteMessage(service, url, { say: 'not-contacted', why: 'plainHttp' }));
-  }
-
-  for (let attempt = 1; ; attempt++) {
-    if (exchange.signal?.aborted) throw again(cancelled(service, url), attempt - 1);
-    const refused = admit(service, url);
-    if (refused) throw again(refused, attempt - 1);
-    const left = remainingBudget(deadline);
-    const attemptBound = attemptTimeoutMs < left;
-    let failure: RemoteError;
-    let retryable: boolean;
-    let retryAfterMs: number | undefined;
-    try {
-      const reply = await sendOnce({
-        service,
-        url,
-        method,
-        headers,
-        body,
-        maxBytes: exchange.maxBytes ?? DEFAULT_MAX_BYTES,
-        remainingMs: Math.min(attemptTimeoutMs, left),
-        timeoutMs: attemptBound ? attemptTimeoutMs : timeoutMs,
-        signal: exchange.signal,
-        ca: exchange.ca,
-      });
-      if (reply.status >= 200 && reply.status <= 299) {
-        return { status: reply.status, json: parseReply(service, url, reply) as T, headers: reply.headers };
-      }
-      retryAfterMs = parseRetryAfter(reply.headers['retry-after']);
-      const remote = errorBody(reply, secrets);
-      failure = statusError(service, url, reply, { ...(retryAfterMs !== undefined ? { retryAfterMs } : {}), ...(remote ? { remote } : {}) });
-      retryable = reply.status === 429 || reply.status === 503 || (idempotent && (reply.status === 502 || reply.status === 504));
-    } catch (e) {
-      // Transport failures, and a 2xx that is not JSON (bad-response: never retried).
-      if (!(e instanceof RemoteError)) throw e;
-      failure = e;
-      const errno = (e.cause as { code?: unknown } | undefined)?.code;
-      const connection = e.kind === 'unreachable' && typeof errno === 'string' && RETRY_ERRNOS.has(errno);
-      retryable = idempotent && (connection || (e.kind === 'timeout' && attemptBound));
+  // Every failure leaves through the catch below, where the secrets are redacted, once.
+  let made = 0;
+  try {
+    const target = parseTarget(service, url);
+    if (headers.authorization !== undefined && target.protocol === 'http:' && !isLoopback(target.hostname)) {
+      throw new RemoteError(service, 'not-allowed', url, remoteMessage(service, url, { say: 'not-contacted', why: 'plainHttp' }));
     }
-    if (!retryable || attempt >= maxAttempts) throw again(failure, attempt);
-    const backoff = baseMs * 2 ** (attempt - 1);
-    const delay = Math.min(maxDelayMs, retryAfterMs ?? backoff + Math.random() * backoff);
-    if (delay >= remainingBudget(deadline)) throw again(failure, attempt);
-    await sleep(delay, exchange.signal, () => again(cancelled(service, url), attempt));
+    for (let attempt = 1; ; attempt++) {
+      if (exchange.signal?.aborted) throw cancelled(service, url);
+      const refused = admit(service, url);
+      if (refused) throw refused;
+      const left = remainingBudget(deadline);
+      const attemptBound = attemptTimeoutMs < left;
+      let failure: RemoteError;
+      let retryable: boolean;
+      let retryAfterMs: number | undefined;
+      made = attempt;
+      try {
+        const reply = await sendOnce({
+          service,
+          url,
+          method,
+          headers,
+          body,
+          maxBytes: exchange.maxBytes ?? DEFAULT_MAX_BYTES,
+          remainingMs: Math.min(attemptTimeoutMs, left),
+          timeoutMs: attemptBound ? attemptTimeoutMs : timeoutMs,
+          signal: exchange.signal,
+          ca: exchange.ca,
+        });
+        if (reply.status >= 200 && reply.status <= 299) {
+          return { status: reply.status, json: parseReply(service, url, reply) as T, headers: reply.headers };
+        }
+        retryAfterMs = parseRetryAfter(reply.headers['retry-after']);
+        const remote = errorBody(reply);
+        failure = statusError(service, url, reply, { ...(retryAfterMs !== undefined ? { retryAfterMs } : {}), ...(remote ? { remote } : {}) });
+        retryable = reply.status === 429 || reply.status === 503 || (idempotent && (reply.status === 502 || reply.status === 504));
+      } catch (e) {
+        // Transport failures, and a 2xx that is not JSON (bad-response: never retried).
+        if (!(e instanceof RemoteError)) throw e;
+        failure = e;
+        const errno = (e.cause as { code?: unknown } | undefined)?.code;
+        const connection = e.kind === 'unreachable' && typeof errno === 'string' && RETRY_ERRNOS.has(errno);
+        retryable = idempotent && (connection || (e.kind === 'timeout' && attemptBound));
+      }
+      if (!retryable || attempt >= maxAttempts) throw failure;
+      const backoff = baseMs * 2 ** (attempt - 1);
+      const delay = Math.min(maxDelayMs, retryAfterMs ?? backoff + Math.random() * backoff);
+      if (delay >= remainingBudget(deadline)) throw failure;
+      await sleep(delay, exchange.signal, () => cancelled(service, url));
+    }
+  } catch (e) {
+    throw e instanceof RemoteError ? settled(e, made, secrets) : e;
   }
 }
 
@@ -186,8 +192,8 @@ function parseReply(service: string, url: string, reply: RawReply): unknown {
   }
 }
 
-/** What a JSON error body says, bounded and without the request's secrets; undefined when it says nothing readable. */
-function errorBody(reply: RawReply, secrets: readonly string[]): RemoteErrorBody | undefined {
+/** What a JSON error body says, bounded (its secrets are redacted with the rest, by settled); undefined when it says nothing readable. */
+function errorBody(reply: RawReply): RemoteErrorBody | undefined {
   if (reply.body.length === 0) return undefined;
   const text = decodeUtf8(reply.body);
   if (text === null || (!isJsonType(reply.contentType) && !/^\s*\{/.test(text)) || jsonDepthExceeds(text, MAX_JSON_DEPTH)) return undefined;
@@ -216,7 +222,7 @@ function errorBody(reply: RawReply, secrets: readonly string[]): RemoteErrorBody
     description = parsed.message;
   }
   const clean = (value: unknown, max: number) =>
-    typeof value === 'string' || typeof value === 'number' ? boundedText(redact(String(value), secrets), max) : '';
+    typeof value === 'string' || typeof value === 'number' ? boundedText(String(value), max) : '';
   const remote: RemoteErrorBody = {};
   const code = clean(error, 100);
   const words = clean(description, 300);
@@ -273,15 +279,26 @@ function isLoopback(hostname: string): boolean {
   return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
 }
 
-/** The same error, saying how many attempts were made. */
-function again(error: RemoteError, attempts: number): RemoteError {
-  if (attempts < 1) return error;
-  const message = error.key === undefined ? msg('error.app.detail', { detail: error.message }) : { key: error.key, params: error.params };
-  return new RemoteError(error.service, error.kind, error.url, message, {
+/**
+ * The error exchangeJson throws: the one place the request's secrets are redacted, from every text
+ * it holds (the message's params, so its sentence in every language; the URL; what the error body
+ * said), with how many attempts were made.
+ */
+function settled(error: RemoteError, attempts: number, secrets: readonly string[]): RemoteError {
+  const clean = (text: string) => redact(text, secrets);
+  const params = Object.fromEntries(Object.entries(error.params).map(([name, value]) => [name, typeof value === 'string' ? clean(value) : value]));
+  const message = error.key === undefined ? msg('error.app.detail', { detail: clean(error.message) }) : { key: error.key, params };
+  const said = error.remote;
+  const remote: RemoteErrorBody | undefined = said && {
+    ...(said.error !== undefined ? { error: clean(said.error) } : {}),
+    ...(said.description !== undefined ? { description: clean(said.description) } : {}),
+  };
+  const tried = attempts >= 1 ? attempts : error.attempts;
+  return new RemoteError(error.service, error.kind, clean(error.url), message, {
     ...(error.status !== undefined ? { status: error.status } : {}),
     ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
-    ...(error.remote !== undefined ? { remote: error.remote } : {}),
-    attempts,
+    ...(remote ? { remote } : {}),
+    ...(tried !== undefined ? { attempts: tried } : {}),
     cause: error.cause,
   });
 }

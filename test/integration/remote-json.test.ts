@@ -346,6 +346,26 @@ describe('JSON exchanges (main/remote/json, errors, http)', { timeout: 60_000 },
     assertNoSecret(slow, TOKEN, 'BODYSECRET');
     assert.ok(JSON.stringify(slow).includes('"kind":"timeout"'), 'JSON.stringify keeps the fields');
   });
+  it('redacts a token the server echoes in its status line or content type, or that bounding cut short', { skip }, async () => {
+    handler = (req, res) => res.writeHead(401, `Unauthorized ${req.headers.authorization ?? ''}`, { 'content-type': 'application/json' }).end('{}');
+    const status = await remoteFailure(ask({ url: `${httpUrl}/a`, bearer: TOKEN }), 'unauthorized');
+    assert.match(status.message, /answered HTTP 401 \(Unauthorized \[redacted\]\)\.$/);
+    assert.match(status.wordedIn('fr'), /a renvoyé le code HTTP 401 \(Unauthorized \[redacted\]\)\.$/);
+    assertNoSecret(status, TOKEN);
+    assert.ok(!JSON.stringify(status.params).includes(TOKEN), 'nor in the params that cross to the renderer');
+
+    // The status line is bounded to 100 characters: the token's start alone is left, and redacted too.
+    handler = (_req, res) => res.writeHead(400, `${'x'.repeat(90)} ${TOKEN}`, { 'content-type': 'application/json' }).end('{}');
+    const cut = await remoteFailure(ask({ url: `${httpUrl}/a`, bearer: TOKEN }), 'http-status');
+    assert.match(cut.message, /x \[redacted\]…\)\.$/);
+    assertNoSecret(cut, TOKEN.slice(0, 8));
+
+    // The transport lower-cases the content type, and the message cuts it at 60 characters: still found.
+    handler = (_req, res) => res.writeHead(200, { 'content-type': `text/x-${TOKEN}` }).end('{}');
+    const type = await remoteFailure(ask({ url: `${httpUrl}/a`, bearer: TOKEN }), 'bad-response');
+    assert.match(type.message, /\(it sent text\/x-\[redacted\]…\)\.$/);
+    assertNoSecret(type, TOKEN.slice(0, 8), TOKEN.slice(0, 8).toLowerCase());
+  });
 });
 
 describe('trust services on the shared transport (main/remote/http)', { timeout: 30_000 }, () => {

@@ -25,6 +25,11 @@ describe('RemoteError and its helpers (main/remote/errors, json)', () => {
     assert.equal(boundedText('x'.repeat(400)).length, 300);
     assert.equal(redact('token abcd1234 and abcd1234', ['abcd1234']), 'token [redacted] and [redacted]');
     assert.equal(redact('abc', ['']), 'abc', 'an empty secret redacts nothing');
+    assert.equal(redact('type text/x-abcdefgh', ['ABCDEFGH']), 'type text/x-[redacted]', 'in any case');
+    assert.equal(redact('said Bearer abcd1234', ['abcd1234', 'Bearer abcd1234']), 'said [redacted]', 'the longest first');
+    assert.equal(redact('key abcd\u0007efgh'.replace('\u0007', ' '), ['abcd\u0007efgh']), 'key [redacted]', 'as boundedText shows it');
+    assert.equal(redact(boundedText(`${'x'.repeat(290)} s3cr3t-t0ken-value`), ['s3cr3t-t0ken-value']), `${'x'.repeat(290)} [redacted]…`, 'its start, left by a cut');
+    assert.equal(redact('ends with abc…', ['abcdefgh']), 'ends with abc…', 'less than 4 characters of it are no secret');
   });
 
   it('names known services in words, any other lower-case word as "the … service"', () => {
