@@ -16,7 +16,8 @@ import type { Message, MessageParams } from '../../preload/contract/messages';
  * What went wrong, in a closed set:
  * - `bad-url`: not a valid http: or https: URL; nothing was sent.
  * - `not-allowed`: refused before anything was sent: the fetch policy (host not agreed, too many
- *   requests), or a credential that would go over plain http to another host than this machine.
+ *   requests), or a credential (the bearer token, any header the caller adds) that would go over
+ *   plain http to another host than this machine.
  * - `unreachable`: no answer at the network level (host not found, connection refused or reset,
  *   no route, connection closed before the reply was complete).
  * - `tls`: the TLS handshake failed (the certificate is not trusted, expired, for another name...).

@@ -18,8 +18,12 @@
 // at `maxDelayMs` (default 10 s).
 //
 // Redirects are not followed (an API that moves answers 3xx: `http-status`), so a bearer token
-// never goes to a host the caller did not name. Credentials (a bearer token or an Authorization
-// header) are never sent over plain http, except to this machine (loopback; tests, local gateways).
+// never goes to a host the caller did not name. Credentials are never sent over plain http, except
+// to this machine (loopback; tests, local gateways), and never shown in an error: the bearer token,
+// and every header the caller adds, whatever its name (Authorization, CertCentral's X-DC-DEVKEY,
+// an X-API-Key...), since only the caller knows which ones are secret: a request with any of them
+// goes over https (or loopback) only, and their values (and the credentials after an auth scheme,
+// Basic's password) are redacted from its errors, with `secrets` (a PIN or client secret in the body).
 //
 // Test trust anchors: `ca` adds PEM certificates to Node's bundled roots for this exchange only;
 // verification stays on (the tests use it with a CA they generate; NODE_EXTRA_CA_CERTS would have
@@ -52,8 +56,14 @@ export interface JsonExchange {
   body?: unknown;
   /** OAuth access token, sent as `Authorization: Bearer`; never logged, never in an error. */
   bearer?: string;
-  /** More request headers. host, connection, content-length and transfer-encoding are the transport's. */
+  /**
+   * More request headers, each one a credential: never sent over plain http except to loopback,
+   * its value never in an error. host, connection, content-length and transfer-encoding are the
+   * transport's (dropped).
+   */
   headers?: Readonly<Record<string, string>>;
+  /** More values never to show in an error (a PIN or client secret sent in the body); at least 4 characters. */
+  secrets?: readonly string[];
   /** Deadline of the whole exchange, retries and waits included. Default 15 s. */
   timeoutMs?: number;
   /** Deadline of each attempt. Default (and at most) timeoutMs. */
@@ -106,22 +116,30 @@ export async function exchangeJson<T = unknown>(exchange: JsonExchange): Promise
   const maxDelayMs = retry.maxDelayMs ?? DEFAULT_MAX_DELAY_MS;
   const idempotent = exchange.idempotent ?? method !== 'POST';
 
+  // What must never show: the token, every header value the caller gives, and what it names as secret.
+  const secrets: string[] = [...(exchange.secrets ?? [])];
   const headers: Record<string, string> = { accept: 'application/json' };
+  let credentials = false;
   for (const [name, value] of Object.entries(exchange.headers ?? {})) {
     const lower = name.toLowerCase();
-    if (!RESERVED_HEADERS.has(lower)) headers[lower] = value;
+    if (RESERVED_HEADERS.has(lower)) continue;
+    headers[lower] = value;
+    credentials = true;
+    secrets.push(...secretsOf(value));
   }
-  if (exchange.bearer !== undefined) headers.authorization = `Bearer ${exchange.bearer}`;
+  if (exchange.bearer !== undefined) {
+    headers.authorization = `Bearer ${exchange.bearer}`;
+    credentials = true;
+    secrets.push(exchange.bearer, headers.authorization);
+  }
   const body = exchange.body === undefined ? undefined : new Uint8Array(Buffer.from(JSON.stringify(exchange.body), 'utf8'));
   if (body) headers['content-type'] = 'application/json';
-  // What must never show: the token, and the whole Authorization value (Basic credentials too).
-  const secrets = [exchange.bearer, headers.authorization].filter((s): s is string => typeof s === 'string' && s.length > 0);
 
   // Every failure leaves through the catch below, where the secrets are redacted, once.
   let made = 0;
   try {
     const target = parseTarget(service, url);
-    if (headers.authorization !== undefined && target.protocol === 'http:' && !isLoopback(target.hostname)) {
+    if (credentials && target.protocol === 'http:' && !isLoopback(target.hostname)) {
       throw new RemoteError(service, 'not-allowed', url, remoteMessage(service, url, { say: 'not-contacted', why: 'plainHttp' }));
     }
     for (let attempt = 1; ; attempt++) {
@@ -273,6 +291,25 @@ function decodeUtf8(bytes: Uint8Array): string | null {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * A header value and what in it is secret on its own: the credentials after an auth scheme
+ * ("Bearer x", "Basic x", "SSWS x"), and for Basic the decoded user:password and the password.
+ */
+function secretsOf(value: string): string[] {
+  const out = [value];
+  const scheme = /^([A-Za-z][\w.+-]*) +(\S+)$/.exec(value.trim());
+  const [, name, credentials] = scheme ?? [];
+  if (name && credentials) {
+    out.push(credentials);
+    if (name.toLowerCase() === 'basic') {
+      const decoded = Buffer.from(credentials, 'base64').toString('utf8');
+      const colon = decoded.indexOf(':');
+      if (colon >= 0) out.push(decoded, decoded.slice(colon + 1));
+    }
+  }
+  return out;
 }
 
 function isLoopback(hostname: string): boolean {

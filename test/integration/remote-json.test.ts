@@ -346,6 +346,32 @@ describe('JSON exchanges (main/remote/json, errors, http)', { timeout: 60_000 },
     assertNoSecret(slow, TOKEN, 'BODYSECRET');
     assert.ok(JSON.stringify(slow).includes('"kind":"timeout"'), 'JSON.stringify keeps the fields');
   });
+  it('treats every header the caller adds as a credential: X-DC-DEVKEY never over plain http, never in an error', { skip }, async () => {
+    const DEVKEY = 'DCDEVKEY0123456789ABCDEFGHIJKLMNOPQRSTUV';
+    const refused = await remoteFailure(
+      exchangeJson({ service: 'certcentral', method: 'GET', url: 'http://certcentral.example.invalid/services/v2/user/me', headers: { 'X-DC-DEVKEY': DEVKEY } }),
+      'not-allowed',
+    );
+    assert.match(refused.message, /^The DigiCert CertCentral service at http:\/\/certcentral\.example\.invalid\/services\/v2\/user\/me was not contacted: credentials are never sent over plain http\.$/);
+
+    handler = (req, res) => {
+      const key = String(req.headers['x-dc-devkey']);
+      res.writeHead(403, `Forbidden ${key}`, { 'content-type': 'application/json' }).end(JSON.stringify({ errors: [{ code: 'access_denied', message: `Key ${key} is revoked` }] }));
+    };
+    const echoed = await remoteFailure(ask({ service: 'certcentral', url: `${httpUrl}/services/v2/user/me`, headers: { 'X-DC-DEVKEY': DEVKEY } }), 'unauthorized');
+    assert.equal(seen[0]?.headers['x-dc-devkey'], DEVKEY, 'sent to loopback');
+    assert.deepEqual(echoed.remote, { error: 'access_denied', description: 'Key [redacted] is revoked' });
+    assert.match(echoed.message, /answered HTTP 403 \(Forbidden \[redacted\]\): access_denied: Key \[redacted\] is revoked\.$/);
+    assertNoSecret(echoed, DEVKEY);
+
+    // Basic: the decoded password too; `secrets`: what the body carries (a PIN).
+    handler = (_req, res) => json(res, 400, { error: 'invalid_client', error_description: 'client_secret s3cr3t-client-secret and PIN 739201 are wrong' });
+    const basic = `Basic ${Buffer.from('client:s3cr3t-client-secret').toString('base64')}`;
+    const client = await remoteFailure(ask({ url: `${httpUrl}/oauth2/token`, method: 'POST', body: { pin: '739201' }, headers: { Authorization: basic }, secrets: ['739201'] }), 'http-status');
+    assert.equal(client.remote?.description, 'client_secret [redacted] and PIN [redacted] are wrong');
+    assertNoSecret(client, 's3cr3t-client-secret', '739201');
+  });
+
   it('redacts a token the server echoes in its status line or content type, or that bounding cut short', { skip }, async () => {
     handler = (req, res) => res.writeHead(401, `Unauthorized ${req.headers.authorization ?? ''}`, { 'content-type': 'application/json' }).end('{}');
     const status = await remoteFailure(ask({ url: `${httpUrl}/a`, bearer: TOKEN }), 'unauthorized');
