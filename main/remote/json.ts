@@ -38,11 +38,11 @@ import type { RemoteErrorBody, RemoteSaid } from './errors';
 export type JsonMethod = HttpMethod;
 
 export interface RetryPolicy {
-  /** Attempts in all, the first included. Default 3; 1 never retries. */
+  /** Attempts in all, the first included: a whole number, at least 1. Default 3; 1 never retries. */
   attempts?: number;
-  /** The first back-off (doubled at each retry, plus up to as much again of jitter). Default 250 ms. */
+  /** The first back-off (doubled at each retry, plus up to as much again of jitter): finite, at least 0. Default 250 ms. */
   baseMs?: number;
-  /** The longest wait between two attempts, Retry-After included. Default 10 s. */
+  /** The longest wait between two attempts, Retry-After included: finite, at least 0. Default 10 s. */
   maxDelayMs?: number;
 }
 
@@ -98,7 +98,10 @@ const RESERVED_HEADERS = new Set(['host', 'connection', 'content-length', 'trans
 const RETRY_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE']);
 
 /**
- * Sends one JSON request (with the retries above) and returns the 2xx answer, parsed. Errors:
+ * Sends one JSON request (with the retries above) and returns the 2xx answer, parsed. TypeError,
+ * before anything is sent, for a request that makes no sense: a service that is no lower-case word,
+ * a GET with a body, retry settings out of range (attempts not a whole number ≥ 1, baseMs or
+ * maxDelayMs negative or not finite), a timeoutMs, attemptTimeoutMs or maxBytes not above 0. Errors:
  * RemoteError of kind `bad-url`, `not-allowed`, `unreachable`, `tls`, `timeout`, `aborted`,
  * `rate-limited` (429), `unauthorized` (401, 403), `http-status` (any other non-2xx; with the
  * error body's `remote`), `too-large`, `bad-response` (a 2xx that is not JSON).
@@ -108,12 +111,19 @@ export async function exchangeJson<T = unknown>(exchange: JsonExchange): Promise
   if (!SERVICE_NAME.test(service)) throw new TypeError('exchangeJson: service must be a lower-case word');
   if (method === 'GET' && exchange.body !== undefined) throw new TypeError('exchangeJson: a GET request has no body');
   const timeoutMs = exchange.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const attemptTimeoutMs = Math.min(exchange.attemptTimeoutMs ?? timeoutMs, timeoutMs);
-  const deadline = Date.now() + timeoutMs;
   const retry = exchange.retry === false ? { attempts: 1 } : (exchange.retry ?? {});
-  const maxAttempts = Math.max(1, Math.floor(retry.attempts ?? DEFAULT_ATTEMPTS));
+  const maxAttempts = retry.attempts ?? DEFAULT_ATTEMPTS;
   const baseMs = retry.baseMs ?? DEFAULT_BASE_MS;
   const maxDelayMs = retry.maxDelayMs ?? DEFAULT_MAX_DELAY_MS;
+  // NaN or a negative number would never end the retry loop but at the deadline: refused.
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new TypeError('exchangeJson: retry.attempts must be a whole number of at least 1');
+  if (!Number.isFinite(baseMs) || baseMs < 0) throw new TypeError('exchangeJson: retry.baseMs must be a finite number of at least 0');
+  if (!Number.isFinite(maxDelayMs) || maxDelayMs < 0) throw new TypeError('exchangeJson: retry.maxDelayMs must be a finite number of at least 0');
+  for (const [name, value] of [['timeoutMs', timeoutMs], ['attemptTimeoutMs', exchange.attemptTimeoutMs], ['maxBytes', exchange.maxBytes]] as const) {
+    if (value !== undefined && !(Number.isFinite(value) && value > 0)) throw new TypeError(`exchangeJson: ${name} must be a finite number above 0`);
+  }
+  const attemptTimeoutMs = Math.min(exchange.attemptTimeoutMs ?? timeoutMs, timeoutMs);
+  const deadline = Date.now() + timeoutMs;
   const idempotent = exchange.idempotent ?? method !== 'POST';
 
   // What must never show: the token, every header value the caller gives, and what it names as secret.

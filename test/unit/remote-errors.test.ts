@@ -7,7 +7,8 @@ import { isUserFacing, UserFacingError } from '../../main/errors';
 import { userFacingErrorInfo } from '../../main/ipc/dispatch';
 import { boundedText, describeServer, displayUrl, redact, RemoteError, remoteMessage } from '../../main/remote/errors';
 import type { RemoteSaid } from '../../main/remote/errors';
-import { jsonDepthExceeds, parseRetryAfter } from '../../main/remote/json';
+import { exchangeJson, jsonDepthExceeds, parseRetryAfter } from '../../main/remote/json';
+import type { JsonExchange } from '../../main/remote/json';
 import { format, formatMessage } from '../../preload/contract/messages';
 
 describe('RemoteError and its helpers (main/remote/errors, json)', () => {
@@ -56,6 +57,21 @@ describe('RemoteError and its helpers (main/remote/errors, json)', () => {
     assert.equal(jsonDepthExceeds('{"a":"[[[[[[","b":[1]}', 2), false);
     assert.equal(jsonDepthExceeds('{"a":"\\"[[[[","b":[[[1]]]}', 3), true, 'an escaped quote does not end the string');
     assert.equal(jsonDepthExceeds('[{}, {}, [], []]', 2), false, 'siblings do not add up');
+  });
+
+  it('refuses retry settings and limits that would loop until the deadline, before sending anything', async () => {
+    const ask = (more: Partial<JsonExchange>) => exchangeJson({ service: 'csc', method: 'GET', url: 'not a url', ...more });
+    const refused: Partial<JsonExchange>[] = [
+      { retry: { attempts: NaN } }, { retry: { attempts: 0 } }, { retry: { attempts: -1 } }, { retry: { attempts: 2.5 } }, { retry: { attempts: Infinity } },
+      { retry: { baseMs: NaN } }, { retry: { baseMs: -1 } }, { retry: { baseMs: Infinity } },
+      { retry: { maxDelayMs: NaN } }, { retry: { maxDelayMs: -5 } },
+      { timeoutMs: NaN }, { timeoutMs: 0 }, { attemptTimeoutMs: -1 }, { maxBytes: NaN },
+    ];
+    for (const more of refused) await assert.rejects(ask(more), TypeError, JSON.stringify(more, (_k, v: unknown) => (typeof v === 'number' ? String(v) : v)));
+    // In range: the exchange goes on (and fails on its URL, as a RemoteError).
+    for (const more of [{ retry: { attempts: 1, baseMs: 0, maxDelayMs: 0 } }, { retry: false as const }, {}]) {
+      await assert.rejects(ask(more), (e: unknown) => e instanceof RemoteError && e.kind === 'bad-url');
+    }
   });
 
   it('serializes its fields and message, never its cause', () => {
