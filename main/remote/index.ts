@@ -7,7 +7,7 @@ export type { RemoteErrorBody, RemoteErrorKind } from './errors';
 export { hostOf, httpExchange, withFetchPolicy } from './http';
 export type { FetchPolicy, HttpExchange, HttpMethod, HttpReply, TrustService } from './http';
 export { exchangeJson } from './json';
-export type { JsonExchange, JsonMethod, JsonReply, RetryPolicy } from './json';
+export type { JsonExchange, JsonMethod, JsonReply, RetryInfo, RetryPolicy } from './json';
 export { requestTimestamp, signatureTimestamper } from './tsa';
 export type { TimestampRequestOptions } from './tsa';
 export { fetchCrl, fetchIssuer, fetchOcsp, fetchValidationData, revocationFetchers } from './revocation';

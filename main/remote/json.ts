@@ -15,7 +15,7 @@
 // - never: other statuses, TLS failures, host not found, a 2xx that is not JSON, the caller's abort.
 // The wait before a retry is the server's Retry-After (delta-seconds or an HTTP date) when it sent
 // one, else `baseMs` * 2^(retry - 1) plus a random jitter of up to as much again; either is capped
-// at `maxDelayMs` (default 10 s).
+// at `maxDelayMs` (default 10 s). `onRetry` is told of each wait before it starts.
 //
 // Redirects are not followed (an API that moves answers 3xx: `http-status`), so a bearer token
 // never goes to a host the caller did not name. Credentials are never sent over plain http, except
@@ -32,7 +32,7 @@ import { msg } from '../errors';
 import { admit, cancelled, DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_MS, parseTarget, remainingBudget, sendOnce, statusError } from './http';
 import type { HttpMethod, RawReply } from './http';
 import { boundedText, redact, RemoteError, remoteMessage, SERVICE_NAME } from './errors';
-import type { RemoteErrorBody, RemoteSaid } from './errors';
+import type { RemoteErrorBody, RemoteErrorKind, RemoteSaid } from './errors';
 
 /** The methods of the transport. */
 export type JsonMethod = HttpMethod;
@@ -44,6 +44,17 @@ export interface RetryPolicy {
   baseMs?: number;
   /** The longest wait between two attempts, Retry-After included: finite, at least 0. Default 10 s. */
   maxDelayMs?: number;
+}
+
+/** What onRetry is told before each wait. */
+export interface RetryInfo {
+  /** The attempt that failed: 1 for the first. */
+  attempt: number;
+  /** The wait before the next attempt, in milliseconds: Retry-After or the back-off, capped at maxDelayMs. */
+  delayMs: number;
+  /** The failure's HTTP status, when there was an answer. */
+  status?: number;
+  kind: RemoteErrorKind;
 }
 
 export interface JsonExchange {
@@ -77,6 +88,12 @@ export interface JsonExchange {
   retry?: RetryPolicy | false;
   /** PEM trust anchors added to Node's bundled roots (a private CA, the tests). Verification stays on. */
   ca?: readonly string[];
+  /**
+   * Told before each wait between two attempts: which attempt failed, why, and how long the wait
+   * is (a UI can say "retrying in 3 s"; the tests check the waits asked for without timing them).
+   * Not called when no retry follows. What it throws ends the exchange.
+   */
+  onRetry?: (info: RetryInfo) => void;
 }
 
 export interface JsonReply<T> {
@@ -192,9 +209,10 @@ export async function exchangeJson<T = unknown>(exchange: JsonExchange): Promise
       }
       if (!retryable || attempt >= maxAttempts) throw failure;
       const backoff = baseMs * 2 ** (attempt - 1);
-      const delay = Math.min(maxDelayMs, retryAfterMs ?? backoff + Math.random() * backoff);
-      if (delay >= remainingBudget(deadline)) throw failure;
-      await sleep(delay, exchange.signal, () => cancelled(service, url));
+      const delayMs = Math.round(Math.min(maxDelayMs, retryAfterMs ?? backoff + Math.random() * backoff));
+      if (delayMs >= remainingBudget(deadline)) throw failure;
+      exchange.onRetry?.({ attempt, delayMs, ...(failure.status !== undefined ? { status: failure.status } : {}), kind: failure.kind });
+      await sleep(delayMs, exchange.signal, () => cancelled(service, url));
     }
   } catch (e) {
     throw e instanceof RemoteError ? settled(e, made, secrets) : e;

@@ -16,7 +16,7 @@ import { serverParams } from '../../main/cms/engine';
 import { serverLabel } from '../../main/remote/http';
 import { format } from '../../preload/contract/messages';
 import { exchangeJson, httpExchange, isRemoteError, withFetchPolicy } from '../../main/remote';
-import type { JsonExchange, RemoteError, RemoteErrorKind } from '../../main/remote';
+import type { JsonExchange, RemoteError, RemoteErrorKind, RetryInfo } from '../../main/remote';
 import { freePort, listenLocal, run, skipWithout } from '../fixtures/pki';
 
 const skip = skipWithout('openssl');
@@ -128,34 +128,44 @@ describe('JSON exchanges (main/remote/json, errors, http)', { timeout: 60_000 },
 
   it('retries a 429 and succeeds on the second attempt', { skip }, async () => {
     handler = (_req, res, n) => (n === 1 ? json(res, 429, { error: 'slow_down' }) : json(res, 200, { ok: true }));
-    const reply = await ask({ url: `${httpUrl}/info`, method: 'POST', body: {} });
+    const retries: RetryInfo[] = [];
+    const reply = await ask({ url: `${httpUrl}/info`, method: 'POST', body: {}, onRetry: (info) => retries.push(info) });
     assert.deepEqual(reply.json, { ok: true });
     assert.equal(seen.length, 2, 'one retry');
+    // No Retry-After: the back-off, baseMs (10 ms here) plus up to as much again of jitter.
+    assert.equal(retries.length, 1);
+    assert.deepEqual({ ...retries[0], delayMs: 0 }, { attempt: 1, delayMs: 0, status: 429, kind: 'rate-limited' });
+    assert.ok((retries[0]?.delayMs ?? -1) >= 10 && (retries[0]?.delayMs ?? 99) <= 20, `a back-off of ${retries[0]?.delayMs} ms`);
   });
 
   it('waits as long as Retry-After asks, and no longer than the cap', { skip }, async () => {
+    // The waits asked for are read from onRetry; the clock only proves that a real wait took place.
     handler = (_req, res, n) => (n === 1 ? json(res, 503, {}, { 'retry-after': '1' }) : json(res, 200, { ok: 1 }));
+    let retries: RetryInfo[] = [];
     let started = Date.now();
-    await ask({ url: `${httpUrl}/a` });
+    await ask({ url: `${httpUrl}/a`, onRetry: (info) => retries.push(info) });
     const waited = Date.now() - started;
     assert.equal(seen.length, 2);
-    assert.ok(waited >= 950 && waited < 3_000, `waited ${waited} ms for Retry-After: 1`);
+    assert.deepEqual(retries, [{ attempt: 1, delayMs: 1_000, status: 503, kind: 'http-status' }], 'Retry-After: 1 is a wait of 1 s');
+    assert.ok(waited >= 950, `waited ${waited} ms for Retry-After: 1`);
 
     seen = [];
+    retries = [];
     const inAnHour = new Date(Date.now() + 3_600_000).toUTCString();
     handler = (_req, res, n) => (n === 1 ? json(res, 503, {}, { 'retry-after': inAnHour }) : json(res, 200, { ok: 2 }));
     started = Date.now();
-    await ask({ url: `${httpUrl}/b`, retry: { maxDelayMs: 200 } });
+    await ask({ url: `${httpUrl}/b`, retry: { maxDelayMs: 200 }, onRetry: (info) => retries.push(info) });
     const capped = Date.now() - started;
     assert.equal(seen.length, 2);
-    assert.ok(capped >= 180 && capped < 2_000, `waited ${capped} ms for an HTTP-date an hour away, capped at 200 ms`);
+    assert.deepEqual(retries, [{ attempt: 1, delayMs: 200, status: 503, kind: 'http-status' }], 'an HTTP-date an hour away, capped at 200 ms');
+    assert.ok(capped >= 180, `waited ${capped} ms for an HTTP-date an hour away, capped at 200 ms`);
   });
 
   it('gives up at once when the wait would run past the overall deadline', { skip }, async () => {
     handler = (_req, res) => json(res, 503, {}, { 'retry-after': '5' });
-    const started = Date.now();
-    const error = await remoteFailure(ask({ url: `${httpUrl}/c`, timeoutMs: 1_000 }), 'http-status');
-    assert.ok(Date.now() - started < 900, 'no wait of 5 s within a 1 s deadline');
+    const retries: RetryInfo[] = [];
+    const error = await remoteFailure(ask({ url: `${httpUrl}/c`, timeoutMs: 1_000, onRetry: (info) => retries.push(info) }), 'http-status');
+    assert.deepEqual(retries, [], 'no wait of 5 s within a 1 s deadline');
     assert.equal(seen.length, 1);
     assert.equal(error.status, 503);
     assert.equal(error.retryAfterMs, 5_000);
@@ -261,9 +271,10 @@ describe('JSON exchanges (main/remote/json, errors, http)', { timeout: 60_000 },
 
   it('stops at the deadline as timeout, and retries a GET whose attempt ran out of its own deadline', { skip }, async () => {
     handler = () => undefined; // never answers
-    const started = Date.now();
-    const error = await remoteFailure(ask({ url: `${httpUrl}/slow`, method: 'POST', body: {}, timeoutMs: 300 }), 'timeout');
-    assert.ok(Date.now() - started < 2_000);
+    const retries: RetryInfo[] = [];
+    const error = await remoteFailure(ask({ url: `${httpUrl}/slow`, method: 'POST', body: {}, timeoutMs: 300, onRetry: (info) => retries.push(info) }), 'timeout');
+    assert.deepEqual(retries, [], 'stopped at the deadline, no wait and no other attempt');
+    assert.equal(error.attempts, 1);
     assert.match(error.message, /did not answer within 0\.3 s\.$/);
     assert.equal(seen.length, 1);
 
@@ -291,19 +302,25 @@ describe('JSON exchanges (main/remote/json, errors, http)', { timeout: 60_000 },
   });
 
   it('stops at once when the signal is aborted, during an attempt or a wait', { skip }, async () => {
+    // Without the abort, the attempt would run to its 15 s deadline and fail as timeout, not aborted.
     handler = () => undefined;
     const during = new AbortController();
     setTimeout(() => during.abort(), 100);
-    let started = Date.now();
-    await remoteFailure(ask({ url: `${httpUrl}/a`, signal: during.signal }), 'aborted');
-    assert.ok(Date.now() - started < 1_000);
+    const retries: RetryInfo[] = [];
+    const stopped = await remoteFailure(ask({ url: `${httpUrl}/a`, signal: during.signal, onRetry: (info) => retries.push(info) }), 'aborted');
+    assert.equal(stopped.attempts, 1);
+    assert.deepEqual(retries, []);
 
-    handler = (_req, res) => json(res, 503, {}, { 'retry-after': '5' });
+    // A wait of 30 s (what onRetry was told) cut short: the exchange ends long before it would.
+    handler = (_req, res) => json(res, 503, {}, { 'retry-after': '30' });
     const waiting = new AbortController();
     setTimeout(() => waiting.abort(), 200);
-    started = Date.now();
-    const error = await remoteFailure(ask({ url: `${httpUrl}/b`, signal: waiting.signal }), 'aborted');
-    assert.ok(Date.now() - started < 1_500);
+    const started = Date.now();
+    const waits: RetryInfo[] = [];
+    const error = await remoteFailure(ask({ url: `${httpUrl}/b`, signal: waiting.signal, timeoutMs: 60_000, retry: { maxDelayMs: 60_000 }, onRetry: (info) => waits.push(info) }), 'aborted');
+    assert.deepEqual(waits, [{ attempt: 1, delayMs: 30_000, status: 503, kind: 'http-status' }]);
+    assert.ok(Date.now() - started < 30_000, 'the wait was not served out');
+    assert.equal(error.attempts, 1);
     assert.match(error.message, /^The request to the remote signing service at .* was cancelled\.$/);
   });
 
