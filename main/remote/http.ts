@@ -2,7 +2,7 @@
 // caIssuers) on top of it. The transport (`sendOnce`, used here and by json.ts) is node:http(s)
 // with a deadline, a response size limit, no connection reuse (every attempt is one request on its
 // own connection, which `openssl ocsp` and many small responders expect), TLS verification always
-// on (the request options never touch rejectUnauthorized; `ca` only adds trust anchors), the fetch
+// on (the request options never touch rejectUnauthorized; `ca` only changes the anchors), the fetch
 // policy (`withFetchPolicy`) applied to every attempt, and failures as RemoteError. `httpExchange`
 // turns those into CmsError with a service-specific code and the sentence that names the server.
 import { AsyncLocalStorage } from 'node:async_hooks';
@@ -190,7 +190,7 @@ export interface Attempt {
   service: string;
   url: string;
   method: HttpMethod;
-  /** Lower-case names. user-agent, connection and content-length are set here. */
+  /** Lower-case names. user-agent ("Paraphe"), connection and content-length are set here, over the caller's. */
   headers?: Readonly<Record<string, string>>;
   body?: Uint8Array;
   maxBytes: number;
@@ -199,7 +199,11 @@ export interface Attempt {
   /** The deadline the timeout message names. */
   timeoutMs: number;
   signal?: AbortSignal;
-  /** PEM trust anchors added to Node's bundled ones (verification stays on). */
+  /**
+   * PEM trust anchors: verification (always on) is then against Node's bundled roots
+   * (tls.rootCertificates) plus these, instead of the default store, so NODE_EXTRA_CA_CERTS's
+   * certificates are not trusted for this attempt.
+   */
   ca?: readonly string[];
 }
 
@@ -252,7 +256,8 @@ export async function sendOnce(attempt: Attempt): Promise<RawReply> {
     const headers: Record<string, string | number> = { ...attempt.headers, 'user-agent': 'Paraphe', connection: 'close' };
     if (attempt.body) headers['content-length'] = attempt.body.length;
     // agent: false — a fresh connection, closed after the reply. TLS: Node's defaults, certificates
-    // always verified against the bundled CAs (plus `ca`, when given, for private trust anchors).
+    // always verified against the default store; with `ca`, against the bundled roots plus `ca`
+    // (Node's `ca` option replaces the store: NODE_EXTRA_CA_CERTS is left out, so it is kept out here too).
     const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
     const tls = attempt.ca && attempt.ca.length > 0 ? { ca: [...rootCertificates, ...attempt.ca] } : {};
     const req = send(target, { method: attempt.method, headers, agent: false, ...tls }, (res: IncomingMessage) => {

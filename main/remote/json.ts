@@ -25,9 +25,14 @@
 // goes over https (or loopback) only, and their values (and the credentials after an auth scheme,
 // Basic's password) are redacted from its errors, with `secrets` (a PIN or client secret in the body).
 //
-// Test trust anchors: `ca` adds PEM certificates to Node's bundled roots for this exchange only;
-// verification stays on (the tests use it with a CA they generate; NODE_EXTRA_CA_CERTS would have
-// to be set before the process starts).
+// Trust anchors: `ca` replaces, for this exchange only, the store TLS verifies against with Node's
+// bundled roots (tls.rootCertificates) plus the PEM certificates given: verification stays on, but
+// certificates added by NODE_EXTRA_CA_CERTS (or the system store, with --use-system-ca) are not
+// trusted for that exchange. The tests use it with a CA they generate (NODE_EXTRA_CA_CERTS would
+// have to be set before the process starts).
+//
+// Headers the transport owns, whatever the caller says: host, connection, content-length,
+// transfer-encoding (dropped) and user-agent (always "Paraphe").
 import { msg } from '../errors';
 import { admit, cancelled, DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_MS, parseTarget, remainingBudget, sendOnce, statusError } from './http';
 import type { HttpMethod, RawReply } from './http';
@@ -69,8 +74,8 @@ export interface JsonExchange {
   bearer?: string;
   /**
    * More request headers, each one a credential: never sent over plain http except to loopback,
-   * its value never in an error. host, connection, content-length and transfer-encoding are the
-   * transport's (dropped).
+   * its value never in an error. Reserved, dropped: host, connection, content-length,
+   * transfer-encoding, and user-agent (the transport always sends "Paraphe").
    */
   headers?: Readonly<Record<string, string>>;
   /** More values never to show in an error (a PIN or client secret sent in the body); at least 4 characters. */
@@ -86,7 +91,11 @@ export interface JsonExchange {
   idempotent?: boolean;
   /** false: a single attempt. */
   retry?: RetryPolicy | false;
-  /** PEM trust anchors added to Node's bundled roots (a private CA, the tests). Verification stays on. */
+  /**
+   * PEM trust anchors (a private CA, the tests). Verification stays on, against Node's bundled
+   * roots plus these: for this exchange they replace the default store, so NODE_EXTRA_CA_CERTS's
+   * certificates are not trusted.
+   */
   ca?: readonly string[];
   /**
    * Told before each wait between two attempts: which attempt failed, why, and how long the wait
@@ -109,8 +118,8 @@ const DEFAULT_BASE_MS = 250;
 const DEFAULT_MAX_DELAY_MS = 10_000;
 /** Deepest nesting of arrays and objects accepted in a JSON body. */
 const MAX_JSON_DEPTH = 64;
-/** Headers the transport owns. */
-const RESERVED_HEADERS = new Set(['host', 'connection', 'content-length', 'transfer-encoding']);
+/** Headers the transport owns (sendOnce sets user-agent, connection and content-length itself). */
+const RESERVED_HEADERS = new Set(['host', 'connection', 'content-length', 'transfer-encoding', 'user-agent']);
 /** Network failures after which an idempotent request is sent again. */
 const RETRY_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE']);
 

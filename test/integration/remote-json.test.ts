@@ -135,6 +135,13 @@ describe('JSON exchanges (main/remote/json, errors, http)', { timeout: 60_000 },
     await assert.rejects(ask({ url: `${httpUrl}/x`, body: { a: 1 } }), TypeError);
   });
 
+  it('keeps the headers the transport owns: user-agent is always Paraphe, host the URL\'s', async () => {
+    await ask({ url: `${httpUrl}/ua`, headers: { 'User-Agent': 'curl/8.0', Host: 'elsewhere.example', 'X-Trace': 'trace-1' } });
+    assert.equal(seen[0]?.headers['user-agent'], 'Paraphe');
+    assert.equal(seen[0]?.headers.host, `127.0.0.1:${plain?.port ?? 0}`);
+    assert.equal(seen[0]?.headers['x-trace'], 'trace-1');
+  });
+
   it('retries a 429 and succeeds on the second attempt', async () => {
     handler = (_req, res, n) => (n === 1 ? json(res, 429, { error: 'slow_down' }) : json(res, 200, { ok: true }));
     const retries: RetryInfo[] = [];

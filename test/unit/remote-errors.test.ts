@@ -57,6 +57,10 @@ describe('RemoteError and its helpers (main/remote/errors, json)', () => {
     assert.equal(jsonDepthExceeds('{"a":"[[[[[[","b":[1]}', 2), false);
     assert.equal(jsonDepthExceeds('{"a":"\\"[[[[","b":[[[1]]]}', 3), true, 'an escaped quote does not end the string');
     assert.equal(jsonDepthExceeds('[{}, {}, [], []]', 2), false, 'siblings do not add up');
+    // "a\\" is a string holding one backslash: the quote after it ends the string, so the brackets after count.
+    assert.equal(jsonDepthExceeds('[["a\\\\"],[[1]]]', 2), true, 'an escaped backslash does not escape the closing quote');
+    assert.equal(jsonDepthExceeds('[["a\\\\"],[[1]]]', 3), false);
+    assert.equal(jsonDepthExceeds('["\\\\\\"[[["]', 1), false, 'a backslash, then an escaped quote: still inside the string');
   });
 
   it('refuses retry settings and limits that would loop until the deadline, before sending anything', async () => {
