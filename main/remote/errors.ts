@@ -139,7 +139,7 @@ const TRUST_SERVICES: ReadonlySet<string> = new Set(['tsa', 'ocsp', 'crl', 'issu
  * user:password@ removed. JSON APIs: displayUrl (no query string or fragment, where API keys and
  * tokens travel; bounded).
  */
-export function serverUrl(service: string, url: string): string {
+function serverUrl(service: string, url: string): string {
   return TRUST_SERVICES.has(service) ? boundedText(withoutCredentials(url), Infinity) : displayUrl(url);
 }
 
@@ -261,6 +261,11 @@ export function remoteMessage(service: string, url: string, said: RemoteSaid): M
     case 'cancelled':
       return msg('error.remote.cancelled', server);
   }
+}
+
+/** A RemoteError worded by remoteMessage: how main/remote makes its errors. */
+export function remoteError(service: string, kind: RemoteErrorKind, url: string, said: RemoteSaid, details?: RemoteErrorDetails): RemoteError {
+  return new RemoteError(service, kind, url, remoteMessage(service, url, said), details);
 }
 
 /** A size as messages give it: MB (one decimal at most) from 1 MiB, else KB rounded up; `name` and `nameUnit`. */

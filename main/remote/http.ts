@@ -13,7 +13,7 @@ import { rootCertificates } from 'node:tls';
 import { CmsError } from '../cms/errors';
 import type { CmsErrorCode } from '../cms/errors';
 import { messageOf } from '../errors';
-import { boundedText, describeServer, RemoteError, remoteMessage } from './errors';
+import { boundedText, describeServer, RemoteError, remoteError } from './errors';
 import type { RemoteErrorDetails, RemoteErrorKind, RemoteSaid } from './errors';
 
 export type TrustService = 'tsa' | 'ocsp' | 'crl' | 'issuer';
@@ -96,7 +96,7 @@ export function hostOf(url: string): string | null {
 export function admit(service: string, url: string): RemoteError | null {
   const state = currentPolicy.getStore();
   if (!state) return null;
-  const fail = (kind: RemoteErrorKind, said: RemoteSaid) => new RemoteError(service, kind, url, remoteMessage(service, url, said));
+  const fail = (kind: RemoteErrorKind, said: RemoteSaid) => remoteError(service, kind, url, said);
   const host = hostOf(url);
   if (host === null) return fail('bad-url', { say: 'unreachable', why: 'scheme' });
   if (state.policy.allowedHosts && !state.policy.allowedHosts.has(host)) return fail('not-allowed', { say: 'not-contacted', why: 'host', host });
@@ -226,10 +226,10 @@ export function parseTarget(service: string, url: string): URL {
   try {
     target = new URL(url);
   } catch {
-    throw new RemoteError(service, 'bad-url', url, remoteMessage(service, url, { say: 'unreachable', why: 'invalidUrl' }));
+    throw remoteError(service, 'bad-url', url, { say: 'unreachable', why: 'invalidUrl' });
   }
   if (target.protocol !== 'http:' && target.protocol !== 'https:') {
-    throw new RemoteError(service, 'bad-url', url, remoteMessage(service, url, { say: 'unreachable', why: 'scheme' }));
+    throw remoteError(service, 'bad-url', url, { say: 'unreachable', why: 'scheme' });
   }
   return target;
 }
@@ -238,7 +238,6 @@ export function parseTarget(service: string, url: string): URL {
 export async function sendOnce(attempt: Attempt): Promise<RawReply> {
   const { service, url, maxBytes } = attempt;
   const target = parseTarget(service, url);
-  const fail = (kind: RemoteErrorKind, said: RemoteSaid, details?: RemoteErrorDetails) => new RemoteError(service, kind, url, remoteMessage(service, url, said), details);
   if (attempt.signal?.aborted) throw cancelled(service, url);
 
   return new Promise<RawReply>((resolve, reject) => {
@@ -265,14 +264,14 @@ export async function sendOnce(attempt: Attempt): Promise<RawReply> {
       const contentType = (res.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
       const declared = Number(res.headers['content-length'] ?? NaN);
       if (Number.isFinite(declared) && declared > maxBytes) {
-        finish(fail('too-large', { say: 'too-large', size: declared, max: maxBytes }, { status }));
+        finish(remoteError(service, 'too-large', url, { say: 'too-large', size: declared, max: maxBytes }, { status }));
         return;
       }
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (chunk: Buffer) => {
         size += chunk.length;
-        if (size > maxBytes) finish(fail('too-large', { say: 'too-large', max: maxBytes }, { status }));
+        if (size > maxBytes) finish(remoteError(service, 'too-large', url, { say: 'too-large', max: maxBytes }, { status }));
         else chunks.push(chunk);
       });
       res.on('end', () => {
@@ -287,7 +286,7 @@ export async function sendOnce(attempt: Attempt): Promise<RawReply> {
       });
     });
     req.on('error', (e) => finish(networkError(attempt, e)));
-    const timer = setTimeout(() => finish(fail('timeout', { say: 'timeout', why: 'deadline', ms: attempt.timeoutMs })), attempt.remainingMs);
+    const timer = setTimeout(() => finish(remoteError(service, 'timeout', url, { say: 'timeout', why: 'deadline', ms: attempt.timeoutMs })), attempt.remainingMs);
     const onAbort = (): void => finish(cancelled(service, url));
     attempt.signal?.addEventListener('abort', onAbort, { once: true });
     req.end(attempt.body ? Buffer.from(attempt.body.buffer, attempt.body.byteOffset, attempt.body.length) : undefined);
@@ -304,8 +303,7 @@ export function statusError(
   const kind: RemoteErrorKind = reply.status === 429 ? 'rate-limited' : reply.status === 401 || reply.status === 403 ? 'unauthorized' : 'http-status';
   // What the body said is the server's text, quoted as it is (its code, then its description).
   const detail = [details.remote?.error, details.remote?.description?.replace(/[.\s]+$/, '')].filter((t) => t).join(': ');
-  const message = remoteMessage(service, url, { say: 'http-status', status: reply.status, text: reply.statusText, detail });
-  return new RemoteError(service, kind, url, message, { status: reply.status, ...details });
+  return remoteError(service, kind, url, { say: 'http-status', status: reply.status, text: reply.statusText, detail }, { status: reply.status, ...details });
 }
 
 function flatHeaders(headers: IncomingHttpHeaders): Record<string, string> {
@@ -323,7 +321,7 @@ const TLS_CODES = new Set([
 function networkError(attempt: Attempt, error: Error & { code?: string }): RemoteError {
   const { service, url } = attempt;
   const errno = error.code ?? '';
-  const fail = (kind: RemoteErrorKind, said: RemoteSaid) => new RemoteError(service, kind, url, remoteMessage(service, url, said), { cause: error });
+  const fail = (kind: RemoteErrorKind, said: RemoteSaid) => remoteError(service, kind, url, said, { cause: error });
   if (errno === 'ETIMEDOUT') return fail('timeout', { say: 'timeout', why: 'connect' });
   if (errno === 'ECONNREFUSED') return fail('unreachable', { say: 'unreachable', why: 'refused' });
   if (errno === 'ENOTFOUND' || errno === 'EAI_AGAIN') return fail('unreachable', { say: 'unreachable', why: 'notFound' });
@@ -336,5 +334,5 @@ function networkError(attempt: Attempt, error: Error & { code?: string }): Remot
 
 /** The caller's signal fired (before or during an attempt, or during a wait between two). */
 export function cancelled(service: string, url: string): RemoteError {
-  return new RemoteError(service, 'aborted', url, remoteMessage(service, url, { say: 'cancelled' }));
+  return remoteError(service, 'aborted', url, { say: 'cancelled' });
 }

@@ -3,7 +3,7 @@
 // JSON APIs (CSC, CertSign, CertCentral) through exchangeJson. Every failure of the transport is a
 // RemoteError (the trust-service entry points turn it into CmsError). See README.md.
 export { RemoteError, isRemoteError } from './errors';
-export type { RemoteErrorBody, RemoteErrorKind } from './errors';
+export type { RemoteErrorBody, RemoteErrorCode, RemoteErrorKind } from './errors';
 export { hostOf, httpExchange, withFetchPolicy } from './http';
 export type { FetchPolicy, HttpExchange, HttpMethod, HttpReply, TrustService } from './http';
 export { exchangeJson } from './json';

@@ -36,7 +36,7 @@
 import { msg } from '../errors';
 import { admit, cancelled, DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_MS, parseTarget, remainingBudget, sendOnce, statusError } from './http';
 import type { HttpMethod, RawReply } from './http';
-import { boundedText, redact, RemoteError, remoteMessage, SERVICE_NAME } from './errors';
+import { boundedText, redact, RemoteError, remoteError, SERVICE_NAME } from './errors';
 import type { RemoteErrorBody, RemoteErrorKind, RemoteSaid } from './errors';
 
 /** The methods of the transport. */
@@ -176,7 +176,7 @@ export async function exchangeJson<T = unknown>(exchange: JsonExchange): Promise
   try {
     const target = parseTarget(service, url);
     if (credentials && target.protocol === 'http:' && !isLoopback(target.hostname)) {
-      throw new RemoteError(service, 'not-allowed', url, remoteMessage(service, url, { say: 'not-contacted', why: 'plainHttp' }));
+      throw remoteError(service, 'not-allowed', url, { say: 'not-contacted', why: 'plainHttp' });
     }
     for (let attempt = 1; ; attempt++) {
       if (exchange.signal?.aborted) throw cancelled(service, url);
@@ -231,8 +231,7 @@ export async function exchangeJson<T = unknown>(exchange: JsonExchange): Promise
 /** The body of a 2xx reply, parsed; `bad-response` when it is not JSON. */
 function parseReply(service: string, url: string, reply: RawReply): unknown {
   if (reply.status === 204 || reply.status === 205) return null;
-  const bad = (said: Extract<RemoteSaid, { say: 'bad-response' }>) =>
-    new RemoteError(service, 'bad-response', url, remoteMessage(service, url, said), { status: reply.status });
+  const bad = (said: Extract<RemoteSaid, { say: 'bad-response' }>) => remoteError(service, 'bad-response', url, said, { status: reply.status });
   if (!isJsonType(reply.contentType)) {
     throw bad(reply.contentType ? { say: 'bad-response', why: 'type', contentType: boundedText(reply.contentType, 60) } : { say: 'bad-response', why: 'noType' });
   }
