@@ -150,6 +150,7 @@ describe('remote failures are catalog messages (remoteMessage, error.remote.*)',
     }
     assert.equal(formatMessage('fr', remoteMessage('csc', url, { say: 'timeout', why: 'deadline', ms: 300 })), 'Le service de signature à distance https://csc.example/v1 n’a pas répondu dans le délai de 0,3 s.');
     assert.equal(formatMessage('fr', remoteMessage('csc', url, { say: 'too-large', size: 1.5 * 1024 * 1024, max: 1024 * 1024 })), 'Le service de signature à distance https://csc.example/v1 a envoyé 1,5 Mo, au-delà de la limite de 1 Mo.');
+    assert.equal(formatMessage('fr', remoteMessage('crl', 'http://c.example/x.crl', { say: 'too-large', max: 64 * 1024 * 1024 })), 'Le serveur de LCR http://c.example/x.crl a envoyé une réponse qui dépasse la limite de 64 Mo.');
     assert.equal(formatMessage('fr', remoteMessage('ocsp', 'http://o.example/', { say: 'not-contacted', why: 'count', count: 1 })), 'Le répondeur OCSP http://o.example/ n’a pas été contacté : cette vérification a déjà envoyé 1 requête, le maximum permis.');
   });
 
