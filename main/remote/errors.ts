@@ -1,19 +1,23 @@
 // RemoteError: how every HTTP exchange of main/remote fails, whatever the service (trust services,
 // JSON APIs). `service` is data (a lower-case word: 'tsa', 'csc', 'certcentral'...), `kind` says
-// what went wrong in a closed set, and the message is one English sentence that names the service
-// and the URL. Nothing secret ever goes in: URLs lose their query string, fragment and
-// credentials; no header, request body or bearer token is ever part of an error; text the server
+// what went wrong in a closed set, and the message is a catalog message (error.remote.*, worded by
+// `remoteMessage`) that names the service and the URL; `message` is its English sentence. Nothing
+// secret ever goes in: URLs lose their credentials (and, for the JSON APIs, their query string and
+// fragment); no header, request body or bearer token is ever part of an error; text the server
 // sent is bounded, stripped of control characters and of the credentials the request carried.
 //
-// Callers with their own error codes wrap it (http.ts turns it into CmsError for the trust
-// services); it is not a UserFacingError on its own because the code a user sees belongs to the
-// layer that knows what was being done.
+// It is a UserFacingError (code `remote-<kind>`), so one that reaches the IPC layer is shown worded
+// in the interface language, not as "internal". Callers with their own error codes wrap it with
+// the same message (http.ts turns it into CmsError for the trust services).
+import { msg, UserFacingError } from '../errors';
+import type { Message, MessageParams } from '../../preload/contract/messages';
 
 /**
  * What went wrong, in a closed set:
  * - `bad-url`: not a valid http: or https: URL; nothing was sent.
  * - `not-allowed`: refused before anything was sent: the fetch policy (host not agreed, too many
- *   requests), or a credential that would go over plain http to another host than this machine.
+ *   requests), or a credential (the bearer token, any header the caller adds) that would go over
+ *   plain http to another host than this machine.
  * - `unreachable`: no answer at the network level (host not found, connection refused or reset,
  *   no route, connection closed before the reply was complete).
  * - `tls`: the TLS handshake failed (the certificate is not trusted, expired, for another name...).
@@ -54,10 +58,13 @@ export interface RemoteErrorDetails {
   cause?: unknown;
 }
 
-export class RemoteError extends Error {
+/** The code a RemoteError carries as a UserFacingError: its kind, prefixed. */
+export type RemoteErrorCode = `remote-${RemoteErrorKind}`;
+
+export class RemoteError extends UserFacingError<RemoteErrorCode> {
   readonly service: string;
   readonly kind: RemoteErrorKind;
-  /** The URL asked, without query string, fragment or credentials. */
+  /** The URL asked, as messages show it (serverUrl): without credentials; JSON APIs also without query string or fragment. */
   readonly url: string;
   declare readonly status?: number;
   /** What the server's Retry-After asked for, in milliseconds (before any cap). */
@@ -65,13 +72,15 @@ export class RemoteError extends Error {
   declare readonly remote?: RemoteErrorBody;
   declare readonly attempts?: number;
 
-  /** `message` must already be safe to show: build it with the helpers of this file. */
-  constructor(service: string, kind: RemoteErrorKind, url: string, message: string, details: RemoteErrorDetails = {}) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause });
-    this.name = 'RemoteError';
+  /**
+   * `message`: remoteMessage(...) (what main/remote gives); an English sentence is shown in
+   * English only. Either must already be safe to show.
+   */
+  constructor(service: string, kind: RemoteErrorKind, url: string, message: Message | string, details: RemoteErrorDetails = {}) {
+    super(`remote-${kind}`, message, details.cause === undefined ? undefined : { cause: details.cause });
     this.service = service;
     this.kind = kind;
-    this.url = displayUrl(url);
+    this.url = serverUrl(service, url);
     if (details.status !== undefined) this.status = details.status;
     if (details.retryAfterMs !== undefined) this.retryAfterMs = details.retryAfterMs;
     if (details.remote !== undefined) this.remote = details.remote;
@@ -112,24 +121,44 @@ const LABELS: Readonly<Record<string, string>> = {
 /** Service names are lower-case words: 'tsa', 'csc', 'cert-central'. */
 export const SERVICE_NAME = /^[a-z][a-z0-9-]{0,31}$/;
 
-/** "the timestamp server at https://tsa.example/": how messages name a server. */
+/**
+ * "the timestamp server at https://tsa.example/": how a server is named in English outside the
+ * catalog (the `server` labels main/cms takes, logs). Messages name it with remoteMessage.
+ */
 export function describeServer(service: string, url: string): string {
   const label = LABELS[service] ?? (SERVICE_NAME.test(service) ? `the ${service} service` : 'the service');
-  return `${label} at ${displayUrl(url)}`;
+  return `${label} at ${serverUrl(service, url)}`;
+}
+
+/** The trust services, whose URLs come from certificates (AIA, CRL distribution points) or the TSA setting. */
+const TRUST_SERVICES: ReadonlySet<string> = new Set(['tsa', 'ocsp', 'crl', 'issuer']);
+
+/**
+ * A URL as messages and RemoteError.url show it. Trust services: as written (the URL a certificate
+ * names, query included: "http://ca.example/getcrl?id=7"), only control characters scrubbed and
+ * user:password@ removed. JSON APIs: displayUrl (no query string or fragment, where API keys and
+ * tokens travel; bounded).
+ */
+function serverUrl(service: string, url: string): string {
+  return TRUST_SERVICES.has(service) ? boundedText(withoutCredentials(url), Infinity) : displayUrl(url);
+}
+
+/** The URL without the user:password@ of its authority. */
+function withoutCredentials(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:[/\\]{2})[^/\\?#]*@/i, '$1');
 }
 
 /** Longest URL a message quotes. */
 const MAX_URL_CHARS = 300;
 
 /**
+ * @internal exported for the tests.
  * A URL as errors show it: without query string, fragment or user:password@, control characters
  * removed, bounded. Otherwise the string as given (no normalisation), so messages quote what the
  * user or the certificate wrote.
  */
 export function displayUrl(url: string): string {
-  let shown = url.replace(/[?#][\s\S]*$/, '');
-  shown = shown.replace(/^([a-z][a-z0-9+.-]*:[/\\]{2})[^/\\?#]*@/i, '$1');
-  return boundedText(shown, MAX_URL_CHARS);
+  return boundedText(withoutCredentials(url.replace(/[?#][\s\S]*$/, '')), MAX_URL_CHARS);
 }
 
 /** Server text in errors: control characters become spaces, runs of spaces one, at most `max` characters. */
@@ -139,21 +168,110 @@ export function boundedText(text: string, max = 300): string {
   return clean.length > max ? `${clean.slice(0, max - 1)}…` : clean;
 }
 
-/** Replaces every occurrence of each secret (at least 4 characters) with "[redacted]". */
+/**
+ * Every occurrence of each secret (at least 4 characters) replaced with "[redacted]": in any case
+ * (the transport lower-cases a content type), also as boundedText shows it (control characters
+ * and runs of spaces made one space), and at the end of text boundedText cut short ("…"), where
+ * only the secret's start is left.
+ */
 export function redact(text: string, secrets: readonly string[]): string {
   let out = text;
-  for (const secret of secrets) if (secret.length >= 4) out = out.split(secret).join('[redacted]');
+  // Longest first: "Bearer <token>" goes as a whole before the token alone.
+  for (const secret of [...secrets].sort((x, y) => y.length - x.length)) {
+    for (const form of new Set([secret, boundedText(secret, Infinity)])) {
+      if (form.length >= 4) out = out.replace(new RegExp(form.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gi'), REDACTED);
+    }
+    if (secret.length >= 4 && out.endsWith('…')) {
+      const kept = out.slice(0, -1);
+      const start = secret.toLowerCase();
+      for (let n = Math.min(secret.length - 1, kept.length); n >= 4; n--) {
+        if (start.startsWith(kept.slice(-n).toLowerCase())) {
+          out = `${kept.slice(0, -n)}${REDACTED}…`;
+          break;
+        }
+      }
+    }
+  }
   return out;
 }
 
-export function capitalize(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
+const REDACTED = '[redacted]';
+
+/**
+ * What a remote failure says beyond naming the server, sentence by sentence (the error.remote.*
+ * messages): `say` picks the message, `why` the variant, the rest are its arguments.
+ */
+export type RemoteSaid =
+  | { say: 'unreachable'; why: 'invalidUrl' | 'scheme' | 'refused' | 'notFound' | 'closed' | 'noRoute' }
+  /** tls: the certificate problem (an OpenSSL code); other: the network error's code or words. */
+  | { say: 'unreachable'; why: 'tls' | 'other'; detail: string }
+  | { say: 'not-contacted'; why: 'host'; host: string }
+  | { say: 'not-contacted'; why: 'count'; count: number }
+  | { say: 'not-contacted'; why: 'time'; ms: number }
+  | { say: 'not-contacted'; why: 'plainHttp' }
+  | { say: 'timeout'; why: 'connect' }
+  | { say: 'timeout'; why: 'deadline'; ms: number }
+  /** text: the status line's reason phrase; detail: what the error body said (both may be empty). */
+  | { say: 'http-status'; status: number; text: string; detail: string }
+  /** size: what the server announced (Content-Length), absent when it streamed more than `max`. */
+  | { say: 'too-large'; size?: number; max: number }
+  | { say: 'bad-response'; why: 'type'; contentType: string }
+  | { say: 'bad-response'; why: 'deep'; depth: number }
+  | { say: 'bad-response'; why: 'noType' | 'notUtf8' | 'parse' }
+  | { say: 'cancelled' };
+
+/**
+ * The catalog message of a remote failure: the one place main/remote words its errors. Every
+ * message names the server as the error.cms.* ones do: `service` (a known one in words, any other
+ * lower-case word as "the <service> service", anything else "the service"), and `named` (yes when
+ * there is a URL to show) with `url`.
+ */
+export function remoteMessage(service: string, url: string, said: RemoteSaid): Message {
+  const shown = serverUrl(service, url);
+  const server = { service: SERVICE_NAME.test(service) ? service : 'unnamed', named: shown ? 'yes' : 'no', url: shown };
+  switch (said.say) {
+    case 'unreachable':
+      return msg('error.remote.unreachable', { ...server, why: said.why, ...('detail' in said ? { detail: said.detail } : {}) });
+    case 'not-contacted': {
+      const more: MessageParams = said.why === 'host' ? { host: said.host } : said.why === 'count' ? { count: said.count } : said.why === 'time' ? { seconds: said.ms / 1000 } : {};
+      return msg('error.remote.not-contacted', { ...server, why: said.why, ...more });
+    }
+    case 'timeout':
+      return msg('error.remote.timeout', { ...server, why: said.why, ...(said.why === 'deadline' ? { seconds: said.ms / 1000 } : {}) });
+    case 'http-status':
+      return msg('error.remote.http-status', {
+        ...server,
+        status: said.status,
+        texted: said.text ? 'yes' : 'no',
+        text: said.text,
+        detailed: said.detail ? 'yes' : 'no',
+        detail: said.detail,
+      });
+    case 'too-large':
+      return msg('error.remote.too-large', {
+        ...server,
+        declared: said.size === undefined ? 'no' : 'yes',
+        ...(said.size === undefined ? {} : sizeParams(said.size, 'size')),
+        ...sizeParams(said.max, 'max'),
+      });
+    case 'bad-response': {
+      const more: MessageParams = said.why === 'type' ? { contentType: said.contentType } : said.why === 'deep' ? { depth: said.depth } : {};
+      return msg('error.remote.bad-response', { ...server, why: said.why, ...more });
+    }
+    case 'cancelled':
+      return msg('error.remote.cancelled', server);
+  }
 }
 
-export function sizeText(bytes: number): string {
-  return bytes >= 1024 * 1024 ? `${(bytes / (1024 * 1024)).toFixed(bytes % (1024 * 1024) === 0 ? 0 : 1)} MB` : `${Math.ceil(bytes / 1024)} KB`;
+/** A RemoteError worded by remoteMessage: how main/remote makes its errors. */
+export function remoteError(service: string, kind: RemoteErrorKind, url: string, said: RemoteSaid, details?: RemoteErrorDetails): RemoteError {
+  return new RemoteError(service, kind, url, remoteMessage(service, url, said), details);
 }
 
-export function secondsText(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
+/** A size as messages give it: MB (one decimal at most) from 1 MiB, else KB rounded up; `name` and `nameUnit`. */
+function sizeParams(bytes: number, name: string): MessageParams {
+  const mib = 1024 * 1024;
+  return bytes >= mib
+    ? { [name]: Number((bytes / mib).toFixed(1)), [`${name}Unit`]: 'mb' }
+    : { [name]: Math.ceil(bytes / 1024), [`${name}Unit`]: 'kb' };
 }

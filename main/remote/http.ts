@@ -2,7 +2,7 @@
 // caIssuers) on top of it. The transport (`sendOnce`, used here and by json.ts) is node:http(s)
 // with a deadline, a response size limit, no connection reuse (every attempt is one request on its
 // own connection, which `openssl ocsp` and many small responders expect), TLS verification always
-// on (the request options never touch rejectUnauthorized; `ca` only adds trust anchors), the fetch
+// on (the request options never touch rejectUnauthorized; `ca` only changes the anchors), the fetch
 // policy (`withFetchPolicy`) applied to every attempt, and failures as RemoteError. `httpExchange`
 // turns those into CmsError with a service-specific code and the sentence that names the server.
 import { AsyncLocalStorage } from 'node:async_hooks';
@@ -12,8 +12,9 @@ import { request as httpsRequest } from 'node:https';
 import { rootCertificates } from 'node:tls';
 import { CmsError } from '../cms/errors';
 import type { CmsErrorCode } from '../cms/errors';
-import { boundedText, capitalize, describeServer, RemoteError, secondsText, sizeText } from './errors';
-import type { RemoteErrorKind } from './errors';
+import { messageOf } from '../errors';
+import { boundedText, describeServer, RemoteError, remoteError } from './errors';
+import type { RemoteErrorDetails, RemoteErrorKind, RemoteSaid } from './errors';
 
 export type TrustService = 'tsa' | 'ocsp' | 'crl' | 'issuer';
 
@@ -44,8 +45,10 @@ export interface HttpReply {
   url: string;
 }
 
-const DEFAULT_TIMEOUT_MS = 15_000;
-const DEFAULT_MAX_BYTES = 1024 * 1024;
+/** Deadline of an exchange when the caller gives none (trust services and JSON APIs alike). */
+export const DEFAULT_TIMEOUT_MS = 15_000;
+/** Largest response body accepted when the caller gives no limit. */
+export const DEFAULT_MAX_BYTES = 1024 * 1024;
 
 /**
  * Bounds for every exchange made inside one piece of work (an online check of a document the app
@@ -93,24 +96,18 @@ export function hostOf(url: string): string | null {
 export function admit(service: string, url: string): RemoteError | null {
   const state = currentPolicy.getStore();
   if (!state) return null;
-  const label = capitalize(describeServer(service, url));
+  const fail = (kind: RemoteErrorKind, said: RemoteSaid) => remoteError(service, kind, url, said);
   const host = hostOf(url);
-  if (host === null) return new RemoteError(service, 'bad-url', url, `${label} cannot be reached (only http and https URLs are supported).`);
-  if (state.policy.allowedHosts && !state.policy.allowedHosts.has(host)) {
-    return new RemoteError(service, 'not-allowed', url, `${label} was not contacted: ${host} is not among the servers you agreed to contact.`);
-  }
-  if (state.used >= state.policy.maxFetches) {
-    return new RemoteError(service, 'not-allowed', url, `${label} was not contacted: this check already made ${state.policy.maxFetches} requests, the most allowed.`);
-  }
-  if (Date.now() >= state.deadline) {
-    return new RemoteError(service, 'timeout', url, `${label} was not contacted: this check ran out of its ${secondsText(state.policy.totalMs)}.`);
-  }
+  if (host === null) return fail('bad-url', { say: 'unreachable', why: 'scheme' });
+  if (state.policy.allowedHosts && !state.policy.allowedHosts.has(host)) return fail('not-allowed', { say: 'not-contacted', why: 'host', host });
+  if (state.used >= state.policy.maxFetches) return fail('not-allowed', { say: 'not-contacted', why: 'count', count: state.policy.maxFetches });
+  if (Date.now() >= state.deadline) return fail('timeout', { say: 'not-contacted', why: 'time', ms: state.policy.totalMs });
   state.used += 1;
   return null;
 }
 
 /** When the current fetch policy's time is up (Infinity outside withFetchPolicy). */
-export function policyDeadline(): number {
+function policyDeadline(): number {
   return currentPolicy.getStore()?.deadline ?? Infinity;
 }
 
@@ -119,10 +116,8 @@ export function remainingBudget(deadline: number): number {
   return Math.max(1, Math.min(deadline, policyDeadline()) - Date.now());
 }
 
-/** "The timestamp server at http://...": how messages name a server. */
-export function serverLabel(service: TrustService, url: string): string {
-  return describeServer(service, url);
-}
+/** "The timestamp server at http://...": how messages name a server (describeServer, for the trust services). */
+export const serverLabel: (service: TrustService, url: string) => string = describeServer;
 
 /**
  * Makes one HTTP exchange and returns a 2xx reply. Errors (CmsError): `<service>-unreachable`,
@@ -184,10 +179,10 @@ const CMS_SUFFIX: Record<Exclude<RemoteErrorKind, 'aborted'>, 'unreachable' | 't
   'bad-response': 'bad-response',
 };
 
-/** The CmsError a trust-service caller has always seen: same code, same sentence. */
+/** The CmsError a trust-service caller has always seen: same code, same sentence, now a catalog message (the RemoteError's). */
 function toCmsError(service: TrustService, error: RemoteError): CmsError {
   const code: CmsErrorCode = error.kind === 'aborted' ? 'cancelled' : `${service}-${CMS_SUFFIX[error.kind]}`;
-  return new CmsError(code, error.message, { cause: error });
+  return new CmsError(code, messageOf(error), { cause: error });
 }
 
 /** One attempt: one request on its own connection (internal to main/remote: http.ts, json.ts). */
@@ -195,7 +190,7 @@ export interface Attempt {
   service: string;
   url: string;
   method: HttpMethod;
-  /** Lower-case names. user-agent, connection and content-length are set here. */
+  /** Lower-case names. user-agent ("Paraphe"), connection and content-length are set here, over the caller's. */
   headers?: Readonly<Record<string, string>>;
   body?: Uint8Array;
   maxBytes: number;
@@ -204,7 +199,11 @@ export interface Attempt {
   /** The deadline the timeout message names. */
   timeoutMs: number;
   signal?: AbortSignal;
-  /** PEM trust anchors added to Node's bundled ones (verification stays on). */
+  /**
+   * PEM trust anchors: verification (always on) is then against Node's bundled roots
+   * (tls.rootCertificates) plus these, instead of the default store, so NODE_EXTRA_CA_CERTS's
+   * certificates are not trusted for this attempt.
+   */
   ca?: readonly string[];
 }
 
@@ -218,20 +217,28 @@ export interface RawReply {
   body: Uint8Array;
 }
 
-/** Sends one request and reads the whole reply (any status), within the limits. Errors: RemoteError. */
-export function sendOnce(attempt: Attempt): Promise<RawReply> {
-  const { service, url, maxBytes } = attempt;
-  const label = capitalize(describeServer(service, url));
+/**
+ * The URL of an exchange, parsed; `bad-url` (nothing is sent) when it is not a valid http: or
+ * https: URL. The one check of sendOnce and exchangeJson.
+ */
+export function parseTarget(service: string, url: string): URL {
   let target: URL;
   try {
     target = new URL(url);
   } catch {
-    return Promise.reject(new RemoteError(service, 'bad-url', url, `${label} cannot be reached (the URL is not valid).`));
+    throw remoteError(service, 'bad-url', url, { say: 'unreachable', why: 'invalidUrl' });
   }
   if (target.protocol !== 'http:' && target.protocol !== 'https:') {
-    return Promise.reject(new RemoteError(service, 'bad-url', url, `${label} cannot be reached (only http and https URLs are supported).`));
+    throw remoteError(service, 'bad-url', url, { say: 'unreachable', why: 'scheme' });
   }
-  if (attempt.signal?.aborted) return Promise.reject(cancelled(attempt));
+  return target;
+}
+
+/** Sends one request and reads the whole reply (any status), within the limits. Errors: RemoteError. */
+export async function sendOnce(attempt: Attempt): Promise<RawReply> {
+  const { service, url, maxBytes } = attempt;
+  const target = parseTarget(service, url);
+  if (attempt.signal?.aborted) throw cancelled(service, url);
 
   return new Promise<RawReply>((resolve, reject) => {
     let settled = false;
@@ -248,7 +255,8 @@ export function sendOnce(attempt: Attempt): Promise<RawReply> {
     const headers: Record<string, string | number> = { ...attempt.headers, 'user-agent': 'Paraphe', connection: 'close' };
     if (attempt.body) headers['content-length'] = attempt.body.length;
     // agent: false — a fresh connection, closed after the reply. TLS: Node's defaults, certificates
-    // always verified against the bundled CAs (plus `ca`, when given, for private trust anchors).
+    // always verified against the default store; with `ca`, against the bundled roots plus `ca`
+    // (Node's `ca` option replaces the store: NODE_EXTRA_CA_CERTS is left out, so it is kept out here too).
     const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
     const tls = attempt.ca && attempt.ca.length > 0 ? { ca: [...rootCertificates, ...attempt.ca] } : {};
     const req = send(target, { method: attempt.method, headers, agent: false, ...tls }, (res: IncomingMessage) => {
@@ -256,14 +264,14 @@ export function sendOnce(attempt: Attempt): Promise<RawReply> {
       const contentType = (res.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
       const declared = Number(res.headers['content-length'] ?? NaN);
       if (Number.isFinite(declared) && declared > maxBytes) {
-        finish(new RemoteError(service, 'too-large', url, `${label} sent ${sizeText(declared)}, more than the ${sizeText(maxBytes)} accepted.`, { status }));
+        finish(remoteError(service, 'too-large', url, { say: 'too-large', size: declared, max: maxBytes }, { status }));
         return;
       }
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (chunk: Buffer) => {
         size += chunk.length;
-        if (size > maxBytes) finish(new RemoteError(service, 'too-large', url, `${label} sent more than the ${sizeText(maxBytes)} accepted.`, { status }));
+        if (size > maxBytes) finish(remoteError(service, 'too-large', url, { say: 'too-large', max: maxBytes }, { status }));
         else chunks.push(chunk);
       });
       res.on('end', () => {
@@ -272,17 +280,14 @@ export function sendOnce(attempt: Attempt): Promise<RawReply> {
         const statusText = boundedText(res.statusMessage ?? '', 100);
         finish(null, { status, statusText, contentType, headers: flatHeaders(res.headers), body, ...(location ? { location } : {}) });
       });
-      res.on('error', (e) => finish(networkError(attempt, label, e)));
+      res.on('error', (e) => finish(networkError(attempt, e)));
       res.on('close', () => {
-        if (!res.complete) finish(networkError(attempt, label, Object.assign(new Error('the connection was closed'), { code: 'ECONNRESET' })));
+        if (!res.complete) finish(networkError(attempt, Object.assign(new Error('the connection was closed'), { code: 'ECONNRESET' })));
       });
     });
-    req.on('error', (e) => finish(networkError(attempt, label, e)));
-    const timer = setTimeout(
-      () => finish(new RemoteError(service, 'timeout', url, `${label} did not answer within ${secondsText(attempt.timeoutMs)}.`)),
-      attempt.remainingMs,
-    );
-    const onAbort = (): void => finish(cancelled(attempt));
+    req.on('error', (e) => finish(networkError(attempt, e)));
+    const timer = setTimeout(() => finish(remoteError(service, 'timeout', url, { say: 'timeout', why: 'deadline', ms: attempt.timeoutMs })), attempt.remainingMs);
+    const onAbort = (): void => finish(cancelled(service, url));
     attempt.signal?.addEventListener('abort', onAbort, { once: true });
     req.end(attempt.body ? Buffer.from(attempt.body.buffer, attempt.body.byteOffset, attempt.body.length) : undefined);
   });
@@ -293,13 +298,12 @@ export function statusError(
   service: string,
   url: string,
   reply: Pick<RawReply, 'status' | 'statusText'>,
-  details: { retryAfterMs?: number; remote?: { error?: string; description?: string }; attempts?: number } = {},
+  details: Pick<RemoteErrorDetails, 'retryAfterMs' | 'remote' | 'attempts'> = {},
 ): RemoteError {
-  const label = capitalize(describeServer(service, url));
   const kind: RemoteErrorKind = reply.status === 429 ? 'rate-limited' : reply.status === 401 || reply.status === 403 ? 'unauthorized' : 'http-status';
-  const said = [details.remote?.error, details.remote?.description?.replace(/[.\s]+$/, '')].filter((t) => t).join(': ');
-  const message = `${label} answered HTTP ${reply.status}${reply.statusText ? ` (${reply.statusText})` : ''}${said ? `: ${said}` : ''}.`;
-  return new RemoteError(service, kind, url, message, { status: reply.status, ...details });
+  // What the body said is the server's text, quoted as it is (its code, then its description).
+  const detail = [details.remote?.error, details.remote?.description?.replace(/[.\s]+$/, '')].filter((t) => t).join(': ');
+  return remoteError(service, kind, url, { say: 'http-status', status: reply.status, text: reply.statusText, detail }, { status: reply.status, ...details });
 }
 
 function flatHeaders(headers: IncomingHttpHeaders): Record<string, string> {
@@ -314,28 +318,21 @@ const TLS_CODES = new Set([
   'CERT_SIGNATURE_FAILURE', 'HOSTNAME_MISMATCH',
 ]);
 
-function networkError(attempt: Attempt, label: string, error: Error & { code?: string }): RemoteError {
+function networkError(attempt: Attempt, error: Error & { code?: string }): RemoteError {
   const { service, url } = attempt;
   const errno = error.code ?? '';
-  if (errno === 'ETIMEDOUT') {
-    return new RemoteError(service, 'timeout', url, `${label} did not answer in time (connection timed out).`, { cause: error });
-  }
-  let why: string;
-  let kind: RemoteErrorKind = 'unreachable';
-  if (errno === 'ECONNREFUSED') why = 'connection refused';
-  else if (errno === 'ENOTFOUND' || errno === 'EAI_AGAIN') why = 'host not found';
-  else if (errno === 'ECONNRESET' || errno === 'EPIPE') why = 'the connection was closed';
-  else if (errno === 'EHOSTUNREACH' || errno === 'ENETUNREACH') why = 'no route to the host';
-  else if (TLS_CODES.has(errno) || /certificate/i.test(error.message)) {
-    why = `its TLS certificate is not trusted: ${errno || boundedText(error.message, 100)}`;
-    kind = 'tls';
-  } else {
-    why = errno || boundedText(error.message, 100);
-    if (/^ERR_(SSL|TLS)_/.test(errno)) kind = 'tls';
-  }
-  return new RemoteError(service, kind, url, `${label} cannot be reached (${why}).`, { cause: error });
+  const fail = (kind: RemoteErrorKind, said: RemoteSaid) => remoteError(service, kind, url, said, { cause: error });
+  if (errno === 'ETIMEDOUT') return fail('timeout', { say: 'timeout', why: 'connect' });
+  if (errno === 'ECONNREFUSED') return fail('unreachable', { say: 'unreachable', why: 'refused' });
+  if (errno === 'ENOTFOUND' || errno === 'EAI_AGAIN') return fail('unreachable', { say: 'unreachable', why: 'notFound' });
+  if (errno === 'ECONNRESET' || errno === 'EPIPE') return fail('unreachable', { say: 'unreachable', why: 'closed' });
+  if (errno === 'EHOSTUNREACH' || errno === 'ENETUNREACH') return fail('unreachable', { say: 'unreachable', why: 'noRoute' });
+  const detail = errno || boundedText(error.message, 100);
+  if (TLS_CODES.has(errno) || /certificate/i.test(error.message)) return fail('tls', { say: 'unreachable', why: 'tls', detail });
+  return fail(/^ERR_(SSL|TLS)_/.test(errno) ? 'tls' : 'unreachable', { say: 'unreachable', why: 'other', detail });
 }
 
-function cancelled(attempt: Attempt): RemoteError {
-  return new RemoteError(attempt.service, 'aborted', attempt.url, `The request to ${describeServer(attempt.service, attempt.url)} was cancelled.`);
+/** The caller's signal fired (before or during an attempt, or during a wait between two). */
+export function cancelled(service: string, url: string): RemoteError {
+  return remoteError(service, 'aborted', url, { say: 'cancelled' });
 }

@@ -3,11 +3,11 @@
 // JSON APIs (CSC, CertSign, CertCentral) through exchangeJson. Every failure of the transport is a
 // RemoteError (the trust-service entry points turn it into CmsError). See README.md.
 export { RemoteError, isRemoteError } from './errors';
-export type { RemoteErrorBody, RemoteErrorKind } from './errors';
+export type { RemoteErrorBody, RemoteErrorCode, RemoteErrorKind } from './errors';
 export { hostOf, httpExchange, withFetchPolicy } from './http';
 export type { FetchPolicy, HttpExchange, HttpMethod, HttpReply, TrustService } from './http';
 export { exchangeJson } from './json';
-export type { JsonExchange, JsonMethod, JsonReply, RetryPolicy } from './json';
+export type { JsonExchange, JsonMethod, JsonReply, RetryInfo, RetryPolicy } from './json';
 export { requestTimestamp, signatureTimestamper } from './tsa';
 export type { TimestampRequestOptions } from './tsa';
 export { fetchCrl, fetchIssuer, fetchOcsp, fetchValidationData, revocationFetchers } from './revocation';

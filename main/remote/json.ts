@@ -15,29 +15,51 @@
 // - never: other statuses, TLS failures, host not found, a 2xx that is not JSON, the caller's abort.
 // The wait before a retry is the server's Retry-After (delta-seconds or an HTTP date) when it sent
 // one, else `baseMs` * 2^(retry - 1) plus a random jitter of up to as much again; either is capped
-// at `maxDelayMs` (default 10 s).
+// at `maxDelayMs` (default 10 s). `onRetry` is told of each wait before it starts.
 //
 // Redirects are not followed (an API that moves answers 3xx: `http-status`), so a bearer token
-// never goes to a host the caller did not name. Credentials (a bearer token or an Authorization
-// header) are never sent over plain http, except to this machine (loopback; tests, local gateways).
+// never goes to a host the caller did not name. Credentials are never sent over plain http, except
+// to this machine (loopback; tests, local gateways), and never shown in an error: the bearer token,
+// and every header the caller adds, whatever its name (Authorization, CertCentral's X-DC-DEVKEY,
+// an X-API-Key...), since only the caller knows which ones are secret: a request with any of them
+// goes over https (or loopback) only, and their values (and the credentials after an auth scheme,
+// Basic's password) are redacted from its errors, with `secrets` (a PIN or client secret in the body).
 //
-// Test trust anchors: `ca` adds PEM certificates to Node's bundled roots for this exchange only;
-// verification stays on (the tests use it with a CA they generate; NODE_EXTRA_CA_CERTS would have
-// to be set before the process starts).
-import { admit, policyDeadline, sendOnce, statusError } from './http';
-import type { RawReply } from './http';
-import { boundedText, capitalize, describeServer, redact, RemoteError, SERVICE_NAME } from './errors';
-import type { RemoteErrorBody } from './errors';
+// Trust anchors: `ca` replaces, for this exchange only, the store TLS verifies against with Node's
+// bundled roots (tls.rootCertificates) plus the PEM certificates given: verification stays on, but
+// certificates added by NODE_EXTRA_CA_CERTS (or the system store, with --use-system-ca) are not
+// trusted for that exchange. The tests use it with a CA they generate (NODE_EXTRA_CA_CERTS would
+// have to be set before the process starts).
+//
+// Headers the transport owns, whatever the caller says: host, connection, content-length,
+// transfer-encoding (dropped) and user-agent (always "Paraphe").
+import { msg } from '../errors';
+import { admit, cancelled, DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_MS, parseTarget, remainingBudget, sendOnce, statusError } from './http';
+import type { HttpMethod, RawReply } from './http';
+import { boundedText, redact, RemoteError, remoteError, SERVICE_NAME } from './errors';
+import type { RemoteErrorBody, RemoteErrorKind, RemoteSaid } from './errors';
 
-export type JsonMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+/** The methods of the transport. */
+export type JsonMethod = HttpMethod;
 
 export interface RetryPolicy {
-  /** Attempts in all, the first included. Default 3; 1 never retries. */
+  /** Attempts in all, the first included: a whole number, at least 1. Default 3; 1 never retries. */
   attempts?: number;
-  /** The first back-off (doubled at each retry, plus up to as much again of jitter). Default 250 ms. */
+  /** The first back-off (doubled at each retry, plus up to as much again of jitter): finite, at least 0. Default 250 ms. */
   baseMs?: number;
-  /** The longest wait between two attempts, Retry-After included. Default 10 s. */
+  /** The longest wait between two attempts, Retry-After included: finite, at least 0. Default 10 s. */
   maxDelayMs?: number;
+}
+
+/** What onRetry is told before each wait. */
+export interface RetryInfo {
+  /** The attempt that failed: 1 for the first. */
+  attempt: number;
+  /** The wait before the next attempt, in milliseconds: Retry-After or the back-off, capped at maxDelayMs. */
+  delayMs: number;
+  /** The failure's HTTP status, when there was an answer. */
+  status?: number;
+  kind: RemoteErrorKind;
 }
 
 export interface JsonExchange {
@@ -50,8 +72,14 @@ export interface JsonExchange {
   body?: unknown;
   /** OAuth access token, sent as `Authorization: Bearer`; never logged, never in an error. */
   bearer?: string;
-  /** More request headers. host, connection, content-length and transfer-encoding are the transport's. */
+  /**
+   * More request headers, each one a credential: never sent over plain http except to loopback,
+   * its value never in an error. Reserved, dropped: host, connection, content-length,
+   * transfer-encoding, and user-agent (the transport always sends "Paraphe").
+   */
   headers?: Readonly<Record<string, string>>;
+  /** More values never to show in an error (a PIN or client secret sent in the body); at least 4 characters. */
+  secrets?: readonly string[];
   /** Deadline of the whole exchange, retries and waits included. Default 15 s. */
   timeoutMs?: number;
   /** Deadline of each attempt. Default (and at most) timeoutMs. */
@@ -63,8 +91,18 @@ export interface JsonExchange {
   idempotent?: boolean;
   /** false: a single attempt. */
   retry?: RetryPolicy | false;
-  /** PEM trust anchors added to Node's bundled roots (a private CA, the tests). Verification stays on. */
+  /**
+   * PEM trust anchors (a private CA, the tests). Verification stays on, against Node's bundled
+   * roots plus these: for this exchange they replace the default store, so NODE_EXTRA_CA_CERTS's
+   * certificates are not trusted.
+   */
   ca?: readonly string[];
+  /**
+   * Told before each wait between two attempts: which attempt failed, why, and how long the wait
+   * is (a UI can say "retrying in 3 s"; the tests check the waits asked for without timing them).
+   * Not called when no retry follows. What it throws ends the exchange.
+   */
+  onRetry?: (info: RetryInfo) => void;
 }
 
 export interface JsonReply<T> {
@@ -75,20 +113,21 @@ export interface JsonReply<T> {
   headers: Readonly<Record<string, string>>;
 }
 
-const DEFAULT_TIMEOUT_MS = 15_000;
-const DEFAULT_MAX_BYTES = 1024 * 1024;
 const DEFAULT_ATTEMPTS = 3;
 const DEFAULT_BASE_MS = 250;
 const DEFAULT_MAX_DELAY_MS = 10_000;
 /** Deepest nesting of arrays and objects accepted in a JSON body. */
-export const MAX_JSON_DEPTH = 64;
-/** Headers the transport owns. */
-const RESERVED_HEADERS = new Set(['host', 'connection', 'content-length', 'transfer-encoding']);
+const MAX_JSON_DEPTH = 64;
+/** Headers the transport owns (sendOnce sets user-agent, connection and content-length itself). */
+const RESERVED_HEADERS = new Set(['host', 'connection', 'content-length', 'transfer-encoding', 'user-agent']);
 /** Network failures after which an idempotent request is sent again. */
 const RETRY_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE']);
 
 /**
- * Sends one JSON request (with the retries above) and returns the 2xx answer, parsed. Errors:
+ * Sends one JSON request (with the retries above) and returns the 2xx answer, parsed. TypeError,
+ * before anything is sent, for a request that makes no sense: a service that is no lower-case word,
+ * a GET with a body, retry settings out of range (attempts not a whole number ≥ 1, baseMs or
+ * maxDelayMs negative or not finite), a timeoutMs, attemptTimeoutMs or maxBytes not above 0. Errors:
  * RemoteError of kind `bad-url`, `not-allowed`, `unreachable`, `tls`, `timeout`, `aborted`,
  * `rate-limited` (429), `unauthorized` (401, 403), `http-status` (any other non-2xx; with the
  * error body's `remote`), `too-large`, `bad-response` (a 2xx that is not JSON).
@@ -97,106 +136,118 @@ export async function exchangeJson<T = unknown>(exchange: JsonExchange): Promise
   const { service, url, method } = exchange;
   if (!SERVICE_NAME.test(service)) throw new TypeError('exchangeJson: service must be a lower-case word');
   if (method === 'GET' && exchange.body !== undefined) throw new TypeError('exchangeJson: a GET request has no body');
-  const label = capitalize(describeServer(service, url));
   const timeoutMs = exchange.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const attemptTimeoutMs = Math.min(exchange.attemptTimeoutMs ?? timeoutMs, timeoutMs);
-  const deadline = Date.now() + timeoutMs;
   const retry = exchange.retry === false ? { attempts: 1 } : (exchange.retry ?? {});
-  const maxAttempts = Math.max(1, Math.floor(retry.attempts ?? DEFAULT_ATTEMPTS));
+  const maxAttempts = retry.attempts ?? DEFAULT_ATTEMPTS;
   const baseMs = retry.baseMs ?? DEFAULT_BASE_MS;
   const maxDelayMs = retry.maxDelayMs ?? DEFAULT_MAX_DELAY_MS;
+  // NaN or a negative number would never end the retry loop but at the deadline: refused.
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new TypeError('exchangeJson: retry.attempts must be a whole number of at least 1');
+  if (!Number.isFinite(baseMs) || baseMs < 0) throw new TypeError('exchangeJson: retry.baseMs must be a finite number of at least 0');
+  if (!Number.isFinite(maxDelayMs) || maxDelayMs < 0) throw new TypeError('exchangeJson: retry.maxDelayMs must be a finite number of at least 0');
+  for (const [name, value] of [['timeoutMs', timeoutMs], ['attemptTimeoutMs', exchange.attemptTimeoutMs], ['maxBytes', exchange.maxBytes]] as const) {
+    if (value !== undefined && !(Number.isFinite(value) && value > 0)) throw new TypeError(`exchangeJson: ${name} must be a finite number above 0`);
+  }
+  const attemptTimeoutMs = Math.min(exchange.attemptTimeoutMs ?? timeoutMs, timeoutMs);
+  const deadline = Date.now() + timeoutMs;
   const idempotent = exchange.idempotent ?? method !== 'POST';
 
+  // What must never show: the token, every header value the caller gives, and what it names as secret.
+  const secrets: string[] = [...(exchange.secrets ?? [])];
   const headers: Record<string, string> = { accept: 'application/json' };
+  let credentials = false;
   for (const [name, value] of Object.entries(exchange.headers ?? {})) {
     const lower = name.toLowerCase();
-    if (!RESERVED_HEADERS.has(lower)) headers[lower] = value;
+    if (RESERVED_HEADERS.has(lower)) continue;
+    headers[lower] = value;
+    credentials = true;
+    secrets.push(...secretsOf(value));
   }
-  if (exchange.bearer !== undefined) headers.authorization = `Bearer ${exchange.bearer}`;
+  if (exchange.bearer !== undefined) {
+    headers.authorization = `Bearer ${exchange.bearer}`;
+    credentials = true;
+    secrets.push(exchange.bearer, headers.authorization);
+  }
   const body = exchange.body === undefined ? undefined : new Uint8Array(Buffer.from(JSON.stringify(exchange.body), 'utf8'));
   if (body) headers['content-type'] = 'application/json';
-  // What must never show: the token, and the whole Authorization value (Basic credentials too).
-  const secrets = [exchange.bearer, headers.authorization].filter((s): s is string => typeof s === 'string' && s.length > 0);
 
-  let target: URL | undefined;
+  // Every failure leaves through the catch below, where the secrets are redacted, once.
+  let made = 0;
   try {
-    target = new URL(url);
-  } catch {
-    target = undefined;
-  }
-  if (!target) throw new RemoteError(service, 'bad-url', url, `${label} cannot be reached (the URL is not valid).`);
-  if (target.protocol !== 'http:' && target.protocol !== 'https:') {
-    throw new RemoteError(service, 'bad-url', url, `${label} cannot be reached (only http and https URLs are supported).`);
-  }
-  if (headers.authorization !== undefined && target.protocol === 'http:' && !isLoopback(target.hostname)) {
-    throw new RemoteError(service, 'not-allowed', url, `${label} was not contacted: credentials are never sent over plain http.`);
-  }
-
-  for (let attempt = 1; ; attempt++) {
-    if (exchange.signal?.aborted) throw again(cancelled(service, url), attempt - 1);
-    const refused = admit(service, url);
-    if (refused) throw again(refused, attempt - 1);
-    const limit = Math.min(deadline, policyDeadline());
-    const left = limit - Date.now();
-    const attemptBound = attemptTimeoutMs < left;
-    let failure: RemoteError;
-    let retryable: boolean;
-    let retryAfterMs: number | undefined;
-    try {
-      const reply = await sendOnce({
-        service,
-        url,
-        method,
-        headers,
-        body,
-        maxBytes: exchange.maxBytes ?? DEFAULT_MAX_BYTES,
-        remainingMs: Math.max(1, Math.min(attemptTimeoutMs, left)),
-        timeoutMs: attemptBound ? attemptTimeoutMs : timeoutMs,
-        signal: exchange.signal,
-        ca: exchange.ca,
-      });
-      if (reply.status >= 200 && reply.status <= 299) {
-        return { status: reply.status, json: parseReply(service, url, label, reply) as T, headers: reply.headers };
-      }
-      retryAfterMs = parseRetryAfter(reply.headers['retry-after']);
-      const remote = errorBody(reply, secrets);
-      failure = statusError(service, url, reply, { ...(retryAfterMs !== undefined ? { retryAfterMs } : {}), ...(remote ? { remote } : {}) });
-      retryable = reply.status === 429 || reply.status === 503 || (idempotent && (reply.status === 502 || reply.status === 504));
-    } catch (e) {
-      // Transport failures, and a 2xx that is not JSON (bad-response: never retried).
-      if (!(e instanceof RemoteError)) throw e;
-      failure = e;
-      const errno = (e.cause as { code?: unknown } | undefined)?.code;
-      const connection = e.kind === 'unreachable' && typeof errno === 'string' && RETRY_ERRNOS.has(errno);
-      retryable = idempotent && (connection || (e.kind === 'timeout' && attemptBound));
+    const target = parseTarget(service, url);
+    if (credentials && target.protocol === 'http:' && !isLoopback(target.hostname)) {
+      throw remoteError(service, 'not-allowed', url, { say: 'not-contacted', why: 'plainHttp' });
     }
-    if (!retryable || attempt >= maxAttempts) throw again(failure, attempt);
-    const backoff = baseMs * 2 ** (attempt - 1);
-    const delay = Math.min(maxDelayMs, retryAfterMs ?? backoff + Math.random() * backoff);
-    if (Date.now() + delay >= Math.min(deadline, policyDeadline())) throw again(failure, attempt);
-    await sleep(delay, exchange.signal, () => again(cancelled(service, url), attempt));
+    for (let attempt = 1; ; attempt++) {
+      if (exchange.signal?.aborted) throw cancelled(service, url);
+      const refused = admit(service, url);
+      if (refused) throw refused;
+      const left = remainingBudget(deadline);
+      const attemptBound = attemptTimeoutMs < left;
+      let failure: RemoteError;
+      let retryable: boolean;
+      let retryAfterMs: number | undefined;
+      made = attempt;
+      try {
+        const reply = await sendOnce({
+          service,
+          url,
+          method,
+          headers,
+          body,
+          maxBytes: exchange.maxBytes ?? DEFAULT_MAX_BYTES,
+          remainingMs: Math.min(attemptTimeoutMs, left),
+          timeoutMs: attemptBound ? attemptTimeoutMs : timeoutMs,
+          signal: exchange.signal,
+          ca: exchange.ca,
+        });
+        if (reply.status >= 200 && reply.status <= 299) {
+          return { status: reply.status, json: parseReply(service, url, reply) as T, headers: reply.headers };
+        }
+        retryAfterMs = parseRetryAfter(reply.headers['retry-after']);
+        const remote = errorBody(reply);
+        failure = statusError(service, url, reply, { ...(retryAfterMs !== undefined ? { retryAfterMs } : {}), ...(remote ? { remote } : {}) });
+        retryable = reply.status === 429 || reply.status === 503 || (idempotent && (reply.status === 502 || reply.status === 504));
+      } catch (e) {
+        // Transport failures, and a 2xx that is not JSON (bad-response: never retried).
+        if (!(e instanceof RemoteError)) throw e;
+        failure = e;
+        const errno = (e.cause as { code?: unknown } | undefined)?.code;
+        const connection = e.kind === 'unreachable' && typeof errno === 'string' && RETRY_ERRNOS.has(errno);
+        retryable = idempotent && (connection || (e.kind === 'timeout' && attemptBound));
+      }
+      if (!retryable || attempt >= maxAttempts) throw failure;
+      const backoff = baseMs * 2 ** (attempt - 1);
+      const delayMs = Math.round(Math.min(maxDelayMs, retryAfterMs ?? backoff + Math.random() * backoff));
+      if (delayMs >= remainingBudget(deadline)) throw failure;
+      exchange.onRetry?.({ attempt, delayMs, ...(failure.status !== undefined ? { status: failure.status } : {}), kind: failure.kind });
+      await sleep(delayMs, exchange.signal, () => cancelled(service, url));
+    }
+  } catch (e) {
+    throw e instanceof RemoteError ? settled(e, made, secrets) : e;
   }
 }
 
 /** The body of a 2xx reply, parsed; `bad-response` when it is not JSON. */
-function parseReply(service: string, url: string, label: string, reply: RawReply): unknown {
+function parseReply(service: string, url: string, reply: RawReply): unknown {
   if (reply.status === 204 || reply.status === 205) return null;
-  const bad = (why: string, cause?: unknown) =>
-    new RemoteError(service, 'bad-response', url, `${label} did not answer with JSON (${why}).`, { status: reply.status, ...(cause ? { cause } : {}) });
-  if (!isJsonType(reply.contentType)) throw bad(reply.contentType ? `it sent ${boundedText(reply.contentType, 60)}` : 'no content type');
+  const bad = (said: Extract<RemoteSaid, { say: 'bad-response' }>) => remoteError(service, 'bad-response', url, said, { status: reply.status });
+  if (!isJsonType(reply.contentType)) {
+    throw bad(reply.contentType ? { say: 'bad-response', why: 'type', contentType: boundedText(reply.contentType, 60) } : { say: 'bad-response', why: 'noType' });
+  }
   const text = decodeUtf8(reply.body);
-  if (text === null) throw bad('the body is not UTF-8');
-  if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) throw bad(`nested deeper than ${MAX_JSON_DEPTH} levels`);
+  if (text === null) throw bad({ say: 'bad-response', why: 'notUtf8' });
+  if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) throw bad({ say: 'bad-response', why: 'deep', depth: MAX_JSON_DEPTH });
   try {
     return JSON.parse(text);
   } catch {
     // The parser's message quotes the body: not kept.
-    throw bad('the body does not parse');
+    throw bad({ say: 'bad-response', why: 'parse' });
   }
 }
 
-/** What a JSON error body says, bounded and without the request's secrets; undefined when it says nothing readable. */
-function errorBody(reply: RawReply, secrets: readonly string[]): RemoteErrorBody | undefined {
+/** What a JSON error body says, bounded (its secrets are redacted with the rest, by settled); undefined when it says nothing readable. */
+function errorBody(reply: RawReply): RemoteErrorBody | undefined {
   if (reply.body.length === 0) return undefined;
   const text = decodeUtf8(reply.body);
   if (text === null || (!isJsonType(reply.contentType) && !/^\s*\{/.test(text)) || jsonDepthExceeds(text, MAX_JSON_DEPTH)) return undefined;
@@ -225,7 +276,7 @@ function errorBody(reply: RawReply, secrets: readonly string[]): RemoteErrorBody
     description = parsed.message;
   }
   const clean = (value: unknown, max: number) =>
-    typeof value === 'string' || typeof value === 'number' ? boundedText(redact(String(value), secrets), max) : '';
+    typeof value === 'string' || typeof value === 'number' ? boundedText(String(value), max) : '';
   const remote: RemoteErrorBody = {};
   const code = clean(error, 100);
   const words = clean(description, 300);
@@ -234,7 +285,7 @@ function errorBody(reply: RawReply, secrets: readonly string[]): RemoteErrorBody
   return code || words ? remote : undefined;
 }
 
-/** True when arrays and objects nest deeper than `max` (strings skipped): checked before JSON.parse. */
+/** @internal exported for the tests. True when arrays and objects nest deeper than `max` (strings skipped): checked before JSON.parse. */
 export function jsonDepthExceeds(text: string, max: number): boolean {
   let depth = 0;
   let inString = false;
@@ -251,7 +302,7 @@ export function jsonDepthExceeds(text: string, max: number): boolean {
   return false;
 }
 
-/** Retry-After (RFC 9110 10.2.3): delta-seconds or an HTTP date, in milliseconds from now. */
+/** @internal exported for the tests. Retry-After (RFC 9110 10.2.3): delta-seconds or an HTTP date, in milliseconds from now. */
 export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
   if (value === undefined) return undefined;
   const text = value.trim();
@@ -278,22 +329,49 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * A header value and what in it is secret on its own: the credentials after an auth scheme
+ * ("Bearer x", "Basic x", "SSWS x"), and for Basic the decoded user:password and the password.
+ */
+function secretsOf(value: string): string[] {
+  const out = [value];
+  const scheme = /^([A-Za-z][\w.+-]*) +(\S+)$/.exec(value.trim());
+  const [, name, credentials] = scheme ?? [];
+  if (name && credentials) {
+    out.push(credentials);
+    if (name.toLowerCase() === 'basic') {
+      const decoded = Buffer.from(credentials, 'base64').toString('utf8');
+      const colon = decoded.indexOf(':');
+      if (colon >= 0) out.push(decoded, decoded.slice(colon + 1));
+    }
+  }
+  return out;
+}
+
 function isLoopback(hostname: string): boolean {
   return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
 }
 
-function cancelled(service: string, url: string): RemoteError {
-  return new RemoteError(service, 'aborted', url, `The request to ${describeServer(service, url)} was cancelled.`);
-}
-
-/** The same error, saying how many attempts were made. */
-function again(error: RemoteError, attempts: number): RemoteError {
-  if (attempts < 1) return error;
-  return new RemoteError(error.service, error.kind, error.url, error.message, {
+/**
+ * The error exchangeJson throws: the one place the request's secrets are redacted, from every text
+ * it holds (the message's params, so its sentence in every language; the URL; what the error body
+ * said), with how many attempts were made.
+ */
+function settled(error: RemoteError, attempts: number, secrets: readonly string[]): RemoteError {
+  const clean = (text: string) => redact(text, secrets);
+  const params = Object.fromEntries(Object.entries(error.params).map(([name, value]) => [name, typeof value === 'string' ? clean(value) : value]));
+  const message = error.key === undefined ? msg('error.app.detail', { detail: clean(error.message) }) : { key: error.key, params };
+  const said = error.remote;
+  const remote: RemoteErrorBody | undefined = said && {
+    ...(said.error !== undefined ? { error: clean(said.error) } : {}),
+    ...(said.description !== undefined ? { description: clean(said.description) } : {}),
+  };
+  const tried = attempts >= 1 ? attempts : error.attempts;
+  return new RemoteError(error.service, error.kind, clean(error.url), message, {
     ...(error.status !== undefined ? { status: error.status } : {}),
     ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
-    ...(error.remote !== undefined ? { remote: error.remote } : {}),
-    attempts,
+    ...(remote ? { remote } : {}),
+    ...(tried !== undefined ? { attempts: tried } : {}),
     cause: error.cause,
   });
 }

@@ -165,14 +165,22 @@ describe('every refusal of the signing pipeline has a headline in both languages
 
 describe('errors from main are catalog messages, so the French interface never shows English from main', () => {
   // A user-facing error made with an English sentence (`new AppError('code', 'Some words')` or a
-  // template literal) is shown in English in the French interface. Every such error in main takes
-  // a catalog message (`msg('error.…', params)`). Programmer errors (Error, TypeError...) are not
+  // template literal), or handed another error's English (`new CmsError(code, error.message)`), is
+  // shown in English in the French interface. Every such error in main takes a catalog message
+  // (`msg('error.…', params)`, or messageOf(error) to carry another one's). RemoteError takes its
+  // message fourth (service, kind, url, message). Programmer errors (Error, TypeError...) are not
   // user-facing and are not checked.
   const root = new URL('../../main/', import.meta.url);
   const files = (readdirSync(root, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts')).sort();
   // Throw sites still worded in English, by file: this list only ever shrinks.
-  const PENDING: Readonly<Record<string, number>> = { 'remote/http.ts': 13 };
-  const sentence = /new (?:AppError|SignerError|PdfError|CmsError|UserFacingError)\(\s*[^,()]+(?:\([^()]*\))?[^,()]*,\s*['"`]|new UsageError\(\s*['"`]/g;
+  const PENDING: Readonly<Record<string, number>> = {};
+  // An argument (no comma, at most one call in it); then the message: a string, or some error's `.message`.
+  const arg = String.raw`[^,()]+(?:\([^()]*\))?[^,()]*`;
+  const english = String.raw`(?:['"\x60]|[\w$]+(?:\.[\w$]+)*\.message\s*[,)])`;
+  const sentence = new RegExp(
+    String.raw`new (?:AppError|SignerError|PdfError|CmsError|UserFacingError)\(\s*${arg},\s*${english}|new RemoteError\((?:\s*${arg},){3}\s*${english}|new UsageError\(\s*['"\x60]`,
+    'g',
+  );
   const found = new Map<string, string[]>();
   for (const file of files) {
     const text = readFileSync(new URL(file, root), 'utf8');
@@ -191,6 +199,17 @@ describe('errors from main are catalog messages, so the French interface never s
   it('sees an English sentence where there is one (the pattern can fail)', () => {
     const probe = "throw new AppError('cancelled', `Signing of ${name} was cancelled.`);\nthrow new UsageError('no file', 'sign');\nthrow new AppError('ok', msg('error.app.cancelled'));";
     assert.equal([...probe.matchAll(sentence)].length, 2);
+    const remote = [
+      "throw new RemoteError(service, 'bad-url', url, `${label} cannot be reached (the URL is not valid).`);", // an English sentence
+      "return new RemoteError(error.service, error.kind, error.url, error.message, { attempts });", // another error's English
+      "return new CmsError(code, error.message, { cause: error });",
+      "throw new PdfError(`${kind}-failed`, e.message);",
+      "throw new RemoteError(service, 'aborted', url, remoteMessage(service, url, { say: 'cancelled' }));", // catalog messages: not seen
+      "return new CmsError(code, messageOf(error), { cause: error });",
+      "throw new CmsError('x', msg('error.cms.x', { detail: error.message }));",
+      "return new RemoteError(error.service, error.kind, error.url, message, { attempts });",
+    ].join('\n');
+    assert.deepEqual([...remote.matchAll(sentence)].map((m) => remote.slice(0, m.index).split('\n').length), [1, 2, 3, 4]);
   });
   it('words a refusal of the pipeline, with the error it wraps, in French', () => {
     const inner = { key: 'error.app.tsa-required' as const, params: { level: 'B-T' } };
