@@ -2,8 +2,8 @@
 // (main/remote). `code` is stable (tests, --json, the renderer's translations); the sentence is a
 // catalog message (error.cms.*, assets/locales) with its params, worded where it is shown
 // (main/errors.ts): it names the server (its URL) or the certificate (its subject's name), never
-// key material. `message` is that sentence in English. (main/remote/http.ts still makes its
-// errors with English sentences: they are shown in English only.)
+// key material. `message` is that sentence in English. A trust-service failure of the transport
+// (main/remote/http.ts) carries the RemoteError's catalog message.
 
 import { UserFacingError } from '../errors';
 

@@ -219,3 +219,16 @@ describe('errors from main are catalog messages, so the French interface never s
     assert.match(format('fr', 'error.app.unusable-chain', { subject: 'Alice', problem: 'issuer_not_ca', certificate: 'Mallory' }), /^Le certificat de Alice ne peut pas servir à signer : Mallory apparaît comme émetteur/);
   });
 });
+
+describe('every kind of remote failure has a headline in both languages', () => {
+  // A backend's RemoteError reaches the sign panel as code remote-<kind>: its headline is signError.<code>.
+  const kinds = [...readFileSync(new URL('../../main/remote/errors.ts', import.meta.url), 'utf8').match(/export type RemoteErrorKind =([^;]+);/)?.[1]?.matchAll(/'([a-z-]+)'/g) ?? []].map((m) => m[1] as string);
+  it('reads the kinds', () => {
+    assert.ok(kinds.includes('unauthorized') && kinds.length >= 10, kinds.join(', '));
+  });
+  for (const kind of kinds) {
+    it(`remote-${kind}: en and fr`, () => {
+      for (const [lang, catalog] of [['en', en], ['fr', fr]] as const) assert.ok(catalog[`signError.remote-${kind}`], `${lang} has no signError.remote-${kind}`);
+    });
+  }
+});
