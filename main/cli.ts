@@ -6,7 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { UsageError, extractLang, parseCommandLine } from './cli/args';
 import { format } from '../preload/contract/messages';
 import type { MessageLocale } from '../preload/contract/messages';
-import { environmentLocale } from './services/locale';
+import { environmentLocale, environmentLocaleName } from './services/locale';
 import { runInfo } from './cli/info';
 import { askSecretOnTty, runSign } from './cli/sign';
 import type { SignDeps } from './cli/sign';
@@ -188,7 +188,7 @@ function cliServices(modules: readonly string[], extensions: CliExtensions): Ser
   return createServices({
     userDataDir: userDataDir(),
     dialogs: NO_DIALOGS,
-    env: { appName: 'Paraphe', version: version(), platform: process.platform, systemLocale: Intl.DateTimeFormat().resolvedOptions().locale },
+    env: { appName: 'Paraphe', version: version(), platform: process.platform, systemLocale: environmentLocaleName(process.env) },
     appRoot: appRoot(),
     tokens: tokenService(modules),
     providers: extensions.providers,

@@ -10,8 +10,16 @@ import type { AppearanceLabels } from '../pdf';
  * else LANG (the first one set and not empty); French for fr*, English otherwise (C, POSIX...).
  */
 export function environmentLocale(env: Readonly<Record<string, string | undefined>>): Locale {
-  const name = [env.LC_ALL, env.LC_MESSAGES, env.LANG].find((value) => value !== undefined && value !== '');
-  return messageLocaleOf(name);
+  return messageLocaleOf(environmentLocaleName(env));
+}
+
+/**
+ * The locale the environment names (LC_ALL, then LC_MESSAGES, then LANG: `fr_FR.UTF-8`), 'C' when
+ * none does. Read from the environment, not through Intl: a command-line process that never shows a
+ * date does not load the ICU locale data (about 8 MB of memory) for it.
+ */
+export function environmentLocaleName(env: Readonly<Record<string, string | undefined>>): string {
+  return [env.LC_ALL, env.LC_MESSAGES, env.LANG].find((value) => value !== undefined && value !== '') ?? 'C';
 }
 
 export function effectiveLocale(preference: string, systemLocale: string): Locale {

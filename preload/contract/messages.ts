@@ -49,6 +49,10 @@ export function formatterOf(catalogs: Readonly<Record<MessageLocale, Catalog>>):
     return message;
   };
   const attempt = (locale: MessageLocale, key: string, params: MessageParams): string | null => {
+    // A message without arguments or quotes is its own text: no parser, no Intl objects (whose
+    // locale data costs a command-line process megabytes), however often it is shown.
+    const template = Object.prototype.hasOwnProperty.call(catalogs[locale], key) ? catalogs[locale][key] : undefined;
+    if (template !== undefined && !/[{}']/.test(template)) return template;
     const message = compile(locale, key);
     if (!message) return null;
     try {
