@@ -4,7 +4,7 @@
 // with 0 and nothing said.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -15,16 +15,35 @@ after(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-/** Runs a copy of the launcher whose dist/cli.cjs exports `mainSource` as main. */
-function launch(mainSource: string): { status: number | null; stdout: string; stderr: string } {
+type Run = { status: number | null; stdout: string; stderr: string };
+
+/** A copy of the launcher in a folder of its own, whose dist/cli.cjs exports `mainSource` as main. */
+function stage(mainSource: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'paraphe-launcher-'));
   dirs.push(dir);
   mkdirSync(join(dir, 'main', 'bin'), { recursive: true });
   mkdirSync(join(dir, 'dist'));
   copyFileSync(join(root, 'main', 'bin', 'paraphe.cjs'), join(dir, 'main', 'bin', 'paraphe.cjs'));
-  writeFileSync(join(dir, 'dist', 'cli.cjs'), `exports.main = ${mainSource};\n`);
+  writeBundle(dir, mainSource);
+  return dir;
+}
+
+/** Replaces the bundle as the build does (a new file renamed into place). */
+function writeBundle(dir: string, mainSource: string, mtime?: Date): void {
+  const temp = join(dir, 'dist', 'cli.cjs.new');
+  writeFileSync(temp, `exports.main = ${mainSource};\n`);
+  if (mtime) utimesSync(temp, mtime, mtime);
+  renameSync(temp, join(dir, 'dist', 'cli.cjs'));
+}
+
+function runIn(dir: string): Run {
   const result = spawnSync(process.execPath, [join(dir, 'main', 'bin', 'paraphe.cjs'), 'info', 'x.pdf'], { encoding: 'utf8', timeout: 20_000, env: { ...process.env, PARAPHE_DEBUG: '' } });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Runs a copy of the launcher whose dist/cli.cjs exports `mainSource` as main. */
+function launch(mainSource: string): Run {
+  return runIn(stage(mainSource));
 }
 
 describe('the paraphe launcher', () => {
@@ -46,5 +65,44 @@ describe('the paraphe launcher', () => {
       assert.equal(r.status, 70, r.stderr);
       assert.match(r.stderr, /^paraphe: internal error: (broken across lines|thrown)\n$/);
     }
+  });
+
+  describe('code cache', () => {
+    it('is written beside the bundle after the first run, keyed by the bundle and this Node, and reused as is', () => {
+      const dir = stage('async () => 3');
+      const cache = join(dir, 'dist', 'cli.cjs.v8cache');
+      assert.equal(existsSync(cache), false);
+      assert.deepEqual(runIn(dir), { status: 3, stdout: '', stderr: '' });
+      const header = readFileSync(cache).subarray(0, 200).toString('latin1').split('\n')[0] ?? '';
+      const bundle = statSync(join(dir, 'dist', 'cli.cjs'));
+      assert.equal(header, `paraphe-cli-cache 1 ${process.version} ${process.arch} ${bundle.ino} ${bundle.size} ${bundle.mtimeMs}`);
+      const first = statSync(cache);
+      assert.deepEqual(runIn(dir), { status: 3, stdout: '', stderr: '' });
+      const second = statSync(cache);
+      assert.equal(second.ino, first.ino, 'an accepted cache is not written again');
+      assert.equal(second.mtimeMs, first.mtimeMs);
+    });
+
+    it('is not used for a rebuilt bundle of the same length (V8 itself only compares lengths)', () => {
+      const dir = stage('async () => 3');
+      assert.equal(runIn(dir).status, 3);
+      writeBundle(dir, 'async () => 4', new Date(Date.now() + 5_000));
+      assert.equal(runIn(dir).status, 4, 'the new bundle runs, not the code cached from the old one');
+      assert.equal(runIn(dir).status, 4);
+      assert.match(readFileSync(join(dir, 'dist', 'cli.cjs.v8cache')).toString('latin1'), new RegExp(` ${statSync(join(dir, 'dist', 'cli.cjs')).ino} `));
+    });
+
+    it('is replaced when V8 refuses it (damaged), and the command still runs', () => {
+      const dir = stage('async () => 5');
+      assert.equal(runIn(dir).status, 5);
+      const cache = join(dir, 'dist', 'cli.cjs.v8cache');
+      const bytes = readFileSync(cache);
+      const headerLength = bytes.indexOf(0x0a) + 1;
+      const damaged = Buffer.concat([bytes.subarray(0, headerLength), Buffer.alloc(bytes.length - headerLength, 0xa5)]);
+      writeFileSync(cache, damaged);
+      assert.deepEqual(runIn(dir), { status: 5, stdout: '', stderr: '' });
+      assert.notDeepEqual(readFileSync(cache), damaged, 'the refused cache was written again from this run');
+      assert.equal(runIn(dir).status, 5);
+    });
   });
 });
