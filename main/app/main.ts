@@ -92,6 +92,7 @@ function start(): void {
       userDataDir: app.getPath('userData'),
       dialogs: { chooseDocument, chooseCertificateFile, chooseModuleFile, chooseSavePath, confirm },
       askPin: async (request) => (await bridge.ask('prompt:pin', request))?.pin ?? null,
+      askOtp: async (request) => (await bridge.ask('prompt:otp', request))?.otp ?? null,
       // dist/main.cjs -> the app folder (package.json, dist/, assets/), inside app.asar when packaged.
       appRoot: join(__dirname, '..'),
       env: { appName: 'Paraphe', version: app.getVersion(), platform: process.platform, systemLocale: app.getLocale() },

@@ -11,7 +11,7 @@ import { SettingsService } from './settings';
 import { effectiveLocale } from './locale';
 import { SignDocumentService } from './sign-document';
 import { TokenService } from './tokens';
-import type { AskPin } from './authorizers';
+import type { AskOtp, AskPin } from './authorizers';
 import { personalIdProvider } from './providers/personal';
 import { pkcs12Provider } from './providers/pkcs12';
 import { pkcs11Provider } from './providers/pkcs11';
@@ -56,6 +56,8 @@ export interface ServicesOptions {
   keychain?: KeychainAccess;
   /** Asks the user for a token's PIN (the renderer's PIN dialog); null when cancelled or nobody can answer. */
   askPin?: AskPin;
+  /** Asks the user for a one-time password (the renderer's OTP dialog); null when cancelled or nobody can answer. */
+  askOtp?: AskOtp;
   /**
    * More identity providers, after the personal ID, .p12 files and tokens (a new backend is one
    * provider plus its remote client; tests register their own).
@@ -95,6 +97,7 @@ export function createServices(options: ServicesOptions): Services {
     identities,
     dialogs,
     askPin: options.askPin ?? (async () => null),
+    askOtp: options.askOtp,
     root: options.appRoot,
     locale: async () => effectiveLocale((await settings.get()).locale, options.env.systemLocale),
   });

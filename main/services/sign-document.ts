@@ -16,7 +16,7 @@ import type { Dialogs } from './dialogs';
 import type { DocumentService } from './documents';
 import type { IdentityService } from './identities';
 import { appAuthorizer } from './authorizers';
-import type { AskPin } from './authorizers';
+import type { AskOtp, AskPin } from './authorizers';
 import { appearanceDate, loadAppearanceFont, SigningSession } from './signing';
 import type { SignOptions } from './signing';
 
@@ -27,6 +27,8 @@ export interface SignDocumentDeps {
   dialogs: Dialogs;
   /** The PIN dialog of the renderer (main's prompt:pin request). */
   askPin: AskPin;
+  /** The one-time password dialog of the renderer (main's prompt:otp request). */
+  askOtp?: AskOtp;
   /** Where assets/ lives (the app or the checkout). */
   root: string;
   /** The interface language now: the words of a visible signature follow it. */
@@ -99,7 +101,7 @@ export class SignDocumentService {
     if (request.password !== undefined && !(await identities.get(request.identityId)).needsPassword) {
       throw new AppError('password-not-expected', msg('error.app.password-not-expected'));
     }
-    const signer = await identities.openSigner(request.identityId, appAuthorizer({ password: request.password, askPin: this.deps.askPin }));
+    const signer = await identities.openSigner(request.identityId, appAuthorizer({ password: request.password, askPin: this.deps.askPin, askOtp: this.deps.askOtp }));
     let output: string;
     try {
       const session = new SigningSession(signer, options, root);

@@ -2,7 +2,7 @@
 // registered with createServices, listed in the sign panel, and signs through the real renderer
 // in Chromium and the real IPC handlers. No production file knows it.
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, copyFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, copyFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -11,7 +11,7 @@ import { makeTestPdfs, qpdfCheck } from '../fixtures/pdfs';
 import { createTestPki, freePort, missingTools } from '../fixtures/pki';
 import type { TestPki } from '../fixtures/pki';
 import { verifyWithPdfsig } from '../fixtures/signed-by-poppler';
-import { testProvider } from '../fixtures/test-provider';
+import { testOtpProvider, testProvider } from '../fixtures/test-provider';
 
 const missing = missingTools('openssl', 'qpdf', 'pdfsig', 'gs');
 const unavailable = uiUnavailableReason() ?? (missing.length > 0 ? `not installed: ${missing.join(', ')}` : null);
@@ -76,5 +76,69 @@ describe('a new signing backend in the app', { skip: unavailable ?? false, timeo
     await qpdfCheck(output);
     const report = await verifyWithPdfsig(output, { pki });
     assert.equal(report.signatures[0]?.signatureValidation, 'Signature is Valid.', report.output);
+  });
+
+  it('asks a one-time password in the app when the backend signs with one: a wrong one again with the tries left, in French too, and cancelling signs nothing', async () => {
+    const base = await testProvider(pki.p12.signer, pki.password, 'the-account-secret');
+    const provider = await testOtpProvider(base, 'the-account-secret', { code: '246810', tries: 3 });
+    const input = join(dir, 'docs', 'otp.pdf');
+    await copyFile(simple, input);
+    const output = join(dir, 'docs', 'otp-signed.pdf');
+    await harness.withApp({ providers: [provider] }, async (app) => {
+      const { page } = app;
+      await openDocument(app, input);
+      await page.getByRole('button', { name: 'Sign', exact: true }).click();
+      const panel = page.getByTestId('sign-panel');
+      await panel.getByRole('radio', { name: /Élodie Signataire/ }).check();
+      assert.equal(await panel.getByLabel(/^Password of /).count(), 0, 'nothing to type in the panel: the OTP is asked when signing');
+      app.saveDialogAnswers.push(output);
+      await page.getByRole('button', { name: 'Sign and save as…' }).click();
+      const dialog = page.getByTestId('otp-dialog');
+      await dialog.waitFor({ timeout: 30_000 });
+      assert.match(await dialog.innerText(), /test OTP service sent you a one-time password to sign as Élodie Signataire \(1 document\)/);
+      assert.equal(await dialog.getByRole('button', { name: 'Sign' }).isDisabled(), true, 'nothing to send yet');
+      await dialog.getByLabel('One-time password').fill('111 111');
+      await dialog.getByRole('button', { name: 'Sign' }).click();
+      await dialog.getByText('That one-time password was not accepted.').waitFor({ timeout: 30_000 });
+      assert.equal(await dialog.getByTestId('otp-warning').innerText(), '2 tries left.');
+      assert.equal(await dialog.getByLabel('One-time password').inputValue(), '', 'the refused password is not kept in the field');
+      await app.screenshot('sign-otp-wrong');
+      await dialog.getByLabel('One-time password').fill('246810');
+      await dialog.getByRole('button', { name: 'Sign' }).click();
+      await page.getByTestId('signatures-panel').waitFor({ timeout: 60_000 });
+      assert.equal(await dialog.count(), 0);
+      assert.match(await page.getByTestId('signature-badge').innerText(), /^1 signature\b/);
+      const settings = await readdir(app.userDataDir);
+      for (const name of settings) assert.doesNotMatch(name, /246810|111111/);
+    });
+    assert.deepEqual(provider.otps, ['111111', '246810'], 'spaces typed in the code are not sent');
+    assert.deepEqual(
+      provider.requests.map((r) => [r.documents, r.retry, r.triesLeft]),
+      [[1, false, null], [1, true, 2]],
+    );
+    await qpdfCheck(output);
+    const report = await verifyWithPdfsig(output, { pki });
+    assert.equal(report.signatures[0]?.signatureValidation, 'Signature is Valid.', report.output);
+
+    // In French, the same dialog; Cancel ends the signing with nothing written.
+    const cancelled = join(dir, 'docs', 'otp-cancelled.pdf');
+    await harness.withApp({ providers: [provider], locale: 'fr-FR' }, async (app) => {
+      const { page } = app;
+      await openDocument(app, input, 'Ouvrir un PDF…');
+      await page.getByRole('button', { name: 'Signer', exact: true }).click();
+      const panel = page.getByTestId('sign-panel');
+      await panel.getByRole('radio', { name: /Élodie Signataire/ }).check();
+      app.saveDialogAnswers.push(cancelled);
+      await panel.locator('button.primary').click();
+      const dialog = page.getByTestId('otp-dialog');
+      await dialog.waitFor({ timeout: 30_000 });
+      assert.match(await dialog.innerText(), /test OTP service vous a envoyé un code à usage unique pour signer en tant que Élodie Signataire \(1 document\)/);
+      assert.match(await dialog.getByRole('heading').innerText(), /^Code à usage unique$/);
+      await app.screenshot('sign-otp-fr');
+      await dialog.getByRole('button', { name: 'Annuler' }).click();
+      await panel.locator('[role="alert"][data-error-code="otp-required"]').waitFor({ timeout: 30_000 });
+      assert.equal(await dialog.count(), 0);
+    });
+    assert.ok(!(await readdir(join(dir, 'docs'))).some((name) => name.startsWith('otp-cancelled') || name.includes('.tmp')), 'no output, no temporary file');
   });
 });

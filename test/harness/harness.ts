@@ -202,6 +202,7 @@ export class Harness {
       keychain: options.keychain,
       env: { appName: 'Paraphe', version: '0.0.0-test', platform: process.platform, systemLocale: locale },
       askPin: async (request) => (await bridge.ask('prompt:pin', request))?.pin ?? null,
+      askOtp: async (request) => (await bridge.ask('prompt:otp', request))?.otp ?? null,
       providers: options.providers,
     });
     const handlers = createHandlers(services, bridge);

@@ -12,8 +12,7 @@ import { main } from '../../main/cli';
 import { createServices } from '../../main/services';
 import type { Services } from '../../main/services';
 import { extend, finish, prepare, placeholderSize, SigningSession } from '../../main/services/signing';
-import type { EvidenceFact, IdentityProvider, OpenedInput } from '../../main/services/signing';
-import { AppError } from '../../main/errors';
+import type { EvidenceFact, OpenedInput } from '../../main/services/signing';
 import { TempOutput, memoryBytes } from '../../main/services/signed-output';
 import { fileSource } from '../../main/pdf';
 import { openPkcs12Signer } from '../../main/signers';
@@ -23,7 +22,7 @@ import { missingTools } from '../fixtures/pki';
 import { verifyWithPdfsig } from '../fixtures/signed-by-poppler';
 import { createPkiAndPdfs, root } from '../fixtures/signing-bed';
 import type { PkiAndPdfs } from '../fixtures/signing-bed';
-import { testProvider } from '../fixtures/test-provider';
+import { testOtpProvider, testProvider } from '../fixtures/test-provider';
 import { errorCode } from '../unit/helpers/errors';
 
 const missing = missingTools('openssl', 'qpdf', 'pdfsig', 'gs');
@@ -234,37 +233,18 @@ describe('the signing pipeline: stages, ports, a new backend', { skip, timeout: 
 
   it('a backend that asks one-time passwords while signing: one per batch from --otp-command; none to be had is a usage error (exit 2)', async () => {
     const provider = await testProvider(bed.pki.p12.signer, bed.pki.password, ACCOUNT_SECRET);
-    const [kms] = await provider.list();
-    assert.ok(kms);
-    const otps: string[] = [];
     // Like a CSC service: the key is opened without a secret, each signMany is authorized by an OTP.
-    const otpProvider: IdentityProvider = {
-      kind: 'testotp',
-      list: async () => [{ ...kms, id: kms.id.replace('testkms-', 'testotp-'), kind: 'testotp', needsPassword: false }],
-      open: async (identity, authorizer) => {
-        const inner = await provider.open(kms, { ask: async () => ACCOUNT_SECRET });
-        const authorize = async (documents: number) => {
-          const otp = await authorizer.ask({ kind: 'otp', service: 'test KMS', identity: identity.name, documents, triesLeft: null, retry: false });
-          if (otp === null) throw new AppError('otp-required', 'no one-time password');
-          otps.push(otp);
-        };
-        return {
-          ...inner,
-          sign: async (request) => { await authorize(1); return inner.sign(request); },
-          signMany: async (requests) => { await authorize(requests.length); return (inner.signMany as NonNullable<typeof inner.signMany>)(requests); },
-        };
-      },
-    };
+    const otpProvider = await testOtpProvider(provider, ACCOUNT_SECRET);
     const folder = join(dir, 'cli-otp');
     await mkdir(folder);
     const inputs = [join(folder, 'a.pdf'), join(folder, 'b.pdf'), join(folder, 'c.pdf')];
     for (const input of inputs) await copyFile(bed.pdfs.simple, input);
-    const id = kms.id.replace('testkms-', 'testotp-');
+    const id = otpProvider.identityId;
     const err: string[] = [];
     const io = { out: () => undefined, err: (text: string) => void err.push(text) };
     const code = await main(['sign', ...inputs, '--out-dir', join(folder, 'out'), '--identity', id, '--otp-command', 'echo "13579-$PARAPHE_OTP_DOCUMENTS"'], io, { providers: [provider, otpProvider] });
     assert.equal(code, 0, err.join(''));
-    assert.deepEqual(otps, ['13579-3'], 'one one-time password for the three documents');
+    assert.deepEqual(otpProvider.otps, ['13579-3'], 'one one-time password for the three documents');
     for (const input of inputs) await assertSound(join(folder, 'out', basename(input)), bed);
     // No --otp-command, no --secret-env and no terminal: the usage error, exit 2, nothing written.
     err.length = 0;

@@ -196,6 +196,7 @@ function bridgeWithWindow() {
 }
 
 const pinRequest = { tokenLabel: 'eToken 5110', keyLabel: 'Élodie Signataire', triesLeft: 3, pinCountLow: false, finalTry: false, retry: false, pinPad: false, contextSpecific: false };
+const otpRequest = { service: 'DigiCert', identity: 'Élodie Signataire', documents: 1, triesLeft: null, retry: false };
 
 describe('RendererBridge', () => {
   it('sends the request and resolves with the validated answer', async () => {
@@ -213,7 +214,7 @@ describe('RendererBridge', () => {
 
   it('resolves null when the user cancels', async () => {
     const { bridge, lastRequest } = bridgeWithWindow();
-    const answer = bridge.ask('prompt:otp', { credentialLabel: 'DTM', triesLeft: null });
+    const answer = bridge.ask('prompt:otp', otpRequest);
     bridge.answer(lastRequest().requestId, { status: 'cancelled' });
     assert.equal(await answer, null);
   });
@@ -230,7 +231,7 @@ describe('RendererBridge', () => {
 
   it('does not accept an answer of one kind for a request of another', async () => {
     const { bridge, lastRequest } = bridgeWithWindow();
-    const answer = bridge.ask('prompt:otp', { credentialLabel: 'DTM', triesLeft: 2 });
+    const answer = bridge.ask('prompt:otp', { ...otpRequest, triesLeft: 2, retry: true });
     bridge.answer(lastRequest().requestId, { status: 'answered', value: { pin: '123456' } });
     assert.equal(await answer, null);
   });
@@ -268,7 +269,7 @@ describe('RendererBridge', () => {
   it('resolves every pending request with null when the window detaches', async () => {
     const { bridge } = bridgeWithWindow();
     const first = bridge.ask('prompt:pin', pinRequest);
-    const second = bridge.ask('prompt:otp', { credentialLabel: 'DTM', triesLeft: null });
+    const second = bridge.ask('prompt:otp', otpRequest);
     bridge.attach(null);
     assert.deepEqual(await Promise.all([first, second]), [null, null]);
     assert.equal(bridge.pendingCount, 0);

@@ -139,7 +139,18 @@ export const rendererRequests = {
     response: z.object({ pin: z.string().min(1).max(256) }).strict(),
   },
   'prompt:otp': {
-    request: z.object({ credentialLabel: z.string(), triesLeft: z.number().int().nonnegative().nullable() }),
+    request: z.object({
+      /** The service that sent the one-time password (e.g. "DigiCert"). */
+      service: z.string(),
+      /** Whose signature it authorizes (the identity's name). */
+      identity: z.string(),
+      /** How many documents this one password signs. */
+      documents: z.number().int().positive(),
+      /** Tries the service still allows, when it says. */
+      triesLeft: z.number().int().nonnegative().nullable(),
+      /** The previous password was refused. */
+      retry: z.boolean(),
+    }),
     response: z.object({ otp: z.string().min(4).max(16) }).strict(),
   },
 } as const;

@@ -6,6 +6,7 @@ import { toUiError } from '../services/api';
 import { useStore } from '../store';
 import { ErrorBanner } from './ErrorBanner';
 import { LanguageSelect } from './LanguageSelect';
+import { OtpDialog } from './OtpDialog';
 import { PinDialog } from './PinDialog';
 import { StartScreen } from './StartScreen';
 import { Viewer } from './Viewer';
@@ -78,6 +79,7 @@ export function App() {
       <ErrorBanner />
       {doc ? <Viewer /> : <StartScreen />}
       <PinDialog />
+      <OtpDialog />
       {dragging && (
         <div className="drop-overlay" aria-hidden="true">
           <p>{t('drop.overlay')}</p>
