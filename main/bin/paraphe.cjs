@@ -63,6 +63,8 @@ function loadBundle(file) {
   } catch {
     // No cache yet: this run makes one.
   }
+  // No import() may reach this script (Node 20 cannot resolve one from a cached vm script): the
+  // build turns the native addons' import() into require() and refuses a bundle that has another.
   const script = new vm.Script(Module.wrap(source), { filename: file, cachedData });
   const mod = new Module(file, module);
   mod.filename = file;

@@ -44,12 +44,38 @@ const noBrotli = {
 };
 
 /**
+ * The command line's launcher runs dist/cli.cjs from V8's code cache as a vm script, where Node 20
+ * cannot resolve a dynamic import(): the native addons' `import('pkcs11js')` and `import('keytar')`
+ * become require() of the same external module (still loaded lazily, on first use).
+ */
+const nativeRequire = {
+  name: 'native-require',
+  setup(b) {
+    const filter = new RegExp(`^(${nativeAddons.join('|')})$`);
+    b.onResolve({ filter }, (args) => (args.kind === 'dynamic-import' ? { path: args.path, namespace: 'native-require' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'native-require' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+  },
+};
+
+/** Refuses a command-line bundle that still has a dynamic import() (see nativeRequire). */
+function refuseDynamicImport(result) {
+  for (const file of result.outputFiles) {
+    const found = /\bimport\((?!\))/.exec(file.text);
+    if (found) {
+      const line = file.text.slice(0, found.index).split('\n').length;
+      throw new Error(`${file.path}:${line}: a dynamic import() is left in the command-line bundle; main/bin/paraphe.cjs cannot run it from its code cache (bundle it, or load it with require)`);
+    }
+  }
+}
+
+/**
  * esbuild with `write: false`, then each output written to a temp file beside it and renamed over
  * the old one: a process that loads a bundle while another build runs (parallel test files, a
  * second `npm run build`) reads the old bundle or the new one whole, never a half-written file.
  */
-async function buildAtomic(options) {
+async function buildAtomic(options, check = () => {}) {
   const result = await build({ ...options, write: false });
+  check(result);
   for (const file of result.outputFiles) {
     mkdirSync(dirname(file.path), { recursive: true });
     const temp = `${file.path}.${process.pid}.${Date.now()}.tmp`;
@@ -74,7 +100,10 @@ async function buildPreload() {
   await buildAtomic({ ...node, entryPoints: [join(root, 'preload/index.ts')], outfile: join(out, 'preload.cjs'), external: ['electron'] });
 }
 async function buildCli() {
-  await buildAtomic({ ...node, entryPoints: [join(root, 'main/cli.ts')], outfile: join(out, 'cli.cjs'), external: ['electron', ...nativeAddons] });
+  await buildAtomic(
+    { ...node, entryPoints: [join(root, 'main/cli.ts')], outfile: join(out, 'cli.cjs'), external: ['electron', ...nativeAddons], plugins: [...node.plugins, nativeRequire] },
+    refuseDynamicImport,
+  );
 }
 async function buildRenderer() {
   const dir = join(out, 'renderer');
