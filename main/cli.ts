@@ -56,7 +56,7 @@ const SIGN_USAGE = `Usage: paraphe sign INPUT.pdf... (-o OUT.pdf | --out-dir DIR
                                            from VAR, else the terminal
         [--otp-command CMD]                one-time passwords printed by CMD (run by the shell,
                                            once per authorization, PARAPHE_OTP_* in its env)
-    [--level B-B|B-T|B-LT|B-LTA] [--tsa URL] [--hash sha256|sha384|sha512]
+    [--level B-B|B-T|B-LT|B-LTA] [--tsa URL] [--hash sha256|sha384|sha512] [--chain FILE]...
     [--field NAME] [--visible PAGE,X1,Y1,X2,Y2] [--image FILE] [--reason T] [--location T]
     [--certify no-changes|form-filling|annotations] [--json]
 
@@ -70,6 +70,10 @@ appears whole or not at all (a temp file beside it is renamed at the end).
                        --tsa; B-LT: plus certificates and OCSP/CRL data (DSS); B-LTA: plus a
                        document timestamp. If a level cannot be reached, nothing is written.
   --hash               digest algorithm (default sha256)
+  --chain FILE         issuer certificates (PEM bundle, DER or .p7b) added to the signature, for
+                       any identity; repeatable. When the chain still stops short of a root
+                       certificate, a warning says so before signing (validators would find no
+                       issuer): stderr, and "warnings": [{"code": "CHAIN_INCOMPLETE", ...}] in --json
   --field NAME         sign the empty signature field NAME, or create a field of that name
   --visible P,X1,Y1,X2,Y2  a visible signature on page P (from 1) in that rectangle (points,
                        from the bottom-left corner); invisible otherwise

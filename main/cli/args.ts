@@ -61,6 +61,8 @@ export interface SignCommand {
     | { readonly kind: 'id'; readonly id: string; readonly secretEnv: string | null; readonly otpCommand: string | null };
   readonly level: PadesLevel;
   readonly tsa: string | null;
+  /** Issuer certificates to add to the signature's chain (PEM, DER or .p7b files). */
+  readonly chain: readonly string[];
   readonly hash: HashAlgorithm;
   readonly field: string | null;
   readonly visible: { readonly page: number; readonly rect: [number, number, number, number] } | null;
@@ -222,6 +224,7 @@ const SIGN_OPTIONS = {
   'pin-env': { type: 'string' },
   level: { type: 'string' },
   tsa: { type: 'string' },
+  chain: { type: 'string', multiple: true },
   hash: { type: 'string' },
   field: { type: 'string' },
   visible: { type: 'string' },
@@ -297,6 +300,7 @@ function parseSign(args: readonly string[]): Command | SignCommand {
             : { kind: 'self-signed' },
     level,
     tsa: v.tsa ?? null,
+    chain: v.chain ?? [],
     hash: oneOf('hash', v.hash ?? 'sha256', HASHES),
     field: v.field ?? null,
     visible,

@@ -5,10 +5,11 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { AppError, isUserFacing, messageOf, msg } from '../errors';
+import { readCertificateBundle } from '../cms';
 import type { Services } from '../services';
 import { openP12File } from '../services/providers/pkcs12';
 import { openTokenSigner } from '../services/providers/pkcs11';
-import { SigningSession } from '../services/signing';
+import { SigningSession, signingWarnings, withIssuers } from '../services/signing';
 import type { BatchOutcome } from '../services/signing';
 import type { Signer } from '../signers/signer';
 import type { SignCommand } from './args';
@@ -37,6 +38,8 @@ interface FileOutcome {
   signedAt?: string;
   timestampedAt?: string | null;
   error?: Failure;
+  /** Said once before signing, repeated on each signed document (e.g. CHAIN_INCOMPLETE). */
+  warnings?: Failure[];
 }
 
 interface Failure {
@@ -100,6 +103,21 @@ async function openSigner(command: SignCommand, deps: SignDeps, services: Servic
   }
 }
 
+/** The certificates of each --chain file, in order. */
+async function readIssuers(files: readonly string[]): Promise<Uint8Array[]> {
+  const out: Uint8Array[] = [];
+  for (const file of files) {
+    let bytes: Uint8Array;
+    try {
+      bytes = await readFile(file);
+    } catch (error) {
+      throw new AppError('chain-file-unreadable', msg('error.app.chain-file-unreadable', { file, code: (error as NodeJS.ErrnoException).code ?? 'error' }));
+    }
+    out.push(...readCertificateBundle(bytes, basename(file)));
+  }
+  return out;
+}
+
 /** Where each input goes; two inputs may not land on the same output. */
 async function outputsFor(command: SignCommand): Promise<string[]> {
   if ('file' in command.output) return [resolve(command.output.file)];
@@ -134,14 +152,25 @@ export async function runSign(command: SignCommand, io: Output, deps: SignDeps):
 async function signWith(command: SignCommand, outputs: string[], io: Output, deps: SignDeps, services: Services): Promise<number> {
   const locale = io.locale ?? 'en';
   let signer: Signer;
+  let warnings: Failure[];
   try {
-    signer = await openSigner(command, deps, services, io);
+    // The issuer certificates first: a file that cannot be read costs no PIN.
+    const issuers = await readIssuers(command.chain);
+    const opened = await openSigner(command, deps, services, io);
+    try {
+      signer = await withIssuers(opened, issuers);
+      warnings = (await signingWarnings(signer)).map((w) => failureOf(w.code, w.message));
+    } catch (error) {
+      await opened.close();
+      throw error;
+    }
   } catch (error) {
     if (error instanceof UsageError) throw error;
     io.err(`paraphe: ${say(locale, describe(error))}\n`);
     if (command.json) io.out(`${JSON.stringify(command.inputs.map((input) => ({ input, ok: false, error: describe(error) })), null, 2)}\n`);
     return 1;
   }
+  for (const warning of warnings) io.err(`paraphe: ${formatMessage(locale, msg('cli.warning', withCause({}, wording.get(warning) ?? msg('error.app.detail', { detail: warning.message }))))}\n`);
   const outcomes: FileOutcome[] = [];
   // A secret that cannot be had (no variable, no terminal) is a usage error, however late it is asked.
   let usageError: UsageError | null = null;
@@ -192,7 +221,7 @@ async function signWith(command: SignCommand, outputs: string[], io: Output, dep
       if (result === null) {
         done[index] = { input, ok: false, error: stopped(stoppedBy as Failure) };
       } else if (result.ok) {
-        done[index] = { input, ok: true, output: result.result.output, field: result.result.field, level: result.result.level, signedAt: result.result.signedAt, timestampedAt: result.result.timestampedAt };
+        done[index] = { input, ok: true, output: result.result.output, field: result.result.field, level: result.result.level, signedAt: result.result.signedAt, timestampedAt: result.result.timestampedAt, warnings };
       } else {
         const failure = describe(result.error);
         done[index] = { input, ok: false, error: failure };

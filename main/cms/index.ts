@@ -25,6 +25,7 @@ export { parseCrl } from './crl';
 export { bytesEqual, pemBlocks } from './engine';
 export type { CrlEntry, CrlResult } from './crl';
 export { buildChain } from './chain';
+export { MAX_BUNDLE_BYTES, MAX_BUNDLE_CERTIFICATES, readCertificateBundle } from './bundle';
 export type { BuildChainOptions } from './chain';
 export { signingPathFailures, validatePath } from './path';
 export type { PathFailure, PathFailureCode, PathPurpose, PathValidation, PathValidationOptions } from './path';

@@ -10,10 +10,11 @@ const refused = (args: string[], message: RegExp) =>
 describe('paraphe sign arguments', () => {
   it('reads the full interface', () => {
     const c = sign('a.pdf', '-o', 'b.pdf', '--p12', 'id.p12', '--password-env', 'PW', '--level', 'B-LTA', '--tsa', 'https://tsa.example/tsr', '--hash', 'sha384',
-      '--field', 'Sig1', '--visible', '2,10,20,210,80.5', '--image', 'logo.png', '--reason', 'OK', '--location', 'Lyon', '--certify', 'form-filling', '--json');
+      '--field', 'Sig1', '--visible', '2,10,20,210,80.5', '--image', 'logo.png', '--reason', 'OK', '--location', 'Lyon', '--certify', 'form-filling', '--json',
+      '--chain', 'issuers.pem', '--chain', 'root.p7b');
     assert.deepEqual(c, {
       kind: 'sign', inputs: ['a.pdf'], output: { file: 'b.pdf' }, identity: { kind: 'p12', file: 'id.p12', passwordEnv: 'PW' },
-      level: 'B-LTA', tsa: 'https://tsa.example/tsr', hash: 'sha384', field: 'Sig1', visible: { page: 2, rect: [10, 20, 210, 80.5] },
+      level: 'B-LTA', tsa: 'https://tsa.example/tsr', chain: ['issuers.pem', 'root.p7b'], hash: 'sha384', field: 'Sig1', visible: { page: 2, rect: [10, 20, 210, 80.5] },
       image: 'logo.png', reason: 'OK', location: 'Lyon', certify: 2, json: true,
     });
   });
@@ -26,6 +27,7 @@ describe('paraphe sign arguments', () => {
     assert.equal(c.certify, null);
     assert.deepEqual(c.output, { dir: 'out' });
     assert.deepEqual(c.identity, { kind: 'self-signed' });
+    assert.deepEqual(c.chain, []);
   });
 
   it('reads a token identity: modules, token, key, PIN variable', () => {

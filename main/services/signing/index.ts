@@ -4,6 +4,8 @@ export { appearanceDate, loadAppearanceFont, SigningSession } from './session';
 export type { BatchItem, BatchOutcome, SessionPorts, SignOptions, SignResult } from './session';
 export { extend, finish, inputChanged, PLACEHOLDER_MARGIN, placeholderSize, prepare } from './stages';
 export type { ExtendPorts, FinishedDocument, OpenedInput, PadesLevel, PrepareOptions, PreparedDocument, SignerProfile } from './stages';
+export { signingWarnings, withIssuers } from './chain';
+export type { SigningWarning } from './chain';
 export { NO_AUTHORIZER } from './ports';
 export type {
   AuthorizationKind, AuthorizationRequest, Authorizer, EvidenceFact, EvidenceSink, IdentityProvider, Timestamper, TimestampReply,

@@ -1,0 +1,86 @@
+// The certificates a signature carries with its signing certificate: the signer's own chain plus
+// issuer certificates the user gives (`--chain FILE`), ordered from the issuer up, and a warning
+// when they still do not reach a root, since a validator then finds no issuer and rejects the
+// signature (a token holding the end-entity certificate alone, without an AIA URL).
+import { X509Certificate } from 'node:crypto';
+import { rootCertificates } from 'node:tls';
+import { buildChain, isSelfSigned, subjectName } from '../../cms';
+import type { Signer } from '../../signers';
+import { msg } from '../../errors';
+import type { Message } from '../../../preload/contract/messages';
+
+/** A problem that does not stop signing, said before it (`--json`: `warnings`). */
+export interface SigningWarning {
+  /** Stable, for scripts: CHAIN_INCOMPLETE. */
+  code: 'CHAIN_INCOMPLETE';
+  message: Message;
+}
+
+/** At most this many certificates above the signer's own. */
+const MAX_CHAIN = 10;
+
+/**
+ * `signer` with `issuers` added to its chain: the path from its certificate up through its own
+ * chain and `issuers`, issuer first, as far as it goes. The signer itself is unchanged.
+ */
+export async function withIssuers(signer: Signer, issuers: readonly Uint8Array[]): Promise<Signer> {
+  if (issuers.length === 0) return signer;
+  const path = await buildChain(signer.certificate, [...signer.chain, ...issuers], { maxLength: MAX_CHAIN + 1 });
+  const chain = path.slice(1);
+  // Certificates of the signer's own chain that are not on the path (a cross-certificate) stay.
+  const onPath = new Set(chain.map((c) => Buffer.from(c).toString('base64')));
+  for (const own of signer.chain) if (!onPath.has(Buffer.from(own).toString('base64'))) chain.push(own);
+  return {
+    label: signer.label,
+    certificate: signer.certificate,
+    chain,
+    keyType: signer.keyType,
+    keyBits: signer.keyBits,
+    algorithms: signer.algorithms,
+    ...(signer.batch ? { batch: signer.batch } : {}),
+    sign: (request) => signer.sign(request),
+    ...(signer.signMany ? { signMany: (requests) => (signer.signMany as NonNullable<Signer['signMany']>).call(signer, requests) } : {}),
+    close: () => signer.close(),
+  };
+}
+
+/**
+ * Whether a root of the system's set (Node's bundled roots, as for TLS) issued `certificate`: a
+ * validator that trusts that root completes the chain itself.
+ */
+function issuedBySystemRoot(certificate: Uint8Array): boolean {
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(certificate);
+  } catch {
+    return false;
+  }
+  for (const pem of rootCertificates) {
+    try {
+      const root = new X509Certificate(pem);
+      if (cert.checkIssued(root) && cert.verify(root.publicKey)) return true;
+    } catch {
+      // a root Node ships that cannot be read: not used
+    }
+  }
+  return false;
+}
+
+/**
+ * What to warn of before signing with `signer`: its chain does not reach a root certificate, nor a
+ * certificate issued by one of the system's roots.
+ */
+export async function signingWarnings(signer: Signer): Promise<SigningWarning[]> {
+  let path: Uint8Array[];
+  try {
+    path = await buildChain(signer.certificate, signer.chain, { maxLength: MAX_CHAIN + 1 });
+  } catch {
+    return []; // an unreadable certificate is refused by the session itself, in its own words
+  }
+  const last = path[path.length - 1];
+  if (last === undefined || isSelfSigned(last) || issuedBySystemRoot(last)) return [];
+  return [{
+    code: 'CHAIN_INCOMPLETE',
+    message: msg('warning.chain-incomplete', { subject: subjectName(signer.certificate), last: subjectName(last), alone: path.length === 1 ? 'yes' : 'no' }),
+  }];
+}
