@@ -85,14 +85,34 @@ function loadBundle(file) {
   return { main: mod.exports.main, saveCache };
 }
 
+/**
+ * Help and the version come from dist/cli-usage.cjs, a few kilobytes with no imports: a bare Node
+ * start instead of loading the whole command line. Anything else (and a build without that file)
+ * goes to main.
+ */
+function quickAnswer(argv) {
+  const usage = path.join(root, 'dist', 'cli-usage.cjs');
+  if (argv.length === 0 || argv.length > 2 || !fs.existsSync(usage)) return null;
+  const { VERSION, quickAnswer: answer } = require(usage);
+  return typeof VERSION === 'string' ? answer(argv, VERSION) : null;
+}
+
 let run;
 let saveCache = () => {};
-try {
-  const loaded = loadBundle(bundle);
-  saveCache = loaded.saveCache;
-  run = loaded.main(process.argv.slice(2));
-} catch (error) {
-  run = Promise.reject(error);
+const quick = quickAnswer(process.argv.slice(2));
+if (quick !== null) {
+  // `paraphe --help | head -1`: a closed pipe is not an error.
+  process.stdout.on('error', (error) => process.exit(error.code === 'EPIPE' ? 0 : INTERNAL_ERROR));
+  process.stdout.write(quick);
+  run = 0;
+} else {
+  try {
+    const loaded = loadBundle(bundle);
+    saveCache = loaded.saveCache;
+    run = loaded.main(process.argv.slice(2));
+  } catch (error) {
+    run = Promise.reject(error);
+  }
 }
 Promise.resolve(run).then(
   (code) => {

@@ -3,6 +3,7 @@
 //   dist/main.cjs      Electron main process (main/app/main.ts)
 //   dist/preload.cjs   sandboxed preload (preload/index.ts)
 //   dist/cli.cjs       the `paraphe` command line (main/cli.ts), same services, no Electron
+//   dist/cli-usage.cjs its help texts and version alone (main/cli/usage.ts), for a fast --help
 //   dist/renderer/     the React renderer, pdf.js worker, its fonts and cMaps, locales
 // Usage: node main/tools/build.mjs [--only=main,preload,cli,renderer] [--dev]
 import { build } from 'esbuild';
@@ -104,6 +105,8 @@ async function buildCli() {
     { ...node, entryPoints: [join(root, 'main/cli.ts')], outfile: join(out, 'cli.cjs'), external: ['electron', ...nativeAddons], plugins: [...node.plugins, nativeRequire] },
     refuseDynamicImport,
   );
+  // Help and version without the whole bundle (main/bin/paraphe.cjs asks this one first).
+  await buildAtomic({ ...node, entryPoints: [join(root, 'main/cli/usage.ts')], outfile: join(out, 'cli-usage.cjs') });
 }
 async function buildRenderer() {
   const dir = join(out, 'renderer');

@@ -2,7 +2,7 @@
 // bench on the same file, reported as ratios (these machines are noisy: ratios, not absolute targets).
 //
 //   npm run bench                  every section
-//   npm run bench -- sign info     only these sections (info, viewer, sign, verify, tokens)
+//   npm run bench -- sign info     only these sections (info, viewer, sign, verify, tokens, startup)
 //
 //  info    `paraphe info` vs poppler's `pdfinfo` on a 1-page, a 1,000-page and a ~200 MB PDF:
 //          median wall time and peak RSS of the whole process.
@@ -15,6 +15,8 @@
 //          with 10 sequential signatures, sha256sum as the floor (test/bench/verify.ts).
 //  tokens  A batch of 200 one-page PDFs signed with the key on a SoftHSM2 token beside the same
 //          batch with the same key in a PKCS#12 file, alternating, docs/s (test/bench/tokens.ts).
+//  startup `paraphe --version`, `--help` and a one-page `sign` (code cache, and plain require) vs
+//          `node -e 0` and `pdfsig -add-signature`, interleaved, ratios (test/bench/startup.ts).
 //
 // BENCH_RUNS: runs per measurement (median time, highest RSS); 5 for info and viewer, 3 for sign by
 // default. The sign section has more knobs, see test/bench/sign.ts.
@@ -25,10 +27,11 @@ import { join } from 'node:path';
 import { Harness, uiUnavailableReason, root } from '../harness/harness';
 import { BenchInputs, mb, repeat } from './common';
 import { benchSign } from './sign';
+import { benchStartup } from './startup';
 import { benchTokens } from './tokens';
 import { benchVerify } from './verify';
 
-const SECTIONS = ['info', 'viewer', 'sign', 'verify', 'tokens'] as const;
+const SECTIONS = ['info', 'viewer', 'sign', 'verify', 'tokens', 'startup'] as const;
 type Section = (typeof SECTIONS)[number];
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 
@@ -122,6 +125,7 @@ async function main(): Promise<void> {
       else if (section === 'viewer') await benchViewer(inputs, dir);
       else if (section === 'verify') await benchVerify({ dir, root, inputs });
       else if (section === 'tokens') await benchTokens({ dir, root, inputs });
+      else if (section === 'startup') await benchStartup({ dir, root, inputs });
       else await benchSign({ dir, root, inputs });
     }
   } finally {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { root } from '../fixtures/signing-bed';
 
@@ -103,6 +103,40 @@ describe('the paraphe launcher', () => {
       assert.deepEqual(runIn(dir), { status: 5, stdout: '', stderr: '' });
       assert.notDeepEqual(readFileSync(cache), damaged, 'the refused cache was written again from this run');
       assert.equal(runIn(dir).status, 5);
+    });
+  });
+
+  describe('help and version without the whole command line', () => {
+    const launcher = join(root, 'main', 'bin', 'paraphe.cjs');
+    const bundle = join(root, 'dist', 'cli.cjs');
+    // Records on stderr every file the process opens that is the command line's bundle.
+    const probe = join(mkdtempSync(join(tmpdir(), 'paraphe-probe-')), 'probe.cjs');
+    dirs.push(dirname(probe));
+    writeFileSync(probe, `const fs = require('node:fs'); const open = fs.openSync; fs.openSync = function (p, ...rest) { if (String(p).endsWith('cli.cjs')) process.stderr.write('OPENED ' + p + '\\n'); return open.call(this, p, ...rest); };\n`);
+    const viaLauncher = (argv: string[]) => spawnSync(process.execPath, ['-r', probe, launcher, ...argv], { encoding: 'utf8', timeout: 20_000 });
+    const viaMain = (argv: string[]) =>
+      spawnSync(process.execPath, ['-e', 'require(process.argv[1]).main(process.argv.slice(2)).then((c) => { process.exitCode = c; })', bundle, ...argv], { encoding: 'utf8', timeout: 20_000 });
+
+    for (const argv of [['--version'], ['-V'], ['--help'], ['-h'], ['help'], ['help', 'sign'], ['help', 'help'], ['sign', '--help'], ['verify', '-h'], ['info', '--help'], ['tokens', '--help']]) {
+      it(`paraphe ${argv.join(' ')}: what main prints, without opening dist/cli.cjs`, () => {
+        const quick = viaLauncher(argv);
+        const full = viaMain(argv);
+        assert.equal(full.status, 0, full.stderr);
+        assert.equal(quick.status, 0, quick.stderr);
+        assert.equal(quick.stdout, full.stdout);
+        assert.ok(quick.stdout.length > 0);
+        assert.equal(quick.stderr, '', 'the bundle was not opened');
+      });
+    }
+
+    it('anything else goes to main (which opens the bundle): a usage mistake keeps its words and exit 2', () => {
+      for (const argv of [['help', 'nope'], ['--lang', 'fr', '--help'], ['sign'], ['--version', 'extra']]) {
+        const quick = viaLauncher(argv);
+        const full = viaMain(argv);
+        assert.match(quick.stderr, /OPENED .*cli\.cjs/, argv.join(' '));
+        assert.equal(quick.status, full.status, argv.join(' '));
+        assert.equal(quick.stdout, full.stdout, argv.join(' '));
+      }
     });
   });
 });
