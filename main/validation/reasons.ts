@@ -1,7 +1,8 @@
 // Every finding of the validator: a stable machine code (tests, --json, the renderer's panel) and
 // one sentence in English and in French, in plain words for office staff. The sentences are the
 // catalog's `reason.<CODE>` messages (assets/locales); `paraphe verify --json` prints both.
-import { format } from '../../preload/contract/messages';
+import { format, formatMessage } from '../../preload/contract/messages';
+import type { Message } from '../../preload/contract/messages';
 
 /**
  * Every reason code, in the order of a report. The CHAIN_* codes after CHAIN_UNTRUSTED say why a
@@ -57,7 +58,10 @@ export function reasonText(code: ReasonCode): ReasonText {
   return { en: format('en', key), fr: format('fr', key) };
 }
 
-/** What each code means; `detail` (English, technical) is appended to the English sentence only. */
+/**
+ * What each code means. A detail is appended in parentheses: a catalog message in both languages,
+ * an English technical string to the English sentence only.
+ */
 export const REASONS: Readonly<Record<ReasonCode, ReasonText>> = Object.fromEntries(
   REASON_CODES.map((code) => [code, reasonText(code)]),
 ) as Record<ReasonCode, ReasonText>;
@@ -69,8 +73,13 @@ export interface Reason {
   readonly messages: ReasonText;
 }
 
-export function reason(code: ReasonCode, detail?: string): Reason {
+export function reason(code: ReasonCode, detail?: string | Message): Reason {
   const text = REASONS[code];
-  const message = detail ? `${text.en.replace(/\.$/, '')} (${detail.replace(/\.$/, '')}).` : text.en;
+  const append = (sentence: string, said: string) => `${sentence.replace(/\.$/, '')} (${said.replace(/\.$/, '')}).`;
+  if (detail !== undefined && typeof detail !== 'string') {
+    const message = append(text.en, formatMessage('en', detail));
+    return { code, message, messages: { en: message, fr: append(text.fr, formatMessage('fr', detail)) } };
+  }
+  const message = detail ? append(text.en, detail) : text.en;
   return { code, message, messages: { en: message, fr: text.fr } };
 }

@@ -13,6 +13,8 @@ import { OID, bytesEqual, checkSignerInfo, hashByOid, signedDataCertificates, si
 import type { AnyHash, Certificate } from '../cms';
 import type { Context } from './context';
 import { reason } from './reasons';
+import { msg } from '../errors';
+import type { Message, MessageKey } from '../../preload/contract/messages';
 import type { SignatureReport } from './report';
 
 const CHUNK = 1024 * 1024;
@@ -80,9 +82,9 @@ export async function signedBytesOf(dict: PdfDict | null, field: FieldInfo, ctx:
   }
   const cms = trimDer(contentsValue.bytes);
   const br = field.signature?.byteRange ?? null;
-  const range = br ? await checkByteRange(br, contentsValue.bytes.length, source) : 'no /ByteRange';
-  if (typeof range === 'string' || !br) {
-    report.reasons.push(reason('BYTE_RANGE_MALFORMED', typeof range === 'string' ? range : undefined));
+  const range = br ? await checkByteRange(br, contentsValue.bytes.length, source) : msg('reason.detail.byte-range.missing');
+  if ('key' in range || !br) {
+    report.reasons.push(reason('BYTE_RANGE_MALFORMED', 'key' in range ? range : undefined));
     return null;
   }
   const end = range.end;
@@ -90,7 +92,7 @@ export async function signedBytesOf(dict: PdfDict | null, field: FieldInfo, ctx:
   const revision = reader.revisionEndingAt(end);
   report.revision = revision?.number ?? null;
   const byteRangeOk = revision !== null;
-  if (!byteRangeOk) report.reasons.push(reason('BYTE_RANGE_NOT_REVISION', `the signed bytes end at offset ${end}, not at the end of a revision`));
+  if (!byteRangeOk) report.reasons.push(reason('BYTE_RANGE_NOT_REVISION', msg('reason.detail.byte-range.not-revision', { end, size: source.size })));
   const digests = new Map<AnyHash, Uint8Array>();
   const digest = async (hash: AnyHash) => {
     let value = digests.get(hash);
@@ -183,20 +185,23 @@ export async function verifyCmsSignature(
   return { signer, info, attributes };
 }
 
-/** Checks the /ByteRange; returns the end of the signed bytes, or what is wrong. */
-async function checkByteRange(br: readonly number[], contentsLength: number, source: ByteSource): Promise<{ end: number } | string> {
-  if (br.length !== 4) return `it has ${br.length} numbers instead of 4`;
+/** Checks the /ByteRange; returns the end of the signed bytes, or what is wrong (a catalog message). */
+async function checkByteRange(br: readonly number[], contentsLength: number, source: ByteSource): Promise<{ end: number } | Message> {
+  const detail = (what: string, params?: Record<string, string | number>) => msg(`reason.detail.byte-range.${what}` as MessageKey, params);
+  if (br.length !== 4) return detail('count', { count: br.length });
   const [a, b, c, d] = br as [number, number, number, number];
-  if (![a, b, c, d].every((n) => Number.isInteger(n) && n >= 0)) return 'it holds negative or fractional numbers';
-  if (a !== 0) return 'it does not start at the beginning of the file';
-  if (b <= 0 || c <= b + 1) return 'its ranges overlap or are empty';
-  if (c + d > source.size) return 'it goes beyond the end of the file';
+  if (![a, b, c, d].every((n) => Number.isSafeInteger(n) && n >= 0)) return detail('not-integers');
+  if (a !== 0) return detail('not-from-start', { start: a });
+  if (b <= 0 || d <= 0) return detail('empty');
+  if (c < b) return detail('out-of-order', { first: b, second: c });
+  if (c <= b + 1) return detail('overlap');
+  if (c + d > source.size) return detail('beyond-end', { end: c + d, size: source.size });
   // The gap is whatever the /ByteRange says, up to the whole file: it is scanned in blocks, never
   // read at once, and the scan stops at the first byte that cannot be part of the /Contents string
   // or at the first hex digit more than the string has.
   const [open] = await source.read(b, 1);
   const [close] = await source.read(c - 1, 1);
-  if (open !== 0x3c || close !== 0x3e) return 'the unsigned gap is not exactly the signature value';
+  if (open !== 0x3c || close !== 0x3e) return detail('gap-not-contents');
   const maxDigits = 2 * contentsLength;
   let digits = 0;
   for (let pos = b + 1; pos < c - 1; pos += CHUNK) {
@@ -204,11 +209,11 @@ async function checkByteRange(br: readonly number[], contentsLength: number, sou
     for (const byte of block) {
       const hex = (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x46) || (byte >= 0x61 && byte <= 0x66);
       if (hex) {
-        if (++digits > maxDigits) return 'the unsigned gap is not the signature value of this signature';
-      } else if (![0x20, 0x0a, 0x0d, 0x09, 0x0c].includes(byte)) return 'the unsigned gap holds more than the signature value';
+        if (++digits > maxDigits) return detail('gap-too-large', { gap: c - b, contents: contentsLength });
+      } else if (![0x20, 0x0a, 0x0d, 0x09, 0x0c].includes(byte)) return detail('gap-foreign');
     }
   }
-  if (Math.ceil(digits / 2) !== contentsLength) return 'the unsigned gap is not the signature value of this signature';
+  if (Math.ceil(digits / 2) !== contentsLength) return detail('gap-not-this-value');
   return { end: c + d };
 }
 

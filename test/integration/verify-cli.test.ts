@@ -202,6 +202,38 @@ describe('paraphe verify', { timeout: 300_000 }, () => {
     assert.ok(json.signatures[0]?.reasons.some((r) => r.code === 'BYTE_RANGE_MALFORMED'), JSON.stringify(json));
   });
 
+  it('each /ByteRange anomaly is INVALID and named in words: a single range, a gap larger than /Contents, an uncovered tail, overlapping or out-of-order ranges, not from the start', { skip }, async () => {
+    const original = Buffer.from(await readFile(signed.bb ?? (await sign('bb', p12()))));
+    const text = original.toString('latin1');
+    const match = /\/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]/.exec(text);
+    assert.ok(match);
+    const [whole] = match;
+    const [a, b, c, d] = match.slice(1, 5).map(Number) as [number, number, number, number];
+    const cases: [string, number[], string, RegExp][] = [
+      ['single range', [0, original.length], 'BYTE_RANGE_MALFORMED', /lists 2 numbers instead of 4: a single range/],
+      ['gap larger than /Contents', [a, b - 12, c, d], 'BYTE_RANGE_MALFORMED', /unprotected gap between the two ranges is not exactly the signature value/],
+      ['uncovered tail', [a, b, c, d - 40], 'BYTE_RANGE_NOT_REVISION', new RegExp(`protected bytes end at byte ${(c + d - 40).toLocaleString('en')}, not at the end of a version of the document: what follows, up to byte ${original.length.toLocaleString('en')}, is not covered`)],
+      ['overlapping ranges', [a, b, b, c + d - b], 'BYTE_RANGE_MALFORMED', /two ranges touch or overlap/],
+      ['out-of-order ranges', [a, b, b - 100, d], 'BYTE_RANGE_MALFORMED', new RegExp(`out of order: the second starts at byte ${(b - 100).toLocaleString('en')}, before the first ends at byte ${b.toLocaleString('en')}`)],
+      ['not from the start', [7, b - 7, c, d], 'BYTE_RANGE_MALFORMED', /first range starts at byte 7, not at the beginning of the file/],
+    ];
+    for (const [label, numbers, code, words] of cases) {
+      const forged = `/ByteRange [${numbers.join(' ')}]`;
+      assert.ok(forged.length <= whole.length, `${label}: the forged /ByteRange fits`);
+      const bytes = Buffer.from(original);
+      bytes.write(forged.padEnd(whole.length, ' '), match.index, 'latin1');
+      const file = join(dir, `byterange-${label.replace(/\W+/g, '-')}.pdf`);
+      await writeFile(file, bytes);
+      const { result, json } = await verify(file);
+      assert.equal(result.code, 1, label);
+      assert.equal(json.signatures[0]?.status, 'INVALID', label);
+      assert.equal(json.signatures[0]?.intact, false, label);
+      const said = json.signatures[0]?.reasons.find((r) => r.code === code);
+      assert.ok(said, `${label}: ${JSON.stringify(json.signatures[0]?.reasons)}`);
+      assert.match(said.message, words, label);
+    }
+  });
+
   it('page content changed in an update after signing: modifications other, INVALID', { skip }, async () => {
     const input = signed.bb ?? (await sign('bb', p12()));
     const file = join(dir, 'changed.pdf');

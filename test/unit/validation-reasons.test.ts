@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import * as x509 from '@peculiar/x509';
 import { REASONS, REASON_CODES, reason } from '../../main/validation/reasons';
 import { format, hasMessage } from '../../preload/contract/messages';
+import { msg } from '../../main/errors';
 import type { ReasonCode } from '../../main/validation/reasons';
 import { readPdfDate } from '../../main/pdf';
 import { signerSummary, verdictOf } from '../../main/validation/validate';
@@ -18,6 +19,16 @@ import { certificatesOf, describe as describeReport } from '../../main/cli/verif
 import { parseCommandLine } from '../../main/cli/args';
 
 describe('validation reasons', () => {
+  it('a detail from the catalog is worded in both languages; an English string only in English', () => {
+    const worded = reason('BYTE_RANGE_MALFORMED', msg('reason.detail.byte-range.out-of-order', { first: 1200, second: 1100 }));
+    assert.match(worded.messages.en, /\(its ranges are out of order: the second starts at byte 1,100, before the first ends at byte 1,200\)\.$/);
+    assert.match(worded.messages.fr, /\(ses plages sont dans le désordre : la seconde commence à l’octet 1\u202f100, avant la fin de la première à l’octet 1\u202f200\)\.$/);
+    assert.equal(worded.message, worded.messages.en);
+    const technical = reason('BYTE_RANGE_MALFORMED', 'offset 12');
+    assert.match(technical.messages.en, /\(offset 12\)\.$/);
+    assert.equal(technical.messages.fr, REASONS.BYTE_RANGE_MALFORMED.fr);
+  });
+
   it('has one English and one French sentence for every code, from the message catalog', () => {
     assert.deepEqual(Object.keys(REASONS).sort(), [...REASON_CODES].sort());
     for (const code of REASON_CODES) assert.ok(hasMessage(`reason.${code}`), code);
