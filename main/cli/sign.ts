@@ -2,10 +2,10 @@
 // with a terminal Authorizer), for scripts and batches. One identity (one
 // password entry) for every input; a line per file as it is done; exit 0 when every input was
 // signed, 1 when any failed (each failure reported, nothing partial written), 2 for usage errors.
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, open, readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { AppError, isUserFacing, messageOf, msg } from '../errors';
-import { readCertificateBundle } from '../cms';
+import { MAX_BUNDLE_BYTES, readCertificateBundle } from '../cms';
 import type { Services } from '../services';
 import { openP12File } from '../services/providers/pkcs12';
 import { openTokenSigner } from '../services/providers/pkcs11';
@@ -103,13 +103,33 @@ async function openSigner(command: SignCommand, deps: SignDeps, services: Servic
   }
 }
 
+/**
+ * The first `limit` bytes of `file`: one more than a bundle may have is enough to refuse it, and
+ * a huge file (or a device such as /dev/zero) is never read whole.
+ */
+async function readAtMost(file: string, limit: number): Promise<Uint8Array> {
+  const handle = await open(file, 'r');
+  try {
+    const buffer = Buffer.alloc(limit);
+    let filled = 0;
+    while (filled < limit) {
+      const { bytesRead } = await handle.read(buffer, filled, limit - filled, null);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return buffer.subarray(0, filled);
+  } finally {
+    await handle.close();
+  }
+}
+
 /** The certificates of each --chain file, in order. */
 async function readIssuers(files: readonly string[]): Promise<Uint8Array[]> {
   const out: Uint8Array[] = [];
   for (const file of files) {
     let bytes: Uint8Array;
     try {
-      bytes = await readFile(file);
+      bytes = await readAtMost(file, MAX_BUNDLE_BYTES + 1);
     } catch (error) {
       throw new AppError('chain-file-unreadable', msg('error.app.chain-file-unreadable', { file, code: (error as NodeJS.ErrnoException).code ?? 'error' }));
     }

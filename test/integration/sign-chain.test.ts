@@ -117,6 +117,8 @@ describe('paraphe sign: incomplete chains warned of, --chain completes them', { 
       ['junk', files.junk, /^simple\.pdf holds no certificate \(expected PEM, DER or a \.p7b bundle\)\.$/],
       ['too-many', files.tooMany, /^too-many\.pem holds 65 certificates; at most 64 are read\.$/],
       ['too-large', files.tooLarge, /^too-large\.pem is larger than 4 MB: it is no bundle of issuer certificates\.$/],
+      // A device with no end: read up to the bound, never whole.
+      ['endless', '/dev/zero', /^zero is larger than 4 MB: it is no bundle of issuer certificates\.$/],
     ];
     for (const [name, file, message] of cases) {
       const output = join(dir, `refused-${name}.pdf`);
