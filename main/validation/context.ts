@@ -1,13 +1,12 @@
 // What every check of one file shares: the options, the validation time, the trust anchors (the
 // user's and, with systemTrust, the roots Node ships), the DSS read once, and which signature the
 // catalog's /Perms /DocMDP names.
-import { X509Certificate } from 'node:crypto';
-import { rootCertificates } from 'node:tls';
 import { PdfDict, PdfRef, PdfStream } from '../pdf';
 import type { ByteSource, PdfReader } from '../pdf';
 import { fingerprint, parseCertificate } from '../cms';
 import type { Certificate } from '../cms';
 import type { ValidationOptions } from './report';
+import { systemRootsBySubject } from '../x509';
 
 /** Clock difference tolerated between the signer's /M and the timestamp, and in revocation data's dates. */
 export const CLOCK_SKEW_MS = 5 * 60 * 1000;
@@ -23,26 +22,6 @@ export interface Context {
   system: Map<string, Uint8Array[]>;
   dss: { certs: Uint8Array[]; ocsps: Uint8Array[]; crls: Uint8Array[]; revision: number | null } | null;
   docMdpSig: string | null;
-}
-
-/** Node's root set, by subject (Node's own parser: fast); parsed with pkijs only when a chain needs one. */
-let systemRoots: Map<string, Uint8Array[]> | null = null;
-
-function systemRootsBySubject(): Map<string, Uint8Array[]> {
-  if (!systemRoots) {
-    systemRoots = new Map();
-    for (const pem of rootCertificates) {
-      try {
-        const x509 = new X509Certificate(pem);
-        const list = systemRoots.get(x509.subject) ?? [];
-        list.push(new Uint8Array(x509.raw));
-        systemRoots.set(x509.subject, list);
-      } catch {
-        // A root Node ships that cannot be read: not used.
-      }
-    }
-  }
-  return systemRoots;
 }
 
 export async function contextOf(reader: PdfReader, source: ByteSource, options: ValidationOptions): Promise<Context> {

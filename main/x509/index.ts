@@ -4,3 +4,4 @@
 export { certificateNames, displayName, distinguishedName, fingerprint } from './names';
 export type { CertificateNames, NameInput } from './names';
 export { DOCUMENT_SIGNING_PURPOSES } from './purposes';
+export { issuedBySystemRoot, systemRootsBySubject } from './roots';

@@ -2,9 +2,8 @@
 // issuer certificates the user gives (`--chain FILE`), ordered from the issuer up, and a warning
 // when they still do not reach a root, since a validator then finds no issuer and rejects the
 // signature (a token holding the end-entity certificate alone, without an AIA URL).
-import { X509Certificate } from 'node:crypto';
-import { rootCertificates } from 'node:tls';
 import { buildChain, isSelfSigned, subjectName } from '../../cms';
+import { fingerprint, issuedBySystemRoot } from '../../x509';
 import type { Signer } from '../../signers';
 import { msg } from '../../errors';
 import type { Message } from '../../../preload/contract/messages';
@@ -28,8 +27,8 @@ export async function withIssuers(signer: Signer, issuers: readonly Uint8Array[]
   const path = await buildChain(signer.certificate, [...signer.chain, ...issuers], { maxLength: MAX_CHAIN + 1 });
   const chain = path.slice(1);
   // Certificates of the signer's own chain that are not on the path (a cross-certificate) stay.
-  const onPath = new Set(chain.map((c) => Buffer.from(c).toString('base64')));
-  for (const own of signer.chain) if (!onPath.has(Buffer.from(own).toString('base64'))) chain.push(own);
+  const onPath = new Set(chain.map((c) => fingerprint(c)));
+  for (const own of signer.chain) if (!onPath.has(fingerprint(own))) chain.push(own);
   return {
     label: signer.label,
     certificate: signer.certificate,
@@ -42,28 +41,6 @@ export async function withIssuers(signer: Signer, issuers: readonly Uint8Array[]
     ...(signer.signMany ? { signMany: (requests) => (signer.signMany as NonNullable<Signer['signMany']>).call(signer, requests) } : {}),
     close: () => signer.close(),
   };
-}
-
-/**
- * Whether a root of the system's set (Node's bundled roots, as for TLS) issued `certificate`: a
- * validator that trusts that root completes the chain itself.
- */
-function issuedBySystemRoot(certificate: Uint8Array): boolean {
-  let cert: X509Certificate;
-  try {
-    cert = new X509Certificate(certificate);
-  } catch {
-    return false;
-  }
-  for (const pem of rootCertificates) {
-    try {
-      const root = new X509Certificate(pem);
-      if (cert.checkIssued(root) && cert.verify(root.publicKey)) return true;
-    } catch {
-      // a root Node ships that cannot be read: not used
-    }
-  }
-  return false;
 }
 
 /**
