@@ -87,7 +87,8 @@ export function fileKind(head: Uint8Array): 'zip' | 'png' | 'jpeg' | 'der' | 'ht
   return head.length > 0 && printable / head.length > 0.95 ? 'text' : 'binary';
 }
 
-async function readHeader(source: ByteSource, name: string): Promise<PdfHeader> {
+/** The %PDF-x.y header (within the first 1 KiB); 'not-pdf' without one. */
+export async function readHeader(source: ByteSource, name: string): Promise<PdfHeader> {
   const head = latin1(await source.read(0, 1024));
   const at = head.indexOf('%PDF-');
   const match = at < 0 ? null : /^%PDF-(\d+\.\d+)/.exec(head.slice(at));
@@ -432,14 +433,28 @@ export class PdfReader {
   objectRevision(num: number): Revision | null {
     for (let i = this.revisions.length - 1; i >= 0; i--) {
       const revision = this.revisions[i] as Revision;
-      for (const section of revision.sections) {
-        for (const entries of [section.entries, section.xrefStream?.entries]) {
-          const entry = entries?.get(num);
-          if (entry && entry.type !== 'free') return revision;
-        }
+      for (const entries of this.entriesOf(revision)) {
+        const entry = entries.get(num);
+        if (entry && entry.type !== 'free') return revision;
       }
     }
     return null;
+  }
+
+  /**
+   * The cross-reference entries revision `revision` wrote: its sections' own, and their /XRefStm
+   * streams when they lie in the revision. An update of a hybrid file may name the stream of the
+   * revision before it again (writer.ts): those entries are inherited, not redefined.
+   */
+  entriesOf(revision: Revision): ReadonlyMap<number, XrefEntry>[] {
+    const previous = this.revisions[revision.number - 2];
+    const start = previous ? previous.end : 0;
+    const out: ReadonlyMap<number, XrefEntry>[] = [];
+    for (const section of revision.sections) {
+      out.push(section.entries);
+      if (section.xrefStream && section.xrefStream.offset >= start) out.push(section.xrefStream.entries);
+    }
+    return out;
   }
 
   // -------------------------------------------------------------------------------------------

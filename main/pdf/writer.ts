@@ -114,6 +114,8 @@ export class IncrementalUpdate {
     if (info !== undefined && info !== null) trailer.set('Info', info);
     trailer.set('ID', this.fileId(chunks, length));
     trailer.set('Prev', reader.startxref);
+    const hidden = hiddenObjectsStream(reader);
+    if (!useStream && hidden !== null) trailer.set('XRefStm', hidden);
 
     if (useStream) {
       const entries = new Map<number, { ref: PdfRef; offset: number }>();
@@ -173,6 +175,36 @@ export class IncrementalUpdate {
     const first = Array.isArray(id) && id[0] instanceof PdfString ? id[0] : null;
     return [first ? new PdfString(first.bytes, true) : new PdfString(second, true), new PdfString(second, true)];
   }
+}
+
+/**
+ * The /XRefStm an update of a hybrid-reference file must carry on: the offset of the newest
+ * revision's own cross-reference stream, when that revision is a hybrid table (7.5.8.4), else
+ * null. That stream lists the objects only readers of xref streams see (in object streams, free
+ * in the table). A table section without /XRefStm ends the hybrid arrangement: validators that
+ * resolve object by object per revision (pyHanko) then see those objects as free from our
+ * revision on, and one that walks a rewritten page to its font stops with "no object 5".
+ * Pointing at the same stream again is exact: this update's table is read first, the stream's
+ * entries are all older than it. Only the revision that wrote the stream passes it on: a later
+ * update would read that stream BEFORE the earlier updates' tables (their redefinitions would
+ * lose); it finds the hidden objects through /Prev, in the section that carried it.
+ */
+function hiddenObjectsStream(reader: PdfReader): number | null {
+  const newest = reader.sections[0];
+  const stream = newest?.xrefStream;
+  if (!newest || newest.kind !== 'table' || !stream) return null;
+  const revisions = reader.revisions;
+  const start = revisions.length > 1 ? (revisions[revisions.length - 2] as { end: number }).end : 0;
+  if (stream.offset < start) return null;
+  // In the hybrid section the table wins over its stream; in ours, the stream would win over the
+  // older table. Pass it on only when they never disagree: the stream lists no object the table
+  // has in use elsewhere (the usual layout: the table marks the stream's objects free).
+  for (const [num, entry] of stream.entries) {
+    const inTable = newest.entries.get(num);
+    if (inTable?.type !== 'offset') continue;
+    if (entry.type !== 'offset' || entry.offset !== inTable.offset || entry.gen !== inTable.gen) return null;
+  }
+  return stream.offset;
 }
 
 /**

@@ -481,10 +481,8 @@ async function analyzeUpdate(reader: PdfReader, views: RevisionViews, r: number)
   }
 
   const numbers = new Set<number>();
-  for (const section of revision.sections) {
-    for (const entries of [section.entries, section.xrefStream?.entries]) {
-      if (entries) for (const num of entries.keys()) if (num > 0) numbers.add(num);
-    }
+  for (const entries of reader.entriesOf(revision)) {
+    for (const num of entries.keys()) if (num > 0) numbers.add(num);
   }
   for (const num of [...numbers].sort((a, b) => a - b)) {
     const [before, after] = await Promise.all([oldView.getObject(num), newView.getObject(num)]);

@@ -110,17 +110,47 @@ describe('IncrementalUpdate', () => {
     assert.equal(await after.pageCount(), 3, 'objects in the original object streams are still found');
   });
 
-  it('writes a classic table for a hybrid-reference file', async () => {
-    const base = hybridPdf().bytes;
+  it('writes a classic table for a hybrid-reference file, whose trailer carries the hybrid /XRefStm on', async () => {
+    const { bytes: base, xrefStmOffset } = hybridPdf();
     const reader = await open(base);
     const update = new IncrementalUpdate(reader);
     update.add(pdfDict({ Note: textString('x') }));
     const bytes = concat(base, update.build().bytes);
     const after = await open(bytes);
     assert.equal(after.sections[0]?.kind, 'table');
-    assert.equal(after.sections[0]?.xrefStream, null);
+    // The objects only the stream lists stay visible to validators that read revision by revision.
+    assert.equal(after.sections[0]?.trailer.get('XRefStm'), xrefStmOffset);
+    assert.equal(after.sections[0]?.xrefStream?.offset, xrefStmOffset);
     assert.equal(await after.pageCount(), 2);
     assert.deepEqual(await after.getObject(7), pdfDict({ Note: textString('x') }));
+    // Those entries are the original's, not redefined by the update.
+    const newest = after.revisions.at(-1) as NonNullable<ReturnType<typeof after.revisions.at>>;
+    assert.deepEqual(after.entriesOf(newest).flatMap((m) => [...m.keys()]), [7]);
+    assert.equal(after.objectRevision(3)?.number, 1, 'page 3, in the object stream, is the original\'s');
+    qpdfCheck(bytes);
+
+    // The next update does not name the stream again: it would be read before the first update's table.
+    const second = new IncrementalUpdate(after);
+    second.set(new PdfRef(7, 0), pdfDict({ Note: textString('y') }));
+    const twice = concat(bytes, second.build().bytes);
+    const last = await open(twice);
+    assert.equal(last.sections[0]?.trailer.get('XRefStm'), undefined);
+    assert.deepEqual(await last.getObject(7), pdfDict({ Note: textString('y') }));
+    assert.equal(await last.pageCount(), 2);
+    qpdfCheck(twice);
+  });
+
+  it('does not carry /XRefStm on when the stream disagrees with the table (the table wins in a hybrid section)', async () => {
+    const { bytes: hybrid, xrefStmOffset } = hybridPdf();
+    // As read, object 1 (in use in the table) is made to be listed by the stream at another place.
+    const reader = await open(hybrid);
+    const stream = reader.sections[0]?.xrefStream;
+    assert.ok(stream && stream.offset === xrefStmOffset);
+    (stream.entries as Map<number, unknown>).set(1, { type: 'offset', offset: 9, gen: 0 });
+    const update = new IncrementalUpdate(reader);
+    update.add(1);
+    const after = await open(concat(hybrid, update.build().bytes));
+    assert.equal(after.sections[0]?.trailer.get('XRefStm'), undefined);
   });
 
   it('starts with an end-of-line marker only when the file does not end with one', async () => {
