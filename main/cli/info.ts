@@ -29,6 +29,8 @@ export interface InfoJson {
   xref: PdfSummary['xref'];
   signatures: PdfSummary['signatures'];
   warnings: readonly string[];
+  /** A damaged file (repairable: it carries no signature): what is wrong; null for a sound file. */
+  damaged: { code: string; message: string } | null;
 }
 
 export interface InfoError {
@@ -53,6 +55,7 @@ export function toJson(file: string, s: PdfSummary): InfoJson {
     xref: s.xref,
     signatures: s.signatures,
     warnings: s.warnings,
+    damaged: s.damage ? { code: s.damage.code, message: s.damage.english } : null,
   };
 }
 
@@ -90,6 +93,7 @@ export function formatText(file: string, s: PdfSummary): string {
   ] as const) {
     lines.push(`${`${label}:`.padEnd(17)}${value}`);
   }
+  if (s.damage) lines.push(`${'damaged:'.padEnd(17)}yes: ${s.damage.english} (repairable: signing signs a repaired copy; the figures above describe it)`);
   for (const warning of s.warnings) lines.push(`warning: ${warning}`);
   return `${lines.join('\n')}\n`;
 }

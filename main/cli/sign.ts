@@ -40,6 +40,10 @@ interface FileOutcome {
   error?: Failure;
   /** Said once before signing, repeated on each signed document (e.g. CHAIN_INCOMPLETE). */
   warnings?: Failure[];
+  /** A signed document was damaged: its repaired copy was signed (stderr says so in one line). */
+  repaired?: boolean;
+  /** What was damaged, when repaired. */
+  damage?: Failure;
 }
 
 interface Failure {
@@ -221,6 +225,8 @@ async function signWith(command: SignCommand, outputs: string[], io: Output, dep
       if (outcome.ok) {
         // stdout is for scripts: the same English line whatever the language of stderr.
         if (!command.json) io.out(`${counter}signed ${outcome.input} -> ${outcome.output} (${outcome.level}, field ${outcome.field})\n`);
+        // One line on stderr, in the command's language: the signed file is the repaired copy.
+        if (outcome.damage) io.err(`${counter}paraphe: ${formatMessage(locale, msg('cli.warning', withCause({}, wording.get(outcome.damage) ?? msg('error.app.detail', { detail: outcome.damage.message }))))}\n`);
       } else {
         io.err(`${counter}paraphe: ${outcome.input}: ${outcome.error ? say(locale, outcome.error) : ''}\n`);
       }
@@ -241,7 +247,19 @@ async function signWith(command: SignCommand, outputs: string[], io: Output, dep
       if (result === null) {
         done[index] = { input, ok: false, error: stopped(stoppedBy as Failure) };
       } else if (result.ok) {
-        done[index] = { input, ok: true, output: result.result.output, field: result.result.field, level: result.result.level, signedAt: result.result.signedAt, timestampedAt: result.result.timestampedAt, warnings };
+        const { repaired } = result.result;
+        done[index] = {
+          input,
+          ok: true,
+          output: result.result.output,
+          field: result.result.field,
+          level: result.result.level,
+          signedAt: result.result.signedAt,
+          timestampedAt: result.result.timestampedAt,
+          warnings,
+          repaired: repaired !== null,
+          ...(repaired ? { damage: failureOf(repaired.damage.code, msg('warning.repaired', withCause({ name: input, objects: repaired.objects }, repaired.damage.message))) } : {}),
+        };
       } else {
         const failure = describe(result.error);
         done[index] = { input, ok: false, error: failure };

@@ -48,6 +48,11 @@ const SIGN_USAGE = `Usage: paraphe sign INPUT.pdf... (-o OUT.pdf | --out-dir DIR
 Signs each input with a PAdES signature (SubFilter ETSI.CAdES.detached) added as an
 incremental update: earlier signatures stay valid, the input is never modified, and an output
 appears whole or not at all (a temp file beside it is renamed at the end).
+A damaged input without signatures (broken or missing cross-reference table, startxref pointing
+nowhere, a file cut short, a broken object stream) is repaired first: a clean copy rebuilt from
+its objects is signed, one line on stderr says so, and --json has "repaired": true and "damage":
+{"code", "message"} ("repaired": false otherwise). A damaged input that carries signatures is
+refused: repairing it would break them.
 
   -o OUT.pdf           the output, for one input (it must not be the input)
   --out-dir DIR        for several inputs: DIR/<input name> each (created if missing)
@@ -82,17 +87,22 @@ Describes each PDF file: PDF version, number of pages, encryption, whether it is
 signatures and document timestamps (with the revision each one covers), number of revisions
 (the original and each incremental update), linearization, cross-reference kind.
 Only the end of the file, its cross-reference data and a few objects are read.
+A damaged file without signatures (startxref pointing nowhere, a broken or missing
+cross-reference table, a file cut short, a broken object stream) is scanned whole and described
+as its repaired copy, which is what 'paraphe sign' signs, with a "damaged:" line saying what is
+wrong.
 
 Options:
   --json       print JSON instead of text: one object for one file, an array (one element per
                file, in order) for several. Keys: file, size, pdfVersion, pageCount, encrypted,
                encryption, signed, signatureFields, signatureCount, docTimestampCount,
-               revisionCount, linearized, xref, signatures, warnings. In an array, a file that
+               revisionCount, linearized, xref, signatures, warnings, damaged ({"code",
+               "message"} for a damaged file, else null). In an array, a file that
                cannot be read is {"file", "error": {"code", "message"}}.
   -h, --help   show this help
 
-A file that cannot be read (missing, a directory, empty, not a PDF, truncated, broken
-cross-reference table) is reported on stderr as "paraphe: <message>"; the others are still
+A file that cannot be read (missing, a directory, empty, not a PDF, damaged and already
+signed, damaged beyond repair) is reported on stderr as "paraphe: <message>"; the others are still
 described, and the exit code is 1.
 `;
 

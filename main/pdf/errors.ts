@@ -14,6 +14,7 @@ export type PdfErrorCode =
   | 'malformed' // an object the xref points at cannot be parsed
   | 'unsupported' // a filter or feature the reader does not implement
   | 'decode-limit' // a stream (or the document's streams together) would decode to more than the reader allows
+  | 'damaged-signed' // a damaged file that carries signatures: repairing it would break them
   | 'encrypted' // the bytes needed are encrypted with a password we do not have (or: an encrypted file cannot be updated)
   // Refusals of the incremental writer and signature-field preparation:
   | 'certified-no-changes' // a certification signature with DocMDP P=1 forbids any further signature

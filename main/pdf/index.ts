@@ -13,6 +13,8 @@ export type { EncryptionDescription } from './security';
 export { decodeFilters } from './filters';
 export type { FilterStep } from './filters';
 export { inspectPdf, summarize } from './inspect';
+export { isDamage, repairPdf, withRepair } from './repair';
+export type { Damage, RepairedPdf } from './repair';
 export type { EncryptionSummary, PdfSummary, SignatureEntry } from './inspect';
 export { IncrementalUpdate } from './writer';
 export type { BuiltUpdate } from './writer';

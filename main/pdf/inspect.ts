@@ -1,8 +1,9 @@
 // A summary of a PDF for `paraphe info` and the document service: version, pages, encryption,
 // signatures, revisions. Reads only the tail, the xref sections and the few objects involved.
-import { isPdfError } from './errors';
-import { openPdf } from './reader';
+import { UNNAMED, isPdfError } from './errors';
 import type { OpenOptions, PdfReader } from './reader';
+import { withRepair } from './repair';
+import type { Damage } from './repair';
 import type { ByteSource } from './source';
 
 export interface EncryptionSummary {
@@ -49,12 +50,19 @@ export interface PdfSummary {
   readonly signatures: readonly SignatureEntry[];
   /** Oddities that did not prevent reading (a wrong /Length...). */
   readonly warnings: readonly string[];
+  /**
+   * The file is damaged (a broken cross-reference, a broken object stream...) and carries no
+   * signature: what the reader refused. The rest of the summary describes the repaired copy,
+   * which is what signing signs. Null for a sound file.
+   */
+  readonly damage: Damage | null;
 }
 
 /** Inspects a PDF. The caller keeps ownership of `source` (it is not closed). */
 export async function inspectPdf(source: ByteSource, options: OpenOptions = {}): Promise<PdfSummary> {
-  const reader = await openPdf(source, options);
-  return summarize(reader);
+  const { result, repaired } = await withRepair(source, { ...options, name: options.name ?? source.name ?? UNNAMED }, summarize);
+  // The size is the file's; everything else describes the copy signing would sign.
+  return repaired ? { ...result, size: source.size, damage: repaired.damage } : result;
 }
 
 async function unlessEncrypted<T>(work: () => Promise<T>): Promise<T | null> {
@@ -107,5 +115,6 @@ export async function summarize(reader: PdfReader): Promise<PdfSummary> {
     signed: fields === null ? null : signatures.length > 0,
     signatures,
     warnings: [...reader.warnings],
+    damage: null,
   };
 }

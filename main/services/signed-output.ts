@@ -11,6 +11,7 @@ import { open, rename, rm, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { HashAlgorithm } from '../signers/signer';
+import type { ByteSource } from '../pdf';
 
 const CHUNK = 1024 * 1024;
 
@@ -23,6 +24,21 @@ export interface InputBytes {
 /** An open file as InputBytes: positional reads through one 1 MiB buffer. */
 export function handleBytes(handle: FileHandle, size: number): InputBytes {
   return { size, pump: (sink) => pump(handle, 0, undefined, sink) };
+}
+
+/** A ByteSource as InputBytes (a repaired copy, made of new bytes and ranges of the original). */
+export function sourceBytes(source: ByteSource): InputBytes {
+  return {
+    size: source.size,
+    pump: async (sink) => {
+      for (let at = 0; at < source.size; ) {
+        const chunk = await source.read(at, Math.min(CHUNK, source.size - at));
+        if (chunk.length === 0) break;
+        await sink(chunk);
+        at += chunk.length;
+      }
+    },
+  };
 }
 
 /** Bytes in memory as InputBytes. */

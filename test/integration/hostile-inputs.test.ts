@@ -3,7 +3,7 @@
 // 512 MB V8 heap. Each must end within 20 s (it is killed otherwise, and that fails), stay under
 // a memory bound, and either be refused with a PdfError in words (exit 1 to 3, one line on stderr,
 // no stack trace, no "internal error") or, where the file is legitimately readable, give a real
-// result. Never a signal, never exit 0 without output. After `sign`, the output folder holds the
+// result, or, where it is damaged but unsigned, be described and signed as its repaired copy. Never a signal, never exit 0 without output. After `sign`, the output folder holds the
 // output or nothing (no temp file), and the input is byte for byte what it was.
 // HOSTILE_TIMES=1 prints each command's time and peak memory.
 import assert from 'node:assert/strict';
@@ -178,6 +178,9 @@ describe('hostile inputs through the command line', () => {
       if (c.expect.info === 'refused') {
         assertRefused(`info ${name}`, r.info, name, c.codes, undefined);
         assert.equal(r.info.stdout, '', `info ${name}: printed a description of a refused file`);
+      } else if (c.expect.info === 'repaired') {
+        assert.equal(r.info.code, 0, `info ${name}: exit ${String(r.info.code)}\n${r.info.stderr}`);
+        assert.match(r.info.stdout, /^damaged: +yes: .*\w.* \(repairable: signing signs a repaired copy/m, `info ${name}: no "damaged:" line\n${r.info.stdout}`);
       } else {
         assert.equal(r.info.code, 0, `info ${name}: exit ${String(r.info.code)}\n${r.info.stderr}`);
         assert.match(r.info.stdout, /PDF version/i, `info ${name}: no description`);
@@ -194,10 +197,15 @@ describe('hostile inputs through the command line', () => {
       }
 
       // sign --json: the output appears whole, or nothing is left behind
-      const signed = parseJson(`sign ${name}`, r.sign.stdout) as { ok?: boolean; error?: { code?: unknown } };
-      if (c.expect.sign === 'ok') {
+      const signed = parseJson(`sign ${name}`, r.sign.stdout) as { ok?: boolean; repaired?: boolean; damage?: { code?: unknown }; error?: { code?: unknown } };
+      if (c.expect.sign === 'ok' || c.expect.sign === 'repaired') {
         assert.equal(r.sign.code, 0, `sign ${name}: exit ${String(r.sign.code)}\n${r.sign.stderr}`);
         assert.equal(signed.ok, true);
+        assert.equal(signed.repaired, c.expect.sign === 'repaired', `sign ${name}: "repaired" is ${String(signed.repaired)}`);
+        if (c.expect.sign === 'repaired') {
+          if (c.codes) assert.ok(c.codes.includes(String(signed.damage?.code)), `sign ${name}: damage code ${String(signed.damage?.code)}, expected ${c.codes.join(' or ')}`);
+          assert.match(r.sign.stderr, /^paraphe: warning: .* is damaged \(.*\): a repaired copy \(cross-reference rebuilt from \d+ objects\) was signed; the original is unchanged\.\n$/, `sign ${name}: not one line saying the copy was repaired\n${r.sign.stderr}`);
+        }
         assert.deepEqual(r.outDirAfter, ['signed.pdf'], `sign ${name}: the output folder holds ${r.outDirAfter.join(', ')}`);
       } else {
         assertRefused(`sign ${name}`, r.sign, name, c.codes, signed.error);

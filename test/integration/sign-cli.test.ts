@@ -291,9 +291,15 @@ describe('paraphe sign', { timeout: 300_000 }, () => {
       await expectFailure(['sign', pdfs.encrypted, '-o', out, ...p12()], pdfs.encrypted, out, /encrypted/i);
     });
 
-    it('truncated input', async () => {
-      const out = join(dir, 'fail-truncated.pdf');
-      await expectFailure(['sign', pdfs.truncated, '-o', out, ...p12()], pdfs.truncated, out, /truncated/i);
+    it('a damaged input that already carries a signature (repairing it would break the signature)', async () => {
+      const signedOnce = join(dir, 'damaged-base.pdf');
+      assert.equal((await paraphe(['sign', pdfs.simple, '-o', signedOnce, ...p12()], P12_ENV)).code, 0);
+      // Cut after the last object: no cross-reference table, no startxref, no %%EOF.
+      const bytes = await readFile(signedOnce);
+      const damaged = join(dir, 'damaged-signed.pdf');
+      await writeFile(damaged, bytes.subarray(0, bytes.lastIndexOf('xref')));
+      const out = join(dir, 'fail-damaged-signed.pdf');
+      await expectFailure(['sign', damaged, '-o', out, ...p12()], damaged, out, /damaged-signed\.pdf is damaged and already carries signatures: repairing it would break them, so it is not signed\. The damage: damaged-signed\.pdf is truncated/);
     });
 
     it('read-only output folder', async (t) => {

@@ -13,7 +13,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { AppError, msg } from '../../errors';
 import { fileSource } from '../../pdf';
-import type { AppearanceLabels, VisibleSignatureOptions } from '../../pdf';
+import type { AppearanceLabels, Damage, VisibleSignatureOptions } from '../../pdf';
 import { signingPathFailures } from '../../cms';
 import { describeCertificate } from '../../signers';
 import type { HashAlgorithm, SignRequest, Signer } from '../../signers/signer';
@@ -59,6 +59,8 @@ export interface SignResult {
   size: number;
   signedAt: string;
   timestampedAt: string | null;
+  /** The input was damaged: its repaired copy was signed (main/pdf/repair.ts); null otherwise. */
+  repaired: { damage: Damage; objects: number } | null;
 }
 
 const FONT = 'assets/fonts/DejaVuSans.ttf';
@@ -344,6 +346,7 @@ export class SigningSession {
       size,
       signedAt: prepared.signingTime.toISOString(),
       timestampedAt: finished.timestampedAt,
+      repaired: prepared.repaired,
     };
   }
 

@@ -14,12 +14,13 @@ import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { AppError, isUserFacing, messageOf, msg } from '../../errors';
 import { withCause } from '../../../preload/contract/messages';
-import { fileSource, openPdf, prepareDssUpdate, prepareSignatureUpdate } from '../../pdf';
+import { fileSource, openPdf, prepareDssUpdate, prepareSignatureUpdate, withRepair } from '../../pdf';
+import type { Damage } from '../../pdf';
 import type { PdfReader, VisibleSignatureOptions } from '../../pdf';
 import { estimateCadesSize, prepareCades, timestampTokenCertificates, vriKey } from '../../cms';
 import type { PreparedCades } from '../../cms';
 import type { HashAlgorithm, SignRequest, Signer } from '../../signers/signer';
-import { contentsHex, newHash } from '../signed-output';
+import { contentsHex, newHash, sourceBytes } from '../signed-output';
 import type { InputBytes, TempOutput } from '../signed-output';
 import type { ByteSource } from '../../pdf';
 import type { EvidenceSink, Timestamper, ValidationDataSource } from './ports';
@@ -52,6 +53,16 @@ export interface OpenedInput {
   expected?: { size: number; sha256: () => Promise<string | null> };
 }
 
+/** A damaged document is read whole before it is repaired: it must still be the one opened. */
+async function refuseChanged(input: OpenedInput): Promise<void> {
+  const check = createHash('sha256');
+  await input.bytes.pump(async (chunk) => {
+    check.update(chunk);
+  });
+  const expected = await input.expected?.sha256();
+  if (input.bytes.size !== input.expected?.size || expected === null || expected !== check.digest('hex')) throw inputChanged(input.name);
+}
+
 /** The error of a document that is no longer what was opened. */
 export function inputChanged(name: string): AppError {
   return new AppError('input-changed', msg('error.app.changed-on-disk', { name }));
@@ -73,7 +84,10 @@ export interface PrepareOptions {
 
 /** A document laid out and hashed, waiting for its signature value. */
 export interface PreparedDocument {
+  /** What is signed: the document as opened, or its repaired copy. */
   input: OpenedInput;
+  /** The document was damaged and its repaired copy is signed (null for a sound document). */
+  repaired: { damage: Damage; objects: number } | null;
   temp: TempOutput;
   field: string;
   byteRange: readonly [number, number, number, number];
@@ -94,9 +108,8 @@ const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 const nowIso = (): string => new Date().toISOString();
 
 /** prepare: see the file comment. `temp` must be empty; on failure the caller discards it. */
-export async function prepare(input: OpenedInput, temp: TempOutput, profile: SignerProfile, options: PrepareOptions): Promise<PreparedDocument> {
-  const reader = await openPdf(input.source, { name: input.name });
-  const laidOut = await prepareSignatureUpdate(reader, {
+export async function prepare(opened: OpenedInput, temp: TempOutput, profile: SignerProfile, options: PrepareOptions): Promise<PreparedDocument> {
+  const layOut = (reader: PdfReader) => prepareSignatureUpdate(reader, {
     kind: 'signature',
     fieldName: options.field,
     visible: options.visible,
@@ -107,6 +120,13 @@ export async function prepare(input: OpenedInput, temp: TempOutput, profile: Sig
     docMdp: options.certify,
     contentsBytes: options.contentsBytes,
   });
+  // A damaged document without signatures is signed as its repaired copy (main/pdf/repair.ts):
+  // the update is laid out on the copy, and the copy is what the output starts with.
+  const { result: laidOut, repaired } = await withRepair(opened.source, { name: opened.name }, layOut);
+  if (repaired && opened.expected) await refuseChanged(opened);
+  const input: OpenedInput = repaired
+    ? { path: opened.path, name: opened.name, source: repaired.source, bytes: sourceBytes(repaired.source) }
+    : opened;
 
   // The very bytes the update was laid out on, checked against what was opened.
   const hash = newHash(options.hash);
@@ -142,6 +162,7 @@ export async function prepare(input: OpenedInput, temp: TempOutput, profile: Sig
   });
   return {
     input,
+    repaired: repaired && { damage: repaired.damage, objects: repaired.objects },
     temp,
     field: laidOut.fieldName,
     byteRange: laidOut.byteRange,
