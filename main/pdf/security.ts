@@ -186,19 +186,8 @@ export class StandardSecurity implements Decryptor, Encryptor {
    * handler is not supported: see isSupportedStandard).
    */
   static open(dict: PdfDict, id0: Uint8Array | null, password: string | null): StandardSecurity | null {
-    const description = describeEncryption(dict);
-    if (!isSupportedStandard(description)) return null;
-    const id = id0 ?? new Uint8Array(0);
-    const aes = description.r >= 5;
-    const candidates = password === null || password === '' ? [new Uint8Array(0)] : aes ? aesPasswords(password) : legacyPasswords(password);
-    // The owner's password first: one that is both opens the document as its owner.
-    for (const as of ['owner', 'user'] as const) {
-      for (const bytes of candidates) {
-        const key = aes ? aes256Key(dict, description.r, bytes, as) : legacyKey(dict, description, id, bytes, as);
-        if (key) return new StandardSecurity(key, dict, description, id, as);
-      }
-    }
-    return null;
+    const found = deriveFileKey(dict, id0, password);
+    return found && new StandardSecurity(found.key, dict, describeEncryption(dict), id0 ?? new Uint8Array(0), found.as);
   }
 
   /** Whether `dict` and `id0` (another revision of the document) are opened by this same key. */
@@ -281,11 +270,24 @@ export class StandardSecurity implements Decryptor, Encryptor {
 }
 
 /**
- * Tries the empty user password on a /Standard encryption dictionary. Returns a decryptor when
- * the file opens without a password, null when it needs one (or the handler is not supported).
+ * The file key of a /Standard encryption dictionary for `password` (null: the empty user password)
+ * and which password it is; null when it opens neither (StandardSecurity.open keeps the key; tests
+ * compare it with qpdf's --show-encryption-key).
  */
-export function openWithEmptyPassword(dict: PdfDict, id0: Uint8Array | null): StandardSecurity | null {
-  return StandardSecurity.open(dict, id0, null);
+export function deriveFileKey(dict: PdfDict, id0: Uint8Array | null, password: string | null): { key: Uint8Array; as: Authentication } | null {
+  const description = describeEncryption(dict);
+  if (!isSupportedStandard(description)) return null;
+  const id = id0 ?? new Uint8Array(0);
+  const aes = description.r >= 5;
+  const candidates = password === null || password === '' ? [new Uint8Array(0)] : aes ? aesPasswords(password) : legacyPasswords(password);
+  // The owner's password first: one that is both opens the document as its owner.
+  for (const as of ['owner', 'user'] as const) {
+    for (const bytes of candidates) {
+      const key = aes ? aes256Key(dict, description.r, bytes, as) : legacyKey(dict, description, id, bytes, as);
+      if (key) return { key, as };
+    }
+  }
+  return null;
 }
 
 const utf8 = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'utf8'));
@@ -312,8 +314,8 @@ function legacyPasswords(password: string): Uint8Array[] {
  */
 function aesPasswords(password: string): Uint8Array[] {
   const prepared = password
-    .replace(/[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]/g, ' ')
-    .replace(/[\u00ad\u034f\u1806\u180b-\u180d\u200b-\u200d\u2060\ufe00-\ufe0f\ufeff]/g, '')
+    .replace(/[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]/gu, ' ')
+    .replace(/\u00ad|\u034f|\u1806|[\u180b-\u180d]|[\u200b-\u200d]|\u2060|[\ufe00-\ufe0f]|\ufeff/gu, '')
     .normalize('NFKC');
   return distinct([utf8(prepared), utf8(password)].map((bytes) => bytes.subarray(0, 127)));
 }
