@@ -189,11 +189,12 @@ export class IncrementalUpdate {
 }
 
 /**
- * The security handler of an encrypted document, or null when it is not encrypted. Refused: a
- * handler we cannot keep (certificates, another handler, an unknown revision), and a document
- * opened without the password it needs.
+ * The security handler an update of `reader` encrypts with, or null when the document is not
+ * encrypted. Refused: a handler we cannot keep (certificates, another handler, an unknown
+ * revision), and a document opened without the password it needs. Callers may ask it before any
+ * work (the app and the command line do, before a PIN is asked).
  */
-function encryptorOf(reader: PdfReader): Encryptor | null {
+export function encryptorOf(reader: PdfReader): Encryptor | null {
   const encryption = reader.encryption;
   if (!encryption) return null;
   if (encryption.filter === 'Adobe.PubSec') throw new PdfError('unsupported-encryption', msg('error.pdf.pubsec-sign', { name: reader.name }));
