@@ -216,6 +216,7 @@ export class PdfReader {
   private encryptionDescription: EncryptionDescription | null = null;
 
   private decryptor: StandardSecurity | null = null;
+  private emptyPasswordOpens = false;
   private encryptNum: number | null = null;
   private readonly objects = new Map<number, Promise<PdfObject>>();
   /** Which load waits for which: a wait that would close a loop is refused (ReferenceCycleError). */
@@ -258,10 +259,11 @@ export class PdfReader {
       this.encryptionDescription = describeEncryption(dict);
       const id = this.trailer.get('ID');
       const id0 = Array.isArray(id) && id[0] instanceof PdfString ? id[0].bytes : null;
-      if (options.security?.sameHandler(dict, id0)) {
-        this.decryptor = options.security;
+      const password = options.password ?? null;
+      const reused = options.security?.sameHandler(dict, id0) === true;
+      if (reused) {
+        this.decryptor = options.security ?? null;
       } else {
-        const password = options.password ?? null;
         this.decryptor = StandardSecurity.open(dict, id0, password);
         // A password given for a file it does not open: said at once, in words (a file of another
         // handler, or one we cannot open at all, is refused later, when its bytes are needed).
@@ -269,6 +271,8 @@ export class PdfReader {
           throw new PdfError('bad-password', msg('error.pdf.bad-password', { name: this.name }));
         }
       }
+      // Whether the empty user password opens it too (what `info` tells), whatever opened it here.
+      this.emptyPasswordOpens = password === null && !reused ? this.decryptor !== null : StandardSecurity.open(dict, id0, null) !== null;
       // Objects already cached were read before the decryptor existed (only /Encrypt, normally).
       for (const num of this.objects.keys()) if (num !== this.encryptNum) this.objects.delete(num);
     }
@@ -302,6 +306,11 @@ export class PdfReader {
   /** Encrypted strings and streams can be read: the file is not encrypted, or opens with the password given (or the empty one). */
   get canDecrypt(): boolean {
     return this.encryption === null || this.decryptor !== null;
+  }
+
+  /** The file is not encrypted, or opens with the empty user password (whatever password was given). */
+  get opensWithoutPassword(): boolean {
+    return this.encryption === null || this.emptyPasswordOpens;
   }
 
   /**

@@ -216,8 +216,9 @@ describe('paraphe sign on encrypted PDFs', { timeout: 600_000 }, () => {
     // Its page tree is in an encrypted object stream: unknown without the password.
     const without = JSON.parse((await paraphe(['info', out, '--json'])).stdout) as { pageCount: number | null };
     assert.equal(without.pageCount, null);
-    const info = JSON.parse((await paraphe(['info', out, '--json', '--pdf-password-env', 'DOC_USER'], ENV)).stdout) as { pageCount: number; signed: boolean; signatureCount: number };
+    const info = JSON.parse((await paraphe(['info', out, '--json', '--pdf-password-env', 'DOC_USER'], ENV)).stdout) as { pageCount: number; signed: boolean; signatureCount: number; encryption: { opensWithoutPassword: boolean } };
     assert.deepEqual([info.pageCount, info.signed, info.signatureCount], [2, true, 1]);
+    assert.equal(info.encryption.opensWithoutPassword, false, 'a password is still needed to open it');
     const wrong = await paraphe(['info', out, '--pdf-password-env', 'DOC_WRONG'], ENV);
     assert.equal(wrong.code, 1);
     assert.match(wrong.stderr, /does not open .*aes-256-object-streams-signed\.pdf/);

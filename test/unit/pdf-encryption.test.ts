@@ -109,7 +109,10 @@ describe('the file key of a password', () => {
     const reader = await open(file, 'user-pw');
     assert.equal(reader.canDecrypt, true);
     assert.equal(reader.security?.authenticatedAs, 'user');
+    assert.equal(reader.opensWithoutPassword, false, 'what info says: a password is needed, even when one was given');
     assert.equal(await reader.pageCount(), 1);
+    const ownerOnly = encrypt(simplePdf(), ...HANDLERS[4].args('', 'owner-pw'));
+    assert.equal((await open(ownerOnly, 'owner-pw')).opensWithoutPassword, true);
     assert.equal((await open(file, 'owner-pw')).security?.authenticatedAs, 'owner');
     await rejectsWith(open(file, 'wrong'), 'bad-password', /^The password given does not open test\.pdf: it is neither its user password nor its owner password$/);
     await rejectsWith(open(file, ''), 'bad-password');
