@@ -99,6 +99,14 @@ describe('the file key of a password', () => {
     }
   });
 
+  it("is qpdf's for AES-128 (R4) with metadata in clear, which changes the key (Algorithm 2, step f)", async () => {
+    const file = encrypt(simplePdf(), '--encrypt', 'user-pw', 'owner-pw', '128', '--use-aes=y', '--cleartext-metadata', '--');
+    assert.deepEqual(await keyOf(file, 'user-pw'), qpdfKey(file, 'user-pw'));
+    assert.equal((await open(file, 'user-pw')).encryption?.encryptMetadata, false);
+    const prepared = await prepareSignatureUpdate(await open(file, 'user-pw'), SIG);
+    assert.match(run('qpdf', ['--check', '--password=user-pw', write(concat(file, prepared.bytes))]), /No syntax or stream encoding errors found/);
+  });
+
   it('reads the SASLprep form of an R6 password: a no-break space is a space, a soft hyphen nothing', async () => {
     const file = encrypt(simplePdf(), ...HANDLERS[4].args('my secret', 'owner'));
     assert.ok(await keyOf(file, 'my\u00a0sec\u00adret'));
