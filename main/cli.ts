@@ -6,6 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { UsageError, extractLang, parseCommandLine } from './cli/args';
 import { COMMAND_USAGE, USAGE } from './cli/usage';
 import { format } from '../preload/contract/messages';
+import { msg } from './errors';
 import type { MessageLocale } from '../preload/contract/messages';
 import { environmentLocale, environmentLocaleName } from './services/locale';
 import { runInfo } from './cli/info';
@@ -99,6 +100,14 @@ function version(): string {
   return 'unknown';
 }
 
+/** The password of encrypted files, from the variable --pdf-password-env names (info, verify). */
+function pdfPassword(variable: string | null, command: string): string | undefined {
+  if (variable === null) return undefined;
+  const value = process.env[variable];
+  if (value === undefined) throw new UsageError(msg('error.usage.env-not-set', { variable, flag: '--pdf-password-env' }), command);
+  return value;
+}
+
 const stdio: Output = {
   out: (text) => void process.stdout.write(text),
   err: (text) => void process.stderr.write(text),
@@ -133,12 +142,12 @@ export async function main(argv: string[], output: Output = stdio, extensions: C
         io.out(`${version()}\n`);
         return 0;
       case 'info':
-        return await runInfo(command.files, command.json, io);
+        return await runInfo(command.files, command.json, io, { password: pdfPassword(command.pdfPasswordEnv, 'info') });
       case 'sign':
         return await runSign(command, io, signDeps(extensions));
       case 'verify':
         // The certificates the user trusts in the app count here too (as --trust files would).
-        return await runVerify(command, io, { userAnchors: await new SettingsService(userDataDir()).trustAnchors() });
+        return await runVerify(command, io, { userAnchors: await new SettingsService(userDataDir()).trustAnchors(), password: pdfPassword(command.pdfPasswordEnv, 'verify') });
       case 'tokens':
         return await runTokens(command, io, tokenService(command.modules));
     }

@@ -13,7 +13,8 @@ import { msg } from '../errors';
 export type Command =
   | { readonly kind: 'help'; readonly topic: string | null }
   | { readonly kind: 'version' }
-  | { readonly kind: 'info'; readonly files: readonly string[]; readonly json: boolean }
+  /** `pdfPasswordEnv`: the variable holding the password of encrypted files (--pdf-password-env). */
+  | { readonly kind: 'info'; readonly files: readonly string[]; readonly json: boolean; readonly pdfPasswordEnv: string | null }
   | SignCommand
   | VerifyCommand
   | TokensCommand;
@@ -46,6 +47,8 @@ export interface VerifyCommand {
   readonly systemTrust: boolean;
   readonly online: boolean;
   readonly json: boolean;
+  /** The environment variable holding the password of encrypted files (--pdf-password-env). */
+  readonly pdfPasswordEnv: string | null;
 }
 
 /** `paraphe sign`, parsed and checked (not yet touching any file). */
@@ -71,6 +74,11 @@ export interface SignCommand {
   readonly location: string | null;
   readonly certify: DocMdpPermission | null;
   readonly json: boolean;
+  /**
+   * The environment variable holding the password of encrypted inputs (--pdf-password-env); null:
+   * asked on the terminal for each input that needs one.
+   */
+  readonly pdfPasswordEnv: string | null;
 }
 
 /**
@@ -187,10 +195,10 @@ export function parseCommandLine(argv: readonly string[]): Command {
       return { kind: 'help', topic };
     }
     case 'info': {
-      const { values, positionals } = strictParse('info', rest, { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
+      const { values, positionals } = strictParse('info', rest, { json: { type: 'boolean' }, 'pdf-password-env': { type: 'string' }, help: { type: 'boolean', short: 'h' } });
       if (values.help) return { kind: 'help', topic: 'info' };
       if (positionals.length === 0) throw new UsageError(msg('error.usage.needs-file', { command: 'info' }), 'info');
-      return { kind: 'info', files: positionals, json: values.json === true };
+      return { kind: 'info', files: positionals, json: values.json === true, pdfPasswordEnv: values['pdf-password-env'] ?? null };
     }
     case 'sign':
       return parseSign(rest);
@@ -232,6 +240,7 @@ const SIGN_OPTIONS = {
   reason: { type: 'string' },
   location: { type: 'string' },
   certify: { type: 'string' },
+  'pdf-password-env': { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -309,6 +318,7 @@ function parseSign(args: readonly string[]): Command | SignCommand {
     location: v.location ?? null,
     certify,
     json: v.json === true,
+    pdfPasswordEnv: v['pdf-password-env'] ?? null,
   };
 }
 
@@ -317,6 +327,7 @@ const VERIFY_OPTIONS = {
   'no-system-trust': { type: 'boolean' },
   online: { type: 'boolean' },
   json: { type: 'boolean' },
+  'pdf-password-env': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -332,6 +343,7 @@ function parseVerify(args: readonly string[]): Command {
     systemTrust: v['no-system-trust'] !== true,
     online: v.online === true,
     json: v.json === true,
+    pdfPasswordEnv: v['pdf-password-env'] ?? null,
   };
 }
 

@@ -103,8 +103,11 @@ function errorOf(file: string, error: unknown): UserFacingError {
   return new AppError('internal', msg('error.app.info-unreadable', { file, detail: error instanceof Error ? error.message : String(error) }));
 }
 
-/** Runs `info`; returns the exit code (0, or 1 if a file could not be read). */
-export async function runInfo(files: readonly string[], json: boolean, io: Output): Promise<number> {
+/**
+ * Runs `info`; returns the exit code (0, or 1 if a file could not be read). `password`: of the
+ * encrypted files (--pdf-password-env), to read their pages and signatures too.
+ */
+export async function runInfo(files: readonly string[], json: boolean, io: Output, options: { password?: string } = {}): Promise<number> {
   const results: (InfoJson | InfoError)[] = [];
   let printed = 0;
   let failed = false;
@@ -112,7 +115,7 @@ export async function runInfo(files: readonly string[], json: boolean, io: Outpu
     let source;
     try {
       source = await fileSource(file);
-      const summary = await inspectPdf(source);
+      const summary = await inspectPdf(source, { password: options.password });
       if (json) {
         results.push(toJson(file, summary));
       } else {

@@ -2,10 +2,13 @@
 // with a terminal Authorizer), for scripts and batches. One identity (one
 // password entry) for every input; a line per file as it is done; exit 0 when every input was
 // signed, 1 when any failed (each failure reported, nothing partial written), 2 for usage errors.
+// An encrypted input is signed with its password (--pdf-password-env VAR, else asked on the
+// terminal) and stays encrypted; without either it is refused, saying how to give it.
 import { mkdir, open, readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { AppError, isUserFacing, messageOf, msg } from '../errors';
 import { MAX_BUNDLE_BYTES, readCertificateBundle } from '../cms';
+import { fileSource, isPdfError, openPdf } from '../pdf';
 import type { Services } from '../services';
 import { openP12File } from '../services/providers/pkcs12';
 import { openTokenSigner } from '../services/providers/pkcs11';
@@ -62,6 +65,8 @@ function failureOf(code: string, message: Message): Failure {
 }
 
 function describe(error: unknown): Failure {
+  // The pipeline says an encrypted input needs its password; here is how to give it.
+  if (isPdfError(error, 'needs-password')) return failureOf(error.code, msg('error.app.pdf-password-missing', { file: String(error.params.name ?? '') }));
   if (isUserFacing(error)) return failureOf(error.code, messageOf(error));
   if (error instanceof UsageError) return failureOf('usage', error.text ?? messageOf(error));
   return failureOf('internal', msg('cli.internal-error', { detail: error instanceof Error ? error.message : String(error) }));
@@ -142,6 +147,60 @@ async function readIssuers(files: readonly string[]): Promise<Uint8Array[]> {
   return out;
 }
 
+/**
+ * The password of each input: --pdf-password-env's for all (an input that is not encrypted ignores
+ * it); else, on a terminal, asked for each input that needs one, up to 3 times, a password typed
+ * for an earlier input tried first; else none (the pipeline refuses such an input, and describe()
+ * says how to give its password). Before any identity is opened: a document that cannot be opened
+ * costs no PIN. The passwords live until the batch is signed, nowhere but in memory.
+ */
+async function documentPasswords(command: SignCommand, deps: SignDeps, io: Output): Promise<(string | undefined)[]> {
+  const variable = command.pdfPasswordEnv;
+  if (variable !== null) {
+    const value = deps.env[variable];
+    if (value === undefined) throw new UsageError(msg('error.usage.env-not-set', { variable, flag: '--pdf-password-env' }), 'sign');
+    return command.inputs.map(() => value);
+  }
+  const typed: string[] = [];
+  const out: (string | undefined)[] = [];
+  for (const input of command.inputs) out.push(await askDocumentPassword(input, typed, deps, io));
+  return out;
+}
+
+/** Asks the password of `input` on the terminal if it needs one; undefined when it needs none or none was typed. */
+async function askDocumentPassword(input: string, typed: string[], deps: SignDeps, io: Output): Promise<string | undefined> {
+  const locale = io.locale ?? 'en';
+  let source;
+  try {
+    source = await fileSource(input);
+  } catch {
+    return undefined; // the pipeline says why it cannot be read
+  }
+  try {
+    // true: it opens (or fails otherwise: the pipeline will say how); false: the password is wrong.
+    const opens = (password: string | undefined) => openPdf(source, { password }).then(
+      (reader) => reader.canDecrypt || password !== undefined,
+      (error: unknown) => !isPdfError(error, 'bad-password'),
+    );
+    const reader = await openPdf(source).catch(() => null);
+    if (!reader || reader.canDecrypt || reader.encryption?.filter !== 'Standard') return undefined;
+    for (const password of typed) if (await opens(password)) return password;
+    let answer: string | null = null;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      answer = await deps.askSecret(format(locale, 'cli.pdf-password-prompt', { file: basename(input) }));
+      if (answer === null) return undefined;
+      if (await opens(answer)) {
+        typed.push(answer);
+        return answer;
+      }
+      io.err(`paraphe: ${format(locale, 'error.pdf.bad-password', { name: basename(input) })}\n`);
+    }
+    return answer ?? undefined; // still wrong: the pipeline refuses it (bad-password)
+  } finally {
+    await source.close();
+  }
+}
+
 /** Where each input goes; two inputs may not land on the same output. */
 async function outputsFor(command: SignCommand): Promise<string[]> {
   if ('file' in command.output) return [resolve(command.output.file)];
@@ -177,8 +236,10 @@ async function signWith(command: SignCommand, outputs: string[], io: Output, dep
   const locale = io.locale ?? 'en';
   let signer: Signer;
   let warnings: Failure[];
+  let passwords: (string | undefined)[];
   try {
-    // The issuer certificates first: a file that cannot be read costs no PIN.
+    // The documents' passwords and the issuer certificates first: a file that cannot be read costs no PIN.
+    passwords = await documentPasswords(command, deps, io);
     const issuers = await readIssuers(command.chain);
     const opened = await openSigner(command, deps, services, io);
     try {
@@ -282,7 +343,7 @@ async function signWith(command: SignCommand, outputs: string[], io: Output, dep
         if (stoppedBy !== null) {
           for (const index of indexes) settle(index, null);
         } else {
-          const results = await session.signBatch(indexes.map((index) => ({ input: command.inputs[index] ?? '', output: outputs[index] ?? '' })));
+          const results = await session.signBatch(indexes.map((index) => ({ input: command.inputs[index] ?? '', output: outputs[index] ?? '', password: passwords[index] })));
           results.forEach((result, i) => settle(indexes[i] as number, result));
         }
         flush();

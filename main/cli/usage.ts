@@ -43,7 +43,7 @@ const SIGN_USAGE = `Usage: paraphe sign INPUT.pdf... (-o OUT.pdf | --out-dir DIR
                                            once per authorization, PARAPHE_OTP_* in its env)
     [--level B-B|B-T|B-LT|B-LTA] [--tsa URL] [--hash sha256|sha384|sha512] [--chain FILE]...
     [--field NAME] [--visible PAGE,X1,Y1,X2,Y2] [--image FILE] [--reason T] [--location T]
-    [--certify no-changes|form-filling|annotations] [--json]
+    [--certify no-changes|form-filling|annotations] [--pdf-password-env VAR] [--json]
 
 Signs each input with a PAdES signature (SubFilter ETSI.CAdES.detached) added as an
 incremental update: earlier signatures stay valid, the input is never modified, and an output
@@ -70,6 +70,13 @@ refused: repairing it would break them.
   --image FILE         a PNG or JPEG drawn in the visible signature
   --certify MODE       a certification signature allowing no-changes, form-filling or
                        annotations afterwards
+  --pdf-password-env VAR  the password of encrypted inputs (user or owner password) is in env
+                       var VAR; without it, each input that needs one is asked on a terminal
+                       (without echo), or refused without a terminal. The signed copy stays
+                       encrypted as the input was (RC4, AES-128, AES-256; the signature's
+                       /Contents in clear, as ISO 32000 requires). A wrong password, certificate
+                       encryption, or permissions of the user password that forbid signing (the
+                       owner password lifts them): that input is not signed, exit code 1
   --json               print results as JSON (one object for one input, an array for several)
   --pkcs11             sign with a token: the modules found in the usual places (SafeNet, OpenSC,
                        YubiKey, SoftHSM...) plus --module PATH; with one signing certificate the
@@ -81,7 +88,7 @@ refused: repairing it would break them.
 Exit codes: 0 every input signed, 1 any input failed (each reported), 2 wrong arguments.
 `;
 
-const INFO_USAGE = `Usage: paraphe info FILE.pdf... [--json]
+const INFO_USAGE = `Usage: paraphe info FILE.pdf... [--pdf-password-env VAR] [--json]
 
 Describes each PDF file: PDF version, number of pages, encryption, whether it is signed, its
 signatures and document timestamps (with the revision each one covers), number of revisions
@@ -99,6 +106,8 @@ Options:
                revisionCount, linearized, xref, signatures, warnings, damaged ({"code",
                "message"} for a damaged file, else null). In an array, a file that
                cannot be read is {"file", "error": {"code", "message"}}.
+  --pdf-password-env VAR  the password of encrypted files is in env var VAR (their pages and
+               signatures are then read too; a wrong one is an error for that file)
   -h, --help   show this help
 
 A file that cannot be read (missing, a directory, empty, not a PDF, damaged and already
@@ -106,7 +115,8 @@ signed, damaged beyond repair) is reported on stderr as "paraphe: <message>"; th
 described, and the exit code is 1.
 `;
 
-const VERIFY_USAGE = `Usage: paraphe verify FILE.pdf... [--trust CERT.pem]... [--no-system-trust] [--online] [--json]
+const VERIFY_USAGE = `Usage: paraphe verify FILE.pdf... [--trust CERT.pem]... [--no-system-trust] [--online]
+    [--pdf-password-env VAR] [--json]
 
 Checks every signature and document timestamp of each PDF: whether the signed content is
 unchanged, whether the signature matches the certificate of its signer, who signed and when
@@ -118,6 +128,8 @@ authority and was not cancelled (revoked), what changed after signing, and the P
   --no-system-trust    do not trust the root certificates Node ships (Mozilla's list)
   --online             fetch missing certificates and revocation data (OCSP, CRL) from the
                        network; otherwise only the data inside the document is used
+  --pdf-password-env VAR  the password of encrypted files is in env var VAR (needed to read the
+                       signatures of a file that does not open without one)
   --json               one JSON object per file and line: file, verdict, signatures (field,
                        kind, signer, signedAt, timestamp, intact, signatureValid, trusted,
                        revocation, coversWholeFile, revision, modifications, level, status,

@@ -117,7 +117,7 @@ export function describe(report: FileReport): string {
   return `${lines.join('\n')}\n`;
 }
 
-export async function runVerify(command: VerifyCommand, io: Output, options: { userAnchors?: readonly Uint8Array[] } = {}): Promise<number> {
+export async function runVerify(command: VerifyCommand, io: Output, options: { userAnchors?: readonly Uint8Array[]; password?: string } = {}): Promise<number> {
   const trustAnchors: Uint8Array[] = [...(options.userAnchors ?? [])];
   for (const file of command.trust) {
     let bytes: Uint8Array;
@@ -143,7 +143,7 @@ export async function runVerify(command: VerifyCommand, io: Output, options: { u
     try {
       const source = await fileSource(file);
       try {
-        report = await validatePdf(source, { trustAnchors, systemTrust: command.systemTrust, online: command.online });
+        report = await validatePdf(source, { trustAnchors, systemTrust: command.systemTrust, online: command.online, password: options.password });
       } finally {
         await source.close();
       }

@@ -42,17 +42,18 @@ export function createHandlers(services: Services, bridge: RendererBridge): Hand
       onlineConsent.delete(docId);
       return documents.close(docId);
     },
-    'document:validate': async ({ docId, online }) => {
-      if (!online) return documents.validate(docId, { online: false });
+    'document:validate': async ({ docId, online, documentPassword }) => {
+      const password = documentPassword;
+      if (!online) return documents.validate(docId, { online: false, password });
       // The certificates of a document name the servers: a crafted one could name any host. The
       // user sees which hosts, and says yes, in main's dialog; only those are contacted.
-      const hosts = await documents.onlineHosts(docId);
+      const hosts = await documents.onlineHosts(docId, password);
       const agreed = onlineConsent.get(docId);
       if (!agreed || hosts.some((h) => !agreed.has(h))) {
         await confirmOrDecline(dialogs, { kind: 'check-online', document: documents.summary(docId).name, hosts });
         onlineConsent.set(docId, new Set(hosts));
       }
-      return documents.validate(docId, { online: true, allowedHosts: hosts });
+      return documents.validate(docId, { online: true, allowedHosts: hosts, password });
     },
     'document:openSignedVersion': ({ docId, signatureIndex }) => documents.openSignedVersion(docId, signatureIndex),
     'trust:addFromSignature': async ({ docId, signatureIndex, certificateIndex }) => {

@@ -40,7 +40,7 @@ const keyOf = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byt
 
 /** Prepares the incremental update that adds `data` to the document's DSS. */
 export async function prepareDssUpdate(reader: PdfReader, data: DssData): Promise<{ bytes: Uint8Array }> {
-  const update = new IncrementalUpdate(reader); // refuses encrypted files
+  const update = new IncrementalUpdate(reader); // encrypts as the document is (refuses what it cannot keep)
   const editor = new ObjectEditor(reader, update);
   const catalog = await reader.catalog();
   const dssValue = catalog.get('DSS');

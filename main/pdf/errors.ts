@@ -15,7 +15,11 @@ export type PdfErrorCode =
   | 'unsupported' // a filter or feature the reader does not implement
   | 'decode-limit' // a stream (or the document's streams together) would decode to more than the reader allows
   | 'damaged-signed' // a damaged file that carries signatures: repairing it would break them
-  | 'encrypted' // the bytes needed are encrypted with a password we do not have (or: an encrypted file cannot be updated)
+  | 'encrypted' // the bytes needed are encrypted with a password we do not have
+  | 'bad-password' // the password given opens the document neither as its user nor as its owner
+  | 'needs-password' // an update of a document encrypted with a password needs that password
+  | 'unsupported-encryption' // a security handler we cannot update: certificates (/Adobe.PubSec), another handler, an unknown revision
+  | 'not-permitted' // the permissions (/P) the user password grants do not allow this change; the owner password lifts them
   // Refusals of the incremental writer and signature-field preparation:
   | 'certified-no-changes' // a certification signature with DocMDP P=1 forbids any further signature
   | 'already-signed' // a certification signature must be the first signature of the document

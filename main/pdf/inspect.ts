@@ -104,7 +104,7 @@ export async function summarize(reader: PdfReader): Promise<PdfSummary> {
       r: encryption.r,
       keyBits: encryption.keyBits,
       algorithm: encryption.algorithm,
-      opensWithoutPassword: encryption.filter === 'Standard' ? reader.canDecrypt : null,
+      opensWithoutPassword: encryption.filter === 'Standard' ? reader.opensWithoutPassword : null,
     },
     linearized: typeof lengthValue === 'number' && lengthValue === reader.size,
     xref: !newest || newest.kind === 'stream' ? 'stream' : newest.xrefStream ? 'hybrid' : 'table',

@@ -149,6 +149,28 @@ const PDF_DOC_HIGH: Record<number, number> = {
   0xa0: 0x20ac, 0xad: -1,
 };
 
+/** The PDFDocEncoding byte of each character it has (the inverse of the table above). */
+let pdfDocBytes: Map<number, number> | null = null;
+
+/** `text` in PDFDocEncoding (Annex D.3), or null when a character is not in it. */
+export function encodePdfDoc(text: string): Uint8Array | null {
+  if (!pdfDocBytes) {
+    pdfDocBytes = new Map();
+    for (let byte = 0; byte < 256; byte++) {
+      const mapped = PDF_DOC_HIGH[byte];
+      const code = mapped === undefined ? byte : mapped;
+      if (code >= 0) pdfDocBytes.set(code, byte);
+    }
+  }
+  const out: number[] = [];
+  for (const char of text) {
+    const byte = pdfDocBytes.get(char.codePointAt(0) ?? -1);
+    if (byte === undefined) return null;
+    out.push(byte);
+  }
+  return Uint8Array.from(out);
+}
+
 /**
  * Decodes a PDF text string: UTF-16BE with a FE FF byte order mark, UTF-8 with EF BB BF (PDF 2.0),
  * otherwise PDFDocEncoding. UTF-16LE with FF FE is not standard but common enough to accept.

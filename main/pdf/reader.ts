@@ -13,8 +13,8 @@ import { Lexer, PdfSyntaxError } from './lexer';
 import { PdfDict, PdfName, PdfRef, PdfStream, PdfString, latin1 } from './objects';
 import type { PdfObject } from './objects';
 import { measureStream, parseIndirectObject, parseObject, parseObjectHeader, parseWindowed } from './parser';
-import { describeEncryption, isSignatureContents, openWithEmptyPassword } from './security';
-import type { CryptMethod, Decryptor, EncryptionDescription } from './security';
+import { StandardSecurity, describeEncryption, isSignatureContents, isSupportedStandard } from './security';
+import type { CryptMethod, EncryptionDescription } from './security';
 import type { ByteSource } from './source';
 import { XrefTable, findRevisionEnd, findStartxref, readXrefChain } from './xref';
 import type { XrefEntry, XrefSection } from './xref';
@@ -50,6 +50,18 @@ export interface OpenOptions {
    * views of a document cannot each decode the whole budget again. Overrides decodeLimits.
    */
   readonly budget?: DecodeBudget;
+  /**
+   * The document's password, user's or owner's, for a file encrypted with one (ignored for any
+   * other file). A password that opens neither is refused ('bad-password'). Without it, a file that
+   * needs one is read where it is not encrypted, and refused where it is ('encrypted').
+   */
+  readonly password?: string;
+  /**
+   * The security handler of another reader of the same document (`reader.security`, e.g. a view
+   * of an earlier revision, or the file after an update): its key is reused when the encryption
+   * dictionary and first /ID are the same, so the password need not be given again.
+   */
+  readonly security?: StandardSecurity | null;
 }
 
 /** Opens a PDF: reads its header, tail and cross-reference sections. */
@@ -64,7 +76,7 @@ export async function openPdf(source: ByteSource, options: OpenOptions = {}): Pr
   const startxref = await findStartxref(ctx);
   const sections = await readXrefChain(ctx, startxref);
   const reader = new PdfReader(source, name, header, startxref, sections, warnings, budget);
-  await reader.init();
+  await reader.init(options);
   return reader;
 }
 
@@ -204,7 +216,8 @@ export class PdfReader {
   private linearizationDict: PdfDict | null = null;
   private encryptionDescription: EncryptionDescription | null = null;
 
-  private decryptor: Decryptor | null = null;
+  private decryptor: StandardSecurity | null = null;
+  private emptyPasswordOpens = false;
   private encryptNum: number | null = null;
   private readonly objects = new Map<number, Promise<PdfObject>>();
   /** Which load waits for which: a wait that would close a loop is refused (ReferenceCycleError). */
@@ -237,7 +250,7 @@ export class PdfReader {
   }
 
   /** @internal Reads the linearization and encryption dictionaries and works out the revisions; openPdf calls it. */
-  async init(): Promise<void> {
+  async init(options: Pick<OpenOptions, 'password' | 'security'> = {}): Promise<void> {
     this.linearizationDict = await this.readLinearization();
     const encrypt = this.trailer.get('Encrypt');
     if (encrypt !== undefined && encrypt !== null) {
@@ -247,7 +260,20 @@ export class PdfReader {
       this.encryptionDescription = describeEncryption(dict);
       const id = this.trailer.get('ID');
       const id0 = Array.isArray(id) && id[0] instanceof PdfString ? id[0].bytes : null;
-      this.decryptor = openWithEmptyPassword(dict, id0);
+      const password = options.password ?? null;
+      const reused = options.security?.sameHandler(dict, id0) === true;
+      if (reused) {
+        this.decryptor = options.security ?? null;
+      } else {
+        this.decryptor = StandardSecurity.open(dict, id0, password);
+        // A password given for a file it does not open: said at once, in words (a file of another
+        // handler, or one we cannot open at all, is refused later, when its bytes are needed).
+        if (this.decryptor === null && password !== null && isSupportedStandard(this.encryptionDescription)) {
+          throw new PdfError('bad-password', msg('error.pdf.bad-password', { name: this.name }));
+        }
+      }
+      // Whether the empty user password opens it too (what `info` tells), whatever opened it here.
+      this.emptyPasswordOpens = password === null && !reused ? this.decryptor !== null : StandardSecurity.open(dict, id0, null) !== null;
       // Objects already cached were read before the decryptor existed (only /Encrypt, normally).
       for (const num of this.objects.keys()) if (num !== this.encryptNum) this.objects.delete(num);
     }
@@ -278,9 +304,23 @@ export class PdfReader {
     return this.encryption !== null;
   }
 
-  /** Encrypted strings and streams can be read: the file is not encrypted, or opens with the empty user password. */
+  /** Encrypted strings and streams can be read: the file is not encrypted, or opens with the password given (or the empty one). */
   get canDecrypt(): boolean {
     return this.encryption === null || this.decryptor !== null;
+  }
+
+  /** The file is not encrypted, or opens with the empty user password (whatever password was given). */
+  get opensWithoutPassword(): boolean {
+    return this.encryption === null || this.emptyPasswordOpens;
+  }
+
+  /**
+   * The standard security handler that opened the file (its file key): for the incremental writer,
+   * which encrypts what it adds with it, and for other readers of the same document (OpenOptions
+   * .security). null when the file is not encrypted or could not be opened.
+   */
+  get security(): StandardSecurity | null {
+    return this.decryptor;
   }
 
   /** The object `num` (with generation `gen` if given); null if it is free, absent or of another generation. */

@@ -1,10 +1,14 @@
-// The standard security handler (ISO 32000-2, 7.6.4), for reading only and only with the EMPTY
-// user password: files that open without a password (the usual "permissions only" encryption)
-// can be read through object streams and strings. Files that need a password are still inspected
-// for everything that is not encrypted (numbers, names, structure outside object streams).
-// This is PDF-level decryption (RC4, AES-CBC), not signing crypto: it stays in main/pdf.
-import { createCipheriv, createDecipheriv, createHash } from 'node:crypto';
-import { PdfDict, PdfString } from './objects';
+// The standard security handler (ISO 32000-2, 7.6.4): the file key from the empty user password,
+// a user password or an owner password (RC4 40/128, AES-128, AES-256 R5/R6), then decryption for
+// the reader and encryption for the incremental writer, with the document's own methods (its /StmF,
+// /StrF and /EFF crypt filters, /EncryptMetadata). Files that need a password we were not given
+// are still inspected for everything that is not encrypted (numbers, names, structure outside
+// object streams). Public-key security (/Adobe.PubSec) is described, never opened.
+// This is PDF-level encryption (RC4, AES-CBC, MD5/SHA-2 key derivation), not signing crypto: it
+// stays in main/pdf, the only file there that imports node:crypto.
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { PdfDict, PdfName, PdfString, encodePdfDoc } from './objects';
+import type { PdfObject } from './objects';
 
 export type CryptMethod = 'none' | 'rc4' | 'aes-128' | 'aes-256';
 
@@ -68,6 +72,23 @@ export interface Decryptor {
   methodOf(name: string): CryptMethod;
 }
 
+/** What the incremental writer needs to write into an encrypted document: its methods and its key. */
+export interface Encryptor {
+  /** The method of every string (/StrF). */
+  readonly stringMethod: CryptMethod;
+  /**
+   * The method of a stream written into the document, from its own (direct) dictionary: none for a
+   * cross-reference stream or unencrypted metadata, its /Crypt filter's, /EFF for an embedded file,
+   * else /StmF.
+   */
+  streamMethodOf(dict: PdfDict): CryptMethod;
+  /** Encrypts a string or stream of object `num gen` with `method` (AES: a fresh random IV first). */
+  encrypt(bytes: Uint8Array, num: number, gen: number, method: CryptMethod): Uint8Array;
+}
+
+/** Which password opened the document: the owner's lifts the permissions of /P (7.6.4.2). */
+export type Authentication = 'owner' | 'user';
+
 const PADDING = Uint8Array.from([
   0x28, 0xbf, 0x4e, 0x5e, 0x4e, 0x75, 0x8a, 0x41, 0x64, 0x00, 0x4e, 0x56, 0xff, 0xfa, 0x01, 0x08,
   0x2e, 0x2e, 0x00, 0xb6, 0xd0, 0x68, 0x3e, 0x80, 0x2f, 0x0c, 0xa9, 0xfe, 0x64, 0x53, 0x69, 0x7a,
@@ -113,6 +134,13 @@ function aesCbcDecrypt(key: Uint8Array, data: Uint8Array): Uint8Array {
   }
 }
 
+/** AES-CBC as 7.6.3 writes it: a random 16-byte IV, then the data with PKCS#7 padding. */
+function aesCbcEncrypt(key: Uint8Array, data: Uint8Array): Uint8Array {
+  const iv = randomBytes(16);
+  const cipher = createCipheriv(key.length === 32 ? 'aes-256-cbc' : 'aes-128-cbc', key, iv);
+  return new Uint8Array(Buffer.concat([iv, cipher.update(data), cipher.final()]));
+}
+
 function bytesOf(dict: PdfDict, key: string): Uint8Array | null {
   const value = dict.get(key);
   return value instanceof PdfString ? value.bytes : null;
@@ -122,17 +150,88 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
-class StandardDecryptor implements Decryptor {
-  constructor(
+/** Whether this handler can open the file at all: the standard handler, revisions 2 to 6. */
+export function isSupportedStandard(description: EncryptionDescription): boolean {
+  return description.filter === 'Standard' && description.r >= 2 && description.r <= 6 && [1, 2, 4, 5].includes(description.v);
+}
+
+/**
+ * The file key of a /Standard encryption dictionary, and what it decrypts and encrypts. One per
+ * document; a view of an earlier revision of the same document reuses it (sameHandler).
+ */
+export class StandardSecurity implements Decryptor, Encryptor {
+  readonly stringMethod: CryptMethod;
+  readonly streamMethod: CryptMethod;
+  private readonly embeddedFileMethod: CryptMethod;
+  /** /P as 32 bits (bit 1 is the lowest). */
+  private readonly p: number;
+
+  private constructor(
     private readonly key: Uint8Array,
     private readonly dict: PdfDict,
-    private readonly v: number,
-    readonly stringMethod: CryptMethod,
-    readonly streamMethod: CryptMethod,
-  ) {}
+    private readonly description: EncryptionDescription,
+    private readonly id0: Uint8Array,
+    readonly authenticatedAs: Authentication,
+  ) {
+    this.stringMethod = description.stringMethod;
+    this.streamMethod = description.streamMethod;
+    const eff = dict.getName('EFF');
+    this.embeddedFileMethod = eff === undefined ? description.streamMethod : cryptFilterMethod(dict, eff, description.v);
+    this.p = (dict.getInt('P') ?? 0) >>> 0;
+  }
+
+  /**
+   * Opens a /Standard encryption dictionary with `password` (a user or an owner password), or with
+   * the empty user password when `password` is null. null: the password does not open it (or the
+   * handler is not supported: see isSupportedStandard).
+   */
+  static open(dict: PdfDict, id0: Uint8Array | null, password: string | null): StandardSecurity | null {
+    const found = deriveFileKey(dict, id0, password);
+    return found && new StandardSecurity(found.key, dict, describeEncryption(dict), id0 ?? new Uint8Array(0), found.as);
+  }
+
+  /** Whether `dict` and `id0` (another revision of the document) are opened by this same key. */
+  sameHandler(dict: PdfDict, id0: Uint8Array | null): boolean {
+    if (!equalBytes(id0 ?? new Uint8Array(0), this.id0)) return false;
+    for (const key of ['O', 'U', 'OE', 'UE']) {
+      const a = bytesOf(dict, key);
+      const b = bytesOf(this.dict, key);
+      if ((a === null) !== (b === null) || (a && b && !equalBytes(a, b))) return false;
+    }
+    return dict.getInt('P') === this.dict.getInt('P') && dict.getInt('R') === this.dict.getInt('R');
+  }
+
+  /**
+   * Whether /P grants permission `bit` (Table 22, 1-based: 4 modify, 6 annotations and form fields,
+   * 9 fill in form fields, signature fields included). The owner's password grants everything.
+   */
+  allows(bit: number): boolean {
+    if (this.authenticatedAs === 'owner') return true;
+    return ((this.p >>> (bit - 1)) & 1) === 1;
+  }
+
+  /** The revision of the handler (/R): permission bit 9 exists from revision 3. */
+  get revision(): number {
+    return this.description.r;
+  }
 
   methodOf(name: string): CryptMethod {
-    return cryptFilterMethod(this.dict, name, this.v);
+    return cryptFilterMethod(this.dict, name, this.description.v);
+  }
+
+  streamMethodOf(dict: PdfDict): CryptMethod {
+    const type = dict.getName('Type');
+    if (type === 'XRef') return 'none';
+    if (type === 'Metadata' && !this.description.encryptMetadata) return 'none';
+    const filter = dict.get('Filter');
+    const first: PdfObject | undefined = Array.isArray(filter) ? filter[0] : filter;
+    if (first instanceof PdfName && first.value === 'Crypt') {
+      const parms = dict.get('DecodeParms');
+      const parm: PdfObject | undefined = Array.isArray(parms) ? parms[0] : parms;
+      const name = (parm instanceof PdfDict ? parm.getName('Name') : undefined) ?? 'Identity';
+      return name === 'Identity' ? 'none' : this.methodOf(name);
+    }
+    return type === 'EmbeddedFile' ? this.embeddedFileMethod : this.streamMethod;
   }
 
   decrypt(bytes: Uint8Array, num: number, gen: number, method: CryptMethod): Uint8Array {
@@ -148,7 +247,21 @@ class StandardDecryptor implements Decryptor {
     }
   }
 
-  /** Algorithm 1 (7.6.3.2): the per-object key of RC4 and AES-128. */
+  encrypt(bytes: Uint8Array, num: number, gen: number, method: CryptMethod): Uint8Array {
+    switch (method) {
+      case 'none':
+        return bytes;
+      case 'aes-256':
+        // AESV3 uses the file key itself (7.6.3.3, Algorithm 1.A).
+        return aesCbcEncrypt(this.key, bytes);
+      case 'rc4':
+        return rc4(this.objectKey(num, gen, false), bytes);
+      case 'aes-128':
+        return aesCbcEncrypt(this.objectKey(num, gen, true), bytes);
+    }
+  }
+
+  /** Algorithm 1 (7.6.3.2): the per-object key of RC4 and AES-128 ("sAlT" appended for AES). */
   private objectKey(num: number, gen: number, aes: boolean): Uint8Array {
     const suffix = Uint8Array.from([num & 0xff, (num >> 8) & 0xff, (num >> 16) & 0xff, gen & 0xff, (gen >> 8) & 0xff]);
     const salt = aes ? Uint8Array.from([0x73, 0x41, 0x6c, 0x54]) : new Uint8Array(0);
@@ -157,32 +270,91 @@ class StandardDecryptor implements Decryptor {
 }
 
 /**
- * Tries the empty user password on a /Standard encryption dictionary. Returns a decryptor when
- * the file opens without a password, null when it needs one (or the handler is not supported).
+ * The file key of a /Standard encryption dictionary for `password` (null: the empty user password)
+ * and which password it is; null when it opens neither (StandardSecurity.open keeps the key; tests
+ * compare it with qpdf's --show-encryption-key).
  */
-export function openWithEmptyPassword(dict: PdfDict, id0: Uint8Array | null): Decryptor | null {
+export function deriveFileKey(dict: PdfDict, id0: Uint8Array | null, password: string | null): { key: Uint8Array; as: Authentication } | null {
   const description = describeEncryption(dict);
-  if (description.filter !== 'Standard') return null;
-  const { r, v } = description;
-  let key: Uint8Array | null = null;
-  if (r >= 2 && r <= 4) key = legacyKey(dict, description, id0 ?? new Uint8Array(0));
-  else if (r === 5 || r === 6) key = aes256Key(dict, r);
-  if (!key) return null;
-  return new StandardDecryptor(key, dict, v, description.stringMethod, description.streamMethod);
+  if (!isSupportedStandard(description)) return null;
+  const id = id0 ?? new Uint8Array(0);
+  const aes = description.r >= 5;
+  const candidates = password === null || password === '' ? [new Uint8Array(0)] : aes ? aesPasswords(password) : legacyPasswords(password);
+  // The owner's password first: one that is both opens the document as its owner.
+  for (const as of ['owner', 'user'] as const) {
+    for (const bytes of candidates) {
+      const key = aes ? aes256Key(dict, description.r, bytes, as) : legacyKey(dict, description, id, bytes, as);
+      if (key) return { key, as };
+    }
+  }
+  return null;
 }
 
-/** Algorithms 2 and 4/5 (7.6.4.3, 7.6.4.4) with the empty password (R2 to R4). */
-function legacyKey(dict: PdfDict, description: EncryptionDescription, id0: Uint8Array): Uint8Array | null {
+const utf8 = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'utf8'));
+
+function distinct(candidates: readonly (Uint8Array | null)[]): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (const candidate of candidates) if (candidate && !out.some((c) => equalBytes(c, candidate))) out.push(candidate);
+  return out;
+}
+
+/**
+ * A password's bytes for revisions 2 to 4, which take bytes, not text (7.6.4.3.2): PDFDocEncoding
+ * as the standard and qpdf write it, then UTF-8 and Latin-1 as other writers do.
+ */
+function legacyPasswords(password: string): Uint8Array[] {
+  const latin = [...password].every((c) => (c.codePointAt(0) ?? 256) < 256) ? Uint8Array.from([...password].map((c) => c.codePointAt(0) ?? 0)) : null;
+  return distinct([encodePdfDoc(password), utf8(password), latin]);
+}
+
+/**
+ * A password's bytes for revisions 5 and 6: UTF-8 of its SASLprep form (RFC 4013: spaces that are
+ * not ASCII become spaces, characters "mapped to nothing" go, NFKC), then UTF-8 as typed (qpdf
+ * takes the password as given); at most 127 bytes (7.6.4.3.3).
+ */
+function aesPasswords(password: string): Uint8Array[] {
+  const prepared = password
+    .replace(/[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]/gu, ' ')
+    .replace(/\u00ad|\u034f|\u1806|[\u180b-\u180d]|[\u200b-\u200d]|\u2060|[\ufe00-\ufe0f]|\ufeff/gu, '')
+    .normalize('NFKC');
+  return distinct([utf8(prepared), utf8(password)].map((bytes) => bytes.subarray(0, 127)));
+}
+
+/** A password padded (or cut) to 32 bytes with the padding string (Algorithm 2, step a). */
+function padded(password: Uint8Array): Uint8Array {
+  const out = new Uint8Array(32);
+  const used = password.subarray(0, 32);
+  out.set(used);
+  out.set(PADDING.subarray(0, 32 - used.length), used.length);
+  return out;
+}
+
+/**
+ * Algorithms 2, 3, 4-7 (7.6.4.3, 7.6.4.4) for revisions 2 to 4: the file key when `password` is
+ * the user's (`as` user: Algorithm 6) or the owner's (`as` owner: Algorithm 7 recovers the user's
+ * password from /O), else null.
+ */
+function legacyKey(dict: PdfDict, description: EncryptionDescription, id0: Uint8Array, password: Uint8Array, as: Authentication): Uint8Array | null {
   const o = bytesOf(dict, 'O');
   const u = bytesOf(dict, 'U');
   const p = dict.getInt('P');
-  if (!o || !u || p === undefined || u.length < 16) return null;
+  if (!o || !u || p === undefined || u.length < 16 || o.length < 32) return null;
   const { r } = description;
   const length = r === 2 ? 5 : Math.trunc((description.keyBits ?? 40) / 8);
   if (length < 5 || length > 16) return null;
+  let user = padded(password);
+  if (as === 'owner') {
+    // Algorithm 3 steps a-d give the RC4 key of /O; decrypting /O gives the user's password.
+    let hash = md5(padded(password));
+    if (r >= 3) for (let i = 0; i < 50; i++) hash = md5(hash);
+    const ownerKey = hash.subarray(0, length);
+    user = o.subarray(0, 32);
+    if (r === 2) user = rc4(ownerKey, user);
+    else for (let i = 19; i >= 0; i--) user = rc4(ownerKey.map((b) => b ^ i), user);
+  }
   const pBytes = Uint8Array.from([p & 0xff, (p >>> 8) & 0xff, (p >>> 16) & 0xff, (p >>> 24) & 0xff]);
   const metadata = r >= 4 && !description.encryptMetadata ? Uint8Array.from([0xff, 0xff, 0xff, 0xff]) : new Uint8Array(0);
-  let hash = md5(PADDING, o.subarray(0, 32), pBytes, id0, metadata);
+  let hash = md5(user, o.subarray(0, 32), pBytes, id0, metadata);
   if (r >= 3) for (let i = 0; i < 50; i++) hash = md5(hash.subarray(0, length));
   const key = hash.subarray(0, length);
   if (r === 2) return equalBytes(rc4(key, PADDING), u.subarray(0, 32)) ? key : null;
@@ -208,16 +380,21 @@ function hash2B(password: Uint8Array, salt: Uint8Array, udata: Uint8Array, r: nu
   return k.subarray(0, 32);
 }
 
-/** Algorithms 2.A and 11 (7.6.4.3.3, 7.6.4.4.10) with the empty password (R5, R6). */
-function aes256Key(dict: PdfDict, r: number): Uint8Array | null {
+/**
+ * Algorithms 2.A, 11 and 12 (7.6.4.3.3, 7.6.4.4.10-11) for R5 and R6: the file key when `password`
+ * is the owner's (/O, /OE, hashed with /U) or the user's (/U, /UE), else null.
+ */
+function aes256Key(dict: PdfDict, r: number, password: Uint8Array, as: Authentication): Uint8Array | null {
   const u = bytesOf(dict, 'U');
-  const ue = bytesOf(dict, 'UE');
-  if (!u || !ue || u.length < 48 || ue.length < 32) return null;
-  const empty = new Uint8Array(0);
-  if (!equalBytes(hash2B(empty, u.subarray(32, 40), empty, r), u.subarray(0, 32))) return null;
-  const intermediate = hash2B(empty, u.subarray(40, 48), empty, r);
+  const o = bytesOf(dict, 'O');
+  const wrapped = bytesOf(dict, as === 'owner' ? 'OE' : 'UE');
+  const check = as === 'owner' ? o : u;
+  if (!u || !check || !wrapped || u.length < 48 || check.length < 48 || wrapped.length < 32) return null;
+  const udata = as === 'owner' ? u.subarray(0, 48) : new Uint8Array(0);
+  if (!equalBytes(hash2B(password, check.subarray(32, 40), udata, r), check.subarray(0, 32))) return null;
+  const intermediate = hash2B(password, check.subarray(40, 48), udata, r);
   const decipher = createDecipheriv('aes-256-cbc', intermediate, new Uint8Array(16)).setAutoPadding(false);
-  return new Uint8Array(Buffer.concat([decipher.update(ue.subarray(0, 32)), decipher.final()]));
+  return new Uint8Array(Buffer.concat([decipher.update(wrapped.subarray(0, 32)), decipher.final()]));
 }
 
 /** True for the key whose string is left in clear in a signature dictionary (7.6.2). */

@@ -73,7 +73,7 @@ export async function prepareSignatureUpdate(reader: PdfReader, options: Signatu
   const { kind, contentsBytes } = options;
   if (!Number.isInteger(contentsBytes) || contentsBytes <= 0) throw new RangeError(`contentsBytes must be a positive integer, got ${contentsBytes}`);
   if (kind === 'doc-timestamp' && options.docMdp !== undefined) throw new TypeError('a document timestamp cannot be a certification signature');
-  const update = new IncrementalUpdate(reader); // refuses encrypted files
+  const update = new IncrementalUpdate(reader); // refuses encryption it cannot keep, and a missing password
   const editor = new ObjectEditor(reader, update);
   const fields = await reader.fields();
 
@@ -92,6 +92,7 @@ export async function prepareSignatureUpdate(reader: PdfReader, options: Signatu
 
   const requested = options.fieldName;
   const existing = requested === undefined ? undefined : fields.find((f) => f.name === requested);
+  if (kind === 'signature') refuseUnlessPermitted(reader, existing !== undefined);
   let fieldName: string;
   if (existing) {
     fieldName = requested as string;
@@ -104,6 +105,19 @@ export async function prepareSignatureUpdate(reader: PdfReader, options: Signatu
   await editor.addSignatureField(null);
 
   return layOut(reader, update, sigRef, contentsBytes, fieldName);
+}
+
+/**
+ * The permissions of an encrypted document opened with its user password (Table 22): signing an
+ * existing field needs bit 9 (fill in form fields, signature fields included; from revision 3) or
+ * bit 6; adding a field needs bits 6 and 4 (create form fields). The owner's password lifts them.
+ * Document timestamps extend a signature, as DSS updates do, and are not checked.
+ */
+function refuseUnlessPermitted(reader: PdfReader, existingField: boolean): void {
+  const security = reader.security;
+  if (!security) return;
+  const allowed = existingField ? security.allows(6) || (security.revision >= 3 && security.allows(9)) : security.allows(6) && security.allows(4);
+  if (!allowed) throw new PdfError('not-permitted', msg('error.pdf.not-permitted', { name: reader.name, change: existingField ? 'existing_field' : 'new_field' }));
 }
 
 function signatureDictionary(options: SignatureUpdateOptions): PdfDict {

@@ -3,12 +3,20 @@
 // newest section. The original bytes are never rewritten: earlier signatures cover them, and any
 // rewrite (even "equivalent" re-serialization) breaks those signatures. The caller appends the
 // bytes build() returns after an unchanged copy of the original file.
+//
+// In a document encrypted with a password (the standard security handler), the update keeps the
+// document's encryption: every string and stream it writes is encrypted with the document's key
+// and methods for the object it lives in (ISO 32000-2, 7.6.2), except the /Contents of a signature
+// dictionary (always in clear, so that /ByteRange can leave it out) and the cross-reference stream;
+// the trailer keeps /Encrypt and the first /ID, from which the key derives.
 import { deflateSync } from 'node:zlib';
 import { PdfError } from './errors';
 import { msg } from '../errors';
 import { PdfDict, PdfName, PdfRef, PdfStream, PdfString, latin1Bytes } from './objects';
 import type { PdfObject } from './objects';
 import type { PdfReader } from './reader';
+import { isSignatureContents, isSupportedStandard } from './security';
+import type { Encryptor } from './security';
 import { serializeIndirect, serializeObject } from './serialize';
 
 export interface BuiltUpdate {
@@ -31,13 +39,11 @@ export class IncrementalUpdate {
   private readonly objects = new Map<number, { ref: PdfRef; obj: PdfObject }>();
   private nextNum: number;
   private readonly baseSize: number;
+  /** The document's security handler when it is encrypted: what the update writes is encrypted with it. */
+  private readonly encryptor: Encryptor | null;
 
   constructor(readonly reader: PdfReader) {
-    if (reader.isEncrypted) {
-      // Writing into an encrypted file means encrypting every new string and stream with the
-      // document's key, which needs the owner's consent (permissions) we cannot check yet.
-      throw new PdfError('encrypted', msg('error.pdf.encrypted-sign', { name: reader.name }));
-    }
+    this.encryptor = encryptorOf(reader);
     let size = 0;
     for (const section of reader.sections) {
       for (const trailer of [section.trailer, section.xrefStream?.trailer]) {
@@ -92,7 +98,7 @@ export class IncrementalUpdate {
     for (const num of nums) {
       const { ref, obj } = this.objects.get(num) as { ref: PdfRef; obj: PdfObject };
       offsets.set(num, originalSize + length);
-      push(serializeIndirect(ref, obj));
+      push(serializeIndirect(ref, this.encryptor ? encryptObject(obj, ref, this.encryptor) : obj));
     }
 
     const newest = reader.sections[0];
@@ -112,7 +118,11 @@ export class IncrementalUpdate {
     if (root !== undefined) trailer.set('Root', root);
     const info = reader.trailer.get('Info');
     if (info !== undefined && info !== null) trailer.set('Info', info);
-    trailer.set('ID', this.fileId(chunks, length));
+    const id = this.fileId(chunks, length);
+    if (id) trailer.set('ID', id);
+    // The same /Encrypt (reference or dictionary): the update is encrypted as the document is.
+    const encrypt = reader.trailer.get('Encrypt');
+    if (this.encryptor && encrypt !== undefined && encrypt !== null) trailer.set('Encrypt', encrypt);
     trailer.set('Prev', reader.startxref);
     const hidden = hiddenObjectsStream(reader);
     if (!useStream && hidden !== null) trailer.set('XRefStm', hidden);
@@ -153,7 +163,7 @@ export class IncrementalUpdate {
    * every update. main/pdf does no cryptography, so the second is a 128-bit FNV-1a mix of the
    * update's bytes, the original size and the clock: unique enough for an identifier, not a digest.
    */
-  private fileId(chunks: readonly Uint8Array[], length: number): PdfString[] {
+  private fileId(chunks: readonly Uint8Array[], length: number): PdfString[] | null {
     const seeds = [0x811c9dc5, 0x01000193 ^ length, 0x9e3779b9 ^ this.reader.size, (Date.now() ^ (Math.random() * 0x100000000)) >>> 0];
     const state = seeds.map((s) => s >>> 0);
     // The first 256 KiB are plenty to tell updates apart (a DSS with big CRLs need not be mixed whole).
@@ -173,6 +183,9 @@ export class IncrementalUpdate {
     });
     const id = this.reader.trailer.get('ID');
     const first = Array.isArray(id) && id[0] instanceof PdfString ? id[0] : null;
+    // The key of an encrypted document derives from its first /ID (empty when it has none): a new
+    // one would make the document unreadable. Without one, it keeps none.
+    if (!first && this.encryptor) return null;
     return [first ? new PdfString(first.bytes, true) : new PdfString(second, true), new PdfString(second, true)];
   }
 }
@@ -205,6 +218,54 @@ function hiddenObjectsStream(reader: PdfReader): number | null {
     if (entry.type !== 'offset' || entry.offset !== inTable.offset || entry.gen !== inTable.gen) return null;
   }
   return stream.offset;
+}
+
+/**
+ * The security handler an update of `reader` encrypts with, or null when the document is not
+ * encrypted. Refused: a handler we cannot keep (certificates, another handler, an unknown
+ * revision), and a document opened without the password it needs. Callers may ask it before any
+ * work (the app and the command line do, before a PIN is asked).
+ */
+export function encryptorOf(reader: PdfReader): Encryptor | null {
+  const encryption = reader.encryption;
+  if (!encryption) return null;
+  if (encryption.filter === 'Adobe.PubSec') throw new PdfError('unsupported-encryption', msg('error.pdf.pubsec-sign', { name: reader.name }));
+  if (!isSupportedStandard(encryption)) {
+    throw new PdfError('unsupported-encryption', msg('error.pdf.encryption-unsupported', { name: reader.name, handler: encryption.filter, revision: encryption.r }));
+  }
+  const security = reader.security;
+  if (!security) throw new PdfError('needs-password', msg('error.pdf.needs-password', { name: reader.name }));
+  return security;
+}
+
+/**
+ * `obj` as written in object `ref` of an encrypted document: its strings (hex: they are binary
+ * now) and, for a stream, its data encrypted, each with the document's method for it. The
+ * /Contents of a signature dictionary stays in clear (7.6.2).
+ */
+function encryptObject(obj: PdfObject, ref: PdfRef, encryptor: Encryptor): PdfObject {
+  const method = encryptor.stringMethod;
+  const strings = (value: PdfObject): PdfObject => {
+    if (value instanceof PdfString) {
+      // A string the reader could not decrypt would be encrypted twice: never written (a bug).
+      if (value.encrypted) throw new Error(`internal: object ${ref.num} ${ref.gen} holds a string still encrypted`);
+      return method === 'none' ? value : new PdfString(encryptor.encrypt(value.bytes, ref.num, ref.gen, method), true);
+    }
+    if (Array.isArray(value)) return value.map(strings);
+    if (value instanceof PdfDict) {
+      const out = new PdfDict();
+      for (const [key, item] of value.entries) out.set(key, isSignatureContents(value, key) ? item : strings(item));
+      return out;
+    }
+    return value;
+  };
+  if (obj instanceof PdfStream) {
+    // A stream not in memory is refused by serializeIndirect, as it would be unencrypted.
+    if (!obj.bytes) return obj;
+    const data = encryptor.encrypt(obj.bytes, ref.num, ref.gen, encryptor.streamMethodOf(obj.dict));
+    return PdfStream.fromBytes(strings(obj.dict) as PdfDict, data, obj.ref);
+  }
+  return strings(obj);
 }
 
 /**

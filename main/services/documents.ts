@@ -8,7 +8,7 @@ import { basename, resolve } from 'node:path';
 import type { CertificateView, DocumentSummary, DocumentValidation, SignatureValidation, TrustedCertificate } from '../../preload/contract/schemas';
 import { certificateUrls, fingerprint, isSelfSigned, parseCertificate, serialHex, subjectName } from '../cms';
 import { AppError, isUserFacing, msg } from '../errors';
-import { bytesSource, fileSource, inspectPdf, openPdf, prefixSource } from '../pdf';
+import { bytesSource, encryptorOf, fileSource, inspectPdf, openPdf, prefixSource } from '../pdf';
 import type { ByteSource } from '../pdf';
 import { hostOf, withFetchPolicy } from '../remote';
 import { validatePdf } from '../validation/validate';
@@ -53,9 +53,10 @@ export class DocumentService {
    * Opens a file main trusts the path of (the IPC handlers check the renderer's paths against the
    * granted ones first). The file stays open until the document is closed: signing copies these
    * bytes, not whatever the path leads to later. `signal`: the caller gave up (deadline), the file
-   * is closed again.
+   * is closed again. `password`: an encrypted document's, to read its pages and signatures for the
+   * summary (a signed copy main just wrote); used once, not kept.
    */
-  async openPath(path: string, signal?: AbortSignal): Promise<DocumentSummary> {
+  async openPath(path: string, signal?: AbortSignal, options: { password?: string } = {}): Promise<DocumentSummary> {
     const absolute = resolve(path);
     const name = basename(absolute);
     let info;
@@ -81,7 +82,7 @@ export class DocumentService {
     }
     const file: HeldFile = { handle, size: source.size, sha256: sha256Of(handle, source.size) };
     try {
-      summary = await this.register(name, absolute, source, undefined, { bytes: handleBytes(handle, source.size), file }, signal);
+      summary = await this.register(name, absolute, source, undefined, { bytes: handleBytes(handle, source.size), file }, signal, options.password);
     } catch (error) {
       await handle.close().catch(() => undefined);
       throw error;
@@ -115,12 +116,23 @@ export class DocumentService {
   }
 
   /**
+   * Refuses, before an identity is opened (and a PIN asked), an encrypted document that cannot be
+   * signed with `password`: a wrong one (bad-password), none when it needs one (needs-password),
+   * encryption that cannot be kept (unsupported-encryption).
+   */
+  async refuseUnsignable(docId: string, password: string | undefined): Promise<void> {
+    const doc = this.get(docId);
+    if (!doc.summary.encrypted) return;
+    encryptorOf(await openPdf(doc.source, { name: doc.summary.name, password }));
+  }
+
+  /**
    * The hosts an online check of the document would contact: the OCSP, CRL and CA-issuer servers
    * its signatures' certificates name (http and https only), as its last check built the chains.
    */
-  async onlineHosts(docId: string): Promise<string[]> {
+  async onlineHosts(docId: string, password?: string): Promise<string[]> {
     const doc = this.get(docId);
-    if (!doc.checked) await this.validate(docId);
+    if (!doc.checked) await this.validate(docId, { password });
     const hosts = new Set<string>();
     for (const entry of doc.checked ?? []) {
       for (const der of entry.chain) {
@@ -156,15 +168,16 @@ export class DocumentService {
   /**
    * Checks every signature of an open document. Trust anchors: the OS/Mozilla roots and the
    * certificates the user trusts (settings). Offline, from what the file carries, unless `online`:
-   * then missing certificates (AIA) and revocation answers are fetched.
+   * then missing certificates (AIA) and revocation answers are fetched. `password`: an encrypted
+   * document's, as the user typed it to open it (used for this check, not kept).
    */
-  async validate(docId: string, options: { online?: boolean; allowedHosts?: readonly string[] } = {}): Promise<DocumentValidation> {
+  async validate(docId: string, options: { online?: boolean; allowedHosts?: readonly string[]; password?: string } = {}): Promise<DocumentValidation> {
     const doc = this.get(docId);
     const online = options.online ?? false;
     const anchors = await this.settings.trustAnchors();
     let report;
     try {
-      const check = () => validatePdf(doc.source, { trustAnchors: anchors, systemTrust: true, online });
+      const check = () => validatePdf(doc.source, { trustAnchors: anchors, systemTrust: true, online, password: options.password });
       // Online: http(s) only, a bounded number of requests in a bounded time, to the hosts the
       // user agreed to when they are given.
       report = online
@@ -260,10 +273,11 @@ export class DocumentService {
     signedVersion?: DocumentSummary['signedVersion'],
     held: { bytes: InputBytes | null; file: HeldFile | null } = { bytes: null, file: null },
     signal?: AbortSignal,
+    password?: string,
   ): Promise<DocumentSummary> {
     let inspected;
     try {
-      inspected = await inspectPdf(source, { name });
+      inspected = await inspectPdf(source, { name, password });
       if (signal?.aborted) throw new AppError('cancelled', msg('error.app.open-cancelled', { name }));
     } catch (error) {
       await source.close();

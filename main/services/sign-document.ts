@@ -2,8 +2,10 @@
 // copy, saved where the user says (never over the input) and opened, out. The engine is
 // SigningSession (./signing): this file only decides the order of things and the output path.
 //
-// Order: check the request against the document (encrypted, page number) -> open the identity
-// (a wrong .p12 password is said before any dialog) -> ask where to save -> sign -> reopen.
+// Order: check the request against the document (page number) -> open the identity (a wrong .p12
+// password is said before any dialog) -> ask where to save -> sign -> reopen. An encrypted
+// document is signed with the password typed to open it in the viewer (documentPassword), and
+// stays encrypted; the password is used for this signature and the reopening, and kept nowhere.
 import { stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
@@ -80,7 +82,6 @@ export class SignDocumentService {
     if (doc.signedVersion) {
       throw new AppError('signed-version', msg('error.app.signed-version'));
     }
-    if (doc.encrypted) throw new AppError('encrypted', msg('error.app.encrypted', { name: doc.name }));
     const { placement } = request;
     if (placement.kind === 'visible' && doc.pageCount !== null && placement.page > doc.pageCount) {
       throw new AppError('page-out-of-range', msg('error.app.page-out-of-range', { name: doc.name, pages: doc.pageCount, page: placement.page }));
@@ -101,20 +102,23 @@ export class SignDocumentService {
     if (request.password !== undefined && !(await identities.get(request.identityId)).needsPassword) {
       throw new AppError('password-not-expected', msg('error.app.password-not-expected'));
     }
+    // An encrypted document that cannot be signed (its password wrong or missing, its encryption
+    // one Paraphe cannot keep) is refused before any PIN or password of the identity is asked.
+    await documents.refuseUnsignable(doc.docId, request.documentPassword);
     const signer = await identities.openSigner(request.identityId, appAuthorizer({ password: request.password, askPin: this.deps.askPin, askOtp: this.deps.askOtp }));
     let output: string;
     try {
       const session = new SigningSession(signer, options, root);
       // The bytes that were opened (and viewed), never the path opened again: a file changed on
       // disk since is refused. A dropped document signs from its bytes.
-      const input = documents.signingInput(doc.docId);
+      const input = { ...documents.signingInput(doc.docId), ...(request.documentPassword === undefined ? {} : { password: request.documentPassword }) };
       const chosen = await dialogs.chooseSavePath({ kind: 'signed-pdf', defaultPath: await defaultOutputPath(doc.path, doc.name) });
       if (chosen === null) return null;
       output = (await session.sign(input, resolve(chosen))).output;
     } finally {
       await signer.close();
     }
-    return { output, document: await documents.openPath(output) };
+    return { output, document: await documents.openPath(output, undefined, { password: request.documentPassword }) };
   }
 
   private async labels(): Promise<AppearanceLabels> {

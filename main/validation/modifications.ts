@@ -170,7 +170,7 @@ class RevisionViews {
         number === this.reader.revisions.length && revision.end >= this.reader.size
           ? Promise.resolve(this.reader)
           // The view shares the reader's source: closing it must not close the document.
-          : openPdf({ ...prefixSource(this.reader.source, revision.end), close: () => Promise.resolve() }, { name: this.reader.name, budget: this.reader.budget });
+          : openPdf({ ...prefixSource(this.reader.source, revision.end), close: () => Promise.resolve() }, { name: this.reader.name, budget: this.reader.budget, security: this.reader.security });
       this.views.set(number, view);
     }
     return view;

@@ -14,6 +14,8 @@ export interface ValidationOptions {
   online: boolean;
   /** The validation time (tests). Default now. */
   now?: Date;
+  /** The password of an encrypted document (user's or owner's), to read its signature dictionaries and form. */
+  password?: string;
 }
 
 export type Status = 'VALID' | 'INVALID' | 'INDETERMINATE';

@@ -40,7 +40,7 @@ export function signerSummary(signer: Certificate): SignerSummary {
 
 /** Validates every signature of the PDF in `source`. Throws PdfError when the file cannot be read. */
 export async function validatePdf(source: ByteSource, options: ValidationOptions): Promise<FileReport> {
-  const reader = await openPdf(source);
+  const reader = await openPdf(source, { password: options.password });
   const file = source.name ?? 'document';
   const context = await contextOf(reader, source, options);
   const fields = (await reader.fields()).filter((f) => f.type === 'Sig' && f.signature !== null);

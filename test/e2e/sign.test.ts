@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setKeychainTimeout } from '../../native/keychain';
-import { Harness, openDocument, uiUnavailableReason } from '../harness/harness';
+import { Harness, openDocument, openViaDialog, uiUnavailableReason } from '../harness/harness';
 import { startPrivateKeyring } from '../fixtures/keyring';
 import type { PrivateKeyring } from '../fixtures/keyring';
-import { makeTestPdfs, qpdfCheck } from '../fixtures/pdfs';
+import { PDF_USER_PASSWORD, makeTestPdfs, qpdfCheck } from '../fixtures/pdfs';
 import { createTestPki, freePort, missingTools, run } from '../fixtures/pki';
 import type { TestPki } from '../fixtures/pki';
 import { verifyWithPdfsig } from '../fixtures/signed-by-poppler';
@@ -30,6 +30,7 @@ describe('sign flow in Chromium through the real handlers', { skip: unavailable 
   let dir: string;
   let pki: TestPki;
   let simple: string;
+  let encrypted: string;
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'paraphe-e2e-sign-'));
@@ -40,7 +41,10 @@ describe('sign flow in Chromium through the real handlers', { skip: unavailable 
     const started = Harness.start().then((h) => (harness = h));
     const made = Promise.all([
       (async () => (pki = await createTestPki(join(dir, 'pki'), { ocspPort: await freePort(), httpPort: await freePort() })))(),
-      makeTestPdfs(join(dir, 'pdfs')).then((pdfs) => (simple = pdfs.simple)),
+      makeTestPdfs(join(dir, 'pdfs')).then((pdfs) => {
+        simple = pdfs.simple;
+        encrypted = pdfs.encrypted;
+      }),
     ]);
     await Promise.all([started, made]);
   });
@@ -59,6 +63,52 @@ describe('sign flow in Chromium through the real handlers', { skip: unavailable 
     await copyFile(simple, path);
     return path;
   }
+
+  it('signs an encrypted PDF with the password typed to open it, and shows the encrypted signed copy without asking again', async () => {
+    const folder = join(dir, 'encrypted');
+    await mkdir(folder, { recursive: true });
+    const input = join(folder, 'payslip.pdf');
+    await copyFile(encrypted, input);
+    const output = join(folder, 'payslip-signed.pdf');
+    await harness.withApp({}, async (app) => {
+      const { page } = app;
+      await openViaDialog(app, input);
+      const dialog = page.getByRole('dialog', { name: 'This document is protected by a password' });
+      await dialog.getByLabel('Password').fill(PDF_USER_PASSWORD);
+      await dialog.getByRole('button', { name: 'Open' }).click();
+      await page.locator('.page[data-page-number="1"] canvas').first().waitFor();
+
+      await page.getByRole('button', { name: 'Sign', exact: true }).click();
+      const panel = page.getByTestId('sign-panel');
+      app.p12DialogAnswers.push(pki.p12.signer);
+      await panel.getByRole('button', { name: 'Import a .p12…' }).click();
+      const importForm = panel.getByRole('form', { name: 'Import a certificate file' });
+      await importForm.getByLabel('Password of the file').fill(pki.password);
+      await importForm.getByRole('button', { name: 'Import' }).click();
+      await panel.getByRole('radio', { name: /Élodie Signataire/ }).waitFor();
+
+      app.saveDialogAnswers.push(output);
+      await page.getByRole('button', { name: 'Sign and save as…' }).click();
+      const signatures = page.getByTestId('signatures-panel');
+      await signatures.waitFor();
+      await page.locator('.page[data-page-number="1"] canvas').first().waitFor();
+      assert.equal(await page.title(), `${basename(output)} — Paraphe`, 'the signed copy is the open document');
+      assert.equal(await page.getByRole('dialog').count(), 0, 'the signed copy opened with the same password, not asked again');
+      await signatures.locator('.signature-card').first().waitFor();
+      assert.match(await page.getByTestId('signature-badge').innerText(), /^1 signature\b/);
+      await app.screenshot('signed-encrypted-document');
+
+      // The password crossed to main with the requests that need it, and no other.
+      const carried = app.calls.filter((_, i) => app.payloads[i]?.includes(PDF_USER_PASSWORD));
+      assert.ok(carried.includes('document:sign'), carried.join(', '));
+      assert.deepEqual([...new Set(carried)].filter((c) => c !== 'document:sign' && c !== 'document:validate'), []);
+      const settings = await readFile(join(app.userDataDir, 'settings.json'), 'utf8');
+      assert.ok(!settings.includes(PDF_USER_PASSWORD), 'the password is not written to the settings');
+    });
+    await qpdfCheck(output, PDF_USER_PASSWORD);
+    const report = await verifyWithPdfsig(output, { pki, password: PDF_USER_PASSWORD });
+    assert.equal(report.signatures[0]?.signatureValidation, 'Signature is Valid.', report.output);
+  });
 
   it('refuses a wrong .p12 password, then signs invisibly with the right one and shows the signed copy', async () => {
     const input = await freshDocument('p12');

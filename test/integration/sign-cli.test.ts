@@ -286,9 +286,9 @@ describe('paraphe sign', { timeout: 300_000 }, () => {
       await expectFailure(['sign', pdfs.simple, '-o', out, ...p12Args(pki.p12.revokedSigner), '--level', 'B-LT', '--tsa', tsa.url], pdfs.simple, out, /revoked/i);
     });
 
-    it('encrypted input', async () => {
+    it('encrypted input without its password (sign-encrypted.test.ts signs them with it)', async () => {
       const out = join(dir, 'fail-encrypted.pdf');
-      await expectFailure(['sign', pdfs.encrypted, '-o', out, ...p12()], pdfs.encrypted, out, /encrypted/i);
+      await expectFailure(['sign', pdfs.encrypted, '-o', out, ...p12()], pdfs.encrypted, out, /encrypted\.pdf is protected by a password: give it with --pdf-password-env VAR/);
     });
 
     it('a damaged input that already carries a signature (repairing it would break the signature)', async () => {
@@ -342,7 +342,7 @@ describe('paraphe sign', { timeout: 300_000 }, () => {
 
     it('says each failure in French with --lang fr or a French system, the same exit codes', async () => {
       const out = join(dir, 'fail-french.pdf');
-      await expectFailure(['--lang', 'fr', 'sign', pdfs.encrypted, '-o', out, ...p12()], pdfs.encrypted, out, /^paraphe: .*chiffré/m);
+      await expectFailure(['--lang', 'fr', 'sign', pdfs.encrypted, '-o', out, ...p12()], pdfs.encrypted, out, /^paraphe: .*protégé par un mot de passe : donnez-le avec --pdf-password-env/m);
       const unset = await paraphe(['sign', pdfs.simple, '-o', out, '--p12', pki.p12.signer, '--password-env', 'NOT_SET_ANYWHERE'], { LANG: 'fr_FR.UTF-8' });
       assert.equal(unset.code, 2);
       assert.match(unset.stderr, /la variable d’environnement NOT_SET_ANYWHERE \(--password-env\) n’est pas définie/);

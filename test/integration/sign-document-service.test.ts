@@ -15,7 +15,7 @@ import { defaultOutputPath, refuseInputAsOutput } from '../../main/services/sign
 import { PERSONAL_ID_SERVICE, openPkcs12Signer } from '../../main/signers';
 import { startPrivateKeyring } from '../fixtures/keyring';
 import type { PrivateKeyring } from '../fixtures/keyring';
-import { makeTestPdfs, qpdfCheck } from '../fixtures/pdfs';
+import { PDF_OWNER_PASSWORD, PDF_USER_PASSWORD, makeTestPdfs, qpdfCheck } from '../fixtures/pdfs';
 import { createTestPki, freePort, missingTools, run } from '../fixtures/pki';
 import type { TestPki } from '../fixtures/pki';
 import { verifyWithPdfsig } from '../fixtures/signed-by-poppler';
@@ -34,6 +34,7 @@ describe('the sign flow services (createServices)', { skip, timeout: 120_000 }, 
   let dir = '';
   let pki: TestPki;
   let simple = '';
+  let encrypted = '';
   let services: Services;
   const saveAnswers: (string | null)[] = [];
   const saveRequests: SaveRequest[] = [];
@@ -52,6 +53,9 @@ describe('the sign flow services (createServices)', { skip, timeout: 120_000 }, 
     pki = made;
     simple = join(dir, 'docs', 'lease.pdf');
     await copyFile(pdfs.simple, simple);
+    await mkdir(join(dir, 'encrypted'));
+    encrypted = join(dir, 'encrypted', 'payslip.pdf');
+    await copyFile(pdfs.encrypted, encrypted);
     services = createServices({
       userDataDir: join(dir, 'profile'),
       appRoot: root,
@@ -159,6 +163,38 @@ describe('the sign flow services (createServices)', { skip, timeout: 120_000 }, 
     assert.equal(await errorCode(services.signing.sign({ ...base, identityId: replaced.id })), 'identity-changed');
     assert.deepEqual(saveRequests, [], 'the save dialog was never shown');
     await services.identities.remove(replaced.id);
+  });
+
+  it('signs an encrypted document with the password typed to open it, and it stays encrypted', async () => {
+    const identity = await importSigner();
+    const doc = await services.documents.openPath(encrypted);
+    assert.equal(doc.encrypted, true);
+    const before = await sha256(encrypted);
+    const base = { docId: doc.docId, identityId: identity.id, password: pki.password, placement: { kind: 'visible' as const, page: 1, rect: [300, 60, 540, 140] as [number, number, number, number] }, level: 'B-B' as const };
+    // A missing or wrong password, before the identity is opened or the save dialog shown.
+    saveRequests.length = 0;
+    assert.equal(await errorCode(services.signing.sign(base)), 'needs-password');
+    assert.equal(await errorCode(services.signing.sign({ ...base, documentPassword: 'wrong' })), 'bad-password');
+    assert.deepEqual(saveRequests, [], 'the save dialog was never shown');
+
+    const output = join(dir, 'payslip-signed.pdf');
+    saveAnswers.push(output);
+    const signed = await services.signing.sign({ ...base, documentPassword: PDF_USER_PASSWORD });
+    assert.equal(signed?.document.signatureCount, 1, 'the signed copy is read with the same password');
+    assert.equal(signed?.document.encrypted, true);
+    assert.equal(await sha256(encrypted), before, 'the input is unchanged');
+    await qpdfCheck(output, PDF_USER_PASSWORD);
+    assert.match((await run('qpdf', ['--show-encryption', `--password=${PDF_OWNER_PASSWORD}`, output])).stdout.toString('utf8'), /^R = 6$/m);
+    const report = await verifyWithPdfsig(output, { pki, password: PDF_USER_PASSWORD });
+    assert.equal(report.signatures[0]?.signatureValidation, 'Signature is Valid.', report.output);
+    const page1 = (await run('pdftotext', ['-upw', PDF_USER_PASSWORD, '-f', '1', '-l', '1', '-enc', 'UTF-8', output, '-'])).stdout.toString('utf8');
+    assert.match(page1, /Élodie\s+Signataire/);
+    // The check of the signed copy reads its signature with the password.
+    const checked = await services.documents.validate(signed.document.docId, { password: PDF_USER_PASSWORD });
+    assert.equal(checked.signatures.length, 1);
+    assert.equal(checked.signatures[0]?.intact, true);
+    const settings = await readFile(join(dir, 'profile', 'settings.json'), 'utf8');
+    assert.ok(!settings.includes(PDF_USER_PASSWORD), 'the document password is not in the settings');
   });
 
   it('signs a dropped document (bytes, no path) from a private copy', async () => {

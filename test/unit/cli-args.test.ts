@@ -13,12 +13,12 @@ function capture() {
 
 describe('parseCommandLine', () => {
   it('reads info with its files and --json anywhere', () => {
-    assert.deepEqual(parseCommandLine(['info', 'a.pdf', '--json', 'b.pdf']), { kind: 'info', files: ['a.pdf', 'b.pdf'], json: true });
-    assert.deepEqual(parseCommandLine(['info', 'a.pdf']), { kind: 'info', files: ['a.pdf'], json: false });
+    assert.deepEqual(parseCommandLine(['info', 'a.pdf', '--json', 'b.pdf']), { kind: 'info', files: ['a.pdf', 'b.pdf'], json: true, pdfPasswordEnv: null });
+    assert.deepEqual(parseCommandLine(['info', 'a.pdf']), { kind: 'info', files: ['a.pdf'], json: false, pdfPasswordEnv: null });
   });
 
   it('takes arguments after -- as files, even when they start with a dash', () => {
-    assert.deepEqual(parseCommandLine(['info', '--', '-odd.pdf']), { kind: 'info', files: ['-odd.pdf'], json: false });
+    assert.deepEqual(parseCommandLine(['info', '--', '-odd.pdf']), { kind: 'info', files: ['-odd.pdf'], json: false, pdfPasswordEnv: null });
   });
 
   it('recognizes help and version in their forms', () => {

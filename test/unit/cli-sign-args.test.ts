@@ -11,12 +11,19 @@ describe('paraphe sign arguments', () => {
   it('reads the full interface', () => {
     const c = sign('a.pdf', '-o', 'b.pdf', '--p12', 'id.p12', '--password-env', 'PW', '--level', 'B-LTA', '--tsa', 'https://tsa.example/tsr', '--hash', 'sha384',
       '--field', 'Sig1', '--visible', '2,10,20,210,80.5', '--image', 'logo.png', '--reason', 'OK', '--location', 'Lyon', '--certify', 'form-filling', '--json',
-      '--chain', 'issuers.pem', '--chain', 'root.p7b');
+      '--chain', 'issuers.pem', '--chain', 'root.p7b', '--pdf-password-env', 'DOC_PW');
     assert.deepEqual(c, {
       kind: 'sign', inputs: ['a.pdf'], output: { file: 'b.pdf' }, identity: { kind: 'p12', file: 'id.p12', passwordEnv: 'PW' },
       level: 'B-LTA', tsa: 'https://tsa.example/tsr', chain: ['issuers.pem', 'root.p7b'], hash: 'sha384', field: 'Sig1', visible: { page: 2, rect: [10, 20, 210, 80.5] },
-      image: 'logo.png', reason: 'OK', location: 'Lyon', certify: 2, json: true,
+      image: 'logo.png', reason: 'OK', location: 'Lyon', certify: 2, json: true, pdfPasswordEnv: 'DOC_PW',
     });
+  });
+
+  it('reads the password variable of encrypted documents for sign, info and verify alike', () => {
+    assert.equal(sign('a.pdf', '-o', 'b.pdf', '--self-signed').pdfPasswordEnv, null);
+    assert.deepEqual(parseCommandLine(['info', 'a.pdf', '--pdf-password-env', 'PW']), { kind: 'info', files: ['a.pdf'], json: false, pdfPasswordEnv: 'PW' });
+    const verify = parseCommandLine(['verify', 'a.pdf', '--pdf-password-env', 'PW']);
+    assert.equal(verify.kind === 'verify' ? verify.pdfPasswordEnv : undefined, 'PW');
   });
 
   it('defaults to B-B, SHA-256, invisible, approval', () => {

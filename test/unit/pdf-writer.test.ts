@@ -182,13 +182,15 @@ describe('IncrementalUpdate', () => {
     assert.equal(newSecond?.bytes.length, 16);
   });
 
-  it('refuses an encrypted file', async () => {
+  it('keeps the encryption of an encrypted file (see pdf-encryption.test.ts for the rest)', async () => {
     const encrypted = viaQpdf(simplePdf(), '--encrypt', '', 'owner', '256', '--');
     const reader = await open(encrypted);
     assert.ok(reader.isEncrypted);
-    await rejectsWith(() => new IncrementalUpdate(reader), 'encrypted', /^test\.pdf is encrypted; Paraphe cannot sign encrypted PDFs yet$/);
-    await rejectsWith(prepareSignatureUpdate(reader, SIG), 'encrypted');
-    await rejectsWith(prepareDssUpdate(reader, { certs: [new Uint8Array([1])], ocsps: [], crls: [] }), 'encrypted');
+    const u = new IncrementalUpdate(reader);
+    u.add(pdfDict({ Title: textString('added') }));
+    const bytes = concat(encrypted, u.build().bytes);
+    qpdfCheck(bytes);
+    assert.deepEqual((await open(bytes)).sections[0]?.trailer.get('Encrypt'), reader.trailer.get('Encrypt'));
   });
 });
 

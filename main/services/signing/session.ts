@@ -90,7 +90,7 @@ export function appearanceDate(date: Date): string {
  * Opens `path` once for the reader and once for the copy, and checks both name the same file
  * (same size; and the path still leads to the file the copy reads).
  */
-async function openInputFile(path: string): Promise<{ input: OpenedInput; close: () => Promise<void> }> {
+async function openInputFile(path: string, password: string | undefined): Promise<{ input: OpenedInput; close: () => Promise<void> }> {
   const source = await fileSource(path, { name: basename(path) });
   let handle: FileHandle | null = null;
   try {
@@ -99,7 +99,7 @@ async function openInputFile(path: string): Promise<{ input: OpenedInput; close:
     if (!held.isFile() || held.size !== source.size || held.dev !== named.dev || held.ino !== named.ino) throw inputChanged(basename(path));
     const opened = handle;
     return {
-      input: { path, name: basename(path), source, bytes: handleBytes(opened, held.size) },
+      input: { path, name: basename(path), source, bytes: handleBytes(opened, held.size), ...(password === undefined ? {} : { password }) },
       close: async () => {
         await Promise.allSettled([opened.close(), source.close()]);
       },
@@ -166,6 +166,8 @@ async function signAll(signer: Signer, requests: SignRequest[]): Promise<Uint8Ar
 export interface BatchItem {
   input: string | OpenedInput;
   output: string;
+  /** The document's password, for an encrypted input (an OpenedInput may carry its own). */
+  password?: string;
 }
 
 export type BatchOutcome = { ok: true; result: SignResult } | { ok: false; error: unknown };
@@ -255,9 +257,10 @@ export class SigningSession {
         try {
           refuseIfAborted(signal);
           if (slot.inputPath !== null) await refuseInputAsOutput(slot.inputPath, slot.outputPath);
+          const { password } = slot.item;
           slot.opened = typeof slot.item.input === 'string'
-            ? await openInputFile(slot.inputPath ?? slot.item.input)
-            : { input: slot.item.input, close: async () => undefined };
+            ? await openInputFile(slot.inputPath ?? slot.item.input, password)
+            : { input: password === undefined ? slot.item.input : { ...slot.item.input, password }, close: async () => undefined };
           refuseIfAborted(signal);
           slot.temp = await TempOutput.create(slot.outputPath).catch((error: unknown) => {
             throw new AppError('output-not-writable', msg('error.app.output-not-writable', { path: slot.outputPath, code: (error as NodeJS.ErrnoException).code ?? 'error' }));
@@ -321,7 +324,7 @@ export class SigningSession {
     const { options } = this;
     refuseIfAborted(signal);
     const finished = await finish(prepared, signature, { timestamper: needsTsa(options.level) ? this.timestamper : undefined, evidence: this.evidence, signal });
-    await extend(temp, { cms: finished.cms, contentsBytes: prepared.contentsHexLength / 2, document: prepared.input.name, signer: this.signer }, options.level, {
+    await extend(temp, { cms: finished.cms, contentsBytes: prepared.contentsHexLength / 2, document: prepared.input.name, signer: this.signer, security: prepared.security }, options.level, {
       hash: options.hash,
       validationData: this.validationData,
       timestamper: this.timestamper,

@@ -15,8 +15,7 @@ import { basename } from 'node:path';
 import { AppError, isUserFacing, messageOf, msg } from '../../errors';
 import { withCause } from '../../../preload/contract/messages';
 import { fileSource, openPdf, prepareDssUpdate, prepareSignatureUpdate, withRepair } from '../../pdf';
-import type { Damage } from '../../pdf';
-import type { PdfReader, VisibleSignatureOptions } from '../../pdf';
+import type { Damage, PdfReader, StandardSecurity, VisibleSignatureOptions } from '../../pdf';
 import { estimateCadesSize, prepareCades, timestampTokenCertificates, vriKey } from '../../cms';
 import type { PreparedCades } from '../../cms';
 import type { HashAlgorithm, SignRequest, Signer } from '../../signers/signer';
@@ -51,6 +50,11 @@ export interface OpenedInput {
    * file changed on disk since it was opened and nothing is written.
    */
   expected?: { size: number; sha256: () => Promise<string | null> };
+  /**
+   * The document's password (user's or owner's), for a file encrypted with one: the signature is
+   * then written encrypted as the document is. Never logged, never recorded as evidence.
+   */
+  password?: string;
 }
 
 /** A damaged document is read whole before it is repaired: it must still be the one opened. */
@@ -102,6 +106,8 @@ export interface PreparedDocument {
   signingTime: Date;
   hash: HashAlgorithm;
   cades: PreparedCades;
+  /** The security handler that opened an encrypted input (its key): extend reopens the output with it. */
+  security: StandardSecurity | null;
 }
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
@@ -109,7 +115,7 @@ const nowIso = (): string => new Date().toISOString();
 
 /** prepare: see the file comment. `temp` must be empty; on failure the caller discards it. */
 export async function prepare(opened: OpenedInput, temp: TempOutput, profile: SignerProfile, options: PrepareOptions): Promise<PreparedDocument> {
-  const layOut = (reader: PdfReader) => prepareSignatureUpdate(reader, {
+  const layOut = async (reader: PdfReader) => ({ security: reader.security, laidOut: await prepareSignatureUpdate(reader, {
     kind: 'signature',
     fieldName: options.field,
     visible: options.visible,
@@ -119,10 +125,11 @@ export async function prepare(opened: OpenedInput, temp: TempOutput, profile: Si
     location: options.location,
     docMdp: options.certify,
     contentsBytes: options.contentsBytes,
-  });
+  }) });
   // A damaged document without signatures is signed as its repaired copy (main/pdf/repair.ts):
-  // the update is laid out on the copy, and the copy is what the output starts with.
-  const { result: laidOut, repaired } = await withRepair(opened.source, { name: opened.name }, layOut);
+  // the update is laid out on the copy, and the copy is what the output starts with. (A damaged
+  // encrypted one is refused: its copy could not keep the encryption of what it copies.)
+  const { result: { laidOut, security }, repaired } = await withRepair(opened.source, { name: opened.name, password: opened.password }, layOut);
   if (repaired && opened.expected) await refuseChanged(opened);
   const input: OpenedInput = repaired
     ? { path: opened.path, name: opened.name, source: repaired.source, bytes: sourceBytes(repaired.source) }
@@ -174,6 +181,7 @@ export async function prepare(opened: OpenedInput, temp: TempOutput, profile: Si
     signingTime: options.signingTime,
     hash: options.hash,
     cades,
+    security,
   };
 }
 
@@ -221,11 +229,12 @@ export interface ExtendPorts {
 
 /**
  * extend: B-LT appends the DSS for the signature `cms` (written in a /Contents of
- * `contentsBytes`), B-LTA then a document timestamp. B-B and B-T: nothing.
+ * `contentsBytes`), B-LTA then a document timestamp. B-B and B-T: nothing. An encrypted
+ * document is reopened with `security` (prepared.security), and what is added is encrypted too.
  */
 export async function extend(
   temp: TempOutput,
-  signature: { cms: Uint8Array; contentsBytes: number; document: string; signer: SignerProfile },
+  signature: { cms: Uint8Array; contentsBytes: number; document: string; signer: SignerProfile; security?: StandardSecurity | null },
   level: PadesLevel,
   ports: ExtendPorts,
 ): Promise<void> {
@@ -235,20 +244,20 @@ export async function extend(
   }
   if (level === 'B-LTA') {
     if (!ports.timestamper) throw new AppError('tsa-required', msg('error.app.tsa-required', { level }));
-    await addDocumentTimestamp(temp, ports.timestamper, ports.hash, ports.docTimestampBytes ?? 8192, ports.signal);
+    await addDocumentTimestamp(temp, ports.timestamper, ports.hash, ports.docTimestampBytes ?? 8192, ports.signal, signature.security ?? null);
   }
   if (level !== 'B-B' && level !== 'B-T') await ports.evidence?.record({ stage: 'extended', at: nowIso(), document: signature.document, level });
 }
 
 async function addValidationData(
   temp: TempOutput,
-  signature: { cms: Uint8Array; contentsBytes: number; signer: SignerProfile },
+  signature: { cms: Uint8Array; contentsBytes: number; signer: SignerProfile; security?: StandardSecurity | null },
   source: ValidationDataSource,
   signal: AbortSignal | undefined,
 ): Promise<void> {
   const file = await fileSource(temp.path);
   try {
-    const reader: PdfReader = await openPdf(file, { name: basename(temp.target) });
+    const reader: PdfReader = await openPdf(file, { name: basename(temp.target), security: signature.security });
     const entries = await source.collect([signature.signer.certificate, ...signature.signer.chain, ...timestampTokenCertificates(signature.cms)], { signal });
     // The VRI key hashes /Contents as written, zero padding included (ISO 32000-2, Table 261).
     const vri = new Map([[vriKey(signature.cms, signature.contentsBytes), entries]]);
@@ -262,11 +271,18 @@ async function addValidationData(
   }
 }
 
-async function addDocumentTimestamp(temp: TempOutput, timestamper: Timestamper, hashAlgorithm: HashAlgorithm, contentsBytes: number, signal: AbortSignal | undefined): Promise<void> {
+async function addDocumentTimestamp(
+  temp: TempOutput,
+  timestamper: Timestamper,
+  hashAlgorithm: HashAlgorithm,
+  contentsBytes: number,
+  signal: AbortSignal | undefined,
+  security: StandardSecurity | null,
+): Promise<void> {
   const file = await fileSource(temp.path);
   let laidOut;
   try {
-    const reader = await openPdf(file, { name: basename(temp.target) });
+    const reader = await openPdf(file, { name: basename(temp.target), security });
     laidOut = await prepareSignatureUpdate(reader, { kind: 'doc-timestamp', subFilter: 'ETSI.RFC3161', contentsBytes });
   } finally {
     await file.close();

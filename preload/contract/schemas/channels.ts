@@ -34,8 +34,11 @@ export const channels = {
     response: Bytes,
   },
   'document:close': { request: z.object({ docId: DocId }).strict(), response: z.null() },
-  /** Checks every signature of the open document (integrity, trust, time, changes after signing). */
-  'document:validate': { request: z.object({ docId: DocId, online: z.boolean().optional() }).strict(), response: DocumentValidation },
+  /**
+   * Checks every signature of the open document (integrity, trust, time, changes after signing).
+   * `documentPassword`: an encrypted document's, as the user typed it to open it (never stored).
+   */
+  'document:validate': { request: z.object({ docId: DocId, online: z.boolean().optional(), documentPassword: Secret.optional() }).strict(), response: DocumentValidation },
   /** Opens, as a document of its own, the earlier revision a signature covers (what was signed). */
   'document:openSignedVersion': {
     request: z.object({ docId: DocId, signatureIndex: z.number().int().nonnegative().max(10_000) }).strict(),

@@ -1,5 +1,5 @@
 // A signature as the sign panel asks for it: where it goes on the page, its texts, its PAdES
-// level and timestamp server, the certification; and the one-call password.
+// level and timestamp server, the certification; and the one-call passwords (identity, document).
 import { z } from 'zod';
 import { CERTIFY_MODES, PADES_LEVELS } from '../domain';
 import { DocId, Secret } from './common';
@@ -52,6 +52,12 @@ const SignRequestFields = {
    * passwords themselves. Never stored, logged or sent back.
    */
   password: Secret.optional(),
+  /**
+   * The password of an encrypted document, as the user typed it to open the document in the
+   * viewer (pdf.js): main signs with it, keeping the document encrypted. Never stored, logged or
+   * sent back.
+   */
+  documentPassword: Secret.optional(),
   placement: SignaturePlacement,
   reason: SignatureText.optional(),
   location: SignatureText.optional(),

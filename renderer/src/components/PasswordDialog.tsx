@@ -1,5 +1,6 @@
-// Asks for the password of an encrypted PDF. The password lives only in this component's state
-// and pdf.js: it is never sent to main, stored, or logged.
+// Asks for the password of an encrypted PDF. The password lives in this component's state, pdf.js
+// and, once pdf.js accepted it, services/document-passwords (memory, until the document closes): it
+// goes to main only with a request to sign or check that document, and is never stored or logged.
 import { useEffect, useRef, useState } from 'react';
 import { useT } from '../i18n/useT';
 import { useStore } from '../store';

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { PDFDocumentProxy } from 'pdfjs-dist';
 import { formatBytes } from '../i18n';
 import { useT } from '../i18n/useT';
+import { documentPassword, rememberDocumentPassword } from '../services/document-passwords';
 import { backToCurrentVersion, closeDocument, openWithDialog } from '../services/documents';
 import { useStore } from '../store';
 import type { ZoomValue } from '../store';
@@ -161,6 +162,7 @@ export function Viewer() {
     const container = containerRef.current;
     if (!container || !doc) return;
     const store = useStore.getState();
+    let knownPassword = documentPassword(doc.docId);
     const ctl = new ViewerController(container, {
       onPageChange: (p) => useStore.getState().setPage(p),
       onPagesCount: (n) => useStore.getState().setPageCount(n),
@@ -174,7 +176,13 @@ export function Viewer() {
         useStore.getState().fail(error);
         void closeDocument();
       },
-      askPassword: (incorrect) => askPassword(doc.name, incorrect),
+      // A signed copy of an encrypted document opens with the password it was signed with, once.
+      askPassword: (incorrect) => {
+        const known = knownPassword;
+        knownPassword = undefined;
+        return known !== undefined && !incorrect ? Promise.resolve(known) : askPassword(doc.name, incorrect);
+      },
+      onPasswordAccepted: (password) => rememberDocumentPassword(doc.docId, password),
     });
     setController(ctl);
     store.setPage(1);

@@ -4,6 +4,7 @@
 import type { DocumentSummary } from '../../../preload/contract/schemas';
 import { useStore } from '../store';
 import { ApiError, call, toUiError } from './api';
+import { forgetDocumentPassword } from './document-passwords';
 import { checkSignatures } from './validation';
 
 /** The file name of a path (either separator). */
@@ -13,6 +14,7 @@ export function baseName(path: string): string {
 
 /** Closes a document in main; a failure changes nothing the user can act on. */
 async function closeQuietly(docId: string): Promise<void> {
+  forgetDocumentPassword(docId);
   await call('closeDocument', { docId }).catch(() => undefined);
 }
 

@@ -1,9 +1,11 @@
 // The sign flow: identities (list, create the personal ID, import a .p12, remove, export), the
 // appearance preview, and signing the open document. The store is updated here; components only
-// call these. A .p12 password is passed through for the one call that needs it and kept nowhere.
+// call these. A .p12 password is passed through for the one call that needs it and kept nowhere;
+// an encrypted document's password (typed to open it) goes with the sign request, and to its copy.
 import type { Identity, PadesLevel, RequestOf, SignRequest } from '../../../preload/contract/schemas';
 import { useStore } from '../store';
 import { call, isDeclined, toUiError } from './api';
+import { documentPassword, rememberDocumentPassword } from './document-passwords';
 import { refreshRecent, showOpened } from './documents';
 
 /** Shows an error of the sign panel's flows (identities, tokens, signing) in the panel. */
@@ -114,10 +116,12 @@ export async function signDocument(password: string): Promise<void> {
   else if (tsaUrl) timestamp = { level, tsaUrl };
   else return refuse('tsa-required');
 
+  const opensWith = documentPassword(doc.docId);
   const request: SignRequest = {
     docId: doc.docId,
     identityId: identity.id,
     password: identity.needsPassword ? password : undefined,
+    documentPassword: opensWith,
     placement: placementMode === 'visible' && signatureRect ? { kind: 'visible', page: signatureRect.page, rect: signatureRect.rect } : { kind: 'invisible' },
     reason: optional(store.reason),
     location: optional(store.location),
@@ -129,6 +133,8 @@ export async function signDocument(password: string): Promise<void> {
   try {
     const result = await call('signDocument', request);
     if (!result) return; // the user cancelled the save dialog
+    // The signed copy is encrypted as the document was, with the same password.
+    if (opensWith !== undefined) rememberDocumentPassword(result.document.docId, opensWith);
     const shown = showOpened(result.document, doc.docId);
     useStore.getState().signed(result.output);
     await shown;

@@ -3,6 +3,7 @@
 import type { DocumentSummary } from '../../../preload/contract/schemas';
 import { useStore } from '../store';
 import { call, isDeclined, toUiError } from './api';
+import { documentPassword } from './document-passwords';
 
 /** The check shown for `docId` now (the open document's, or the current one's behind a signed version). */
 function shownValidation(docId: string) {
@@ -18,7 +19,8 @@ export async function checkSignatures(doc: DocumentSummary, options: { online?: 
   const before = shownValidation(docId);
   useStore.getState().setValidation({ docId, state: 'checking' });
   try {
-    const result = await call('validateDocument', { docId, online: options.online ?? false });
+    const password = documentPassword(docId);
+    const result = await call('validateDocument', { docId, online: options.online ?? false, ...(password === undefined ? {} : { documentPassword: password }) });
     useStore.getState().setValidation({ docId, state: 'done', result });
   } catch (error) {
     // "No" in main's "check online?" dialog: the last result stays, nothing to report.

@@ -24,6 +24,8 @@ interface ViewerCallbacks {
   onError(error: UiError): void;
   /** The document's password, typed by the user; null when they cancel. */
   askPassword(incorrect: boolean): Promise<string | null>;
+  /** pdf.js opened the document with this password (the user's, or one askPassword knew). */
+  onPasswordAccepted?(password: string): void;
 }
 
 /** A page on screen: its element (pdf.js's page div) and its viewport at the current scale. */
@@ -96,8 +98,10 @@ export class ViewerController {
       task = pdfjsLib.getDocument({ ...common, range: transport, rangeChunkSize: RANGE_CHUNK, disableAutoFetch: true, disableStream: true });
     }
     this.loadingTask = task;
-    // pdf.js decrypts in the renderer: the password goes from the user's keyboard to pdf.js and
-    // nowhere else (never to main, never logged). reason 2 = the previous try was wrong.
+    // pdf.js decrypts in the renderer: the password goes from the user's keyboard to pdf.js (and,
+    // once accepted, to main only with a request to sign or check the document; never logged).
+    // reason 2 = the previous try was wrong.
+    let tried: string | null = null;
     task.onPassword = (update: (password: string) => void, reason: number) => {
       this.callbacks.askPassword(reason === pdfjsLib.PasswordResponses.INCORRECT_PASSWORD).then((password) => {
         if (this.destroyed) return;
@@ -105,6 +109,7 @@ export class ViewerController {
           this.callbacks.onError({ code: 'password-required', message: `${doc.name} is protected by a password.`, key: 'viewer.passwordRequired', params: { name: doc.name } });
           void task.destroy();
         } else {
+          tried = password;
           update(password);
         }
       }, () => undefined);
@@ -116,6 +121,7 @@ export class ViewerController {
         return;
       }
       this.pdf = pdf;
+      if (tried !== null) this.callbacks.onPasswordAccepted?.(tried);
       this.viewer.setDocument(pdf);
       this.linkService.setDocument(pdf);
       this.callbacks.onPagesCount(pdf.numPages);
