@@ -1,7 +1,7 @@
 // The sign flow: identities (list, create the personal ID, import a .p12, remove, export), the
 // appearance preview, and signing the open document. The store is updated here; components only
 // call these. A .p12 password is passed through for the one call that needs it and kept nowhere.
-import type { Identity, PadesLevel, RequestOf, SignRequest } from '../../../preload/contract/schemas';
+import type { Identity, PadesLevel, RequestOf, SigningWarning, SignRequest } from '../../../preload/contract/schemas';
 import { useStore } from '../store';
 import { call, isDeclined, toUiError } from './api';
 import { refreshRecent, showOpened } from './documents';
@@ -19,6 +19,22 @@ export async function loadIdentities(): Promise<void> {
   } catch (error) {
     failInSignPanel(error);
   }
+}
+
+/**
+ * Asks main what to say before signing with `identityId` (a chain validators cannot complete).
+ * Only an answer about the identity still selected is kept; a failure says nothing (the notice is
+ * advice, and signing reports its own errors).
+ */
+export async function loadSigningWarnings(identityId: string): Promise<void> {
+  let warnings: SigningWarning[];
+  try {
+    warnings = await call('getSigningWarnings', { id: identityId });
+  } catch {
+    warnings = [];
+  }
+  const store = useStore.getState();
+  if (store.selectedIdentityId === identityId) store.setSignWarnings({ identityId, warnings });
 }
 
 /** Creates the personal digital ID and selects it; false when it failed (the panel says why). */
