@@ -44,8 +44,10 @@ function IssuerCertificates() {
             return (
               <li key={c.fingerprint} className="issuer" data-testid="issuer-certificate" data-fingerprint={c.fingerprint}>
                 <div className="issuer-text">
-                  <strong>{c.name}</strong>
-                  {c.selfSigned && <span className="muted small"> · {t('issuers.root')}</span>}
+                  <span>
+                    <strong>{c.name}</strong>
+                    {c.selfSigned && <span className="muted small"> · {t('issuers.root')}</span>}
+                  </span>
                   <span className="small">{c.subject}</span>
                   <span className="muted small">
                     {t('issuers.issuedBy', { issuer: c.issuer })} · <span className={expired ? 'field-error' : undefined}>{t(expired ? 'issuers.expired' : 'issuers.validUntil', { date })}</span>
