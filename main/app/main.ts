@@ -90,7 +90,7 @@ function start(): void {
     serveAppProtocol(rendererRoot);
     const ready = createServices({
       userDataDir: app.getPath('userData'),
-      dialogs: { chooseDocument, chooseCertificateFile, chooseModuleFile, chooseSavePath, confirm },
+      dialogs: { chooseDocument, chooseCertificateFile, chooseModuleFile, chooseIssuerCertificateFile, chooseSavePath, confirm },
       askPin: async (request) => (await bridge.ask('prompt:pin', request))?.pin ?? null,
       askOtp: async (request) => (await bridge.ask('prompt:otp', request))?.otp ?? null,
       // dist/main.cjs -> the app folder (package.json, dist/, assets/), inside app.asar when packaged.
@@ -216,6 +216,12 @@ function start(): void {
     const fr = (await currentLocale()) === 'fr';
     const extensions = process.platform === 'win32' ? ['dll', 'DLL'] : process.platform === 'darwin' ? ['dylib', 'so'] : ['so'];
     return chooseOneFile(fr ? 'Ajouter le pilote d’un support (bibliothèque PKCS#11)' : 'Add a token driver (PKCS#11 library)', { name: fr ? 'Bibliothèques PKCS#11' : 'PKCS#11 libraries', extensions });
+  }
+
+  async function chooseIssuerCertificateFile(): Promise<string | null> {
+    const fr = (await currentLocale()) === 'fr';
+    const extensions = ['pem', 'cer', 'crt', 'der', 'p7b', 'p7c'].flatMap((e) => [e, e.toUpperCase()]);
+    return chooseOneFile(fr ? 'Importer des certificats émetteurs' : 'Import issuer certificates', { name: fr ? 'Certificats (PEM, DER, PKCS#7)' : 'Certificates (PEM, DER, PKCS#7)', extensions });
   }
 
   async function chooseSavePath(request: SaveRequest): Promise<string | null> {

@@ -243,7 +243,9 @@ async function signWith(command: SignCommand, outputs: string[], io: Output, dep
     const issuers = await readIssuers(command.chain);
     const opened = await openSigner(command, deps, services, io);
     try {
-      signer = await withIssuers(opened, issuers);
+      // --chain first, then what the app signs with too: the issuer certificates imported in its
+      // settings, the certificates trusted there, the system store's intermediates.
+      signer = await services.issuers.complete(await withIssuers(opened, issuers));
       warnings = (await signingWarnings(signer)).map((w) => failureOf(w.code, w.message));
     } catch (error) {
       await opened.close();

@@ -63,7 +63,10 @@ refused: repairing it would break them.
   --chain FILE         issuer certificates (PEM bundle, DER or .p7b) added to the signature, for
                        any identity; repeatable. When the chain still stops short of a root
                        certificate, a warning says so before signing (validators would find no
-                       issuer): stderr, and "warnings": [{"code": "CHAIN_INCOMPLETE", ...}] in --json
+                       issuer): stderr, and "warnings": [{"code": "CHAIN_INCOMPLETE", ...}] in --json.
+                       The issuer certificates imported in the app's settings ("Issuer
+                       certificates"), the certificates trusted there and the system store's
+                       intermediates complete the chain too, as when the app signs
   --field NAME         sign the empty signature field NAME, or create a field of that name
   --visible P,X1,Y1,X2,Y2  a visible signature on page P (from 1) in that rectangle (points,
                        from the bottom-left corner); invisible otherwise

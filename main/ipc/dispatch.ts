@@ -50,6 +50,9 @@ export const CHANNEL_DEADLINES: Record<ChannelName, number | null> = {
   'document:openSignedVersion': 5 * 60_000,
   'trust:addFromSignature': null, // main's confirmation
   'trust:remove': DEFAULT_DEADLINE_MS,
+  'issuers:list': 15_000,
+  'issuers:import': null, // the OS open dialog
+  'issuers:remove': 15_000,
   'recent:list': 15_000,
   'recent:remove': 15_000,
   'recent:clear': 15_000,
@@ -58,6 +61,7 @@ export const CHANNEL_DEADLINES: Record<ChannelName, number | null> = {
   'identity:chooseP12File': null, // the OS open dialog
   'identity:importP12': 2 * 60_000,
   'identity:remove': null, // main's confirmation
+  'identity:warnings': 2 * 60_000, // token drivers can be slow to list
   'identity:exportPersonal': null, // the save dialog; the keychain may ask to unlock
   'tokens:list': 2 * 60_000,
   'tokens:addModule': null, // the OS open dialog

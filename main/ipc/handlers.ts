@@ -14,7 +14,7 @@ import type { Handlers } from './dispatch';
 import type { RendererBridge } from './renderer-bridge';
 
 export function createHandlers(services: Services, bridge: RendererBridge): Handlers {
-  const { settings, documents, identities, signing, dialogs, env, tokens, paths } = services;
+  const { settings, documents, identities, issuers, signing, dialogs, env, tokens, paths } = services;
   const tokenList = async () => toTokenList(await tokens.scan());
   /** Per open document, the hosts the user agreed to contact for its online checks. */
   const onlineConsent = new Map<string, Set<string>>();
@@ -65,6 +65,13 @@ export function createHandlers(services: Services, bridge: RendererBridge): Hand
       return settings.addTrustedCertificate(certificate);
     },
     'trust:remove': ({ fingerprint }) => settings.removeTrustedCertificate(fingerprint),
+    'issuers:list': () => issuers.list(),
+    // Main's own dialog chooses the file and main reads it: no path comes from the renderer.
+    'issuers:import': async () => {
+      const path = dialogs.chooseIssuerCertificateFile ? await dialogs.chooseIssuerCertificateFile() : null;
+      return path === null ? null : issuers.importFile(path);
+    },
+    'issuers:remove': ({ fingerprint }) => issuers.remove(fingerprint),
     'recent:list': async () => (await settings.get()).recent,
     'recent:remove': ({ path }) => settings.removeRecent(path),
     'recent:clear': () => settings.clearRecent(),
@@ -87,6 +94,7 @@ export function createHandlers(services: Services, bridge: RendererBridge): Hand
       }
       return identities.remove(id);
     },
+    'identity:warnings': ({ id }) => identities.signingWarnings(id),
     'identity:exportPersonal': ({ id, password }) => identities.exportPersonal(id, password),
     'tokens:list': tokenList,
     'tokens:addModule': async () => {

@@ -39,6 +39,11 @@ export interface Dialogs {
   chooseCertificateFile(): Promise<string | null>;
   /** Ask for a PKCS#11 library (a token driver: .so, .dylib, .dll); null when they cancel. */
   chooseModuleFile(): Promise<string | null>;
+  /**
+   * Ask for a file of issuer certificates (.pem, .cer, .crt, .der, .p7b, .p7c) to import in
+   * settings; null when they cancel. Absent: none can be imported (the command line).
+   */
+  chooseIssuerCertificateFile?(): Promise<string | null>;
   /** Ask where to save; null when they cancel. The OS dialog confirms overwriting a file. */
   chooseSavePath(request: SaveRequest): Promise<string | null>;
   /** Ask the user to confirm `request` (see confirmationText); true only for an explicit yes. Absent: every confirmation is declined. */

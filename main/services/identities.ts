@@ -5,7 +5,7 @@
 // exporting the personal ID. Signers are opened through the registry with an Authorizer.
 import { homedir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import type { FileIdentity, Identity, KeychainIdentity, PersonalKeyType, SavedP12Identity } from '../../preload/contract/schemas';
+import type { FileIdentity, Identity, KeychainIdentity, PersonalKeyType, SavedP12Identity, SigningWarning } from '../../preload/contract/schemas';
 import { AppError, msg } from '../errors';
 import { describeCertificate, openPkcs12Signer } from '../signers';
 import type { PersonalIdStore, Signer } from '../signers';
@@ -15,7 +15,11 @@ import type { SettingsService } from './settings';
 import { personalIdentity } from './providers/personal';
 import { p12Identity } from './providers/pkcs12';
 import type { IdentityRegistry } from './providers/registry';
-import type { Authorizer } from './signing/ports';
+import type { Authorizer, PublicCertificates } from './signing/ports';
+import type { IssuerCertificateStore } from './issuers';
+
+/** At most this many certificates of a .p12 are kept for the chain notice (itself and ten above it). */
+const MAX_SAVED_CERTIFICATES = 11;
 
 /** A file name from a person's name: letters, digits, spaces, dashes; never empty. */
 function fileStem(text: string): string {
@@ -24,12 +28,17 @@ function fileStem(text: string): string {
 }
 
 export class IdentityService {
+  /** The certificates of each identity as its signer last came out of its provider, this run (AIA-completed for a token). */
+  private readonly opened = new Map<string, PublicCertificates>();
+
   constructor(
     private readonly settings: SettingsService,
     private readonly personal: PersonalIdStore,
     private readonly dialogs: Dialogs,
     /** Every kind of identity, by provider. */
     readonly registry: IdentityRegistry,
+    /** The issuer certificates that complete every signer's chain (settings, trusted, system store); none when absent. */
+    private readonly issuers?: IssuerCertificateStore,
   ) {}
 
   /** The personal IDs (oldest first), the imported .p12 files (latest first), then the certificates on tokens plugged in (registration order). */
@@ -69,6 +78,8 @@ export class IdentityService {
         notBefore: description.notBefore.toISOString(),
         notAfter: description.notAfter.toISOString(),
         addedAt: new Date().toISOString(),
+        // Public, and readable only now that the password opened the file: the chain notice reads them.
+        certificates: [signer.certificate, ...signer.chain].slice(0, MAX_SAVED_CERTIFICATES).map((der) => Buffer.from(der).toString('base64')),
       };
       await this.settings.addP12Identity(saved);
       return p12Identity(saved);
@@ -107,8 +118,31 @@ export class IdentityService {
     }
   }
 
-  /** A Signer for one signature (or one batch): the identity's provider asks `authorizer` for what it needs. */
+  /**
+   * A Signer for one signature (or one batch): the identity's provider asks `authorizer` for what it
+   * needs; its chain is completed from the issuer certificates main knows (whatever the backend).
+   */
   async openSigner(id: string, authorizer: Authorizer): Promise<Signer> {
-    return this.registry.open(id, authorizer);
+    const signer = await this.registry.open(id, authorizer);
+    this.opened.set(id, { certificate: signer.certificate, chain: [...signer.chain] });
+    if (!this.issuers) return signer;
+    try {
+      return await this.issuers.complete(signer);
+    } catch (error) {
+      await signer.close();
+      throw error;
+    }
+  }
+
+  /**
+   * What the sign panel says before signing with `id`, without asking any secret: CHAIN_INCOMPLETE
+   * when its certificate's chain, completed from the issuer certificates main knows, reaches no root.
+   * Nothing when its certificates are not known before it is opened (a .p12 imported by an older
+   * version, until its first signature).
+   */
+  async signingWarnings(id: string): Promise<SigningWarning[]> {
+    const known = this.opened.get(id) ?? (await this.registry.certificates(id));
+    if (!known || !this.issuers) return [];
+    return this.issuers.warnings(known);
   }
 }

@@ -6,6 +6,7 @@ import type { Dialogs } from './dialogs';
 import { DocumentService } from './documents';
 import { GrantedPaths } from './granted-paths';
 import { IdentityService } from './identities';
+import { IssuerCertificateStore } from './issuers';
 import { keychainPort } from './paths';
 import { SettingsService } from './settings';
 import { effectiveLocale } from './locale';
@@ -34,6 +35,8 @@ export interface Services {
   settings: SettingsService;
   documents: DocumentService;
   identities: IdentityService;
+  /** The issuer certificates imported in settings, and the pool that completes every signer's chain. */
+  issuers: IssuerCertificateStore;
   signing: SignDocumentService;
   tokens: TokenService;
   /**
@@ -84,6 +87,8 @@ export function createServices(options: ServicesOptions): Services {
       return path === null ? null : paths.grant(path, 'certificate');
     },
     chooseModuleFile: () => given.chooseModuleFile(),
+    // Read by main at once; the renderer never learns the path.
+    ...(given.chooseIssuerCertificateFile ? { chooseIssuerCertificateFile: given.chooseIssuerCertificateFile.bind(given) } : {}),
     chooseSavePath: (request) => given.chooseSavePath(request),
     ...(given.confirm ? { confirm: given.confirm.bind(given) } : {}),
   };
@@ -91,7 +96,8 @@ export function createServices(options: ServicesOptions): Services {
   const personal = new PersonalIdStore({ dir: options.userDataDir, keychain: options.keychain ?? keychainPort() });
   const tokens = options.tokens ?? new TokenService({ userModules: async () => (await settings.get()).pkcs11Modules ?? [] });
   const registry = new IdentityRegistry([personalIdProvider(personal), pkcs12Provider(settings), pkcs11Provider(tokens), ...(options.providers ?? [])]);
-  const identities = new IdentityService(settings, personal, dialogs, registry);
+  const issuers = new IssuerCertificateStore(options.userDataDir, { trusted: () => settings.trustAnchors() });
+  const identities = new IdentityService(settings, personal, dialogs, registry, issuers);
   const signing = new SignDocumentService({
     documents,
     identities,
@@ -106,6 +112,7 @@ export function createServices(options: ServicesOptions): Services {
     settings,
     documents,
     identities,
+    issuers,
     signing,
     tokens,
     dialogs,
@@ -118,5 +125,5 @@ export function createServices(options: ServicesOptions): Services {
   };
 }
 
-export { DocumentService, GrantedPaths, IdentityRegistry, IdentityService, SettingsService, SignDocumentService, TokenService };
+export { DocumentService, GrantedPaths, IdentityRegistry, IdentityService, IssuerCertificateStore, SettingsService, SignDocumentService, TokenService };
 export type { AuthorizationRequest, Authorizer, EvidenceFact, EvidenceSink, IdentityProvider, Timestamper, ValidationDataSource } from './signing/ports';

@@ -5,3 +5,5 @@ export { certificateNames, displayName, distinguishedName, fingerprint } from '.
 export type { CertificateNames, NameInput } from './names';
 export { DOCUMENT_SIGNING_PURPOSES } from './purposes';
 export { issuedBySystemRoot, systemRootsBySubject } from './roots';
+export { MAX_SYSTEM_STORE_BYTES, MAX_SYSTEM_STORE_CERTIFICATES, pemCertificates, splitStore, SYSTEM_BUNDLE_FILES, systemStore, systemStorePems } from './system-store';
+export type { SystemStore, SystemStoreOptions } from './system-store';

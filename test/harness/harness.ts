@@ -106,6 +106,8 @@ export interface AppSession {
   p12DialogAnswers: (string | null)[];
   /** Answers of the "add a token driver" dialog (PKCS#11 library paths). */
   moduleDialogAnswers: (string | null)[];
+  /** Answers of the settings' "import issuer certificates" dialog (.pem, .cer, .crt, .der, .p7b paths). */
+  issuerDialogAnswers: (string | null)[];
   /** The same for the save dialog (signed PDF, exported .p12). */
   saveDialogAnswers: (string | null)[];
   /** What the save dialog was asked each time (kind and proposed path). */
@@ -180,6 +182,7 @@ export class Harness {
     const saveDialogAnswers: (string | null)[] = [];
     const saveDialogRequests: SaveRequest[] = [];
     const moduleDialogAnswers: (string | null)[] = [];
+    const issuerDialogAnswers: (string | null)[] = [];
     const confirmAnswers: boolean[] = [];
     const confirmRequests: ConfirmRequest[] = [];
     const bridge = new RendererBridge();
@@ -189,6 +192,7 @@ export class Harness {
         chooseDocument: async () => dialogAnswers.shift() ?? null,
         chooseCertificateFile: async () => p12DialogAnswers.shift() ?? null,
         chooseModuleFile: async () => moduleDialogAnswers.shift() ?? null,
+        chooseIssuerCertificateFile: async () => issuerDialogAnswers.shift() ?? null,
         chooseSavePath: async (request) => {
           saveDialogRequests.push(request);
           return saveDialogAnswers.shift() ?? null;
@@ -254,6 +258,7 @@ export class Harness {
       dialogAnswers,
       p12DialogAnswers,
       moduleDialogAnswers,
+      issuerDialogAnswers,
       saveDialogAnswers,
       saveDialogRequests,
       confirmAnswers,

@@ -53,7 +53,7 @@ describe('dispatch deadlines', () => {
     assert.deepEqual(Object.keys(CHANNEL_DEADLINES).sort(), Object.keys(channels).sort());
     const waitOnUser: ChannelName[] = [
       'document:chooseAndOpen', 'trust:addFromSignature', 'identity:createPersonal', 'identity:chooseP12File',
-      'identity:remove', 'identity:exportPersonal', 'tokens:addModule', 'document:sign',
+      'identity:remove', 'identity:exportPersonal', 'tokens:addModule', 'issuers:import', 'document:sign',
     ];
     for (const [channel, ms] of Object.entries(CHANNEL_DEADLINES) as [ChannelName, number | null][]) {
       if (waitOnUser.includes(channel)) assert.equal(ms, null, channel);

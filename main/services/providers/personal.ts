@@ -29,6 +29,11 @@ export function personalIdProvider(store: PersonalIdStore): IdentityProvider<Key
     store,
     list: async () => (await store.list()).map(personalIdentity),
     open: async (identity) => store.signer(identity.fingerprint),
+    /** Self-signed: its certificate is its whole chain. */
+    certificates: async (identity) => {
+      const info = (await store.list()).find((i) => i.id === identity.fingerprint);
+      return info ? { certificate: info.certificate, chain: [] } : null;
+    },
     remove: async (identity) => store.delete(identity.fingerprint),
   };
 }

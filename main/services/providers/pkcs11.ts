@@ -77,6 +77,8 @@ export function pkcs11Provider(tokens: TokenService): IdentityProvider<TokenIden
       return tokenIdentities(await tokens.scan().catch((): TokenScan => ({ modules: [], tokens: [] })));
     },
     open: (identity, authorizer) => openTokenSigner(tokens, { fingerprint: identity.fingerprint }, authorizer, identity.name),
+    /** Read from the token without a login (certificates are public objects). */
+    certificates: (identity) => tokens.publicCertificates(identity.fingerprint),
     remove: async () => {
       throw new AppError('not-removable', msg('error.app.not-removable-token'));
     },

@@ -48,6 +48,12 @@ export function pkcs12Provider(settings: SettingsService): IdentityProvider<File
       }
       return signer;
     },
+    /** As read at the import (the file is encrypted with the password, which is not kept). */
+    certificates: async (identity) => {
+      const saved = ((await settings.get()).identities ?? []).find((i) => i.fingerprint === identity.fingerprint);
+      const [certificate, ...chain] = (saved?.certificates ?? []).map((b64) => new Uint8Array(Buffer.from(b64, 'base64')));
+      return certificate ? { certificate, chain } : null;
+    },
     remove: async (identity) => {
       await settings.removeP12Identity(identity.fingerprint);
     },

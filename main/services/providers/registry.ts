@@ -4,7 +4,7 @@ import { AppError, msg } from '../../errors';
 import { IdentityKind } from '../../../preload/contract/schemas';
 import type { Identity } from '../../../preload/contract/schemas';
 import type { Signer } from '../../signers';
-import type { Authorizer, IdentityProvider } from '../signing/ports';
+import type { Authorizer, IdentityProvider, PublicCertificates } from '../signing/ports';
 
 export class IdentityRegistry {
   private readonly providers = new Map<string, IdentityProvider>();
@@ -55,6 +55,12 @@ export class IdentityRegistry {
   async open(id: string, authorizer: Authorizer): Promise<Signer> {
     const { provider, identity } = await this.fresh(id);
     return provider.open(identity, authorizer);
+  }
+
+  /** `id`'s certificate and the issuer certificates it comes with, when its provider knows them without a secret; else null. */
+  async certificates(id: string): Promise<PublicCertificates | null> {
+    const { provider, identity } = await this.owner(id);
+    return provider.certificates ? provider.certificates(identity) : null;
   }
 
   async remove(id: string): Promise<void> {

@@ -12,6 +12,10 @@ import type { Message } from '../../../preload/contract/messages';
 export interface SigningWarning {
   /** Stable, for scripts: CHAIN_INCOMPLETE. */
   code: 'CHAIN_INCOMPLETE';
+  /** Whose certificate (its name). */
+  subject: string;
+  /** The name of the last certificate the chain reaches; null when the certificate comes alone. */
+  stopsAt: string | null;
   message: Message;
 }
 
@@ -24,11 +28,7 @@ const MAX_CHAIN = 10;
  */
 export async function withIssuers(signer: Signer, issuers: readonly Uint8Array[]): Promise<Signer> {
   if (issuers.length === 0) return signer;
-  const path = await buildChain(signer.certificate, [...signer.chain, ...issuers], { maxLength: MAX_CHAIN + 1 });
-  const chain = path.slice(1);
-  // Certificates of the signer's own chain that are not on the path (a cross-certificate) stay.
-  const onPath = new Set(chain.map((c) => fingerprint(c)));
-  for (const own of signer.chain) if (!onPath.has(fingerprint(own))) chain.push(own);
+  const chain = await completedChain(signer, issuers);
   return {
     label: signer.label,
     certificate: signer.certificate,
@@ -44,10 +44,25 @@ export async function withIssuers(signer: Signer, issuers: readonly Uint8Array[]
 }
 
 /**
- * What to warn of before signing with `signer`: its chain does not reach a root certificate, nor a
- * certificate issued by one of the system's roots.
+ * The chain `withIssuers` gives: the path from `certificate` up through `chain` and `issuers`,
+ * issuer first, then what else `chain` held (a cross-certificate). The app's sign panel warns from it
+ * before any signer is opened.
  */
-export async function signingWarnings(signer: Signer): Promise<SigningWarning[]> {
+export async function completedChain(signer: Pick<Signer, 'certificate' | 'chain'>, issuers: readonly Uint8Array[]): Promise<Uint8Array[]> {
+  if (issuers.length === 0) return [...signer.chain];
+  const path = await buildChain(signer.certificate, [...signer.chain, ...issuers], { maxLength: MAX_CHAIN + 1 });
+  const chain = path.slice(1);
+  // Certificates of the signer's own chain that are not on the path (a cross-certificate) stay.
+  const onPath = new Set(chain.map((c) => fingerprint(c)));
+  for (const own of signer.chain) if (!onPath.has(fingerprint(own))) chain.push(own);
+  return chain;
+}
+
+/**
+ * What to warn of before signing with `signer` (its certificate and chain are all it reads): its
+ * chain does not reach a root certificate, nor a certificate issued by one of the system's roots.
+ */
+export async function signingWarnings(signer: Pick<Signer, 'certificate' | 'chain'>): Promise<SigningWarning[]> {
   let path: Uint8Array[];
   try {
     path = await buildChain(signer.certificate, signer.chain, { maxLength: MAX_CHAIN + 1 });
@@ -56,8 +71,11 @@ export async function signingWarnings(signer: Signer): Promise<SigningWarning[]>
   }
   const last = path[path.length - 1];
   if (last === undefined || isSelfSigned(last) || issuedBySystemRoot(last)) return [];
+  const subject = subjectName(signer.certificate);
   return [{
     code: 'CHAIN_INCOMPLETE',
-    message: msg('warning.chain-incomplete', { subject: subjectName(signer.certificate), last: subjectName(last), alone: path.length === 1 ? 'yes' : 'no' }),
+    subject,
+    stopsAt: path.length === 1 ? null : subjectName(last),
+    message: msg('warning.chain-incomplete', { subject, last: subjectName(last), alone: path.length === 1 ? 'yes' : 'no' }),
   }];
 }

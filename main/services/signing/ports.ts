@@ -72,6 +72,13 @@ export interface Authorizer {
 /** An Authorizer that can answer nothing (headless and no secret given): every ask is null. */
 export const NO_AUTHORIZER: Authorizer = { ask: async () => null };
 
+/** A certificate and the issuer certificates that come with it (DER, public: no secret opens them). */
+export interface PublicCertificates {
+  certificate: Uint8Array;
+  /** Issuer first when known; may be incomplete. */
+  chain: Uint8Array[];
+}
+
 /**
  * One kind of signing identity (personal ID, PKCS#12, PKCS#11 today; CSC and CertSign next).
  * `list` returns the identities as the interface shows them (`I`: the holders it lists, e.g.
@@ -83,6 +90,12 @@ export interface IdentityProvider<I extends Identity = Identity> {
   readonly kind: string;
   list(): Promise<I[]>;
   open(identity: I, authorizer: Authorizer): Promise<Signer>;
+  /**
+   * The identity's certificate and the issuer certificates it comes with, known without any secret
+   * (what the sign panel's chain notice is decided from before signing); null or absent when they
+   * are only known once opened.
+   */
+  certificates?(identity: I): Promise<PublicCertificates | null>;
   /** Forgets an identity (the personal ID's key leaves the keychain; a .p12 is only forgotten). */
   remove?(identity: I): Promise<void>;
   /** Releases what the provider holds (token sessions, remote sessions). */

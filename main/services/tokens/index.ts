@@ -80,6 +80,34 @@ export class TokenService {
     return this.sessions.keep(cert.fingerprint, signer, chain, { slotId: token.slotId, serial: token.serial, modulePath: token.modulePath });
   }
 
+  /**
+   * The certificate `fingerprint` names and the other certificates of its token (its issuers among
+   * them), read without a login; the chain a session completed when one is open. null when no
+   * token plugged in has it. Nothing is fetched (AIA is for signing).
+   */
+  async publicCertificates(fingerprint: string): Promise<{ certificate: Uint8Array; chain: Uint8Array[] } | null> {
+    const kept = this.sessions.get(fingerprint);
+    if (kept) return { certificate: kept.certificate, chain: [...kept.chain] };
+    let chosen;
+    try {
+      chosen = chooseCertificate(await this.scan(), { fingerprint });
+    } catch {
+      return null;
+    }
+    const module = await this.registry.module(chosen.token.modulePath);
+    if (!module) return null;
+    const listing = await module.listSigningIdentities(chosen.token.slotId);
+    const all = new Map<string, Uint8Array>();
+    for (const der of [...listing.identities.map((i) => i.certificate), ...listing.ignored.flatMap((o) => (o.certificate ? [o.certificate] : [])), ...listing.otherCertificates]) {
+      const copy = new Uint8Array(der);
+      all.set(fingerprintOf(copy), copy);
+    }
+    const certificate = all.get(fingerprint);
+    if (!certificate) return null;
+    all.delete(fingerprint);
+    return { certificate, chain: [...all.values()] };
+  }
+
   /** Forgets the open session of a certificate (after "token removed", or to ask the PIN again). */
   async forget(fingerprint: string): Promise<void> {
     await this.sessions.forget(fingerprint);

@@ -7,9 +7,9 @@ import { Bytes, DocId, FilePath, Fingerprint, Secret } from './common';
 import { DocumentSummary, RecentDocument } from './documents';
 import { Identity, IdentityId, PersonalKeyType } from './identities';
 import { Settings } from './settings';
-import { Points, SignatureText, SignRequest } from './signing';
+import { Points, SignatureText, SigningWarning, SignRequest } from './signing';
 import { TokenList } from './tokens';
-import { DocumentValidation, TrustedCertificate } from './validation';
+import { DocumentValidation, IssuerCertificate, IssuerImport, TrustedCertificate } from './validation';
 
 const Empty = z.object({}).strict();
 const MAX_RANGE = 16 * 1024 * 1024;
@@ -52,6 +52,11 @@ export const channels = {
     response: z.array(TrustedCertificate),
   },
   'trust:remove': { request: z.object({ fingerprint: Fingerprint }).strict(), response: z.array(TrustedCertificate) },
+  /** The issuer certificates imported in settings (they complete the chains of the app's signatures). */
+  'issuers:list': { request: Empty, response: z.array(IssuerCertificate) },
+  /** Main's open dialog for .pem/.cer/.crt/.der/.p7b files, then their certificates kept; null when cancelled. */
+  'issuers:import': { request: Empty, response: IssuerImport.nullable() },
+  'issuers:remove': { request: z.object({ fingerprint: Fingerprint }).strict(), response: z.array(IssuerCertificate) },
   'recent:list': { request: Empty, response: z.array(RecentDocument) },
   'recent:remove': { request: z.object({ path: FilePath }).strict(), response: z.array(RecentDocument) },
   'recent:clear': { request: Empty, response: z.array(RecentDocument) },
@@ -68,6 +73,11 @@ export const channels = {
   'identity:importP12': { request: z.object({ path: FilePath, password: Secret }).strict(), response: Identity },
   /** The personal ID: its key is deleted from the keychain. A .p12: forgotten (the file stays). */
   'identity:remove': { request: z.object({ id: IdentityId }).strict(), response: z.array(Identity) },
+  /**
+   * What to say before signing with the identity (CHAIN_INCOMPLETE: validators will find no issuer),
+   * from its certificates and the issuer certificates main knows; no secret is asked.
+   */
+  'identity:warnings': { request: z.object({ id: IdentityId }).strict(), response: z.array(SigningWarning).max(8) },
   /** Save dialog, then the personal ID written as a .p12 protected by `password`; null when cancelled. */
   'identity:exportPersonal': {
     request: z.object({ id: IdentityId, password: Secret }).strict(),

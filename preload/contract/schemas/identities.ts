@@ -12,6 +12,12 @@ export const SavedP12Identity = z.object({
   notBefore: z.string(),
   notAfter: z.string(),
   addedAt: z.string(),
+  /**
+   * The file's certificate, then the issuer certificates it holds (DER, base64: public), read at
+   * the import, when the password opened it: what the sign panel's chain notice reads before the
+   * password is typed again. Absent for files imported before it was kept.
+   */
+  certificates: z.array(z.string().regex(/^[A-Za-z0-9+/]+={0,2}$/).max(64 * 1024)).min(1).max(11).optional(),
 });
 
 /**

@@ -9,9 +9,9 @@ export { DocumentSummary, RecentDocument, SignatureSummary } from './documents';
 export { FileIdentity, Identity, IdentityId, IdentityKind, KeychainIdentity, PersonalKeyType, RemoteIdentity, SavedP12Identity, TokenIdentity } from './identities';
 export type { IdentityHolder } from './identities';
 export { Settings } from './settings';
-export { CertifyMode, PadesLevel, SignaturePlacement, SignRequest } from './signing';
+export { CertifyMode, PadesLevel, SignaturePlacement, SigningWarning, SignRequest } from './signing';
 export { TokenCertificateView, TokenList } from './tokens';
-export { CertificateView, DocumentValidation, SignatureValidation, TrustedCertificate, ValidationReason } from './validation';
+export { CertificateView, DocumentValidation, IssuerCertificate, IssuerImport, SignatureValidation, TrustedCertificate, ValidationReason } from './validation';
 export { channels, events, rendererRequests } from './channels';
 export type {
   ChannelName, EventName, EventPayload, ParsedRequestOf, RendererRequestKind, RendererRequestOf, RendererResponseOf, RequestOf, ResponseOf,

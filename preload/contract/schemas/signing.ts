@@ -74,6 +74,17 @@ export const SignRequest = z.discriminatedUnion('level', [
   z.object({ ...SignRequestFields, level: PadesLevel.exclude(['B-B']), tsaUrl: TsaUrl }).strict(),
 ]);
 
+/**
+ * What the sign panel says before the user signs with an identity (main decides it from the
+ * identity's certificates, the issuer certificates of settings and the system store).
+ * CHAIN_INCOMPLETE: the chain of `subject`'s certificate reaches no root, so validators find no
+ * issuer; `stopsAt` names the last certificate it reaches, null when the certificate comes alone.
+ */
+export const SigningWarning = z.discriminatedUnion('code', [
+  z.object({ code: z.literal('CHAIN_INCOMPLETE'), subject: z.string().max(1024), stopsAt: z.string().max(1024).nullable() }).strict(),
+]);
+
+export type SigningWarning = z.output<typeof SigningWarning>;
 export type PadesLevel = z.output<typeof PadesLevel>;
 export type CertifyMode = z.output<typeof CertifyMode>;
 export type SignaturePlacement = z.output<typeof SignaturePlacement>;

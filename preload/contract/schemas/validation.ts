@@ -1,5 +1,5 @@
 // What the verification panel shows: each signature's findings, the certificates of its chain,
-// and the certificates the user chose to trust.
+// and the certificates the user chose to trust; the issuer certificates the user imported.
 import { z } from 'zod';
 import { SIGNATURE_LEVELS } from '../domain';
 import { DocId, Fingerprint } from './common';
@@ -39,6 +39,28 @@ export const TrustedCertificate = z
     ...CertificateFields,
     der: z.string().regex(/^[A-Za-z0-9+/]+={0,2}$/).max(64 * 1024),
     addedAt: z.string(),
+  })
+  .strict();
+
+/**
+ * An issuer certificate the user imported in settings (no trust: it only completes the chains of
+ * the signatures the app makes). Where it is kept and its DER stay in main.
+ */
+export const IssuerCertificate = z
+  .object({
+    ...CertificateFields,
+    /** Its own issuer (a root). */
+    selfSigned: z.boolean(),
+  })
+  .strict();
+
+/** What an import of issuer certificates did: how many were new, already there, or not an authority's (left out). */
+export const IssuerImport = z
+  .object({
+    added: z.number().int().nonnegative(),
+    already: z.number().int().nonnegative(),
+    notAuthority: z.number().int().nonnegative(),
+    certificates: z.array(IssuerCertificate),
   })
   .strict();
 
@@ -96,3 +118,5 @@ export type SignatureValidation = z.output<typeof SignatureValidation>;
 export type DocumentValidation = z.output<typeof DocumentValidation>;
 export type CertificateView = z.output<typeof CertificateView>;
 export type TrustedCertificate = z.output<typeof TrustedCertificate>;
+export type IssuerCertificate = z.output<typeof IssuerCertificate>;
+export type IssuerImport = z.output<typeof IssuerImport>;

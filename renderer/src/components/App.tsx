@@ -8,6 +8,7 @@ import { ErrorBanner } from './ErrorBanner';
 import { LanguageSelect } from './LanguageSelect';
 import { OtpDialog } from './OtpDialog';
 import { PinDialog } from './PinDialog';
+import { SettingsDialog } from './SettingsDialog';
 import { StartScreen } from './StartScreen';
 import { Viewer } from './Viewer';
 
@@ -60,6 +61,7 @@ export function App() {
   const doc = useStore((s) => s.doc);
   const ready = useStore((s) => s.appInfo !== null);
   const dragging = useFileDrop();
+  const openSettings = useStore((s) => s.openSettings);
 
   useEffect(() => {
     loadAppState().catch((error: unknown) => useStore.getState().fail(toUiError(error)));
@@ -74,12 +76,16 @@ export function App() {
     <div className="app" data-ready={ready ? 'true' : 'false'}>
       <header className="app-header">
         <span className="brand">Paraphe</span>
-        <LanguageSelect />
+        <span className="header-actions">
+          <button type="button" onClick={openSettings}>{t('settings.open')}</button>
+          <LanguageSelect />
+        </span>
       </header>
       <ErrorBanner />
       {doc ? <Viewer /> : <StartScreen />}
       <PinDialog />
       <OtpDialog />
+      <SettingsDialog />
       {dragging && (
         <div className="drop-overlay" aria-hidden="true">
           <p>{t('drop.overlay')}</p>

@@ -1,7 +1,8 @@
 // The sign panel, beside the document: choose an identity (create the personal digital ID, import
 // a .p12, or a certificate on a hardware token plugged in), the placement (invisible, or a rectangle drawn on the page), reason, location, level,
 // certification; preview the appearance; sign and save as. Errors are shown here, translated by
-// code with main's precise sentence below. The .p12 password lives in this component's state only
+// code with main's precise sentence below; a notice says when validators will find no issuer for the
+// chosen identity's certificate (main decides it), with the way to settings. The .p12 password lives in this component's state only
 // (sent to main for the import check and for the signature, never stored).
 // What is shown of an identity and offered for it follows its `holder` (where its key is held),
 // never its provider's `kind`: a new backend shows up right without a change here.
@@ -13,7 +14,7 @@ import type { MessageKey } from '../i18n';
 import { useT } from '../i18n/useT';
 import { baseName } from '../services/documents';
 import {
-  chooseP12File, createPersonalId, exportPersonalId, importP12, loadIdentities, optional, removeIdentity, signDocument,
+  chooseP12File, createPersonalId, exportPersonalId, importP12, loadIdentities, loadSigningWarnings, optional, removeIdentity, signDocument,
 } from '../services/signing';
 import { addTokenModule, followTokens, loadTokens, removeTokenModule } from '../services/tokens';
 import { rectSize, useStore } from '../store';
@@ -64,6 +65,29 @@ function SignError() {
     <div className="sign-error" role="alert" data-error-code={error.code}>
       <ErrorText error={error} prefixes={['signError', 'error']} fallback="signError.unknown" />
     </div>
+  );
+}
+
+/**
+ * Said before the user signs, when main finds that the selected identity's chain reaches no root
+ * with every issuer certificate it knows: validators would find no issuer. The way out is one click.
+ */
+function ChainNotice() {
+  const t = useT();
+  const selected = useStore((s) => s.selectedIdentityId);
+  const current = useStore((s) => s.signWarnings);
+  const openSettings = useStore((s) => s.openSettings);
+  if (!selected || current?.identityId !== selected) return null;
+  return (
+    <>
+      {current.warnings.map((w) => (
+        <div key={w.code} className="hint chain-notice" role="status" data-testid="chain-notice" data-warning-code={w.code}>
+          <p><strong>{t('sign.chainNotice.title')}</strong></p>
+          <p>{t('sign.chainNotice.text', { alone: w.stopsAt === null ? 'yes' : 'no', subject: w.subject, stopsAt: w.stopsAt ?? '' })}</p>
+          <button type="button" onClick={openSettings}>{t('sign.chainNotice.open')}</button>
+        </div>
+      ))}
+    </>
   );
 }
 
@@ -226,6 +250,7 @@ function IdentitySection({ passwords }: { passwords: Passwords }) {
     <section className="sign-section" aria-labelledby="sign-identity-title">
       <h3 id="sign-identity-title">{t('sign.identity')}</h3>
       <IdentityList />
+      <ChainNotice />
       <div className="identity-actions">
         <button type="button" onClick={() => { setNotice(null); setMode({ kind: 'create' }); }}>{t('sign.createId')}</button>
         <button type="button" onClick={() => void startImport()}>{t('sign.importP12')}</button>
@@ -427,6 +452,12 @@ export function SignPanel() {
   useEffect(() => {
     void loadIdentities();
   }, []);
+
+  // Main says, before any click on Sign, whether validators will find the chosen identity's issuer.
+  const identities = useStore((s) => s.identities);
+  useEffect(() => {
+    if (selectedId) void loadSigningWarnings(selectedId);
+  }, [selectedId, identities]);
 
   return (
     <aside className="sign-panel" aria-labelledby="sign-title" data-testid="sign-panel">

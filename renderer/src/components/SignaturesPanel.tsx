@@ -4,7 +4,7 @@
 // signing. The check runs in the background (services/validation): the viewer never waits for it.
 import { useState } from 'react';
 import type { CertificateView, SignatureValidation } from '../../../preload/contract/schemas';
-import { describeError, formatDate } from '../i18n';
+import { describeError, formatDate, formatFingerprint } from '../i18n';
 import type { MessageKey } from '../i18n';
 import { useT } from '../i18n/useT';
 import { openSignedVersion } from '../services/documents';
@@ -27,11 +27,6 @@ function statusKey(sig: SignatureValidation): MessageKey {
   if (has('REVOCATION_UNKNOWN', 'REVOCATION_NOT_FRESH', 'REVOCATION_NOT_YET_VALID')) return 'verify.status.revocationUnknown';
   if (has('TIMESTAMP_UNTRUSTED', 'TIMESTAMP_REVOKED', 'TIMESTAMP_REVOCATION_UNKNOWN')) return 'verify.status.timestampDoubtful';
   return 'verify.status.indeterminate';
-}
-
-/** "1A:2B:…" groups of the SHA-256 fingerprint, as certificate viewers show it. */
-function formatFingerprint(hex: string): string {
-  return (hex.toUpperCase().match(/../g) ?? []).join(':');
 }
 
 /**

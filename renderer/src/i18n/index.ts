@@ -33,3 +33,8 @@ export function formatBytes(locale: Locale, bytes: number): string {
   const digits = unit === 0 || value >= 100 ? 0 : 1;
   return `${new Intl.NumberFormat(locale, { maximumFractionDigits: digits }).format(value)} ${units[unit]}`;
 }
+
+/** "1A:2B:…": a SHA-256 fingerprint in groups, as certificate viewers show it. */
+export function formatFingerprint(hex: string): string {
+  return (hex.toUpperCase().match(/../g) ?? []).join(':');
+}

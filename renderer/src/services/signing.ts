@@ -2,7 +2,7 @@
 // appearance preview, and signing the open document. The store is updated here; components only
 // call these. A .p12 password is passed through for the one call that needs it and kept nowhere;
 // an encrypted document's password (typed to open it) goes with the sign request, and to its copy.
-import type { Identity, PadesLevel, RequestOf, SignRequest } from '../../../preload/contract/schemas';
+import type { Identity, PadesLevel, RequestOf, SigningWarning, SignRequest } from '../../../preload/contract/schemas';
 import { useStore } from '../store';
 import { call, isDeclined, toUiError } from './api';
 import { documentPassword, rememberDocumentPassword } from './document-passwords';
@@ -21,6 +21,22 @@ export async function loadIdentities(): Promise<void> {
   } catch (error) {
     failInSignPanel(error);
   }
+}
+
+/**
+ * Asks main what to say before signing with `identityId` (a chain validators cannot complete).
+ * Only an answer about the identity still selected is kept; a failure says nothing (the notice is
+ * advice, and signing reports its own errors).
+ */
+export async function loadSigningWarnings(identityId: string): Promise<void> {
+  let warnings: SigningWarning[];
+  try {
+    warnings = await call('getSigningWarnings', { id: identityId });
+  } catch {
+    warnings = [];
+  }
+  const store = useStore.getState();
+  if (store.selectedIdentityId === identityId) store.setSignWarnings({ identityId, warnings });
 }
 
 /** Creates the personal digital ID and selects it; false when it failed (the panel says why). */

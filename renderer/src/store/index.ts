@@ -3,7 +3,8 @@
 import { create } from 'zustand';
 import type { StateCreator } from 'zustand';
 import type {
-  AppInfo, CertifyMode, DocumentSummary, DocumentValidation, Identity, Locale, LocalePreference, PadesLevel, RecentDocument, TokenList,
+  AppInfo, CertifyMode, DocumentSummary, DocumentValidation, Identity, IssuerCertificate, IssuerImport, Locale, LocalePreference, PadesLevel,
+  RecentDocument, SigningWarning, TokenList,
 } from '../../../preload/contract/schemas';
 
 /**
@@ -90,6 +91,18 @@ export function rectSize({ rect }: SignatureRect): { width: number; height: numb
   return { width: rect[2] - rect[0], height: rect[3] - rect[1] };
 }
 
+/** The settings dialog: the issuer certificates imported (null until listed), and what the last change did. */
+export interface SettingsSlice {
+  settingsOpen: boolean;
+  openSettings: () => void;
+  closeSettings: () => void;
+  issuerCertificates: IssuerCertificate[] | null;
+  setIssuerCertificates: (certificates: IssuerCertificate[]) => void;
+  /** The last import's counts, or its error (one or the other, null before any). */
+  issuerOutcome: { kind: 'imported'; counts: Omit<IssuerImport, 'certificates'> } | { kind: 'failed'; error: UiError } | null;
+  setIssuerOutcome: (outcome: SettingsSlice['issuerOutcome']) => void;
+}
+
 export type PlacementMode = 'invisible' | 'visible';
 export type CertifyChoice = 'none' | CertifyMode;
 
@@ -108,6 +121,9 @@ export interface SignSlice {
   tsaUrl: string;
   certify: CertifyChoice;
   signing: boolean;
+  /** What main says before signing with the selected identity (an incomplete chain), for that identity only. */
+  signWarnings: { identityId: string; warnings: SigningWarning[] } | null;
+  setSignWarnings: (warnings: { identityId: string; warnings: SigningWarning[] } | null) => void;
   /** The last error of the sign panel (identity, preview, signing), shown in the panel. */
   signError: UiError | null;
   /** Where the last signed copy was saved (a confirmation line in the signatures panel). */
@@ -132,7 +148,7 @@ export interface SignSlice {
   toggleSignaturesPanel: (open?: boolean) => void;
 }
 
-export type Store = AppSlice & DocumentSlice & RecentSlice & SignSlice;
+export type Store = AppSlice & DocumentSlice & RecentSlice & SignSlice & SettingsSlice;
 
 const createAppSlice: StateCreator<Store, [], [], AppSlice> = (set) => ({
   locale: 'en',
@@ -205,6 +221,8 @@ const createSignSlice: StateCreator<Store, [], [], SignSlice> = (set) => ({
   tsaUrl: '',
   certify: 'none',
   signing: false,
+  signWarnings: null,
+  setSignWarnings: (signWarnings) => set({ signWarnings }),
   signError: null,
   lastSignedPath: null,
   signaturesPanelOpen: false,
@@ -231,9 +249,20 @@ const createSignSlice: StateCreator<Store, [], [], SignSlice> = (set) => ({
   toggleSignaturesPanel: (open) => set((s) => ({ signaturesPanelOpen: open ?? !s.signaturesPanelOpen })),
 });
 
+const createSettingsSlice: StateCreator<Store, [], [], SettingsSlice> = (set) => ({
+  settingsOpen: false,
+  openSettings: () => set({ settingsOpen: true, issuerOutcome: null }),
+  closeSettings: () => set({ settingsOpen: false, issuerOutcome: null }),
+  issuerCertificates: null,
+  setIssuerCertificates: (issuerCertificates) => set({ issuerCertificates }),
+  issuerOutcome: null,
+  setIssuerOutcome: (issuerOutcome) => set({ issuerOutcome }),
+});
+
 export const useStore = create<Store>()((...a) => ({
   ...createAppSlice(...a),
   ...createDocumentSlice(...a),
   ...createRecentSlice(...a),
   ...createSignSlice(...a),
+  ...createSettingsSlice(...a),
 }));
