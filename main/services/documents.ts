@@ -302,6 +302,7 @@ export class DocumentService {
       signatureCount: inspected.signatureCount,
       revisionCount: inspected.revisionCount,
       signatures: inspected.signatures.map((s) => ({ field: s.field, kind: s.kind, subFilter: s.subFilter })),
+      damage: inspected.damage ? { code: inspected.damage.code, message: { key: inspected.damage.message.key, ...(inspected.damage.message.params ? { params: { ...inspected.damage.message.params } } : {}) } } : null,
       ...(signedVersion ? { signedVersion } : {}),
     };
     this.open.set(docId, { summary, source, bytes: held.bytes, file: held.file, derived: new Set() });

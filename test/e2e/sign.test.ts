@@ -4,7 +4,7 @@
 // qpdf --check, poppler's pdfsig and pdftotext. Screenshots go to test-results/screenshots/.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -16,6 +16,8 @@ import { PDF_USER_PASSWORD, makeTestPdfs, qpdfCheck } from '../fixtures/pdfs';
 import { createTestPki, freePort, missingTools, run } from '../fixtures/pki';
 import type { TestPki } from '../fixtures/pki';
 import { verifyWithPdfsig } from '../fixtures/signed-by-poppler';
+import { damagedCases } from '../fixtures/damaged';
+import type { DamagedCase } from '../fixtures/damaged';
 
 const missing = missingTools('dbus-daemon', 'dbus-send', 'gnome-keyring-daemon', 'openssl', 'qpdf', 'pdfsig', 'pdftotext', 'gs');
 const unavailable = uiUnavailableReason() ?? (missing.length > 0 ? `not installed: ${missing.join(', ')}` : null);
@@ -108,6 +110,43 @@ describe('sign flow in Chromium through the real handlers', { skip: unavailable 
     await qpdfCheck(output, PDF_USER_PASSWORD);
     const report = await verifyWithPdfsig(output, { pki, password: PDF_USER_PASSWORD });
     assert.equal(report.signatures[0]?.signatureValidation, 'Signature is Valid.', report.output);
+  });
+
+  it('says before signing that a damaged PDF is signed as a repaired copy, and signs it', async () => {
+    const folder = join(dir, 'damaged');
+    await mkdir(folder, { recursive: true });
+    const input = join(folder, 'scan.pdf');
+    const damaged = (damagedCases(await readFile(simple), await readFile(simple)).find((c) => c.name === 'wrong-offsets') as DamagedCase).build();
+    await writeFile(input, damaged);
+    const output = join(folder, 'scan-signed.pdf');
+    await harness.withApp({}, async (app) => {
+      const { page } = app;
+      await openDocument(app, input);
+      await page.getByRole('button', { name: 'Sign', exact: true }).click();
+      const panel = page.getByTestId('sign-panel');
+      const notice = panel.getByTestId('damage-notice');
+      await notice.waitFor();
+      assert.equal(await notice.getAttribute('data-damage-code'), 'broken-xref');
+      const words = await notice.innerText();
+      assert.match(words, /This PDF is damaged/);
+      assert.match(words, /scan\.pdf has a broken cross-reference table: object 1 0 is said to be at byte \d+, where there is no object\. Like Acrobat, Paraphe rebuilds it/);
+      await app.screenshot('sign-damaged-notice');
+      app.p12DialogAnswers.push(pki.p12.signer);
+      await panel.getByRole('button', { name: 'Import a .p12…' }).click();
+      const importForm = panel.getByRole('form', { name: 'Import a certificate file' });
+      await importForm.getByLabel('Password of the file').fill(pki.password);
+      await importForm.getByRole('button', { name: 'Import' }).click();
+      await panel.getByRole('radio', { name: /Élodie Signataire/ }).waitFor();
+      app.saveDialogAnswers.push(output);
+      await page.getByRole('button', { name: 'Sign and save as…' }).click();
+      await page.getByTestId('signatures-panel').waitFor();
+      await page.getByTestId('signatures-panel').locator('.signature-card').first().waitFor();
+    });
+    assert.ok((await readFile(input)).equals(damaged), 'the damaged original is untouched');
+    await qpdfCheck(output);
+    const report = await verifyWithPdfsig(output, { pki });
+    assert.equal(report.signatures[0]?.signatureValidation, 'Signature is Valid.', report.output);
+    assert.match(report.output, /Total document signed/);
   });
 
   it('refuses a wrong .p12 password, then signs invisibly with the right one and shows the signed copy', async () => {

@@ -1,7 +1,7 @@
 // Open documents as the viewer knows them (an opaque handle, never a path to read), and the
 // recent list.
 import { z } from 'zod';
-import { DocId } from './common';
+import { CatalogMessage, DocId } from './common';
 
 export const SignatureSummary = z.object({
   field: z.string(),
@@ -20,6 +20,11 @@ export const DocumentSummary = z.object({
   signatureCount: z.number().int().nonnegative(),
   revisionCount: z.number().int().nonnegative(),
   signatures: z.array(SignatureSummary),
+  /**
+   * The file is damaged (a broken cross-reference, a broken object stream...) and carries no
+   * signature: what the reader refused. Signing signs a repaired copy; the sign panel says so.
+   */
+  damage: z.object({ code: z.string().max(100), message: CatalogMessage }).strict().nullable().optional(),
   /** Set when this is the earlier revision a signature covers ("view the signed version"). */
   signedVersion: z
     .object({ of: DocId, field: z.string().nullable(), revision: z.number().int().positive(), revisionCount: z.number().int().positive() })

@@ -9,7 +9,7 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import type { FormEvent } from 'react';
 import type { FileIdentity, Identity, KeychainIdentity, PadesLevel, PersonalKeyType } from '../../../preload/contract/schemas';
-import { describeError, formatDate } from '../i18n';
+import { describeError, formatDate, formatMessage, hasMessage } from '../i18n';
 import type { MessageKey } from '../i18n';
 import { useT } from '../i18n/useT';
 import { baseName } from '../services/documents';
@@ -437,6 +437,21 @@ function PreviewSection() {
   );
 }
 
+/** A damaged document (unsigned): main signs a repaired copy; the user learns it before signing. */
+function DamageNotice() {
+  const t = useT();
+  const locale = useStore((s) => s.locale);
+  const damage = useStore((s) => s.doc?.damage ?? null);
+  if (!damage) return null;
+  const cause = hasMessage(damage.message.key) ? formatMessage(locale, { key: damage.message.key, params: damage.message.params }) : damage.code;
+  return (
+    <div className="hint damage-notice" role="status" data-testid="damage-notice" data-damage-code={damage.code}>
+      <p><strong>{t('sign.damageNotice.title')}</strong></p>
+      <p>{t('sign.damageNotice.text', { cause })}</p>
+    </div>
+  );
+}
+
 export function SignPanel() {
   const t = useT();
   const close = useStore((s) => s.closeSignPanel);
@@ -466,6 +481,7 @@ export function SignPanel() {
         <button type="button" className="icon" onClick={close} aria-label={t('sign.close')} title={t('sign.close')}>✕</button>
       </header>
       <div className="side-body">
+        <DamageNotice />
         <IdentitySection passwords={passwords} />
         <TokenSection />
         <PlacementSection />
