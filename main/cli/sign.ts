@@ -28,6 +28,8 @@ export interface SignDeps {
   env: NodeJS.ProcessEnv;
   /** Asks for a secret on the terminal without echo; null when there is no terminal. */
   askSecret: (prompt: string) => Promise<string | null>;
+  /** Whether askSecret can ask anyone (stdin is a terminal by default): else no input is pre-opened to see if it needs a password. */
+  interactive?: boolean;
   /** The services of the app, built for this command (the token drivers of --module included). */
   services: (identity: SignCommand['identity']) => Services;
 }
@@ -161,6 +163,9 @@ async function documentPasswords(command: SignCommand, deps: SignDeps, io: Outpu
     if (value === undefined) throw new UsageError(msg('error.usage.env-not-set', { variable, flag: '--pdf-password-env' }), 'sign');
     return command.inputs.map(() => value);
   }
+  // Nobody to ask: no input is opened twice (a batch of 200 would pay for it); one that needs a
+  // password is refused by the pipeline, saying how to give it.
+  if (!(deps.interactive ?? process.stdin.isTTY === true)) return command.inputs.map(() => undefined);
   const typed: string[] = [];
   const out: (string | undefined)[] = [];
   for (const input of command.inputs) out.push(await askDocumentPassword(input, typed, deps, io));
