@@ -225,7 +225,8 @@ export async function repairPdf(source: ByteSource, options: { name: string; dam
       }
     }
   }
-  if (!root) throw new PdfError('malformed', msg('error.pdf.repair-no-catalog', withCause({ name }, damage.message)));
+  // The file's problem stays what it was (truncated, a broken xref...): the repair only failed.
+  if (!root) throw new PdfError(options.damage.code, msg('error.pdf.repair-no-catalog', withCause({ name }, damage.message)));
   const info = newestWith('Info');
   const id = newestWith('ID');
 

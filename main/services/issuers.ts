@@ -68,6 +68,18 @@ function parsedOnce(ders: readonly Uint8Array[]): Parsed[] {
   return list;
 }
 
+/** Whether the signer's certificate leads, by issuer names within its own chain, to a self-signed certificate. */
+function reachesSelfSigned(signer: PublicChain): boolean {
+  const own = parsedAll([signer.certificate, ...signer.chain]);
+  let current = own[0];
+  for (let hops = 0; current && hops <= own.length; hops++) {
+    if (selfSigned(current.x509)) return true;
+    const at: Parsed = current;
+    current = own.find((c) => c !== at && c.x509.subject === at.x509.issuer && issued(at.x509, c.x509));
+  }
+  return false;
+}
+
 function selfSigned(cert: X509Certificate): boolean {
   return cert.subject === cert.issuer && cert.checkIssued(cert);
 }
@@ -199,6 +211,9 @@ export class IssuerCertificateStore {
    * Looked up by issuer name, so a large system store costs nothing but the certificates on the path.
    */
   async issuersFor(signer: PublicChain, options: { roots?: boolean } = {}): Promise<Uint8Array[]> {
+    // A chain that already reaches a self-signed certificate needs nothing: the system store is
+    // then never read (a .p12 with its whole chain, the personal ID: most signings from a script).
+    if (reachesSelfSigned(signer)) return [];
     await this.load();
     const store = (this.sources.system ?? systemStore)();
     const pool = [

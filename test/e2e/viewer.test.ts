@@ -170,7 +170,7 @@ describe('viewer in Chromium through the real handlers', { skip: unavailable ?? 
   it('reports a truncated PDF and a missing file in words', async () => {
     await harness.withApp({}, async (app) => {
       const { page } = app;
-      await openViaDialog(app, pdfs.truncated);
+      await openViaDialog(app, pdfs.truncatedBeyondRepair);
       await page.locator('[role="alert"][data-error-code="truncated"]').waitFor();
       await page.getByRole('button', { name: 'Dismiss' }).click();
       await openViaDialog(app, join(dir, 'does-not-exist.pdf'));
@@ -185,17 +185,23 @@ describe('viewer in Chromium through the real handlers', { skip: unavailable ?? 
       const { page } = app;
       const answerTo = (count: number) => app.answers.filter((a) => a.channel === 'document:chooseAndOpen')[count];
 
-      await openViaDialog(app, pdfs.truncated, 'Ouvrir un PDF…');
+      await openViaDialog(app, pdfs.truncatedBeyondRepair, 'Ouvrir un PDF…');
       const truncated = page.locator('[role="alert"][data-error-code="truncated"]');
       await truncated.waitFor();
+      const name = basename(pdfs.truncatedBeyondRepair);
       assert.deepEqual(answerTo(0)?.envelope, {
         ok: false,
-        error: { code: 'truncated', key: 'error.pdf.truncated', params: { name: basename(pdfs.truncated) }, message: `${basename(pdfs.truncated)} is truncated: no %%EOF/startxref at its end` },
+        error: {
+          code: 'truncated',
+          key: 'error.pdf.repair-no-catalog',
+          params: { name, cause: 'error.pdf.truncated', 'cause.name': name },
+          message: `${name} is damaged and cannot be repaired: no document catalog was found in it. The damage: ${name} is truncated: no %%EOF/startxref at its end`,
+        },
       }, 'main sends the code, the catalog key and its params (and the English sentence as a fallback)');
       const truncatedText = await truncated.innerText();
       assert.match(truncatedText, /Le fichier est incomplet/, 'the headline');
-      assert.ok(truncatedText.includes(`${basename(pdfs.truncated)} est tronqué : pas de %%EOF/startxref à sa fin`), `main’s detail, in French: ${truncatedText}`);
-      assert.doesNotMatch(truncatedText, /is truncated|no %%EOF|at its end/);
+      assert.ok(truncatedText.includes(`${name} est endommagé et ne peut pas être réparé : aucun catalogue de document n’y a été trouvé. Le dommage : ${name} est tronqué : pas de %%EOF/startxref à sa fin`), `main’s detail, in French: ${truncatedText}`);
+      assert.doesNotMatch(truncatedText, /is truncated|cannot be repaired|at its end/);
       await page.getByRole('button', { name: 'Fermer' }).click();
 
       await openViaDialog(app, join(dir, 'introuvable.pdf'), 'Ouvrir un PDF…');

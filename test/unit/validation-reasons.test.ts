@@ -135,9 +135,10 @@ describe('validation helpers', () => {
 
   it('parses paraphe verify arguments', () => {
     assert.deepEqual(parseCommandLine(['verify', 'a.pdf', 'b.pdf', '--trust', 'x.pem', '--trust', 'y.pem', '--no-system-trust', '--online', '--json']), {
-      kind: 'verify', files: ['a.pdf', 'b.pdf'], trust: ['x.pem', 'y.pem'], systemTrust: false, online: true, json: true,
+      kind: 'verify', files: ['a.pdf', 'b.pdf'], trust: ['x.pem', 'y.pem'], systemTrust: false, online: true, json: true, pdfPasswordEnv: null,
     });
-    assert.deepEqual(parseCommandLine(['verify', 'a.pdf']), { kind: 'verify', files: ['a.pdf'], trust: [], systemTrust: true, online: false, json: false });
+    assert.deepEqual(parseCommandLine(['verify', 'a.pdf']), { kind: 'verify', files: ['a.pdf'], trust: [], systemTrust: true, online: false, json: false, pdfPasswordEnv: null });
+    assert.deepEqual(parseCommandLine(['verify', 'a.pdf', '--pdf-password-env', 'PDF_PW']), { kind: 'verify', files: ['a.pdf'], trust: [], systemTrust: true, online: false, json: false, pdfPasswordEnv: 'PDF_PW' });
     assert.deepEqual(parseCommandLine(['verify', '--help']), { kind: 'help', topic: 'verify' });
     assert.throws(() => parseCommandLine(['verify']), { message: 'verify needs at least one PDF file' });
     assert.throws(() => parseCommandLine(['verify', 'a.pdf', '--trusted', 'x']), /unknown option/);
