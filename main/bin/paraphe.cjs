@@ -50,7 +50,11 @@ function loadBundle(file) {
   try {
     const stat = fs.fstatSync(fd);
     key = `paraphe-cli-cache 1 ${process.version} ${process.arch} ${stat.ino} ${stat.size} ${stat.mtimeMs}\n`;
-    source = fs.readFileSync(fd, 'utf8');
+    // esbuild writes ASCII (non-ASCII characters escaped): decoded as Latin-1, the same text, in a
+    // tenth of a millisecond where Node's UTF-8 decoder takes 25 ms for these 3 MB.
+    const bytes = fs.readFileSync(fd);
+    const { isAscii } = require('node:buffer');
+    source = typeof isAscii === 'function' && isAscii(bytes) ? bytes.latin1Slice(0, bytes.length) : bytes.toString('utf8');
   } finally {
     fs.closeSync(fd);
   }

@@ -102,7 +102,7 @@ async function buildPreload() {
 }
 async function buildCli() {
   await buildAtomic(
-    { ...node, entryPoints: [join(root, 'main/cli.ts')], outfile: join(out, 'cli.cjs'), external: ['electron', ...nativeAddons], plugins: [...node.plugins, nativeRequire] },
+    { ...node, minifyWhitespace: !dev, minifySyntax: !dev, entryPoints: [join(root, 'main/cli.ts')], outfile: join(out, 'cli.cjs'), external: ['electron', ...nativeAddons], plugins: [...node.plugins, nativeRequire] },
     refuseDynamicImport,
   );
   // Help and version without the whole bundle (main/bin/paraphe.cjs asks this one first).
