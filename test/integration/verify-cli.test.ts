@@ -234,6 +234,37 @@ describe('paraphe verify', { timeout: 300_000 }, () => {
     }
   });
 
+  it('a certificate damaged inside the last signature value: that signature INVALID in words, the first still VALID', { skip }, async () => {
+    // Found by the mutation fuzzer: one hex digit of a certificate in /Contents changed (the tag
+    // of a UTF8String in its subject became ENUMERATED, which pkijs reads and node:crypto refuses).
+    // verify refused the whole file with "A certificate is not a valid X.509 certificate.",
+    // naming neither the file nor the signature, and said nothing of the other signature.
+    const twice = await sign('twice-for-damage', p12(), signed.bb ?? (await sign('bb', p12())));
+    const bytes = Buffer.from(await readFile(twice));
+    const text = bytes.toString('latin1');
+    const ranges = [...text.matchAll(/\/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)/g)];
+    const last = ranges.at(-1);
+    assert.ok(last && ranges.length === 2);
+    const [start, end] = [Number(last[2]), Number(last[3])];
+    // organizationName (2.5.4.10) then a UTF8String: the first certificate subject's O=.
+    const at = text.slice(start, end).toUpperCase().indexOf('060355040A0C');
+    assert.ok(at > 0, 'an organizationName in the last signature value');
+    // "0C" (UTF8String) becomes "0A" (ENUMERATED): the slice starts at "<", so the "C" is at + 11.
+    const digit = start + at + 11;
+    bytes.write(text[digit] === 'c' ? 'a' : 'A', digit, 'latin1');
+    const file = join(dir, 'damaged-certificate.pdf');
+    await writeFile(file, bytes);
+    const { result, json } = await verify(file);
+    assert.equal(result.code, 1, result.stdout + result.stderr);
+    assert.equal(json.verdict, 'INVALID');
+    const [first, second] = json.signatures;
+    assert.equal(first?.status, 'VALID', JSON.stringify(first));
+    assert.equal(second?.status, 'INVALID', JSON.stringify(second));
+    assert.equal(second?.intact, false);
+    const said = second?.reasons.find((r) => r.code === 'CONTAINER_UNREADABLE');
+    assert.match(said?.message ?? '', /^The signature data cannot be read \(certificate \d of the \d certificates it carries is damaged: not a valid X\.509 certificate\)\.$/, JSON.stringify(second?.reasons));
+  });
+
   it('page content changed in an update after signing: modifications other, INVALID', { skip }, async () => {
     const input = signed.bb ?? (await sign('bb', p12()));
     const file = join(dir, 'changed.pdf');
