@@ -133,6 +133,9 @@ export interface PageInfo {
 /** Page `pageNumber` (1-based) of the page tree; PdfError 'page-out-of-range' when there is none. */
 export async function findPage(reader: PdfReader, pageNumber: number): Promise<PageInfo> {
   const count = await reader.pageCount();
+  // Every signature, invisible ones too, has its widget on a page: "no page 1" would name a page
+  // the user never asked for.
+  if (count === 0) throw new PdfError('malformed', msg('error.pdf.no-pages', { name: reader.name }));
   if (!Number.isInteger(pageNumber) || pageNumber < 1 || pageNumber > count) {
     throw new PdfError('page-out-of-range', msg('error.pdf.page-out-of-range', { name: reader.name, page: pageNumber, count }));
   }

@@ -10,6 +10,7 @@
 import { constants, inflate as inflateCallback, inflateRaw as inflateRawCallback, inflateRawSync, inflateSync } from 'node:zlib';
 import type { ZlibOptions } from 'node:zlib';
 import { PdfError } from './errors';
+import { excerpt } from './lexer';
 import { msg } from '../errors';
 import { numberValue } from './objects';
 import type { PdfDict } from './objects';
@@ -144,7 +145,8 @@ function decodeStep(data: Uint8Array, step: FilterStep, docName: string, allowan
     case 'Crypt':
       return data;
     default:
-      throw new PdfError('unsupported', msg('error.pdf.unsupported-filter', { name: docName, filter: name }));
+      // The name is the file's: quoted in part, its control characters escaped (lexer.ts excerpt).
+      throw new PdfError('unsupported', msg('error.pdf.unsupported-filter', { name: docName, filter: excerpt(name, '', '') }));
   }
 }
 

@@ -50,6 +50,21 @@ const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)$/;
 // characters far longer is garbage, refused before it becomes a string of the window's size.
 const MAX_TOKEN = 64 * 1024;
 
+/** At most this many characters of a token are quoted in a message. */
+const QUOTED = 40;
+
+/**
+ * A token's text as a message quotes it, between `open` and `close`: the first 40 characters (a
+ * run of garbage may be 64 KiB: the hex digits of a /Contents that lost its "<", say) with the
+ * length when cut, and every character that is not printable ASCII as \xNN, so that a file's
+ * bytes (an escape sequence) never reach a terminal as they are.
+ */
+export function excerpt(text: string, open: string, close: string): string {
+  const cut = text.length > QUOTED;
+  const shown = (cut ? text.slice(0, QUOTED) : text).replace(/[^\x20-\x7e]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return cut ? `${open}${shown}…${close} (${text.length.toLocaleString('en')} characters)` : `${open}${shown}${close}`;
+}
+
 /** String bytes in a buffer that doubles as it fills (a JS number[] would take 8 bytes a byte). */
 class StringBytes {
   private buf = new Uint8Array(64);
@@ -293,7 +308,7 @@ export class Lexer {
       if (c === 0x3e) break;
       if (WHITESPACE[c] === 1) continue;
       const v = hexValue(c);
-      if (v < 0) throw this.error(`invalid character ${JSON.stringify(String.fromCharCode(c))} in a hex string`, this.offset - 1);
+      if (v < 0) throw this.error(`invalid character ${excerpt(String.fromCharCode(c), '"', '"')} in a hex string`, this.offset - 1);
       if (high < 0) {
         high = v;
       } else {

@@ -1,7 +1,7 @@
 // Object parser (ISO 32000-2, 7.3 and 7.3.10) over the lexer's byte windows. It builds objects
 // but never reads stream data: for `stream` it records where the data starts, and the reader
 // works out the length (/Length may be an indirect object).
-import { Lexer, NeedMoreData, PdfSyntaxError } from './lexer';
+import { Lexer, NeedMoreData, PdfSyntaxError, excerpt } from './lexer';
 import type { Token } from './lexer';
 import { PdfDict, PdfName, PdfReal, PdfRef, PdfString } from './objects';
 import type { PdfObject } from './objects';
@@ -18,9 +18,9 @@ function describe(token: Token): string {
       return 'the end of the data';
     case 'delim':
     case 'keyword':
-      return `"${token.value}"`;
+      return excerpt(token.value, '"', '"');
     case 'name':
-      return `/${token.value}`;
+      return excerpt(token.value, '/', '');
     case 'string':
       return 'a string';
     default:

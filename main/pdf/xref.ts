@@ -57,6 +57,15 @@ function badSize(size: unknown): string | null {
   return null;
 }
 
+/**
+ * Objects `first` to `first + count - 1` as words when some number is past the highest a /Size
+ * allows (MAX_SIZE - 1); null when they fit. An update's /Size is one more than the highest number
+ * in use, so such a number would make the signed copy unreadable.
+ */
+function badNumbers(what: string, first: number, count: number): string | null {
+  return first + count > MAX_SIZE ? `${what} numbers objects past ${MAX_SIZE - 1}, the highest number a PDF can have` : null;
+}
+
 /** `what`: a cross-reference table or stream; `detail` is technical (PDF keys, syntax), in English. */
 function broken(ctx: XrefContext, offset: number, detail: string, what = 'cross-reference table'): PdfError {
   return new PdfError('broken-xref', msg('error.pdf.broken-xref', { name: ctx.name, what: what === 'cross-reference stream' ? 'stream' : 'table', offset, detail }));
@@ -171,6 +180,8 @@ function parseTable(lx: Lexer): ParsedTable {
     const start = readNumber(lx);
     while (lx.byteAt(lx.pos) === 0x20) lx.pos++;
     const count = readNumber(lx);
+    const numbers = badNumbers(`subsection ${start} ${count}`, start, count);
+    if (numbers) throw lx.error(numbers);
     for (let i = 0; i < count; i++) {
       skipBlanks(lx);
       const entryOffset = lx.offset;
@@ -278,6 +289,10 @@ async function readStreamSection(ctx: XrefContext, offset: number): Promise<Xref
   const index = dict.get('Index') ?? [0, size as number];
   if (!Array.isArray(index) || index.length % 2 !== 0 || !index.every((x) => typeof x === 'number' && Number.isInteger(x) && x >= 0 && x <= MAX_SIZE)) {
     throw broken(ctx, offset, '/Index is not an array of pairs', what);
+  }
+  for (let i = 0; i < index.length; i += 2) {
+    const numbers = badNumbers(`/Index [${index[i] as number} ${index[i + 1] as number}]`, index[i] as number, index[i + 1] as number);
+    if (numbers) throw broken(ctx, offset, numbers, what);
   }
   const width = w0 + w1 + w2;
   const total = (index as number[]).reduce((sum, x, i) => (i % 2 === 1 ? sum + x : sum), 0);

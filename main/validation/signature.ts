@@ -9,7 +9,7 @@ import * as asn1js from 'asn1js';
 import type * as pkijs from 'pkijs';
 import { PdfDict, PdfName, PdfString } from '../pdf';
 import type { ByteSource, FieldInfo, PdfReader } from '../pdf';
-import { OID, bytesEqual, checkSignerInfo, hashByOid, signedDataCertificates, signedDataOf, verifySignature } from '../cms';
+import { OID, bytesEqual, checkSignerInfo, hashByOid, parseCertificate, signedDataCertificates, signedDataOf, verifySignature } from '../cms';
 import type { AnyHash, Certificate } from '../cms';
 import type { Context } from './context';
 import { reason } from './reasons';
@@ -107,13 +107,31 @@ export async function signedBytesOf(dict: PdfDict | null, field: FieldInfo, ctx:
 
 /** The SignedData of /Contents and the certificates it carries; null when it cannot be read (CONTAINER_UNREADABLE). */
 export function containerOf(cms: Uint8Array, report: SignatureReport): { signedData: pkijs.SignedData; certificates: Uint8Array[] } | null {
+  let signedData: pkijs.SignedData;
+  let certificates: Uint8Array[];
   try {
-    const signedData = signedDataOf(cms);
-    return { signedData, certificates: signedDataCertificates(signedData) };
+    signedData = signedDataOf(cms);
+    certificates = signedDataCertificates(signedData);
   } catch {
     report.reasons.push(reason('CONTAINER_UNREADABLE'));
     return null;
   }
+  // Every certificate it carries is parsed here, once (parseCertificate caches): pkijs reads some
+  // that node:crypto refuses (a subject string with a wrong tag, say), and one refused later, while
+  // looking for the signer or building the chain, would make the whole file unreadable.
+  const damaged = certificates.findIndex((der) => {
+    try {
+      parseCertificate(der);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  if (damaged >= 0) {
+    report.reasons.push(reason('CONTAINER_UNREADABLE', msg('reason.detail.container.bad-certificate', { index: damaged + 1, count: certificates.length })));
+    return null;
+  }
+  return { signedData, certificates };
 }
 
 /**

@@ -7,70 +7,30 @@
 // output or nothing (no temp file), and the input is byte for byte what it was.
 // HOSTILE_TIMES=1 prints each command's time and peak memory.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { HOSTILE_CASES } from '../fixtures/hostile';
 import type { HostileCase } from '../fixtures/hostile';
-import { createTestPki, run } from '../fixtures/pki';
-import type { RunResult, TestPki } from '../fixtures/pki';
-import { P12_ENV, cli, p12Args, requireCliBundle } from '../fixtures/signing-bed';
+import { createTestPki } from '../fixtures/pki';
+import type { TestPki } from '../fixtures/pki';
+import { P12_ENV, p12Args, requireCliBundle } from '../fixtures/signing-bed';
+import { CRASH, MAX_RSS, pool, runBoundedCli } from '../fixtures/bounded-cli';
+import type { Outcome } from '../fixtures/bounded-cli';
 
 const KILL_AFTER_MS = 20_000;
-/** Resident memory a command may use (bytes), measured by /usr/bin/time where it exists. */
-const MAX_RSS = 700 * 1024 * 1024;
-const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 /** Commands run at once: the machine has two cores, shared. */
 const CONCURRENCY = 2;
 
-interface Outcome {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  killed: boolean;
-  stdout: string;
-  stderr: string;
-  /** Peak resident set size in bytes, or null when it cannot be measured. */
-  rss: number | null;
-  ms: number;
-}
-
-/** Runs the CLI with a V8 heap of 512 MB, killed after KILL_AFTER_MS. */
-async function runCli(args: readonly string[], env: Readonly<Record<string, string>>, reportFile: string): Promise<Outcome> {
-  const node = [process.execPath, '--max-old-space-size=512', cli, ...args];
-  const [command, ...commandArgs] = TIME ? [TIME, '-v', '-o', reportFile, ...node] : node;
-  const started = Date.now();
-  let result: RunResult;
-  try {
-    result = await run(command as string, commandArgs, { env: { ...process.env, ...env }, timeoutMs: KILL_AFTER_MS, allowFailure: true });
-  } catch (error) {
-    if (!/timed out after/.test(String(error))) throw error;
-    return { code: null, signal: null, killed: true, stdout: '', stderr: String(error), rss: null, ms: Date.now() - started };
-  }
-  let rss: number | null = null;
-  let exit = result.code;
-  let exitSignal = result.signal;
-  if (TIME) {
-    const report = await readFile(reportFile, 'utf8').catch(() => '');
-    const kb = /Maximum resident set size \(kbytes\): (\d+)/.exec(report)?.[1];
-    rss = kb === undefined ? null : Number(kb) * 1024;
-    // time(1) exits with the command's status; a command killed by a signal is reported in words.
-    const bySignal = /Command terminated by signal (\d+)/.exec(report)?.[1];
-    if (bySignal !== undefined) {
-      exit = null;
-      exitSignal = `signal ${bySignal}` as NodeJS.Signals;
-    }
-  }
-  return { code: exit, signal: exitSignal, killed: false, stdout: result.stdout.toString('utf8'), stderr: result.stderr.toString('utf8'), rss, ms: Date.now() - started };
-}
+const runCli = (args: readonly string[], env: Readonly<Record<string, string>>, reportFile: string): Promise<Outcome> => runBoundedCli(args, env, reportFile, KILL_AFTER_MS);
 
 /** What every run must satisfy, whatever the file: bounded in time and memory, no crash. */
 function assertBounded(what: string, o: Outcome): void {
   assert.equal(o.killed, false, `${what}: still running after ${KILL_AFTER_MS} ms (killed)`);
   assert.equal(o.signal, null, `${what}: ended by ${String(o.signal)}\n${o.stderr.slice(0, 2000)}`);
   if (o.rss !== null) assert.ok(o.rss <= MAX_RSS, `${what}: used ${Math.round(o.rss / 1024 / 1024)} MB of memory (at most ${MAX_RSS / 1024 / 1024})`);
-  assert.doesNotMatch(o.stderr, /internal error|FATAL|Fatal JavaScript|heap out of memory|Maximum call stack|^\s+at /m, `${what}: a crash or an internal error\n${o.stderr.slice(0, 2000)}`);
+  assert.doesNotMatch(o.stderr, CRASH, `${what}: a crash or an internal error\n${o.stderr.slice(0, 2000)}`);
 }
 
 /** A refusal in words: exit 1 to 3, one line on stderr naming the file, and (with --json) the error's code. */
@@ -92,20 +52,6 @@ function parseJson(what: string, text: string): unknown {
   } catch {
     assert.fail(`${what}: stdout is not JSON:\n${text.slice(0, 2000)}`);
   }
-}
-
-/** Runs `tasks` with at most `limit` at a time. */
-async function pool<T>(tasks: readonly (() => Promise<T>)[], limit: number): Promise<T[]> {
-  const results: T[] = new Array(tasks.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < tasks.length) {
-      const index = next++;
-      results[index] = await (tasks[index] as () => Promise<T>)();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
-  return results;
 }
 
 interface CaseRuns {

@@ -234,6 +234,70 @@ describe('paraphe verify', { timeout: 300_000 }, () => {
     }
   });
 
+  it('more /ByteRange anomalies in words: a gap that runs past /Contents to a later ">", a range past the end of the file, an empty range', { skip }, async () => {
+    // The gap above ("larger than /Contents") starts before the "<" and is refused by its ends;
+    // this one starts at the "<" and ends at a ">" of the dictionary after it, so its contents decide.
+    const original = Buffer.from(await readFile(signed.bb ?? (await sign('bb', p12()))));
+    const text = original.toString('latin1');
+    const match = /\/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]/.exec(text);
+    assert.ok(match);
+    const [whole] = match;
+    const [a, b, c, d] = match.slice(1, 5).map(Number) as [number, number, number, number];
+    const later = text.indexOf('>', c) + 1;
+    assert.ok(later > c && later < c + d, 'a ">" after the signature value');
+    const cases: [string, number[], RegExp][] = [
+      ['gap past /Contents', [a, b, later, c + d - later], /unprotected gap holds more than the signature value: bytes there could be changed without breaking the signature/],
+      ['past the end', [a, b, c, d + 1000], new RegExp(`goes to byte ${(c + d + 1000).toLocaleString('en')}, beyond the end of the file \\(${original.length.toLocaleString('en')} bytes\\)`)],
+      ['empty range', [a, b, c, 0], /one of its ranges is empty/],
+    ];
+    for (const [label, numbers, words] of cases) {
+      const forged = `/ByteRange [${numbers.join(' ')}]`;
+      assert.ok(forged.length <= whole.length, `${label}: the forged /ByteRange fits`);
+      const bytes = Buffer.from(original);
+      bytes.write(forged.padEnd(whole.length, ' '), match.index, 'latin1');
+      const file = join(dir, `byterange-${label.replace(/\W+/g, '-')}.pdf`);
+      await writeFile(file, bytes);
+      const { result, json } = await verify(file);
+      assert.equal(result.code, 1, label);
+      assert.equal(json.signatures[0]?.status, 'INVALID', label);
+      assert.equal(json.signatures[0]?.intact, false, label);
+      const said = json.signatures[0]?.reasons.find((r) => r.code === 'BYTE_RANGE_MALFORMED');
+      assert.ok(said, `${label}: ${JSON.stringify(json.signatures[0]?.reasons)}`);
+      assert.match(said.message, words, label);
+    }
+  });
+
+  it('a certificate damaged inside the last signature value: that signature INVALID in words, the first still VALID', { skip }, async () => {
+    // Found by the mutation fuzzer: one hex digit of a certificate in /Contents changed (the tag
+    // of a UTF8String in its subject became ENUMERATED, which pkijs reads and node:crypto refuses).
+    // verify refused the whole file with "A certificate is not a valid X.509 certificate.",
+    // naming neither the file nor the signature, and said nothing of the other signature.
+    const twice = await sign('twice-for-damage', p12(), signed.bb ?? (await sign('bb', p12())));
+    const bytes = Buffer.from(await readFile(twice));
+    const text = bytes.toString('latin1');
+    const ranges = [...text.matchAll(/\/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)/g)];
+    const last = ranges.at(-1);
+    assert.ok(last && ranges.length === 2);
+    const [start, end] = [Number(last[2]), Number(last[3])];
+    // organizationName (2.5.4.10) then a UTF8String: the first certificate subject's O=.
+    const at = text.slice(start, end).toUpperCase().indexOf('060355040A0C');
+    assert.ok(at > 0, 'an organizationName in the last signature value');
+    // "0C" (UTF8String) becomes "0A" (ENUMERATED): the slice starts at "<", so the "C" is at + 11.
+    const digit = start + at + 11;
+    bytes.write(text[digit] === 'c' ? 'a' : 'A', digit, 'latin1');
+    const file = join(dir, 'damaged-certificate.pdf');
+    await writeFile(file, bytes);
+    const { result, json } = await verify(file);
+    assert.equal(result.code, 1, result.stdout + result.stderr);
+    assert.equal(json.verdict, 'INVALID');
+    const [first, second] = json.signatures;
+    assert.equal(first?.status, 'VALID', JSON.stringify(first));
+    assert.equal(second?.status, 'INVALID', JSON.stringify(second));
+    assert.equal(second?.intact, false);
+    const said = second?.reasons.find((r) => r.code === 'CONTAINER_UNREADABLE');
+    assert.match(said?.message ?? '', /^The signature data cannot be read \(certificate \d of the \d certificates it carries is damaged: not a valid X\.509 certificate\)\.$/, JSON.stringify(second?.reasons));
+  });
+
   it('page content changed in an update after signing: modifications other, INVALID', { skip }, async () => {
     const input = signed.bb ?? (await sign('bb', p12()));
     const file = join(dir, 'changed.pdf');

@@ -87,6 +87,32 @@ describe('lexer and parser', () => {
     assert.throws(() => parse('(unterminated'), /unterminated literal string/);
   });
 
+  it('quotes at most 40 characters of what a file spells (a token, a filter name) in an error, control characters escaped', () => {
+    // A hostile file's bytes end up in a one-line message on a terminal: an 8 KB hex run that lost
+    // its "<" was quoted whole, and an escape sequence reached the terminal as it was.
+    const long = 'A1'.repeat(4096);
+    assert.throws(() => parse(`<< ${long} 1 >>`), (error: unknown) => {
+      assert.ok(error instanceof PdfSyntaxError);
+      assert.ok(error.message.length < 160, `${error.message.length} characters: ${error.message.slice(0, 200)}`);
+      assert.match(error.message, /found "(A1){20}…" \(8,192 characters\)$/);
+      return true;
+    });
+    assert.throws(() => parse('<< /A 1 \x1bc\x9b31m >>'), (error: unknown) => {
+      assert.ok(error instanceof PdfSyntaxError);
+      assert.ok([...error.message].every((c) => c.charCodeAt(0) >= 0x20 && (c.charCodeAt(0) < 0x7f || c.charCodeAt(0) > 0x9f)), 'no control character');
+      assert.match(error.message, /found "\\x1bc\\x9b31m"$/);
+      return true;
+    });
+    assert.throws(() => parse(`[ /${'N'.repeat(500)} >> ]`), /unexpected ">>"$/);
+    assert.throws(() => parse('<12\x9b>'), /invalid character "\\x9b" in a hex string$/);
+    // A filter's name, as a file spells it, in the "cannot decode" message.
+    assert.throws(() => decodeFilters(Buffer.from('x'), [{ name: `Fl\x1bte${'D'.repeat(5000)}`, params: null }], 'f.pdf'), (error: unknown) => {
+      assert.ok(error instanceof Error);
+      assert.equal(error.message, 'f.pdf uses the Fl\\x1bte' + 'D'.repeat(35) + '… (5,005 characters) filter, which Paraphe cannot decode');
+      return true;
+    });
+  });
+
   it('asks for more data when a token reaches the end of a partial window', () => {
     assert.throws(() => parseObject(new Lexer(bytes('<< /Count 12'), 0, false)), NeedMoreData);
     assert.equal(parseObject(new Lexer(bytes('12'), 0, true)), 12);

@@ -430,6 +430,14 @@ describe('prepareSignatureUpdate', () => {
       await rejectsWith(prepareSignatureUpdate(reader, { ...SIG, visible: visible(3) }), 'page-out-of-range', /has no page 3 \(it has 2 pages\)/);
       await rejectsWith(prepareSignatureUpdate(reader, { ...SIG, visible: visible(0) }), 'page-out-of-range');
     });
+
+    it('refuses a document with no pages in words of its own, not as "no page 1" of an invisible signature', async () => {
+      // Found by the mutation fuzzer: /Count 2 changed to 0, and `paraphe sign` (invisible) said
+      // "has no page 1 (it has 0 pages)", a page the user never asked for.
+      const bytes = Buffer.from(Buffer.from(simplePdf({ pages: 2 })).toString('latin1').replace('/Count 2', '/Count 0'), 'latin1');
+      const reader = await open(bytes);
+      await rejectsWith(prepareSignatureUpdate(reader, SIG), 'malformed', /has no pages \(its page tree's \/Count is 0\): there is no page to attach the signature to$/);
+    });
   });
 });
 

@@ -70,9 +70,35 @@ describe('classic cross-reference tables', () => {
       return true;
     });
   });
+
+  it('refuses a subsection that numbers objects past 2^31 - 2 (a writer would carry the number into /Size)', async () => {
+    // Found by the mutation fuzzer: "1 4" became "4294967296 4"; the file signed, and the update's
+    // /Size 4294967301 made the signed copy unreadable (by qpdf and by Paraphe itself).
+    for (const header of ['4294967296 4', '2147483647 4', '2147483644 4']) {
+      const w = base(TestPdfWriter.start());
+      w.xrefTable('/Root 1 0 R');
+      const bad = Buffer.from(w.bytes()).toString('latin1').replace(/\nxref\n0 4\n/, `\nxref\n${header}\n`);
+      await assert.rejects(openPdf(bytesSource(Buffer.from(bad, 'latin1'), 'big.pdf')), (error: unknown) => {
+        assert.ok(error instanceof PdfError);
+        assert.equal(error.code, 'broken-xref');
+        assert.match(error.message, new RegExp(`^big\\.pdf has a broken cross-reference table at byte \\d+ \\(subsection ${header} numbers objects past 2147483646, the highest number a PDF can have\\)$`));
+        return true;
+      });
+    }
+  });
 });
 
 describe('cross-reference streams', () => {
+  it('refuses an /Index pair that numbers objects past 2^31 - 2', async () => {
+    const bytes = Buffer.from(Buffer.from(simplePdf({ xref: 'stream' })).toString('latin1').replace(/\/Index \[0 5\]/, '/Index [2147483645 5]'), 'latin1');
+    await assert.rejects(openPdf(bytesSource(bytes, 'big.pdf')), (error: unknown) => {
+      assert.ok(error instanceof PdfError);
+      assert.equal(error.code, 'broken-xref');
+      assert.match(error.message, /^big\.pdf has a broken cross-reference stream at byte \d+ \(\/Index \[2147483645 5\] numbers objects past 2147483646, the highest number a PDF can have\)$/);
+      return true;
+    });
+  });
+
   it('reads an uncompressed xref stream', async () => {
     const sections = await sectionsOf(simplePdf({ xref: 'stream' }));
     assert.equal(sections[0]?.kind, 'stream');

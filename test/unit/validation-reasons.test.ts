@@ -29,6 +29,12 @@ describe('validation reasons', () => {
     assert.equal(technical.messages.fr, REASONS.BYTE_RANGE_MALFORMED.fr);
   });
 
+  it('a certificate damaged in a signature value is worded in both languages', () => {
+    const worded = reason('CONTAINER_UNREADABLE', msg('reason.detail.container.bad-certificate', { index: 2, count: 3 }));
+    assert.equal(worded.messages.en, 'The signature data cannot be read (certificate 2 of the 3 certificates it carries is damaged: not a valid X.509 certificate).');
+    assert.equal(worded.messages.fr, 'Les données de la signature sont illisibles (le certificat 2 des 3 certificats qu’elle contient est abîmé : ce n’est pas un certificat X.509 valide).');
+  });
+
   it('has one English and one French sentence for every code, from the message catalog', () => {
     assert.deepEqual(Object.keys(REASONS).sort(), [...REASON_CODES].sort());
     for (const code of REASON_CODES) assert.ok(hasMessage(`reason.${code}`), code);
