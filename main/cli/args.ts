@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import type { ParseArgsConfig } from 'node:util';
 import { CERTIFY_MODES, DOC_MDP_PERMISSION, PADES_LEVELS } from '../../preload/contract/domain';
-import { IdentityId } from '../../preload/contract/schemas';
+import { IdentityId } from '../../preload/contract/schemas/identities';
 import type { DocMdpPermission, PadesLevel } from '../../preload/contract/domain';
 import type { HashAlgorithm } from '../signers/signer';
 import { format } from '../../preload/contract/messages';

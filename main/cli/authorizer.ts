@@ -8,7 +8,6 @@ import { msg } from '../errors';
 import { format, formatMessage } from '../../preload/contract/messages';
 import { AppError } from '../errors';
 import type { Authorizer, AuthorizationRequest } from '../services/signing/ports';
-import { spawn } from 'node:child_process';
 
 export interface TerminalAuthorizerOptions {
   env: NodeJS.ProcessEnv;
@@ -100,7 +99,8 @@ const OTP_COMMAND_MAX_BYTES = 4096;
  */
 export function runOtpCommand(command: string, env: NodeJS.ProcessEnv, request: Extract<AuthorizationRequest, { kind: 'otp' }>, timeoutMs = OTP_COMMAND_TIMEOUT_MS): Promise<string> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(command, {
+    // node:child_process is loaded on first use (most runs never start a command).
+    const child = process.getBuiltinModule('node:child_process').spawn(command, {
       shell: true,
       // Its own process group on POSIX, so a deadline kills what the shell started too.
       detached: process.platform !== 'win32',

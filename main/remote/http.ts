@@ -6,10 +6,7 @@
 // policy (`withFetchPolicy`) applied to every attempt, and failures as RemoteError. `httpExchange`
 // turns those into CmsError with a service-specific code and the sentence that names the server.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { request as httpRequest } from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import { rootCertificates } from 'node:tls';
 import { CmsError } from '../cms/errors';
 import type { CmsErrorCode } from '../cms/errors';
 import { messageOf } from '../errors';
@@ -257,8 +254,10 @@ export async function sendOnce(attempt: Attempt): Promise<RawReply> {
     // agent: false — a fresh connection, closed after the reply. TLS: Node's defaults, certificates
     // always verified against the default store; with `ca`, against the bundled roots plus `ca`
     // (Node's `ca` option replaces the store: NODE_EXTRA_CA_CERTS is left out, so it is kept out here too).
-    const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
-    const tls = attempt.ca && attempt.ca.length > 0 ? { ca: [...rootCertificates, ...attempt.ca] } : {};
+    // Loaded on first use: node:http, node:https and node:tls are a tenth of a command's start-up,
+    // and most commands (a B-B signature, `info`) never go online.
+    const send = target.protocol === 'https:' ? process.getBuiltinModule('node:https').request : process.getBuiltinModule('node:http').request;
+    const tls = attempt.ca && attempt.ca.length > 0 ? { ca: [...process.getBuiltinModule('node:tls').rootCertificates, ...attempt.ca] } : {};
     const req = send(target, { method: attempt.method, headers, agent: false, ...tls }, (res: IncomingMessage) => {
       const status = res.statusCode ?? 0;
       const contentType = (res.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';

@@ -2,7 +2,7 @@
 // Nothing secret is ever stored here (PINs, passwords and tokens never are).
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Settings } from '../../preload/contract/schemas';
+import { Settings } from '../../preload/contract/schemas/settings';
 import type { LocalePreference, RecentDocument, SavedP12Identity, Settings as SettingsT, TrustedCertificate } from '../../preload/contract/schemas';
 import { writeFileAtomic } from '../atomic-write';
 

@@ -45,6 +45,20 @@ const noBrotli = {
 };
 
 /**
+ * zod re-exports every one of its 50 locales as a namespace (`z.locales`), which no bundler can
+ * drop: 290 KB of the command line that nothing here reads (zod words its own errors in English,
+ * and Paraphe words them through its catalog). The namespace keeps English alone.
+ */
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      /[\\/]zod[\\/]v4[\\/](classic|core)$/.test(args.resolveDir) ? { path: join(args.resolveDir, '..', 'locales', 'index.js'), namespace: 'zod-english-only' } : undefined);
+    b.onLoad({ filter: /.*/, namespace: 'zod-english-only' }, (args) => ({ contents: 'export { default as en } from "./en.js";', resolveDir: dirname(args.path), loader: 'js' }));
+  },
+};
+
+/**
  * The command line's launcher runs dist/cli.cjs from V8's code cache as a vm script, where Node 20
  * cannot resolve a dynamic import(): the native addons' `import('pkcs11js')` and `import('keytar')`
  * become require() of the same external module (still loaded lazily, on first use).
@@ -70,6 +84,17 @@ function refuseDynamicImport(result) {
 }
 
 /**
+ * Refuses a command-line bundle that holds what its start-up must not pay for (issue 11): the
+ * IPC contract's index and channels (every channel's zod schema, built at load; the command line
+ * imports the schema files it needs) and zod's locales beyond English (see zodEnglishOnly).
+ */
+function refuseStartupWeight(result) {
+  const inputs = Object.values(result.metafile.outputs).flatMap((output) => Object.keys(output.inputs));
+  const heavy = inputs.filter((f) => /preload\/contract\/schemas\/(index|channels)\.ts$/.test(f) || (/zod\/v4\/locales\//.test(f) && !/\/(en|index)\.js$/.test(f)));
+  if (heavy.length > 0) throw new Error(`the command-line bundle holds ${heavy.join(', ')}: import the schema file you need, not preload/contract/schemas (see main/tools/build.mjs)`);
+}
+
+/**
  * esbuild with `write: false`, then each output written to a temp file beside it and renamed over
  * the old one: a process that loads a bundle while another build runs (parallel test files, a
  * second `npm run build`) reads the old bundle or the new one whole, never a half-written file.
@@ -91,7 +116,7 @@ async function buildAtomic(options, check = () => {}) {
   return result;
 }
 
-const node = { ...common, platform: 'node', format: 'cjs', target: 'node20', mainFields: ['module', 'main'], plugins: [noBrotli] };
+const node = { ...common, platform: 'node', format: 'cjs', target: 'node20', mainFields: ['module', 'main'], plugins: [noBrotli, zodEnglishOnly] };
 
 async function buildMain() {
   await buildAtomic({ ...node, entryPoints: [join(root, 'main/app/main.ts')], outfile: join(out, 'main.cjs'), external: ['electron', ...nativeAddons] });
@@ -102,8 +127,11 @@ async function buildPreload() {
 }
 async function buildCli() {
   await buildAtomic(
-    { ...node, minifyWhitespace: !dev, minifySyntax: !dev, entryPoints: [join(root, 'main/cli.ts')], outfile: join(out, 'cli.cjs'), external: ['electron', ...nativeAddons], plugins: [...node.plugins, nativeRequire] },
-    refuseDynamicImport,
+    { ...node, minifyWhitespace: !dev, minifySyntax: !dev, metafile: true, entryPoints: [join(root, 'main/cli.ts')], outfile: join(out, 'cli.cjs'), external: ['electron', ...nativeAddons], plugins: [...node.plugins, nativeRequire] },
+    (result) => {
+      refuseDynamicImport(result);
+      refuseStartupWeight(result);
+    },
   );
   // Help and version without the whole bundle (main/bin/paraphe.cjs asks this one first).
   await buildAtomic({ ...node, entryPoints: [join(root, 'main/cli/usage.ts')], outfile: join(out, 'cli-usage.cjs') });

@@ -2,7 +2,6 @@
 // Node's own X.509 parser (fast); used by validation (trust anchors) and by the signing warnings
 // (does a signer's chain end at a certificate a system root issued?).
 import { X509Certificate } from 'node:crypto';
-import { rootCertificates } from 'node:tls';
 
 let systemRoots: Map<string, Uint8Array[]> | null = null;
 
@@ -10,7 +9,8 @@ let systemRoots: Map<string, Uint8Array[]> | null = null;
 export function systemRootsBySubject(): Map<string, Uint8Array[]> {
   if (!systemRoots) {
     systemRoots = new Map();
-    for (const pem of rootCertificates) {
+    // node:tls (and node:net behind it) loaded on first use, not at every start.
+    for (const pem of process.getBuiltinModule('node:tls').rootCertificates) {
       try {
         const x509 = new X509Certificate(pem);
         const list = systemRoots.get(x509.subject) ?? [];

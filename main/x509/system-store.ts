@@ -8,7 +8,6 @@
 // apart: they tell that a chain reaches a root, and a signature need not carry one.
 import { X509Certificate } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
-import * as tls from 'node:tls';
 
 /** More than any system store holds (Debian's bundle is about 220 KB and 150 certificates). */
 export const MAX_SYSTEM_STORE_BYTES = 8 * 1024 * 1024;
@@ -92,7 +91,7 @@ export interface SystemStoreOptions {
 export function systemStorePems(options: SystemStoreOptions = {}): string[] {
   const nodeReader = options.getCACertificates !== undefined
     ? options.getCACertificates
-    : (tls as { getCACertificates?: (type: 'system') => readonly string[] }).getCACertificates ?? null;
+    : (process.getBuiltinModule('node:tls') as { getCACertificates?: (type: 'system') => readonly string[] }).getCACertificates ?? null; // loaded on first use
   if (nodeReader) {
     try {
       return nodeReader('system').slice(0, MAX_SYSTEM_STORE_CERTIFICATES);

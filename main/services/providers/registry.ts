@@ -1,7 +1,7 @@
 // The identity providers of one app or CLI run, by kind. The registry routes an identity id to the
 // provider that listed it: ids are opaque (nothing here or in the contract reads a prefix).
 import { AppError, msg } from '../../errors';
-import { IdentityKind } from '../../../preload/contract/schemas';
+import { IdentityKind } from '../../../preload/contract/schemas/identities';
 import type { Identity } from '../../../preload/contract/schemas';
 import type { Signer } from '../../signers';
 import type { Authorizer, IdentityProvider, PublicCertificates } from '../signing/ports';
