@@ -8,6 +8,66 @@ export function der(value: { toBER(sizeOnly?: boolean): ArrayBuffer }): Uint8Arr
   return new Uint8Array(value.toBER(false));
 }
 
+/** DER length octets (X.690 8.1.3.3-8.1.3.5: short form below 128, else the fewest octets). */
+function derLength(n: number): Uint8Array {
+  if (n < 0x80) return Uint8Array.of(n);
+  const octets: number[] = [];
+  for (let rest = n; rest > 0; rest = Math.floor(rest / 256)) octets.unshift(rest % 256);
+  return Uint8Array.of(0x80 | octets.length, ...octets);
+}
+
+/**
+ * One DER element of `tag` (a one-octet identifier: universal, context or application class,
+ * number below 31) holding `content`, the already encoded elements or octets, in order.
+ */
+export function derElement(tag: number, ...content: readonly Uint8Array[]): Uint8Array {
+  const size = content.reduce((sum, part) => sum + part.length, 0);
+  const length = derLength(size);
+  const out = new Uint8Array(1 + length.length + size);
+  out[0] = tag;
+  out.set(length, 1);
+  let at = 1 + length.length;
+  for (const part of content) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+/**
+ * The elements inside one DER element of definite length (views of `element`), or null when
+ * `element` is not exactly one such element whose content is a sequence of them.
+ */
+export function derChildren(element: Uint8Array): Uint8Array[] | null {
+  const outer = derHeader(element, 0);
+  if (outer === null || outer.end !== element.length) return null;
+  const out: Uint8Array[] = [];
+  for (let at = outer.content; at < outer.end; ) {
+    const child = derHeader(element, at);
+    if (child === null || child.end > outer.end) return null;
+    out.push(element.subarray(at, child.end));
+    at = child.end;
+  }
+  return out;
+}
+
+/** The tag's, the length's and the content's extent of the element at `at`, or null (no indefinite length, one-octet tags). */
+function derHeader(bytes: Uint8Array, at: number): { content: number; end: number } | null {
+  if (at + 2 > bytes.length || ((bytes[at] ?? 0) & 0x1f) === 0x1f) return null;
+  const first = bytes[at + 1] ?? 0;
+  let length = first;
+  let content = at + 2;
+  if (first & 0x80) {
+    const count = first & 0x7f;
+    if (count === 0 || count > 4 || content + count > bytes.length) return null;
+    length = 0;
+    for (let i = 0; i < count; i++) length = length * 256 + (bytes[content + i] ?? 0);
+    content += count;
+  }
+  const end = content + length;
+  return end > bytes.length ? null : { content, end };
+}
+
 /** Parses exactly one BER/DER element spanning all of `bytes`, or returns null. */
 export function parseAsn1(bytes: Uint8Array): asn1js.AsnType | null {
   if (bytes.length === 0) return null;

@@ -12,7 +12,7 @@ import {
 } from './algorithms';
 import { fingerprint, parseCertificate, subjectKeyIdentifier, subjectName } from './certificates';
 import type { Certificate } from './certificates';
-import { arrayBufferView, bytesEqual, copyBytes, der, parseAsn1 } from './engine';
+import { arrayBufferView, bytesEqual, copyBytes, der, derChildren, derElement, parseAsn1 } from './engine';
 import { CmsError } from './errors';
 import { msg } from '../errors';
 import { formatMessage } from '../../preload/contract/messages';
@@ -148,6 +148,7 @@ function prepareCadesWith(options: Omit<CadesOptions, 'sign' | 'timestamp'>, rea
   checkKeyMatchesAlgorithm(signer, options.algorithm);
   const signed = signedAttributesFor({ ...options, signerCertificate: signer });
   const signatureAlgorithm = signatureAlgorithmIdentifier(options.algorithm, options.hash);
+  const signatureAlgorithmDer = der(signatureAlgorithm.toSchema());
   const request: SignRequest = { data: signed.der, digest: digest(options.hash, signed.der), hash: options.hash, algorithm: options.algorithm };
   const complete = async (signature: Uint8Array, timestamp?: (signatureValue: Uint8Array) => Promise<Uint8Array>): Promise<Uint8Array> => {
     if (!(signature instanceof Uint8Array) || signature.length === 0) {
@@ -157,37 +158,31 @@ function prepareCadesWith(options: Omit<CadesOptions, 'sign' | 'timestamp'>, rea
       throw new CmsError('signature-mismatch', msg('error.cms.signature-mismatch', { subject: subjectName(signer) }));
     }
 
-    const signerInfo = new pkijs.SignerInfo({
-      version: 1,
-      sid: new pkijs.IssuerAndSerialNumber({ issuer: signer.cert.issuer, serialNumber: signer.cert.serialNumber }),
-      digestAlgorithm: digestAlgorithmIdentifier(options.hash),
-      signedAttrs: new pkijs.SignedAndUnsignedAttributes({ type: 0, attributes: signed.attributes }),
-      signatureAlgorithm,
-      signature: new asn1js.OctetString({ valueHex: signature }),
-    });
-    // The [0] IMPLICIT signed attributes must be the very bytes that were signed, tag aside.
-    const embedded = der(signerInfo.signedAttrs?.toSchema() as asn1js.Constructed);
-    embedded[0] = 0x31;
-    if (!bytesEqual(embedded, signed.der)) throw new Error('internal: the signed attributes changed when embedded');
-
+    // Encoded directly (X.690 DER) around parts encoded once: the certificates as they are, the
+    // signer's identifier from its certificate, the algorithm identifiers; pkijs' objects re-encode
+    // every field of every certificate for each signature, the largest cost of a batch (issue 11).
+    // The [0] IMPLICIT signed attributes are the very bytes that were signed, tag aside.
+    const signedAttrs = signed.der.slice();
+    signedAttrs[0] = 0xa0;
+    const unsigned: Uint8Array[] = [];
     if (timestamp) {
       const token = await timestamp(signature);
-      const value = real ? timestampTokenFor(token, signature) : parseAsn1(token);
-      if (value === null) throw new CmsError('bad-timestamp-token', msg('error.cms.timestamp-not-der'));
-      signerInfo.unsignedAttrs = new pkijs.SignedAndUnsignedAttributes({
-        type: 1,
-        attributes: [new pkijs.Attribute({ type: OID.signatureTimeStampToken, values: [value] })],
-      });
+      if (real) timestampTokenFor(token, signature);
+      else if (parseAsn1(token) === null) throw new CmsError('bad-timestamp-token', msg('error.cms.timestamp-not-der'));
+      // [1] IMPLICIT SET OF Attribute { signature-time-stamp, SET { TimeStampToken } }
+      unsigned.push(derElement(0xa1, derElement(0x30, oidDer(OID.signatureTimeStampToken), derElement(0x31, token))));
     }
-
-    const signedData = new pkijs.SignedData({
-      version: 1,
-      digestAlgorithms: [digestAlgorithmIdentifier(options.hash)],
-      encapContentInfo: new pkijs.EncapsulatedContentInfo({ eContentType: OID.data }),
-      certificates: embeddableCertificates(signer, options.chain),
-      signerInfos: [signerInfo],
-    });
-    return der(new pkijs.ContentInfo({ contentType: OID.signedData, content: signedData.toSchema(true) }).toSchema());
+    const digestAlgorithm = algorithmDer(options.hash);
+    const signerInfo = derElement(0x30, VERSION_1, signerIdentifier(signer), digestAlgorithm, signedAttrs, signatureAlgorithmDer, derElement(0x04, signature), ...unsigned);
+    const signedData = derElement(
+      0x30,
+      VERSION_1,
+      derElement(0x31, digestAlgorithm),
+      derElement(0x30, oidDer(OID.data)), // encapContentInfo: id-data, detached (no eContent)
+      derElement(0xa0, ...embeddableCertificates(signer, options.chain)),
+      derElement(0x31, signerInfo),
+    );
+    return derElement(0x30, oidDer(OID.signedData), derElement(0xa0, signedData));
   };
   return { signedAttributes: signed.der, request, complete };
 }
@@ -202,10 +197,10 @@ function checkKeyMatchesAlgorithm(signer: Certificate, algorithm: SignatureAlgor
   }
 }
 
-/** The signer certificate then the chain, each once, as pkijs objects that encode to their very DER. */
-function embeddableCertificates(signer: Certificate, chain: readonly Uint8Array[]): pkijs.Certificate[] {
+/** The signer certificate then the chain, each once, as their DER (see embeddable). */
+function embeddableCertificates(signer: Certificate, chain: readonly Uint8Array[]): Uint8Array[] {
   const seen = new Set<string>();
-  const out: pkijs.Certificate[] = [];
+  const out: Uint8Array[] = [];
   for (const item of [signer, ...chain]) {
     const cert = parseCertificate(item, { kind: 'chain' });
     const id = fingerprint(cert.der);
@@ -217,38 +212,77 @@ function embeddableCertificates(signer: Certificate, chain: readonly Uint8Array[
 }
 
 /**
- * A pkijs Certificate that SignedData encodes as the original certificate, parsed once. The
- * signing-certificate-v2 hash is over these bytes: an encoder that changed them would make the
- * signature invalid for every validator, so a certificate that does not re-encode identically
- * (BER, not DER) is refused.
+ * A certificate's DER, to embed as it is. The signing-certificate-v2 hash is over these bytes: a
+ * certificate that is not DER (a BER encoding a validator would re-encode differently) is
+ * refused, checked once per certificate.
  */
-class EncodedCertificate extends pkijs.Certificate {
-  constructor(private readonly encoding: asn1js.Sequence) {
-    super();
-  }
+const embeddables = new WeakMap<Certificate, Uint8Array>();
 
-  override toSchema(): asn1js.Sequence {
-    return this.encoding;
-  }
-}
-
-const embeddables = new WeakMap<Certificate, EncodedCertificate>();
-
-function embeddable(cert: Certificate): EncodedCertificate {
+function embeddable(cert: Certificate): Uint8Array {
   let out = embeddables.get(cert);
   if (!out) {
     const parsed = parseAsn1(cert.der);
     if (!(parsed instanceof asn1js.Sequence) || !bytesEqual(der(parsed), cert.der)) {
       throw new CmsError('bad-certificate', msg('error.cms.certificate-not-der', { subject: subjectName(cert) }));
     }
-    out = new EncodedCertificate(parsed);
+    out = cert.der;
     embeddables.set(cert, out);
   }
   return out;
 }
 
-/** Parses a TimeStampToken and checks it is over `signatureValue`; returns it as asn1js, unchanged. */
-function timestampTokenFor(token: Uint8Array, signatureValue: Uint8Array): asn1js.AsnType {
+const VERSION_1 = Uint8Array.of(0x02, 0x01, 0x01);
+
+const oids = new Map<string, Uint8Array>();
+
+/** An OBJECT IDENTIFIER, DER. */
+function oidDer(oid: string): Uint8Array {
+  let out = oids.get(oid);
+  if (!out) {
+    out = der(new asn1js.ObjectIdentifier({ value: oid }));
+    oids.set(oid, out);
+  }
+  return out;
+}
+
+const digestAlgorithms = new Map<HashAlgorithm, Uint8Array>();
+
+/** The DigestAlgorithmIdentifier of `hash`, DER. */
+function algorithmDer(hash: HashAlgorithm): Uint8Array {
+  let out = digestAlgorithms.get(hash);
+  if (!out) {
+    out = der(digestAlgorithmIdentifier(hash).toSchema());
+    digestAlgorithms.set(hash, out);
+  }
+  return out;
+}
+
+const signerIdentifiers = new WeakMap<Certificate, Uint8Array>();
+
+/**
+ * The SignerIdentifier issuerAndSerialNumber of `signer` (RFC 5652 5.3), DER: its issuer Name and
+ * serialNumber INTEGER as its TBSCertificate holds them (version [0], serialNumber, signature,
+ * issuer), the very bytes validators match the certificate by.
+ */
+function signerIdentifier(signer: Certificate): Uint8Array {
+  let out = signerIdentifiers.get(signer);
+  if (!out) {
+    const tbs = derChildren(embeddable(signer))?.[0];
+    const fields = tbs ? derChildren(tbs) : null;
+    const from = fields?.[0]?.[0] === 0xa0 ? 1 : 0;
+    const serial = fields?.[from];
+    const issuer = fields?.[from + 2];
+    if (serial?.[0] !== 0x02 || issuer?.[0] !== 0x30) {
+      throw new CmsError('bad-certificate', msg('error.cms.certificate-not-der', { subject: subjectName(signer) }));
+    }
+    out = derElement(0x30, issuer, serial);
+    signerIdentifiers.set(signer, out);
+  }
+  return out;
+}
+
+/** Checks that a TimeStampToken is DER, and over `signatureValue`: it is embedded as it is. */
+function timestampTokenFor(token: Uint8Array, signatureValue: Uint8Array): void {
   const value = parseAsn1(token);
   if (value === null || !bytesEqual(der(value), token)) {
     throw new CmsError('bad-timestamp-token', msg('error.cms.timestamp-not-der-embed'));
@@ -259,7 +293,6 @@ function timestampTokenFor(token: Uint8Array, signatureValue: Uint8Array): asn1j
   if (!hash || !bytesEqual(digest(hash, signatureValue), imprint)) {
     throw new CmsError('bad-timestamp-token', msg('error.cms.timestamp-other-value'));
   }
-  return value;
 }
 
 /** The TSTInfo of a DER TimeStampToken (ContentInfo SignedData with eContentType id-ct-TSTInfo), or of its parsed SignedData. */

@@ -15,7 +15,7 @@ import type { ByteSource } from '../pdf';
 
 const CHUNK = 1024 * 1024;
 
-/** The bytes of a document to sign, streamed in order (one reused buffer; a chunk is valid during its call). */
+/** The bytes of a document to sign, streamed in order (reused buffers: a chunk is valid until its sink resolves). */
 export interface InputBytes {
   readonly size: number;
   pump(sink: (chunk: Uint8Array) => Promise<void>): Promise<void>;
@@ -105,9 +105,14 @@ export class TempOutput {
    */
   async copyFrom(source: string | InputBytes, hash?: Hash, check?: Hash): Promise<void> {
     const sink = async (chunk: Uint8Array) => {
-      hash?.update(chunk);
-      check?.update(chunk);
-      await this.writeAt(chunk, this.length);
+      // The write runs on the I/O pool while this thread hashes the same (unchanged) bytes.
+      const written = this.writeAt(chunk, this.length);
+      try {
+        hash?.update(chunk);
+        check?.update(chunk);
+      } finally {
+        await written;
+      }
     };
     if (typeof source !== 'string') {
       await source.pump(sink);
@@ -115,7 +120,7 @@ export class TempOutput {
     }
     const input = await open(source, 'r');
     try {
-      await pump(input, null, undefined, sink);
+      await pump(input, 0, undefined, sink);
     } finally {
       await input.close();
     }
@@ -175,19 +180,33 @@ export class TempOutput {
 }
 
 /**
- * Reads `input` to its end through one reused buffer, from `start` (null: the current position),
- * hashing and passing on each chunk.
+ * Reads `input` from `start` to its end, hashing and passing on each chunk. Two buffers take
+ * turns: the next chunk is read on the I/O pool while this one is hashed and written, so a large
+ * file costs about the longer of reading and hashing, not their sum. A chunk is valid until its
+ * sink resolves.
  */
-async function pump(input: FileHandle, start: number | null, hash: Hash | undefined, sink?: (chunk: Uint8Array) => Promise<void>): Promise<void> {
-  const buffer = Buffer.allocUnsafe(CHUNK);
+async function pump(input: FileHandle, start: number, hash: Hash | undefined, sink?: (chunk: Uint8Array) => Promise<void>): Promise<void> {
+  const buffers = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)] as const;
   let position = start;
-  for (;;) {
-    const { bytesRead } = await input.read(buffer, 0, CHUNK, position);
-    if (bytesRead === 0) return;
-    if (position !== null) position += bytesRead;
-    const chunk = buffer.subarray(0, bytesRead);
-    hash?.update(chunk);
-    if (sink) await sink(chunk);
+  let turn: 0 | 1 = 0;
+  let next = input.read(buffers[turn], 0, CHUNK, position);
+  try {
+    for (;;) {
+      const { bytesRead } = await next;
+      if (bytesRead === 0) return;
+      const chunk = buffers[turn].subarray(0, bytesRead);
+      position += bytesRead;
+      turn = turn === 0 ? 1 : 0;
+      next = input.read(buffers[turn], 0, CHUNK, position);
+      hash?.update(chunk);
+      if (sink) await sink(chunk);
+    }
+  } finally {
+    // A sink that failed leaves a read in flight: it ends before the caller closes the file.
+    await next.then(
+      () => undefined,
+      () => undefined,
+    );
   }
 }
 

@@ -309,6 +309,16 @@ export async function benchSign(context: SignBenchContext): Promise<void> {
       console.log(`- ${verdict(secondsOf(onePageRow.paraphe) < 0.3)} one \`paraphe sign\` process on a one-page PDF under 0.3 s: ${cell(onePageRow.paraphe, 'time')}`);
     }
     console.log(`- ${verdict(parapheRate >= 200)} a batch at B-B with a software key at 200 documents per second or more: ${rate(parapheRate)} (${batchSize} documents, one process)`);
+
+    console.log('\n### targets (issue 11)\n');
+    for (const r of rows.filter((row) => row.nominalMb >= 200)) {
+      const x = secondsOf(r.paraphe) / r.sha256sum.seconds;
+      console.log(`- ${verdict(x <= 1.5)} ${r.label} signs within 1.5x of one sha256sum pass: ${cell(r.paraphe, 'time')} vs ${ms(r.sha256sum.seconds)} = ${ratio(secondsOf(r.paraphe), r.sha256sum.seconds)}x`);
+    }
+    if (onePageRow) {
+      console.log(`- ${verdict(secondsOf(onePageRow.paraphe) <= 2 * secondsOf(onePageRow.pdfsig))} a one-page sign within 2x pdfsig: paraphe/pdfsig = ${ratio(secondsOf(onePageRow.paraphe), secondsOf(onePageRow.pdfsig))} (also \`npm run bench -- startup\`)`);
+    }
+    console.log(`- ${verdict(parapheRate >= 200)} a batch of ${batchSize} one-page PDFs at 200 documents per second or more, start-up included: ${rate(parapheRate)}`);
   } finally {
     db.cleanup();
     await rm(work, { recursive: true, force: true });

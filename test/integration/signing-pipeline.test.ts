@@ -142,6 +142,29 @@ describe('the signing pipeline: stages, ports, a new backend', { skip, timeout: 
     assert.ok(!all.includes('PRIVATE KEY'));
   });
 
+  it('the evidence has the SHA-256 of each input whatever the signature hashes with (one pass for SHA-256, a second hash for SHA-384)', async () => {
+    const signer = await openPkcs12Signer(bed.pki.p12.signer, bed.pki.password);
+    const folder = join(dir, 'digests');
+    await mkdir(join(folder, 'out'), { recursive: true });
+    try {
+      for (const hash of ['sha256', 'sha384'] as const) {
+        const input = join(folder, `${hash}.pdf`);
+        await copyFile(bed.pdfs.objectStreams, input);
+        const facts: EvidenceFact[] = [];
+        const output = join(folder, 'out', `${hash}.pdf`);
+        const [outcome] = await new SigningSession(signer, { level: 'B-B', hash }, root, { evidence: { record: (fact) => void facts.push(fact) } }).signBatch([{ input, output }]);
+        assert.ok(outcome?.ok, hash);
+        const fact = facts.find((f) => f.stage === 'input');
+        assert.equal(fact?.stage === 'input' && fact.sha256, await sha256(input), `${hash}: the SHA-256 of the input`);
+        const prepared = facts.find((f) => f.stage === 'prepared');
+        assert.equal(prepared?.stage === 'prepared' && prepared.hash, hash);
+        await assertSound(output, bed);
+      }
+    } finally {
+      await signer.close();
+    }
+  });
+
   it('a cancelled batch leaves no temp file and no open input behind; what was committed is whole', async () => {
     const signer = await openPkcs12Signer(bed.pki.p12.signer, bed.pki.password);
     const folder = join(dir, 'cancel');

@@ -1,6 +1,7 @@
 // Pure parts of main/cms/signed-data.ts: the signed attributes (exactly three, in DER SET OF
 // order), the largest signature a key makes, and signatures of an in-memory self-signed certificate
-// that main/cms itself verifies.
+// that main/cms itself verifies; the CMS encoded directly as DER (what pkijs re-encodes identically)
+// and its DER helpers.
 import assert from 'node:assert/strict';
 import { createHash, generateKeyPairSync, sign as cryptoSign, webcrypto } from 'node:crypto';
 import { before, describe, it } from 'node:test';
@@ -10,6 +11,7 @@ import {
   OID, checkSignerInfo, createCadesSignature, embeddedRevocation, estimateCadesSize, isCmsError, maxSignatureSize, signatureTimestampTokens,
   signedAttributesFor, signedDataOf,
 } from '../../main/cms';
+import { derChildren, derElement } from '../../main/cms/engine';
 
 /** A self-signed P-256 certificate made with pkijs, and its key. */
 async function selfSigned(name: string) {
@@ -139,5 +141,71 @@ describe('attributes read from a SignedData', () => {
     const cms = container();
     assert.deepEqual(signatureTimestampTokens(cms).map((t) => [...t]), [der(item(4))]);
     assert.deepEqual(signatureTimestampTokens(signedDataOf(cms)).map((t) => [...t]), [der(item(4))]);
+  });
+});
+
+describe('the CMS is encoded directly as DER', () => {
+  it('is canonical: pkijs reads it and re-encodes the very bytes, with a certificate set long enough for multi-octet lengths', async () => {
+    const signer = await selfSigned('Zoë Test');
+    const others = await Promise.all(['Issuer A', 'Issuer B', 'Issuer C'].map((n) => selfSigned(n)));
+    const key = webcrypto.subtle;
+    const privateKey = await key.importKey('pkcs8', signer.pkcs8, { name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign']);
+    const content = new TextEncoder().encode('the signed byte ranges');
+    const cms = await createCadesSignature({
+      contentDigest: new Uint8Array(createHash('sha384').update(content).digest()),
+      hash: 'sha384',
+      algorithm: 'ecdsa',
+      signerCertificate: signer.der,
+      chain: [...others.map((o) => o.der), signer.der],
+      sign: async ({ data }) => new Uint8Array(pkijs.createCMSECDSASignature(await key.sign({ name: 'ECDSA', hash: 'SHA-384' }, privateKey, data))),
+    });
+    const parsed = asn1js.fromBER(cms);
+    assert.equal(parsed.offset, cms.length);
+    const info = new pkijs.ContentInfo({ schema: parsed.result });
+    assert.equal(info.contentType, OID.signedData);
+    const sd = new pkijs.SignedData({ schema: info.content });
+    const again = new Uint8Array(new pkijs.ContentInfo({ contentType: OID.signedData, content: sd.toSchema(true) }).toSchema().toBER(false));
+    assert.deepEqual(Buffer.from(again), Buffer.from(cms), 're-encoded by pkijs, the same bytes');
+    // The signer, then the chain in order, each once; the certificate set needs a two-octet length.
+    assert.deepEqual((sd.certificates ?? []).map((c) => Buffer.from((c as pkijs.Certificate).toSchema().toBER(false))), [signer.der, ...others.map((o) => o.der)].map((d) => Buffer.from(d)));
+    assert.ok(signer.der.length + others.reduce((n, o) => n + o.der.length, 0) > 256);
+    assert.equal(sd.version, 1);
+    assert.deepEqual(sd.digestAlgorithms.map((a) => a.algorithmId), ['2.16.840.1.101.3.4.2.2']);
+    assert.equal(sd.encapContentInfo.eContentType, OID.data);
+    assert.equal(sd.encapContentInfo.eContent, undefined, 'detached');
+    const [signerInfo] = sd.signerInfos;
+    assert.ok(signerInfo?.sid instanceof pkijs.IssuerAndSerialNumber);
+    const own = pkijs.Certificate.fromBER(signer.der);
+    assert.ok(signerInfo.sid.issuer.isEqual(own.issuer));
+    assert.ok(signerInfo.sid.serialNumber.isEqual(own.serialNumber));
+    assert.equal(signerInfo.unsignedAttrs, undefined);
+    assert.equal(checkSignerInfo(sd, 0, content).failure, null);
+  });
+});
+
+describe('DER helpers', () => {
+  it('derElement writes the shortest definite length, which asn1js and derChildren read back', () => {
+    for (const size of [0, 1, 127, 128, 255, 256, 65535, 65536, 70000]) {
+      const element = derElement(0x04, new Uint8Array(size).fill(7));
+      const parsed = asn1js.fromBER(element);
+      assert.equal(parsed.offset, element.length, `size ${size}`);
+      assert.equal(parsed.result.lenBlock.length, size);
+      assert.equal(parsed.result.lenBlock.isIndefiniteForm, false);
+      const header = element.length - size;
+      assert.equal(header, size < 128 ? 2 : size < 256 ? 3 : size < 65536 ? 4 : 5, `header of ${size}`);
+      const outer = derElement(0x30, element, derElement(0x05));
+      assert.deepEqual(derChildren(outer)?.map((c) => c.length), [element.length, 2]);
+    }
+  });
+
+  it('derChildren refuses what is not one definite-length element', () => {
+    const good = derElement(0x30, derElement(0x02, Uint8Array.of(1)));
+    assert.deepEqual(derChildren(good)?.length, 1);
+    assert.equal(derChildren(good.subarray(0, good.length - 1)), null, 'truncated');
+    assert.equal(derChildren(Uint8Array.of(...good, 0)), null, 'trailing bytes');
+    assert.equal(derChildren(Uint8Array.of(0x30, 0x80, 0x02, 0x01, 0x01, 0x00, 0x00)), null, 'indefinite length');
+    assert.equal(derChildren(Uint8Array.of(0x30, 0x03, 0x02, 0x05, 0x01)), null, 'a child longer than its parent');
+    assert.equal(derChildren(Uint8Array.of(0x30, 0x85, 1, 0, 0, 0, 0)), null, 'a length of five octets');
+    assert.equal(derChildren(new Uint8Array(0)), null);
   });
 });

@@ -1,11 +1,13 @@
 // Signed outputs (main/services/signed-output.ts): a new file follows the umask (0666 & ~umask),
-// an overwritten file keeps its mode, and no temp file survives a failure.
+// an overwritten file keeps its mode, and no temp file survives a failure; a file is copied through
+// two buffers that take turns (the next chunk read while this one is hashed and written).
 import assert from 'node:assert/strict';
-import { chmod, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { chmod, mkdtemp, open, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { TempOutput, forgetNewFileMode, memoryBytes } from '../../main/services/signed-output';
+import { TempOutput, forgetNewFileMode, handleBytes, memoryBytes } from '../../main/services/signed-output';
 
 const modeOf = async (path: string) => (await stat(path)).mode & 0o777;
 
@@ -61,5 +63,62 @@ describe('TempOutput modes and clean-up', { skip: process.platform === 'win32' ?
     const left = (await readdir(dir)).filter((name) => name.includes('.paraphe-'));
     assert.deepEqual(left, []);
     await assert.rejects(stat(target));
+  });
+});
+
+describe('TempOutput copies a file through two buffers that take turns', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'paraphe-output-copy-'));
+  });
+  after(async () => rm(dir, { recursive: true, force: true }));
+
+  // 3.5 MiB: three full 1 MiB chunks and a partial one, so each buffer is reused while the other
+  // is being read; a chunk handed on before its read finished, or overwritten before its sink
+  // resolved, would change the copy or its hash.
+  const SIZE = 3.5 * 1024 * 1024;
+
+  it('copies every byte once, in order, and feeds the same bytes to the hashes', async () => {
+    const input = join(dir, 'in.bin');
+    const bytes = randomBytes(SIZE);
+    await writeFile(input, bytes);
+    const handle = await open(input, 'r');
+    const temp = await TempOutput.create(join(dir, 'out.bin'));
+    const hash = createHash('sha256');
+    const check = createHash('sha512');
+    try {
+      await temp.copyFrom(handleBytes(handle, SIZE), hash, check);
+      await temp.commit();
+    } finally {
+      await handle.close();
+    }
+    assert.ok((await readFile(join(dir, 'out.bin'))).equals(bytes));
+    assert.equal(hash.digest('hex'), createHash('sha256').update(bytes).digest('hex'));
+    assert.equal(check.digest('hex'), createHash('sha512').update(bytes).digest('hex'));
+  });
+
+  it('a sink that fails stops the copy, with no read left running on the closed file', async () => {
+    const input = join(dir, 'in2.bin');
+    await writeFile(input, randomBytes(SIZE));
+    const handle = await open(input, 'r');
+    const seen: number[] = [];
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      await assert.rejects(
+        handleBytes(handle, SIZE).pump(async (chunk) => {
+          seen.push(chunk.length);
+          if (seen.length === 2) throw new Error('disk full');
+        }),
+        /disk full/,
+      );
+      await handle.close(); // would fail (or a read would fail after it) if a read were still in flight
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+    assert.deepEqual(seen, [1024 * 1024, 1024 * 1024]);
+    assert.deepEqual(unhandled, []);
   });
 });

@@ -135,13 +135,16 @@ export async function prepare(opened: OpenedInput, temp: TempOutput, profile: Si
     ? { path: opened.path, name: opened.name, source: repaired.source, bytes: sourceBytes(repaired.source) }
     : opened;
 
-  // The very bytes the update was laid out on, checked against what was opened.
+  // The very bytes the update was laid out on, checked against what was opened. Their SHA-256 is
+  // the document digest's state once they are copied (they all precede /Contents) when the
+  // signature hashes with SHA-256: one pass over a large file, not two (issue 11). With another
+  // digest, a second hash runs only for what needs it (the opened file's check, the evidence).
   const hash = newHash(options.hash);
-  const check = createHash('sha256');
+  const check = options.hash === 'sha256' || (!input.expected && !options.evidence) ? undefined : createHash('sha256');
   await temp.copyFrom(input.bytes, hash, check);
   const copied = temp.size();
   if (copied !== input.source.size || copied !== input.bytes.size) throw inputChanged(input.name);
-  const inputSha256 = check.digest('hex');
+  const inputSha256 = options.hash === 'sha256' ? hash.copy().digest('hex') : check?.digest('hex') ?? '';
   if (input.expected) {
     const expected = await input.expected.sha256();
     if (copied !== input.expected.size || expected === null || expected !== inputSha256) throw inputChanged(input.name);
