@@ -93,5 +93,9 @@ export async function benchStartup(context: StartupBenchContext): Promise<void> 
   console.log(`- ${verdict(med(cached) <= 2 * med(pdfsig))} a one-page sign within 2x pdfsig: paraphe/pdfsig = ${(med(cached) / med(pdfsig)).toFixed(2)}`);
   console.log(`- ${verdict(med(version) < 0.1)} \`--version\` under 0.1 s: ${ms(med(version))} (the floor of a Node process here: ${ms(med(floor))})`);
   console.log(`- ${verdict(med(help) < 0.1)} \`--help\` under 0.1 s: ${ms(med(help))}`);
+  // Where a bare Node start alone takes 0.1 s or more, the absolute goal cannot be met by any
+  // Node program: what paraphe adds to that floor is what it controls.
+  const over = Math.max(med(version), med(help)) - med(floor);
+  console.log(`- ${verdict(over <= 0.015)} \`--version\` and \`--help\` within 15 ms of a bare Node start: +${ms(Math.max(0, over))}`);
   console.log(`- strategy: the code cache takes a one-page sign from ${ms(med(plain))} to ${ms(med(cached))} (${(med(cached) / med(plain)).toFixed(2)}x)`);
 }
