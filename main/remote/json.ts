@@ -70,6 +70,12 @@ export interface JsonExchange {
   method: JsonMethod;
   /** Serialized with JSON.stringify and sent as application/json (not with GET). */
   body?: unknown;
+  /**
+   * Sent as application/x-www-form-urlencoded instead (OAuth 2.0 token and revocation endpoints,
+   * RFC 6749 4.1.3); not with `body`, not with GET. The values of `client_secret`, `code`,
+   * `code_verifier`, `refresh_token`, `token` and `password` are secrets (as are `secrets`).
+   */
+  form?: Readonly<Record<string, string>>;
   /** OAuth access token, sent as `Authorization: Bearer`; never logged, never in an error. */
   bearer?: string;
   /**
@@ -78,7 +84,10 @@ export interface JsonExchange {
    * transfer-encoding, and user-agent (the transport always sends "Paraphe").
    */
   headers?: Readonly<Record<string, string>>;
-  /** More values never to show in an error (a PIN or client secret sent in the body); at least 4 characters. */
+  /**
+   * More values never to show in an error (a PIN or client secret sent in the body); at least 4
+   * characters. A request that carries any is refused over plain http but to loopback.
+   */
   secrets?: readonly string[];
   /** Deadline of the whole exchange, retries and waits included. Default 15 s. */
   timeoutMs?: number;
@@ -120,6 +129,8 @@ const DEFAULT_MAX_DELAY_MS = 10_000;
 const MAX_JSON_DEPTH = 64;
 /** Headers the transport owns (sendOnce sets user-agent, connection and content-length itself). */
 const RESERVED_HEADERS = new Set(['host', 'connection', 'content-length', 'transfer-encoding', 'user-agent']);
+/** Form fields whose values are credentials (RFC 6749, RFC 7009). */
+const SECRET_FORM_FIELDS = new Set(['client_secret', 'code', 'code_verifier', 'refresh_token', 'token', 'password']);
 /** Network failures after which an idempotent request is sent again. */
 const RETRY_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE']);
 
@@ -135,7 +146,8 @@ const RETRY_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE']);
 export async function exchangeJson<T = unknown>(exchange: JsonExchange): Promise<JsonReply<T>> {
   const { service, url, method } = exchange;
   if (!SERVICE_NAME.test(service)) throw new TypeError('exchangeJson: service must be a lower-case word');
-  if (method === 'GET' && exchange.body !== undefined) throw new TypeError('exchangeJson: a GET request has no body');
+  if (method === 'GET' && (exchange.body !== undefined || exchange.form !== undefined)) throw new TypeError('exchangeJson: a GET request has no body');
+  if (exchange.body !== undefined && exchange.form !== undefined) throw new TypeError('exchangeJson: a body or a form, not both');
   const timeoutMs = exchange.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const retry = exchange.retry === false ? { attempts: 1 } : (exchange.retry ?? {});
   const maxAttempts = retry.attempts ?? DEFAULT_ATTEMPTS;
@@ -155,7 +167,7 @@ export async function exchangeJson<T = unknown>(exchange: JsonExchange): Promise
   // What must never show: the token, every header value the caller gives, and what it names as secret.
   const secrets: string[] = [...(exchange.secrets ?? [])];
   const headers: Record<string, string> = { accept: 'application/json' };
-  let credentials = false;
+  let credentials = secrets.length > 0;
   for (const [name, value] of Object.entries(exchange.headers ?? {})) {
     const lower = name.toLowerCase();
     if (RESERVED_HEADERS.has(lower)) continue;
@@ -168,8 +180,19 @@ export async function exchangeJson<T = unknown>(exchange: JsonExchange): Promise
     credentials = true;
     secrets.push(exchange.bearer, headers.authorization);
   }
-  const body = exchange.body === undefined ? undefined : new Uint8Array(Buffer.from(JSON.stringify(exchange.body), 'utf8'));
-  if (body) headers['content-type'] = 'application/json';
+  let body: Uint8Array | undefined;
+  if (exchange.form !== undefined) {
+    body = new Uint8Array(Buffer.from(new URLSearchParams(exchange.form).toString(), 'utf8'));
+    headers['content-type'] = 'application/x-www-form-urlencoded';
+    for (const [name, value] of Object.entries(exchange.form)) {
+      if (!SECRET_FORM_FIELDS.has(name) || value.length === 0) continue;
+      secrets.push(value, encodeURIComponent(value));
+      credentials = true;
+    }
+  } else if (exchange.body !== undefined) {
+    body = new Uint8Array(Buffer.from(JSON.stringify(exchange.body), 'utf8'));
+    headers['content-type'] = 'application/json';
+  }
 
   // Every failure leaves through the catch below, where the secrets are redacted, once.
   let made = 0;

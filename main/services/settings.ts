@@ -4,6 +4,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Settings } from '../../preload/contract/schemas/settings';
 import type { LocalePreference, RecentDocument, SavedP12Identity, Settings as SettingsT, TrustedCertificate } from '../../preload/contract/schemas';
+import type { RemoteAccount } from '../../preload/contract/schemas/settings';
 import { writeFileAtomic } from '../atomic-write';
 
 const MAX_RECENT = 12;
@@ -92,6 +93,22 @@ export class SettingsService {
   }
 
   /** The DER of every certificate the user trusts: trust anchors for verification. */
+  /** Adds a remote account, or replaces the one of the same name. */
+  async putRemoteAccount(account: RemoteAccount): Promise<RemoteAccount[]> {
+    const next = await this.update((s) => ({ ...s, remoteAccounts: [...(s.remoteAccounts ?? []).filter((a) => a.name !== account.name), account] }));
+    return next.remoteAccounts ?? [];
+  }
+
+  /** Forgets a remote account; false when there was none of that name. */
+  async removeRemoteAccount(name: string): Promise<boolean> {
+    let found = false;
+    await this.update((s) => {
+      found = (s.remoteAccounts ?? []).some((a) => a.name === name);
+      return { ...s, remoteAccounts: (s.remoteAccounts ?? []).filter((a) => a.name !== name) };
+    });
+    return found;
+  }
+
   async trustAnchors(): Promise<Uint8Array[]> {
     await this.load();
     return (this.current.trustedCertificates ?? []).map((c) => new Uint8Array(Buffer.from(c.der, 'base64')));

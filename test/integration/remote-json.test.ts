@@ -405,6 +405,25 @@ describe('JSON exchanges (main/remote/json, errors, http)', { timeout: 60_000 },
     assertNoSecret(client, 's3cr3t-client-secret', '739201');
   });
 
+  it('sends a form as application/x-www-form-urlencoded (OAuth token requests), its secret fields never over plain http, never in an error', async () => {
+    handler = (req, res) => json(res, 200, { access_token: 'a', seen: req.body, type: req.headers['content-type'] });
+    const reply = await ask<{ seen: string; type: string }>({ url: `${httpUrl}/oauth2/token`, method: 'POST', form: { grant_type: 'client_credentials', client_id: 'paraphe', client_secret: 'cl1ent+s3cret/=' } });
+    assert.equal(reply.json.type, 'application/x-www-form-urlencoded');
+    assert.deepEqual(Object.fromEntries(new URLSearchParams(reply.json.seen)), { grant_type: 'client_credentials', client_id: 'paraphe', client_secret: 'cl1ent+s3cret/=' });
+
+    const refused = await remoteFailure(
+      exchangeJson({ service: 'csc', method: 'POST', url: 'http://csc.example.invalid/oauth2/token', form: { grant_type: 'refresh_token', refresh_token: 'R3FRESH-T0KEN' } }),
+      'not-allowed',
+    );
+    assertNoSecret(refused, 'R3FRESH-T0KEN');
+
+    handler = (req, res) => json(res, 400, { error: 'invalid_grant', error_description: `code ${new URLSearchParams(req.body).get('code') ?? ''} with verifier ${new URLSearchParams(req.body).get('code_verifier') ?? ''} is not valid for ${new URLSearchParams(req.body).get('grant_type') ?? ''}` });
+    const echoed = await remoteFailure(ask({ url: `${httpUrl}/oauth2/token`, method: 'POST', form: { grant_type: 'authorization_code', code: 'C0DE-0123', code_verifier: 'V3RIFIER-abc' } }), 'http-status');
+    assert.equal(echoed.remote?.description, 'code [redacted] with verifier [redacted] is not valid for authorization_code');
+    assertNoSecret(echoed, 'C0DE-0123', 'V3RIFIER-abc');
+    await assert.rejects(exchangeJson({ service: 'csc', method: 'POST', url: httpUrl, form: {}, body: {} }), TypeError);
+  });
+
   it('redacts a token the server echoes in its status line or content type, or that bounding cut short', async () => {
     handler = (req, res) => res.writeHead(401, `Unauthorized ${req.headers.authorization ?? ''}`, { 'content-type': 'application/json' }).end('{}');
     const status = await remoteFailure(ask({ url: `${httpUrl}/a`, bearer: TOKEN }), 'unauthorized');

@@ -6,6 +6,32 @@ import { RecentDocument } from './documents';
 import { SavedP12Identity } from './identities';
 import { TrustedCertificate } from './validation';
 
+/**
+ * A remote signing account (a CSC service: DigiCert Document Trust Manager or another): where it
+ * is and how Paraphe signs in. Never a secret: a client secret or password is the *name* of the
+ * environment variable that holds it (read at each run), or lives in the OS keychain (a refresh
+ * token after `paraphe remote login`).
+ */
+export const RemoteAccount = z
+  .object({
+    /** How the user names it (`--remote NAME`). */
+    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/),
+    /** The service root, before /csc/v1 (https, or http to the loopback). */
+    url: z.string().url().max(2048),
+    /** The DTM preset it was made from, when it was. */
+    dtm: z.object({ environment: z.enum(['demo', 'production']), region: z.string().min(1).max(32) }).strict().optional(),
+    clientId: z.string().min(1).max(256),
+    grant: z.enum(['code', 'client_credentials', 'basic']),
+    /** The environment variable holding the OAuth client secret (client_credentials; code grant of a confidential client). */
+    clientSecretEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/).optional(),
+    /** auth/login with Basic: the user, and the variable holding the password. */
+    user: z.string().min(1).max(256).optional(),
+    passwordEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/).optional(),
+    addedAt: z.string(),
+  })
+  .strict();
+export type RemoteAccount = z.output<typeof RemoteAccount>;
+
 export const Settings = z.object({
   locale: LocalePreference,
   recent: z.array(RecentDocument).max(50),
@@ -15,6 +41,8 @@ export const Settings = z.object({
   trustedCertificates: z.array(TrustedCertificate).max(200).optional(),
   /** PKCS#11 libraries the user added, beside the ones found in the usual places. */
   pkcs11Modules: z.array(z.string().min(1).max(4096)).max(20).optional(),
+  /** Remote signing accounts (CSC), by name. */
+  remoteAccounts: z.array(RemoteAccount).max(20).optional(),
 });
 
 export type Settings = z.output<typeof Settings>;
