@@ -13,6 +13,12 @@ import { runInfo } from './cli/info';
 import { askSecretOnTty, runSign } from './cli/sign';
 import type { SignDeps } from './cli/sign';
 import { runTokens } from './cli/tokens';
+import { runRemote } from './cli/remote';
+import type { RemoteDeps } from './cli/remote';
+import { CscProvider } from './services/providers/csc';
+import { accountAccess } from './services/remote-accounts';
+import type { SecretStore } from './services/remote-accounts';
+import { deleteSecret, getSecret, setSecret } from '../native/keychain';
 import { runVerify } from './cli/verify';
 import { SettingsService } from './services/settings';
 import { TokenService } from './services/tokens';
@@ -63,15 +69,60 @@ const NO_DIALOGS: Dialogs = {
   chooseSavePath: async () => null,
 };
 
+/** Where `paraphe remote login` keeps the refresh tokens of code-grant accounts: the OS keychain. */
+const REMOTE_KEYCHAIN_SERVICE = 'Paraphe remote signing';
+const keychainSecrets: SecretStore = {
+  get: (account) => getSecret(REMOTE_KEYCHAIN_SERVICE, account),
+  set: (account, secret) => setSecret(REMOTE_KEYCHAIN_SERVICE, account, secret),
+  delete: (account) => deleteSecret(REMOTE_KEYCHAIN_SERVICE, account),
+};
+
+/** PEM trust anchors for remote services beside Node's roots (PARAPHE_REMOTE_CA: a private CA, e.g. a test server's). */
+function remoteCa(env: Readonly<Record<string, string | undefined>>): readonly string[] | undefined {
+  const file = env.PARAPHE_REMOTE_CA;
+  return file ? [readFileSync(file, 'utf8')] : undefined;
+}
+
+/** The remote signing accounts of settings, signed in on first use (kind 'csc'). */
+function cscProvider(env: Readonly<Record<string, string | undefined>>): CscProvider {
+  return new CscProvider(async () => {
+    const accounts = (await new SettingsService(userDataDir()).get()).remoteAccounts ?? [];
+    const ca = remoteCa(env);
+    return accounts.map((account) => accountAccess(account, { env, secrets: keychainSecrets, ...(ca ? { ca } : {}) }));
+  });
+}
+
+/** Opens the system browser (or $BROWSER, as other tools honour it) at `url`. */
+async function openBrowser(url: string): Promise<void> {
+  const { spawn } = process.getBuiltinModule('node:child_process');
+  const browser = process.env.BROWSER;
+  const [command, args] = browser
+    ? [browser, [url]]
+    : process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['rundll32', ['url.dll,FileProtocolHandler', url]] : ['xdg-open', [url]];
+  await new Promise<void>((resolvePromise, reject) => {
+    const child = spawn(command, args, { stdio: 'ignore', detached: process.platform !== 'win32' });
+    child.once('error', reject);
+    child.once('spawn', () => {
+      child.unref();
+      resolvePromise();
+    });
+  });
+}
+
+function remoteDeps(): RemoteDeps {
+  const ca = remoteCa(process.env);
+  return { settings: new SettingsService(userDataDir()), env: process.env, secrets: keychainSecrets, openBrowser, ...(ca ? { ca } : {}) };
+}
+
 /** The services of the app, as the app builds them (createServices), for one command. */
-function cliServices(modules: readonly string[], extensions: CliExtensions): Services {
+function cliServices(modules: readonly string[], extensions: CliExtensions, remote = false): Services {
   return createServices({
     userDataDir: userDataDir(),
     dialogs: NO_DIALOGS,
     env: { appName: 'Paraphe', version: version(), platform: process.platform, systemLocale: environmentLocaleName(process.env) },
     appRoot: appRoot(),
     tokens: tokenService(modules),
-    providers: extensions.providers,
+    providers: [...(extensions.providers ?? []), ...(remote ? [cscProvider(process.env)] : [])],
   });
 }
 
@@ -80,7 +131,7 @@ function signDeps(extensions: CliExtensions): SignDeps {
     root: appRoot(),
     env: process.env,
     askSecret: askSecretOnTty,
-    services: (identity) => cliServices(identity.kind === 'pkcs11' ? identity.modules : [], extensions),
+    services: (identity) => cliServices(identity.kind === 'pkcs11' ? identity.modules : [], extensions, identity.kind === 'remote'),
   };
 }
 
@@ -150,6 +201,8 @@ export async function main(argv: string[], output: Output = stdio, extensions: C
         return await runVerify(command, io, { userAnchors: await new SettingsService(userDataDir()).trustAnchors(), password: pdfPassword(command.pdfPasswordEnv, 'verify') });
       case 'tokens':
         return await runTokens(command, io, tokenService(command.modules));
+      case 'remote':
+        return await runRemote(command, io, remoteDeps());
     }
   } catch (error) {
     if (error instanceof UsageError) {

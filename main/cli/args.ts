@@ -11,6 +11,7 @@ import type { Message, MessageLocale } from '../../preload/contract/messages';
 import { msg } from '../errors';
 
 export type Command =
+  | RemoteCommand
   | { readonly kind: 'help'; readonly topic: string | null }
   | { readonly kind: 'version' }
   /** `pdfPasswordEnv`: the variable holding the password of encrypted files (--pdf-password-env). */
@@ -20,6 +21,24 @@ export type Command =
   | TokensCommand;
 
 /** `paraphe tokens`, parsed. */
+/** `paraphe remote add|list|login|logout|credentials` (remote signing accounts). */
+export type RemoteCommand =
+  | {
+      readonly kind: 'remote';
+      readonly action: 'add';
+      readonly name: string;
+      readonly url: string | null;
+      readonly dtm: { readonly environment: 'demo' | 'production'; readonly region: string } | null;
+      readonly clientId: string;
+      readonly clientSecretEnv: string | null;
+      readonly grant: 'code' | 'client_credentials' | 'basic';
+      readonly user: string | null;
+      readonly passwordEnv: string | null;
+    }
+  | { readonly kind: 'remote'; readonly action: 'list'; readonly json: boolean }
+  | { readonly kind: 'remote'; readonly action: 'login' | 'logout'; readonly name: string }
+  | { readonly kind: 'remote'; readonly action: 'credentials'; readonly name: string; readonly json: boolean };
+
 export interface TokensCommand {
   readonly kind: 'tokens';
   /** PKCS#11 modules given with --module, beside the ones found in the usual places. */
@@ -61,7 +80,9 @@ export interface SignCommand {
     | { readonly kind: 'self-signed' }
     | Pkcs11Identity
     /** Any identity the app lists (every provider's), by its id; a secret it needs comes from --secret-env or the terminal. */
-    | { readonly kind: 'id'; readonly id: string; readonly secretEnv: string | null; readonly otpCommand: string | null };
+    | { readonly kind: 'id'; readonly id: string; readonly secretEnv: string | null; readonly otpCommand: string | null }
+    /** A credential of a remote signing account (CSC): --remote NAME [--credential ID] [--pin-env VAR] [--otp-command CMD]. */
+    | { readonly kind: 'remote'; readonly account: string; readonly credential: string | null; readonly pinEnv: string | null; readonly otpCommand: string | null };
   readonly level: PadesLevel;
   readonly tsa: string | null;
   /** Issuer certificates to add to the signature's chain (PEM, DER or .p7b files). */
@@ -133,7 +154,7 @@ export function extractLang(argv: readonly string[]): { lang: MessageLocale | nu
   return { lang, rest };
 }
 
-export const COMMANDS = ['info', 'sign', 'verify', 'tokens', 'help'] as const;
+export const COMMANDS = ['info', 'sign', 'verify', 'tokens', 'remote', 'help'] as const;
 
 function distance(a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, i) => i);
@@ -206,6 +227,8 @@ export function parseCommandLine(argv: readonly string[]): Command {
       return parseVerify(rest);
     case 'tokens':
       return parseTokens(rest);
+    case 'remote':
+      return parseRemote(rest);
     default:
       throw unknownCommand(first);
   }
@@ -230,6 +253,8 @@ const SIGN_OPTIONS = {
   token: { type: 'string' },
   key: { type: 'string' },
   'pin-env': { type: 'string' },
+  remote: { type: 'string' },
+  credential: { type: 'string' },
   level: { type: 'string' },
   tsa: { type: 'string' },
   chain: { type: 'string', multiple: true },
@@ -260,14 +285,17 @@ function parseSign(args: readonly string[]): Command | SignCommand {
   if (inputs.length === 0) throw new UsageError(msg('error.usage.needs-file', { command: 'sign' }), 'sign');
   if ((v.output === undefined) === (v['out-dir'] === undefined)) throw new UsageError(msg('error.usage.sign-output'), 'sign');
   if (v.output !== undefined && inputs.length > 1) throw new UsageError(msg('error.usage.sign-one-output'), 'sign');
-  const identities = [v.p12 !== undefined, v['self-signed'] === true, v.pkcs11 === true, v.identity !== undefined].filter(Boolean).length;
+  const identities = [v.p12 !== undefined, v['self-signed'] === true, v.pkcs11 === true, v.identity !== undefined, v.remote !== undefined].filter(Boolean).length;
   if (identities !== 1) throw new UsageError(msg('error.usage.sign-identity'), 'sign');
   if (v['secret-env'] !== undefined && v.identity === undefined) throw new UsageError(msg('error.usage.goes-with', { option: 'secret-env', other: 'identity' }), 'sign');
-  if (v['otp-command'] !== undefined && v.identity === undefined) throw new UsageError(msg('error.usage.goes-with', { option: 'otp-command', other: 'identity' }), 'sign');
+  if (v['otp-command'] !== undefined && v.identity === undefined && v.remote === undefined) throw new UsageError(msg('error.usage.goes-with', { option: 'otp-command', other: 'identity' }), 'sign');
+  if (v.credential !== undefined && v.remote === undefined) throw new UsageError(msg('error.usage.goes-with', { option: 'credential', other: 'remote' }), 'sign');
+  if (v.remote !== undefined && !ACCOUNT_NAME.test(v.remote)) throw new UsageError(msg('error.usage.remote-name', { value: v.remote }), 'sign');
   if (v['otp-command'] !== undefined && v['otp-command'].trim() === '') throw new UsageError(msg('error.usage.otp-command-empty'), 'sign');
   if (v.identity !== undefined && !IdentityId.safeParse(v.identity).success) throw new UsageError(msg('error.usage.identity-id', { value: v.identity }), 'sign');
   if (v['password-env'] !== undefined && v.p12 === undefined) throw new UsageError(msg('error.usage.goes-with', { option: 'password-env', other: 'p12' }), 'sign');
   for (const option of ['module', 'token', 'key', 'pin-env'] as const) {
+    if (option === 'pin-env' && v.remote !== undefined) continue;
     if (v[option] !== undefined && v.pkcs11 !== true) throw new UsageError(msg('error.usage.goes-with', { option, other: 'pkcs11' }), 'sign');
   }
   const level = oneOf('level', v.level ?? 'B-B', PADES_LEVELS);
@@ -306,7 +334,9 @@ function parseSign(args: readonly string[]): Command | SignCommand {
           ? { kind: 'pkcs11', modules: v.module ?? [], token: v.token ?? null, key: v.key ?? null, pinEnv: v['pin-env'] ?? null }
           : v.identity !== undefined
             ? { kind: 'id', id: v.identity, secretEnv: v['secret-env'] ?? null, otpCommand: v['otp-command'] ?? null }
-            : { kind: 'self-signed' },
+            : v.remote !== undefined
+              ? { kind: 'remote', account: v.remote, credential: v.credential ?? null, pinEnv: v['pin-env'] ?? null, otpCommand: v['otp-command'] ?? null }
+              : { kind: 'self-signed' },
     level,
     tsa: v.tsa ?? null,
     chain: v.chain ?? [],
@@ -359,4 +389,101 @@ function parseTokens(args: readonly string[]): Command {
   if (v.help) return { kind: 'help', topic: 'tokens' };
   if (parsed.positionals.length > 0) throw new UsageError(msg('error.usage.tokens-no-file', { value: parsed.positionals[0] ?? '' }), 'tokens');
   return { kind: 'tokens', modules: v.module ?? [], json: v.json === true };
+}
+
+/** A remote account's name: what settings accept (RemoteAccount.name). */
+const ACCOUNT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+
+const REMOTE_OPTIONS = {
+  'csc-url': { type: 'string' },
+  dtm: { type: 'string' },
+  'client-id': { type: 'string' },
+  'client-secret-env': { type: 'string' },
+  grant: { type: 'string' },
+  user: { type: 'string' },
+  'password-env': { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const REMOTE_ACTIONS = ['add', 'list', 'login', 'logout', 'credentials'] as const;
+const GRANTS = ['code', 'client_credentials', 'basic'] as const;
+
+function parseRemote(args: readonly string[]): Command | RemoteCommand {
+  const parsed = strictParse('remote', args, REMOTE_OPTIONS);
+  const v = parsed.values;
+  if (v.help) return { kind: 'help', topic: 'remote' };
+  const [actionWord, name, ...extra] = parsed.positionals;
+  if (actionWord === undefined) throw new UsageError(msg('error.usage.remote-no-action', { allowed: REMOTE_ACTIONS.join(', ') }), 'remote');
+  if (!(REMOTE_ACTIONS as readonly string[]).includes(actionWord)) throw new UsageError(msg('error.usage.remote-action', { value: actionWord, allowed: REMOTE_ACTIONS.join(', ') }), 'remote');
+  const action = actionWord as (typeof REMOTE_ACTIONS)[number];
+  if (extra.length > 0) throw new UsageError(msg('error.usage.other', { detail: `unexpected argument '${extra[0] ?? ''}'` }), 'remote');
+  const only = (allowed: readonly string[]) => {
+    for (const key of Object.keys(v)) {
+      if (key !== 'help' && !allowed.includes(key)) throw new UsageError(msg('error.usage.remote-option', { option: key, action }), 'remote');
+    }
+  };
+  if (action === 'list') {
+    only(['json']);
+    if (name !== undefined) throw new UsageError(msg('error.usage.other', { detail: `unexpected argument '${name}'` }), 'remote');
+    return { kind: 'remote', action, json: v.json === true };
+  }
+  if (name === undefined) throw new UsageError(msg('error.usage.remote-needs-name', { action }), 'remote');
+  if (!ACCOUNT_NAME.test(name)) throw new UsageError(msg('error.usage.remote-name', { value: name }), 'remote');
+  if (action === 'login' || action === 'logout') {
+    only([]);
+    return { kind: 'remote', action, name };
+  }
+  if (action === 'credentials') {
+    only(['json']);
+    return { kind: 'remote', action, name, json: v.json === true };
+  }
+  only(['csc-url', 'dtm', 'client-id', 'client-secret-env', 'grant', 'user', 'password-env']);
+  if ((v['csc-url'] === undefined) === (v.dtm === undefined)) throw new UsageError(msg('error.usage.remote-where'), 'remote');
+  let url: string | null = null;
+  if (v['csc-url'] !== undefined) {
+    let parsedUrl: URL;
+    try {
+      parsedUrl = new URL(v['csc-url']);
+    } catch {
+      throw new UsageError(msg('error.usage.remote-url', { value: v['csc-url'] }), 'remote');
+    }
+    const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(parsedUrl.hostname);
+    if (parsedUrl.protocol !== 'https:' && !(parsedUrl.protocol === 'http:' && loopback)) throw new UsageError(msg('error.usage.remote-url', { value: v['csc-url'] }), 'remote');
+    if (parsedUrl.username || parsedUrl.password || parsedUrl.search || parsedUrl.hash) throw new UsageError(msg('error.usage.remote-url', { value: v['csc-url'] }), 'remote');
+    url = parsedUrl.toString().replace(/\/+$/, '');
+  }
+  let dtm: { environment: 'demo' | 'production'; region: string } | null = null;
+  if (v.dtm !== undefined) {
+    // demo, demo/REGION or production/REGION (the regions of DigiCert ONE: us, ch, nl, jp).
+    const match = /^(demo|production)(?:\/(us|ch|nl|jp))?$/.exec(v.dtm);
+    if (!match || (match[1] === 'production' && match[2] === undefined)) throw new UsageError(msg('error.usage.remote-dtm', { value: v.dtm }), 'remote');
+    dtm = { environment: match[1] as 'demo' | 'production', region: match[2] ?? 'us' };
+  }
+  if (v['client-id'] === undefined || v['client-id'] === '') throw new UsageError(msg('error.usage.remote-client-id'), 'remote');
+  const grant = oneOfFor('remote', 'grant', v.grant ?? 'code', GRANTS);
+  for (const [option, value] of [['client-secret-env', v['client-secret-env']], ['password-env', v['password-env']]] as const) {
+    if (value !== undefined && !ENV_NAME.test(value)) throw new UsageError(msg('error.usage.remote-env-name', { option, value }), 'remote');
+  }
+  if (grant === 'client_credentials' && v['client-secret-env'] === undefined) throw new UsageError(msg('error.usage.remote-grant-needs', { grant, option: 'client-secret-env' }), 'remote');
+  if (grant === 'basic' && (v.user === undefined || v['password-env'] === undefined)) throw new UsageError(msg('error.usage.remote-grant-needs', { grant, option: 'user, --password-env' }), 'remote');
+  if (grant !== 'basic' && (v.user !== undefined || v['password-env'] !== undefined)) throw new UsageError(msg('error.usage.goes-with', { option: v.user !== undefined ? 'user' : 'password-env', other: 'grant basic' }), 'remote');
+  return {
+    kind: 'remote',
+    action: 'add',
+    name,
+    url,
+    dtm,
+    clientId: v['client-id'],
+    clientSecretEnv: v['client-secret-env'] ?? null,
+    grant,
+    user: v.user ?? null,
+    passwordEnv: v['password-env'] ?? null,
+  };
+}
+
+function oneOfFor<T extends string>(command: string, option: string, value: string, allowed: readonly T[]): T {
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new UsageError(msg('error.usage.one-of', { option, allowed: allowed.join(', '), value }), command);
 }

@@ -12,6 +12,7 @@ import { fileSource, isPdfError, openPdf } from '../pdf';
 import type { Services } from '../services';
 import { openP12File } from '../services/providers/pkcs12';
 import { openTokenSigner } from '../services/providers/pkcs11';
+import { CscProvider } from '../services/providers/csc';
 import { SigningSession, signingWarnings, withIssuers } from '../services/signing';
 import type { BatchOutcome } from '../services/signing';
 import type { Signer } from '../signers/signer';
@@ -92,10 +93,10 @@ function batchSize(max: number): number {
 /** The identity the command names, opened through the same providers as the app, with a terminal Authorizer. */
 async function openSigner(command: SignCommand, deps: SignDeps, services: Services, io: Output): Promise<Signer> {
   const { identity } = command;
-  const secretEnv = identity.kind === 'p12' ? identity.passwordEnv : identity.kind === 'pkcs11' ? identity.pinEnv : identity.kind === 'id' ? identity.secretEnv : null;
-  const secretFlag = identity.kind === 'p12' ? '--password-env' : identity.kind === 'pkcs11' ? '--pin-env' : '--secret-env';
+  const secretEnv = identity.kind === 'p12' ? identity.passwordEnv : identity.kind === 'pkcs11' || identity.kind === 'remote' ? identity.pinEnv : identity.kind === 'id' ? identity.secretEnv : null;
+  const secretFlag = identity.kind === 'p12' ? '--password-env' : identity.kind === 'pkcs11' || identity.kind === 'remote' ? '--pin-env' : '--secret-env';
   if (secretEnv !== null && deps.env[secretEnv] === undefined) throw new UsageError(msg('error.usage.env-not-set', { variable: secretEnv, flag: secretFlag }), 'sign');
-  const otpCommand = identity.kind === 'id' ? identity.otpCommand : null;
+  const otpCommand = identity.kind === 'id' || identity.kind === 'remote' ? identity.otpCommand : null;
   const authorizer = terminalAuthorizer({ env: deps.env, secretEnv, secretFlag, askSecret: deps.askSecret, io, otpCommand });
   switch (identity.kind) {
     case 'self-signed': {
@@ -111,6 +112,11 @@ async function openSigner(command: SignCommand, deps: SignDeps, services: Servic
       return openTokenSigner(services.tokens, { token: identity.token, key: identity.key }, authorizer);
     case 'id':
       return services.identities.openSigner(identity.id, authorizer);
+    case 'remote': {
+      const provider = services.identities.registry.provider('csc');
+      if (!(provider instanceof CscProvider)) throw new Error('internal: no CSC provider for --remote');
+      return provider.open(await provider.find(identity.account, identity.credential ?? undefined), authorizer);
+    }
   }
 }
 

@@ -18,6 +18,8 @@ Commands:
                              trusted, revoked; see 'paraphe verify --help'
   tokens [--module PATH]...  list hardware tokens (PKCS#11) and their signing certificates;
                              see 'paraphe tokens --help'
+  remote ACTION ...          remote signing accounts (CSC, DigiCert Document Trust Manager):
+                             add, list, login, logout, credentials; see 'paraphe remote --help'
   help [COMMAND]             show this help, or the help of one command
 
 Options:
@@ -41,6 +43,9 @@ const SIGN_USAGE = `Usage: paraphe sign INPUT.pdf... (-o OUT.pdf | --out-dir DIR
                                            from VAR, else the terminal
         [--otp-command CMD]                one-time passwords printed by CMD (run by the shell,
                                            once per authorization, PARAPHE_OTP_* in its env)
+    --remote NAME [--credential ID]        a credential of a remote signing account (see
+        [--pin-env VAR] [--otp-command CMD]  'paraphe remote'); its PIN from VAR, each one-time
+                                           password from CMD, else both asked on the terminal
     [--level B-B|B-T|B-LT|B-LTA] [--tsa URL] [--hash sha256|sha384|sha512] [--chain FILE]...
     [--field NAME] [--visible PAGE,X1,Y1,X2,Y2] [--image FILE] [--reason T] [--location T]
     [--certify no-changes|form-filling|annotations] [--pdf-password-env VAR] [--json]
@@ -156,11 +161,39 @@ Exit codes: 0 listed, 1 a module given with --module cannot be loaded (the reaso
 the other modules are still listed), 2 wrong arguments.
 `;
 
+const REMOTE_USAGE = `Usage: paraphe remote add NAME (--csc-url URL | --dtm demo|production/REGION) --client-id ID
+                          [--client-secret-env VAR] [--grant code|client_credentials|basic]
+                          [--user U --password-env VAR]
+       paraphe remote list [--json]
+       paraphe remote login NAME            (code grant: opens the browser, waits for the redirect)
+       paraphe remote logout NAME
+       paraphe remote credentials NAME [--json]
+
+Remote signing accounts: services speaking the Cloud Signature Consortium API (CSC v1.0.4.0),
+such as DigiCert Document Trust Manager, kept in the same settings as the app's. Then sign with
+'paraphe sign ... --remote NAME [--credential ID]'.
+
+  --csc-url URL             the service root, before /csc/v1 (for DTM https://HOST/documentmanager)
+  --dtm ENV[/REGION]        DigiCert Document Trust Manager: demo or production, in region us, ch,
+                            nl or jp (demo alone: demo/us)
+  --client-id ID            the OAuth client the service registered for you
+  --client-secret-env VAR   the variable holding the client secret (read at each run; the secret
+                            itself is never stored)
+  --grant G                 code (default: sign in through the browser, the refresh token kept in
+                            the OS keychain), client_credentials (a service account), or basic
+                            (CSC auth/login with --user and the password in --password-env VAR)
+  --json                    list and credentials: print JSON (credentials: id, description, status,
+                            subject, authMode, scal, multisign, ...)
+
+The browser of login is $BROWSER when set, else the system's. Exit codes: 0 done, 1 the service
+or the keychain failed (the reason is printed), 2 wrong arguments.
+`;
+
 /** The help of each command ('paraphe help COMMAND', 'paraphe COMMAND --help'). */
-export const COMMAND_USAGE: Readonly<Partial<Record<string, string>>> = { info: INFO_USAGE, sign: SIGN_USAGE, verify: VERIFY_USAGE, tokens: TOKENS_USAGE };
+export const COMMAND_USAGE: Readonly<Partial<Record<string, string>>> = { info: INFO_USAGE, sign: SIGN_USAGE, verify: VERIFY_USAGE, tokens: TOKENS_USAGE, remote: REMOTE_USAGE };
 
 /** The commands that have a help text of their own. */
-const TOPICS = ['info', 'sign', 'verify', 'tokens'];
+const TOPICS = ['info', 'sign', 'verify', 'tokens', 'remote'];
 
 /**
  * What `paraphe ARGV` prints on stdout, exit code 0, when it is only help or the version; null for

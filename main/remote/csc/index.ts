@@ -5,3 +5,5 @@ export { CscError, cscErrorOf, isCscError, triesLeftIn } from './errors';
 export type { CscErrorDetails, CscErrorKind } from './errors';
 export { authorizationUrl, basicLogin, clientCredentials, exchangeCode, loopbackRedirect, pkcePair, refreshTokens, revokeToken, TokenSession } from './oauth';
 export type { AuthorizationRequest, Redirect, Tokens, Transport } from './oauth';
+export { DTM_REGIONS, dtmServiceRoot, isDtmRegion } from './dtm';
+export type { DtmEnvironment, DtmRegion } from './dtm';

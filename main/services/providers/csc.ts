@@ -199,11 +199,14 @@ export class CscProvider implements IdentityProvider<RemoteIdentity> {
     const hashes = info.SCAL === '2' ? digests : undefined;
     const pin = needsPin(info);
     const otp = needsOtp(info);
-    const attempts = Math.min(authorizer.attempts?.pin ?? Number.POSITIVE_INFINITY, authorizer.attempts?.otp ?? Number.POSITIVE_INFINITY, 10);
+    // Each secret is asked again after a refusal as often as the Authorizer allows (a PIN from
+    // the environment once: it would come back the same), and never more than 10 times.
+    const allowed = { pin: Math.min(authorizer.attempts?.pin ?? Number.POSITIVE_INFINITY, 10), otp: Math.min(authorizer.attempts?.otp ?? Number.POSITIVE_INFINITY, 10) };
+    const asked = { pin: 0, otp: 0 };
     let pinProblem: { retry: boolean; triesLeft: number | null } = { retry: false, triesLeft: null };
     let otpProblem: { retry: boolean; triesLeft: number | null } = { retry: false, triesLeft: null };
     let pinValue: string | undefined;
-    for (let attempt = 1; ; attempt++) {
+    for (;;) {
       if (pin && pinValue === undefined) {
         const request: AuthorizationRequest = {
           kind: 'pin',
@@ -217,6 +220,7 @@ export class CscProvider implements IdentityProvider<RemoteIdentity> {
         };
         const answer = await authorizer.ask(request);
         if (answer === null) throw new AppError('pin-required', msg('error.app.remote-pin-required', { name: label }));
+        asked.pin++;
         pinValue = answer;
       }
       let otpValue: string | undefined;
@@ -231,6 +235,7 @@ export class CscProvider implements IdentityProvider<RemoteIdentity> {
           retry: otpProblem.retry,
         });
         if (answer === null) throw new AppError('otp-required', msg('error.app.remote-otp-required', { name: label }));
+        asked.otp++;
         otpValue = answer;
       }
       try {
@@ -242,16 +247,13 @@ export class CscProvider implements IdentityProvider<RemoteIdentity> {
           description: `Paraphe: ${digests.length} ${digests.length === 1 ? 'signature' : 'signatures'}`,
         });
       } catch (error) {
-        if (attempt >= attempts) throw error;
-        if (isCscError(error, 'invalid-pin')) {
+        if (isCscError(error, 'invalid-pin') && asked.pin < allowed.pin && error.triesLeft !== 0) {
           pinValue = undefined;
           pinProblem = { retry: true, triesLeft: error.triesLeft ?? null };
-          if (error.triesLeft === 0) throw error;
           continue;
         }
-        if (isCscError(error, 'invalid-otp')) {
+        if (isCscError(error, 'invalid-otp') && asked.otp < allowed.otp && error.triesLeft !== 0) {
           otpProblem = { retry: true, triesLeft: error.triesLeft ?? null };
-          if (error.triesLeft === 0) throw error;
           continue;
         }
         throw error;
