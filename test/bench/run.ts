@@ -29,9 +29,10 @@ import { BenchInputs, mb, repeat } from './common';
 import { benchSign } from './sign';
 import { benchStartup } from './startup';
 import { benchTokens } from './tokens';
+import { benchRemote } from './remote';
 import { benchVerify } from './verify';
 
-const SECTIONS = ['info', 'viewer', 'sign', 'verify', 'tokens', 'startup'] as const;
+const SECTIONS = ['info', 'viewer', 'sign', 'verify', 'tokens', 'startup', 'remote'] as const;
 type Section = (typeof SECTIONS)[number];
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 
@@ -126,6 +127,7 @@ async function main(): Promise<void> {
       else if (section === 'verify') await benchVerify({ dir, root, inputs });
       else if (section === 'tokens') await benchTokens({ dir, root, inputs });
       else if (section === 'startup') await benchStartup({ dir, root, inputs });
+      else if (section === 'remote') await benchRemote({ dir, root, inputs });
       else await benchSign({ dir, root, inputs });
     }
   } finally {
