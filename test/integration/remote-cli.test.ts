@@ -60,6 +60,7 @@ describe('paraphe remote and sign --remote', { skip, timeout: 240_000 }, () => {
       credentials: [
         { id: 'dtm-1', description: 'Élodie (DTM)', keyPem, chain: [signerDer, ...caChain], authMode: 'explicit', scal: '1', multisign: 2, pin: { value: '424242' }, otp: { type: 'online' } },
         { id: 'revoked', keyPem, chain: [signerDer, ...caChain], authMode: 'explicit', scal: '1', multisign: 1, certStatus: 'revoked' },
+        { id: 'phone', keyPem, chain: [signerDer, ...caChain], authMode: 'implicit', scal: '1', multisign: 5 },
       ],
     });
     // What the signer's phone would show: the last OTP the server "texted", for --otp-command.
@@ -85,10 +86,21 @@ describe('paraphe remote and sign --remote', { skip, timeout: 240_000 }, () => {
     assert.equal(credentials.code, 0, credentials.stderr);
     const views = JSON.parse(credentials.stdout) as Record<string, unknown>[];
     for (const key of ['id', 'description', 'status', 'subject', 'authMode', 'scal', 'multisign']) assert.ok(views.every((v) => key in v), key);
-    assert.deepEqual(views.map((v) => [v.id, v.status, v.authMode, v.scal, v.multisign]), [['dtm-1', 'usable', 'explicit', '1', 2], ['revoked', 'certificate-revoked', 'explicit', '1', 1]]);
+    assert.deepEqual(views.map((v) => [v.id, v.status, v.authMode, v.scal, v.multisign]), [['dtm-1', 'usable', 'explicit', '1', 2], ['revoked', 'certificate-revoked', 'explicit', '1', 1], ['phone', 'usable', 'implicit', '1', 5]]);
     const text = await paraphe(['remote', 'credentials', 'robot'], env);
     assert.match(text.stdout, /dtm-1 .*can sign; PIN \+ online OTP; SCAL 1, up to 2 per authorization/);
     assert.match(text.stdout, /revoked .*cannot sign: certificate-revoked/);
+    assert.match(text.stdout, /phone .*can sign; approval on the phone/);
+  });
+
+  it('implicit mode on the command line: says to approve on the phone, then signs', async () => {
+    const input = join(dir, 'phone.pdf');
+    await copyFile(bed.pdfs.simple, input);
+    server.approve('phone');
+    const signed = await paraphe(['sign', input, '-o', join(dir, 'phone-signed.pdf'), '--remote', 'robot', '--credential', 'phone'], env);
+    assert.equal(signed.code, 0, signed.stderr);
+    assert.match(signed.stderr, /Approve the signature of 1 document for .* on your phone \(robot\)/);
+    assert.equal((await verifyWithPdfsig(join(dir, 'phone-signed.pdf'), { pki: bed.pki })).signatures[0]?.signatureValidation, 'Signature is Valid.');
   });
 
   it('signs 3 documents with --remote: PIN from --pin-env, each OTP from --otp-command, two authorizations; every output valid', async () => {

@@ -5,7 +5,7 @@
 // with retry), the outputs sound for qpdf and pdfsig, their signer the credential's certificate.
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -51,7 +51,9 @@ describe('signing with a remote CSC credential', { skip, timeout: 240_000 }, () 
       credentials: [
         { id: 'dtm-1', description: 'Élodie (DTM)', keyPem, chain: [signerDer, ...caChain], authMode: 'explicit', scal: '1', multisign: 3, pin: { value: '424242' }, otp: { type: 'online' } },
         { id: 'disabled', keyPem, chain: [signerDer, ...caChain], authMode: 'explicit', scal: '1', multisign: 1, keyStatus: 'disabled' },
+        { id: 'phone', keyPem, chain: [signerDer, ...caChain], authMode: 'implicit', scal: '1', multisign: 5 },
       ],
+      implicitApprovalMs: 3000,
     });
   });
   after(async () => {
@@ -64,10 +66,10 @@ describe('signing with a remote CSC credential', { skip, timeout: 240_000 }, () 
   it('a batch of 7 with multisign 3: three authorizations, one OTP each (a wrong one asked again), every output valid and signed by the credential', async () => {
     const provider = new CscProvider(async () => [accountAccess(account(), { env: { CSC_SECRET: 'robot-secret-0001' }, secrets: memorySecrets() })]);
     const identities = await provider.list();
-    assert.deepEqual(identities.map((i) => i.service), ['dtm-demo'], 'the disabled credential is not offered');
+    assert.deepEqual(identities.map((i) => i.service), ['dtm-demo', 'dtm-demo'], 'the disabled credential is not offered');
     const views = await provider.credentials();
-    assert.deepEqual(views.map((v) => [v.id, v.status]), [['dtm-1', 'usable'], ['disabled', 'key-disabled']]);
-    const [identity] = identities;
+    assert.deepEqual(views.map((v) => [v.id, v.status]), [['dtm-1', 'usable'], ['disabled', 'key-disabled'], ['phone', 'usable']]);
+    const identity = await provider.find('dtm-demo', 'dtm-1');
     assert.ok(identity);
     const asked: AuthorizationRequest[] = [];
     let wrongOnce = true;
@@ -117,6 +119,46 @@ describe('signing with a remote CSC credential', { skip, timeout: 240_000 }, () 
     assert.ok(!all.includes('robot-secret-0001'));
   });
 
+  const signTwo = async (credential: string, authorizer: Authorizer, name: string): Promise<{ ok: boolean; code?: string }[]> => {
+    const provider = new CscProvider(async () => [accountAccess(account(), { env: { CSC_SECRET: 'robot-secret-0001' }, secrets: memorySecrets() })]);
+    const signer = await provider.open(await provider.find('dtm-demo', credential), authorizer);
+    const folder = join(dir, name);
+    await mkdir(join(folder, 'out'), { recursive: true });
+    const items = [];
+    for (let i = 0; i < 2; i++) {
+      const input = join(folder, `doc-${i}.pdf`);
+      await copyFile(bed.pdfs.simple, input);
+      items.push({ input, output: join(folder, 'out', `doc-${i}.pdf`) });
+    }
+    const outcomes = await new SigningSession(signer, { level: 'B-B', hash: 'sha256' }, root).signBatch(items);
+    await signer.close();
+    for (const [i, o] of outcomes.entries()) if (o.ok) assert.equal((await verifyWithPdfsig(items[i]?.output ?? '', { pki: bed.pki })).signatures[0]?.signatureValidation, 'Signature is Valid.');
+    return outcomes.map((o) => (o.ok ? { ok: true } : { ok: false, code: (o.error as { code?: string }).code ?? '' }));
+  };
+
+  it('implicit: the user is told to approve on the phone, approved signs, refused signs nothing', async () => {
+    const told: AuthorizationRequest[] = [];
+    const authorizer: Authorizer = { ask: async (request) => (told.push(request), '') };
+    server.approve('phone');
+    assert.deepEqual(await signTwo('phone', authorizer, 'implicit-yes'), [{ ok: true }, { ok: true }]);
+    assert.deepEqual(told.map((r) => r.kind === 'approval' && [r.service, r.documents]), [['dtm-demo', 2]]);
+    server.refuse('phone');
+    assert.deepEqual(await signTwo('phone', authorizer, 'implicit-no'), [{ ok: false, code: 'csc-refused' }, { ok: false, code: 'csc-refused' }]);
+    assert.deepEqual(await readdir(join(dir, 'implicit-no', 'out')), [], 'nothing written');
+    // An Authorizer that cannot tell the user (null): cancelled, nothing asked of the service.
+    const before = server.calls.length;
+    assert.deepEqual(await signTwo('phone', { ask: async () => null }, 'implicit-nobody'), [{ ok: false, code: 'cancelled' }, { ok: false, code: 'cancelled' }]);
+    assert.equal(server.calls.slice(before).filter((c) => c.path === '/csc/v1/credentials/authorize').length, 0);
+  });
+
+  it('a SAD that expired before signHash is authorized again once (a new OTP), then signs', async () => {
+    const asked: AuthorizationRequest[] = [];
+    const authorizer: Authorizer = { ask: async (request) => (asked.push(request), request.kind === 'pin' ? '424242' : (server.sentOtps.at(-1)?.otp ?? null)) };
+    server.failNext('/csc/v1/signatures/signHash', 400, { error: 'invalid_request', error_description: 'SAD expired' });
+    assert.deepEqual(await signTwo('dtm-1', authorizer, 'sad-expired'), [{ ok: true }, { ok: true }]);
+    assert.equal(asked.filter((r) => r.kind === 'otp').length, 2, 'a second OTP for the second authorization');
+  });
+
   it('a missing secret, an unknown account and a disabled credential are refused in words', async () => {
     const noSecret = new CscProvider(async () => [accountAccess(account(), { env: {}, secrets: memorySecrets() })]);
     await assert.rejects(noSecret.find('dtm-demo'), /CSC_SECRET, which is not set/);
@@ -125,6 +167,6 @@ describe('signing with a remote CSC credential', { skip, timeout: 240_000 }, () 
     await assert.rejects(provider.find('dtm-demo', 'nope'), /has no credential nope/);
     const error = await provider.find('dtm-demo', 'disabled').then(() => null, (e: unknown) => e);
     assert.ok(isCscError(error, 'unusable'), String(error));
-    assert.equal((await provider.find('dtm-demo')).service, 'dtm-demo', 'the one usable credential is chosen without --credential');
+    await assert.rejects(provider.find('dtm-demo'), /has 2 credentials that can sign: choose one with --credential/, 'two usable credentials: one must be named');
   });
 });

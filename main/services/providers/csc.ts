@@ -188,10 +188,17 @@ export class CscProvider implements IdentityProvider<RemoteIdentity> {
     const implicit = info.authMode === 'implicit';
     const csc = client(access, implicit ? IMPLICIT_TIMEOUT_MS : undefined);
     if (info.authMode === 'oauth2code') throw new CscError('unsupported', 'credentials/authorize', access.account.url, { detail: 'oauth2code' });
-    const sad = await this.authorize(csc, known, label, digests, authorizer);
     const algorithm = requests[0]?.algorithm ?? 'rsa-pkcs1';
-    const signAlgo = algorithm === 'ecdsa' ? ECDSA_SIGN_OIDS[hash] : RSA_SIGN_OIDS[hash];
-    return csc.signHash(sad, digests, { hashAlgo: HASH_OIDS[hash], signAlgo });
+    const algorithms = { hashAlgo: HASH_OIDS[hash], signAlgo: algorithm === 'ecdsa' ? ECDSA_SIGN_OIDS[hash] : RSA_SIGN_OIDS[hash] };
+    const sad = await this.authorize(csc, known, label, digests, authorizer);
+    try {
+      return await csc.signHash(sad, digests, algorithms);
+    } catch (error) {
+      // A SAD that expired between the authorization and the signatures (a slow OTP, a service
+      // with short SADs): authorized again once, the user asked again; then the failure stands.
+      if (!isCscError(error, 'sad-expired')) throw error;
+      return csc.signHash(await this.authorize(csc, known, label, digests, authorizer), digests, algorithms);
+    }
   }
 
   private async authorize(csc: CscClient, known: Known, label: string, digests: Uint8Array[], authorizer: Authorizer): Promise<Sad> {
@@ -206,6 +213,13 @@ export class CscProvider implements IdentityProvider<RemoteIdentity> {
     let pinProblem: { retry: boolean; triesLeft: number | null } = { retry: false, triesLeft: null };
     let otpProblem: { retry: boolean; triesLeft: number | null } = { retry: false, triesLeft: null };
     let pinValue: string | undefined;
+    if (info.authMode === 'implicit') {
+      // The service asks the user elsewhere (DTM: Go>Sign Mobile): the user is told where, then
+      // credentials/authorize waits for the approval (bounded by IMPLICIT_TIMEOUT_MS).
+      const told = await authorizer.ask({ kind: 'approval', service: access.account.name, identity: label, documents: digests.length });
+      if (told === null) throw new AppError('cancelled', msg('error.app.cancelled'));
+      return csc.authorize(credentialID, { numSignatures: digests.length, ...(hashes ? { hashes } : {}), description: `Paraphe: ${digests.length} ${digests.length === 1 ? 'signature' : 'signatures'}` });
+    }
     for (;;) {
       if (pin && pinValue === undefined) {
         const request: AuthorizationRequest = {
