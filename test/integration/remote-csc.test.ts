@@ -264,6 +264,42 @@ describe('the CSC client against the local CSC server', { skip, timeout: 120_000
     assert.ok(isCscError(await failure(refused), 'refused'));
   });
 
+  it('a 429 is waited out (Retry-After) and sent again; a 503 on signHash too; a service that keeps refusing says so', async () => {
+    const login = await basicLogin(server.url, 'alice', 'alice-password');
+    const client = new CscClient({ root: server.url, tokens: fixed(login.accessToken) });
+    server.failNext('/csc/v1/credentials/info', 429, { error: 'too_many_requests', error_description: 'Slow down' }, { 'Retry-After': '1' });
+    const before = server.calls.length;
+    assert.equal((await client.credentialInfo('pin-otp')).multisign, 3);
+    assert.equal(server.calls.slice(before).filter((c) => c.path === '/csc/v1/credentials/info').length, 2, 'sent twice');
+    const sad = await client.authorize('scal2', { numSignatures: 1, hashes: [digest('x')], pin: '2468' });
+    server.failNext('/csc/v1/signatures/signHash', 503, { error: 'temporarily_unavailable', error_description: 'Maintenance' }, { 'Retry-After': '1' });
+    assert.equal((await client.signHash(sad, [digest('x')], { hashAlgo: SHA256, signAlgo: ECDSA_SHA256 })).length, 1);
+    for (let i = 0; i < 3; i++) server.failNext('/csc/v1/credentials/list', 429, { error: 'too_many_requests', error_description: 'Slow down' }, { 'Retry-After': '0' });
+    const refused = await failure(client.listCredentials());
+    assert.ok(refused instanceof Error && /HTTP 429|busy|rate/i.test(`${refused.message} ${(refused as { kind?: string }).kind ?? ''}`), String(refused));
+  });
+
+  it('the TokenSession renews a token about to expire, once for concurrent callers, and keeps the rotated set', async () => {
+    let renewals = 0;
+    const kept: Tokens[] = [];
+    const session = new TokenSession(
+      { accessToken: 'old', refreshToken: 'r0', expiresAt: Date.now() + 30_000 },
+      async () => {
+        renewals++;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        return { accessToken: `new-${renewals}`, refreshToken: `r${renewals}`, expiresAt: Date.now() + 3_600_000 };
+      },
+      (tokens) => void kept.push(tokens),
+    );
+    const tokens = await Promise.all([session.accessToken(), session.accessToken(), session.accessToken()]);
+    assert.deepEqual(tokens, ['new-1', 'new-1', 'new-1'], 'within a minute of expiry: renewed, once');
+    assert.equal(await session.accessToken(), 'new-1', 'then kept');
+    assert.deepEqual(kept.map((t) => t.refreshToken), ['r1']);
+    session.invalidate();
+    assert.equal(await session.accessToken(), 'new-2');
+    assert.equal(session.refreshToken, 'r2');
+  });
+
   it('reads the tries left in the wordings services use', () => {
     assert.equal(triesLeftIn('The PIN is invalid, 2 attempts left'), 2);
     assert.equal(triesLeftIn('Invalid OTP. 1 try remaining.'), 1);
