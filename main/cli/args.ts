@@ -300,7 +300,8 @@ function parseSign(args: readonly string[]): Command | SignCommand {
   }
   const level = oneOf('level', v.level ?? 'B-B', PADES_LEVELS);
   if (level !== 'B-B' && v.tsa === undefined) throw new UsageError(msg('error.usage.level-needs-tsa', { level }), 'sign');
-  if (v.tsa !== undefined) {
+  if (v.tsa === 'csc' && v.remote === undefined) throw new UsageError(msg('error.usage.goes-with', { option: 'tsa csc', other: 'remote' }), 'sign');
+  if (v.tsa !== undefined && v.tsa !== 'csc') {
     let url: URL;
     try {
       url = new URL(v.tsa);

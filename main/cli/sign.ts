@@ -282,9 +282,11 @@ async function signWith(command: SignCommand, outputs: string[], io: Output, dep
         return 1;
       }
     }
+    // --tsa csc: the remote account's signatures/timestamp is the TSA.
+    const remoteTsa = command.tsa === 'csc' && command.identity.kind === 'remote' ? services.identities.registry.provider('csc') : undefined;
     const session = new SigningSession(signer, {
       level: command.level,
-      tsaUrl: command.tsa ?? undefined,
+      tsaUrl: command.tsa === 'csc' ? undefined : (command.tsa ?? undefined),
       hash: command.hash,
       field: command.field ?? undefined,
       visible: command.visible ?? undefined,
@@ -292,7 +294,7 @@ async function signWith(command: SignCommand, outputs: string[], io: Output, dep
       reason: command.reason ?? undefined,
       location: command.location ?? undefined,
       certify: command.certify ?? undefined,
-    }, deps.root);
+    }, deps.root, remoteTsa instanceof CscProvider && command.identity.kind === 'remote' ? { timestamper: remoteTsa.timestamper(command.identity.account) } : {});
     const total = command.inputs.length;
     const report = (index: number, outcome: FileOutcome) => {
       const counter = total > 1 ? `[${index + 1}/${total}] ` : '';

@@ -170,6 +170,8 @@ describe(`mutation fuzzer: broken copies of signed and unsigned PDFs through inf
         () => sign([files.get('gs-simple') as string, '-o', signed('blta-gs-simple'), '--level', 'B-LTA', '--tsa', bed.tsa.url]),
       ];
       if (form) signing.push(() => sign([form, '-o', signed('bt-visible-form'), '--level', 'B-T', '--tsa', bed.tsa.url, '--visible', '1,72,560,272,610'], pki.p12.ecSigner));
+      // The folder first: the --out-dir run that would create it runs beside the -o runs.
+      await mkdir(join(dir, 'signed'), { recursive: true });
       for (const o of await pool(signing, CONCURRENCY)) assert.equal(o.code, 0, `signing a seed: ${o.stderr}`);
       const twice = await sign([signed('gs-simple'), '-o', signed('twice-gs-simple')]);
       assert.equal(twice.code, 0, `signing a signed seed: ${twice.stderr}`);

@@ -20,6 +20,9 @@ import { verifyWithPdfsig } from '../fixtures/signed-by-poppler';
 import { createPkiAndPdfs, paraphe, requireCliBundle } from '../fixtures/signing-bed';
 import type { PkiAndPdfs } from '../fixtures/signing-bed';
 import { startCscServer } from '../fixtures/csc-server';
+import { startTsa } from '../fixtures/tsa';
+import type { TestTsa } from '../fixtures/tsa';
+import { requestTimestamp } from '../../main/remote';
 import type { CscServer } from '../fixtures/csc-server';
 
 const missing = missingTools('openssl', 'qpdf', 'pdfsig', 'gs');
@@ -43,6 +46,7 @@ describe('paraphe remote and sign --remote', { skip, timeout: 240_000 }, () => {
   let bed: PkiAndPdfs;
   let server: CscServer;
   let otpDesk: { port: number; close(): Promise<void> };
+  let tsa: TestTsa;
   let env: Record<string, string>;
 
   before(async () => {
@@ -53,7 +57,10 @@ describe('paraphe remote and sign --remote', { skip, timeout: 240_000 }, () => {
     const signerDer = new Uint8Array(await readFile(bed.pki.signer.certDer));
     const caChain = (await readFile(bed.pki.chain.caChainPem, 'utf8')).split(/(?=-----BEGIN CERTIFICATE-----)/).filter((p) => p.includes('BEGIN')).map((p) => new Uint8Array(new X509Certificate(p).raw));
     const keyPem = await readFile(bed.pki.signer.keyPem, 'utf8');
+    tsa = await startTsa(bed.pki);
     server = await startCscServer({
+      // signatures/timestamp answers with the local RFC 3161 TSA's token over the hash.
+      timestamp: async ({ hash }) => (await requestTimestamp(tsa.url, { imprint: hash, hash: 'sha256' })).token,
       prefix: '/documentmanager',
       clients: [{ id: 'robot', secret: SECRET }, { id: 'desktop', redirectUris: ['http://127.0.0.1/callback'] }],
       users: [{ name: 'alice', password: 'alice-password' }],
@@ -70,6 +77,7 @@ describe('paraphe remote and sign --remote', { skip, timeout: 240_000 }, () => {
   after(async () => {
     await otpDesk?.close();
     await server?.close();
+    await tsa?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
@@ -125,6 +133,23 @@ describe('paraphe remote and sign --remote', { skip, timeout: 240_000 }, () => {
       const report = await verifyWithPdfsig(output, { pki: bed.pki });
       assert.equal(report.signatures[0]?.signatureValidation, 'Signature is Valid.', report.output);
     }
+  });
+
+  it('B-T with --tsa csc: the signatures/timestamp of the account is the TSA, the token checked, the signature timestamped', async () => {
+    const input = join(dir, 'bt.pdf');
+    await copyFile(bed.pdfs.simple, input);
+    const output = join(dir, 'bt-signed.pdf');
+    const otpCommand = `${JSON.stringify(process.execPath)} -e "fetch('http://127.0.0.1:${otpDesk.port}/').then((r) => r.text()).then((t) => process.stdout.write(t))"`;
+    const signed = await paraphe(['sign', input, '-o', output, '--remote', 'robot', '--credential', 'dtm-1', '--pin-env', 'DTM_PIN', '--otp-command', otpCommand, '--level', 'B-T', '--tsa', 'csc'], env);
+    assert.equal(signed.code, 0, signed.stderr);
+    // One token sizes the placeholder (as with any TSA), one timestamps the signature.
+    assert.ok(server.calls.filter((c) => c.path === '/csc/v1/signatures/timestamp').length >= 1);
+    const verified = await paraphe(['verify', output, '--json', '--trust', bed.pki.root.certPem, '--no-system-trust'], env);
+    const sig = (JSON.parse(verified.stdout) as { signatures: { timestamp?: { valid: boolean } | null; level?: string }[] }).signatures[0];
+    assert.equal(sig?.timestamp?.valid, true, verified.stdout);
+    assert.equal(sig?.level, 'B-T');
+    const notRemote = await paraphe(['sign', input, '-o', join(dir, 'bt2.pdf'), '--p12', 'x.p12', '--level', 'B-T', '--tsa', 'csc'], env);
+    assert.equal(notRemote.code, 2, 'csc as the TSA goes with --remote');
   });
 
   it('says what is wrong: no such account, a credential that cannot sign, the secret variable unset, bad arguments', async () => {

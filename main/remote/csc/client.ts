@@ -91,6 +91,7 @@ export type CscCredentialInfo = z.infer<typeof CscCredentialInfo>;
 
 const Sad = z.object({ SAD: z.string().min(1), expiresIn: z.number().int().positive().optional() });
 const Signatures = z.object({ signatures: z.array(base64) });
+const Timestamp = z.object({ timestamp: base64.min(1) });
 
 /** A Signature Activation Data: what authorizes `remaining` more signatures with one credential. */
 export interface Sad {
@@ -188,6 +189,12 @@ export class CscClient {
       throw new CscError('bad-answer', 'signatures/signHash', this.url('signatures/signHash'), { detail: 'count' });
     }
     return answer.signatures.map((s) => new Uint8Array(Buffer.from(s, 'base64')));
+  }
+
+  /** signatures/timestamp (CSC 11.10): an RFC 3161 token over `hash`, to be checked by the caller. */
+  async timestamp(hash: Uint8Array, hashAlgo: string, nonce?: string): Promise<Uint8Array> {
+    const answer = await this.call('signatures/timestamp', { hash: b64(hash), hashAlgo, ...(nonce === undefined ? {} : { nonce }) }, Timestamp);
+    return new Uint8Array(Buffer.from(answer.timestamp, 'base64'));
   }
 
   private url(method: string): string {

@@ -7,7 +7,8 @@
 // refused one with the tries the service says are left; implicit mode waits on the service (the
 // user approves on the phone); SCAL 2 binds the authorization to the very hashes. Nothing asked is
 // kept: a PIN or OTP goes into one credentials/authorize body and is dropped.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { verifyTimeStampToken } from '../../cms';
 import { AppError, msg } from '../../errors';
 import { CscClient, CscError, isCscError, needsOtp, needsPin } from '../../remote/csc';
 import type { CscCredentialInfo, Sad, TokenSource } from '../../remote/csc';
@@ -15,7 +16,7 @@ import { describeCertificate } from '../../signers';
 import type { HashAlgorithm, SignatureAlgorithm, Signer, SignRequest } from '../../signers';
 import type { RemoteIdentity } from '../../../preload/contract/schemas';
 import type { RemoteAccount } from '../../../preload/contract/schemas/settings';
-import type { AuthorizationRequest, Authorizer, IdentityProvider, PublicCertificates } from '../signing/ports';
+import type { AuthorizationRequest, Authorizer, IdentityProvider, PublicCertificates, Timestamper } from '../signing/ports';
 
 /** One account, signed in: its settings and where its access tokens come from. */
 export interface CscAccountAccess {
@@ -162,6 +163,28 @@ export class CscProvider implements IdentityProvider<RemoteIdentity> {
       },
       signMany,
       close: async () => undefined,
+    };
+  }
+
+  /**
+   * The account's signatures/timestamp as the TSA (`--tsa csc`): each token checked as any TSA's
+   * (main/cms/tsp.ts: the imprint, the signature, the TSA certificate); refused in words when the
+   * service does not advertise the method.
+   */
+  timestamper(account: string): Timestamper {
+    return {
+      name: `${account} (CSC signatures/timestamp)`,
+      timestamp: async ({ imprint, hash }) => {
+        const access = (await this.accounts()).find((a) => a.account.name === account);
+        if (!access) throw new AppError('remote-account-unknown', msg('error.app.remote-account-unknown', { name: account }));
+        const csc = client(access);
+        if (!(await csc.info()).methods.includes('signatures/timestamp')) {
+          throw new CscError('unsupported', 'signatures/timestamp', access.account.url, { detail: 'signatures/timestamp' });
+        }
+        const token = await csc.timestamp(imprint, HASH_OIDS[hash], randomBytes(16).toString('hex'));
+        const checked = verifyTimeStampToken(token, { imprint, hash, server: `${access.account.url}/csc/v1/signatures/timestamp` });
+        return { token: checked.token, genTime: checked.genTime };
+      },
     };
   }
 
