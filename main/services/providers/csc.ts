@@ -51,6 +51,12 @@ const EC_KEY = '1.2.840.10045.2.1';
 /** How long an implicit authorization (approval on the phone) may take. */
 const IMPLICIT_TIMEOUT_MS = 180_000;
 
+/** How prompts name the signer: `label` with the account (PIN prompts, messages), `name` alone (beside the service's name). */
+interface Who {
+  label: string;
+  name: string;
+}
+
 interface Known {
   access: CscAccountAccess;
   credentialID: string;
@@ -144,7 +150,7 @@ export class CscProvider implements IdentityProvider<RemoteIdentity> {
     const multisign = Math.max(1, known.info.multisign);
     const signMany = async (requests: SignRequest[]): Promise<Uint8Array[]> => {
       const out: Uint8Array[] = [];
-      for (let at = 0; at < requests.length; at += multisign) out.push(...(await this.signChunk(known, label, requests.slice(at, at + multisign), authorizer)));
+      for (let at = 0; at < requests.length; at += multisign) out.push(...(await this.signChunk(known, { label, name: identity.name }, requests.slice(at, at + multisign), authorizer)));
       return out;
     };
     const algorithms: SignatureAlgorithm[] = keyType === 'ec' ? ['ecdsa'] : ['rsa-pkcs1'];
@@ -203,7 +209,7 @@ export class CscProvider implements IdentityProvider<RemoteIdentity> {
   }
 
   /** One authorization (SAD) for up to multisign requests, then signatures/signHash. */
-  private async signChunk(known: Known, label: string, requests: SignRequest[], authorizer: Authorizer): Promise<Uint8Array[]> {
+  private async signChunk(known: Known, who: Who, requests: SignRequest[], authorizer: Authorizer): Promise<Uint8Array[]> {
     const { info, access } = known;
     const hash = requests[0]?.hash ?? 'sha256';
     if (requests.some((r) => r.hash !== hash)) throw new Error('internal: one CSC authorization signs digests of one hash algorithm');
@@ -213,18 +219,19 @@ export class CscProvider implements IdentityProvider<RemoteIdentity> {
     if (info.authMode === 'oauth2code') throw new CscError('unsupported', 'credentials/authorize', access.account.url, { detail: 'oauth2code' });
     const algorithm = requests[0]?.algorithm ?? 'rsa-pkcs1';
     const algorithms = { hashAlgo: HASH_OIDS[hash], signAlgo: algorithm === 'ecdsa' ? ECDSA_SIGN_OIDS[hash] : RSA_SIGN_OIDS[hash] };
-    const sad = await this.authorize(csc, known, label, digests, authorizer);
+    const sad = await this.authorize(csc, known, who, digests, authorizer);
     try {
       return await csc.signHash(sad, digests, algorithms);
     } catch (error) {
       // A SAD that expired between the authorization and the signatures (a slow OTP, a service
       // with short SADs): authorized again once, the user asked again; then the failure stands.
       if (!isCscError(error, 'sad-expired')) throw error;
-      return csc.signHash(await this.authorize(csc, known, label, digests, authorizer), digests, algorithms);
+      return csc.signHash(await this.authorize(csc, known, who, digests, authorizer), digests, algorithms);
     }
   }
 
-  private async authorize(csc: CscClient, known: Known, label: string, digests: Uint8Array[], authorizer: Authorizer): Promise<Sad> {
+  private async authorize(csc: CscClient, known: Known, who: Who, digests: Uint8Array[], authorizer: Authorizer): Promise<Sad> {
+    const { label, name } = who;
     const { info, credentialID, access } = known;
     const hashes = info.SCAL === '2' ? digests : undefined;
     const pin = needsPin(info);
@@ -239,7 +246,7 @@ export class CscProvider implements IdentityProvider<RemoteIdentity> {
     if (info.authMode === 'implicit') {
       // The service asks the user elsewhere (DTM: Go>Sign Mobile): the user is told where, then
       // credentials/authorize waits for the approval (bounded by IMPLICIT_TIMEOUT_MS).
-      const told = await authorizer.ask({ kind: 'approval', service: access.account.name, identity: label, documents: digests.length });
+      const told = await authorizer.ask({ kind: 'approval', service: access.account.name, identity: name, documents: digests.length });
       if (told === null) throw new AppError('cancelled', msg('error.app.cancelled'));
       return csc.authorize(credentialID, { numSignatures: digests.length, ...(hashes ? { hashes } : {}), description: `Paraphe: ${digests.length} ${digests.length === 1 ? 'signature' : 'signatures'}` });
     }
@@ -266,7 +273,7 @@ export class CscProvider implements IdentityProvider<RemoteIdentity> {
         const answer = await authorizer.ask({
           kind: 'otp',
           service: access.account.name,
-          identity: label,
+          identity: name,
           documents: digests.length,
           triesLeft: otpProblem.triesLeft,
           retry: otpProblem.retry,
