@@ -15,10 +15,8 @@ import type { SignDeps } from './cli/sign';
 import { runTokens } from './cli/tokens';
 import { runRemote } from './cli/remote';
 import type { RemoteDeps } from './cli/remote';
-import { CscProvider } from './services/providers/csc';
-import { accountAccess } from './services/remote-accounts';
-import type { SecretStore } from './services/remote-accounts';
-import { deleteSecret, getSecret, setSecret } from '../native/keychain';
+import type { CscProvider } from './services/providers/csc';
+import { keychainSecretStore, settingsCscProvider } from './services/remote-accounts';
 import { runVerify } from './cli/verify';
 import { SettingsService } from './services/settings';
 import { TokenService } from './services/tokens';
@@ -69,14 +67,6 @@ const NO_DIALOGS: Dialogs = {
   chooseSavePath: async () => null,
 };
 
-/** Where `paraphe remote login` keeps the refresh tokens of code-grant accounts: the OS keychain. */
-const REMOTE_KEYCHAIN_SERVICE = 'Paraphe remote signing';
-const keychainSecrets: SecretStore = {
-  get: (account) => getSecret(REMOTE_KEYCHAIN_SERVICE, account),
-  set: (account, secret) => setSecret(REMOTE_KEYCHAIN_SERVICE, account, secret),
-  delete: (account) => deleteSecret(REMOTE_KEYCHAIN_SERVICE, account),
-};
-
 /** PEM trust anchors for remote services beside Node's roots (PARAPHE_REMOTE_CA: a private CA, e.g. a test server's). */
 function remoteCa(env: Readonly<Record<string, string | undefined>>): readonly string[] | undefined {
   const file = env.PARAPHE_REMOTE_CA;
@@ -85,11 +75,8 @@ function remoteCa(env: Readonly<Record<string, string | undefined>>): readonly s
 
 /** The remote signing accounts of settings, signed in on first use (kind 'csc'). */
 function cscProvider(env: Readonly<Record<string, string | undefined>>): CscProvider {
-  return new CscProvider(async () => {
-    const accounts = (await new SettingsService(userDataDir()).get()).remoteAccounts ?? [];
-    const ca = remoteCa(env);
-    return accounts.map((account) => accountAccess(account, { env, secrets: keychainSecrets, ...(ca ? { ca } : {}) }));
-  });
+  const ca = remoteCa(env);
+  return settingsCscProvider(new SettingsService(userDataDir()), { env, secrets: keychainSecretStore(), ...(ca ? { ca } : {}) });
 }
 
 /** Opens the system browser (or $BROWSER, as other tools honour it) at `url`. */
@@ -111,7 +98,7 @@ async function openBrowser(url: string): Promise<void> {
 
 function remoteDeps(): RemoteDeps {
   const ca = remoteCa(process.env);
-  return { settings: new SettingsService(userDataDir()), env: process.env, secrets: keychainSecrets, openBrowser, ...(ca ? { ca } : {}) };
+  return { settings: new SettingsService(userDataDir()), env: process.env, secrets: keychainSecretStore(), openBrowser, ...(ca ? { ca } : {}) };
 }
 
 /** The services of the app, as the app builds them (createServices), for one command. */

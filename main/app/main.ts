@@ -14,7 +14,8 @@ import { appOriginPolicy, dispatch } from '../ipc/dispatch';
 import type { Handlers, SenderInfo } from '../ipc/dispatch';
 import { createHandlers, releaseLateResult, requestOpen, watchTokens } from '../ipc/handlers';
 import { RendererBridge } from '../ipc/renderer-bridge';
-import { createServices } from '../services';
+import { createServices, SettingsService } from '../services';
+import { keychainSecretStore, settingsCscProvider } from '../services/remote-accounts';
 import { confirmationText } from '../services/dialogs';
 import { effectiveLocale } from '../services/locale';
 import type { ConfirmRequest, SaveRequest, Services } from '../services';
@@ -96,6 +97,8 @@ function start(): void {
       // dist/main.cjs -> the app folder (package.json, dist/, assets/), inside app.asar when packaged.
       appRoot: join(__dirname, '..'),
       env: { appName: 'Paraphe', version: app.getVersion(), platform: process.platform, systemLocale: app.getLocale() },
+      // Remote signing accounts (added with `paraphe remote add`): their credentials in the picker.
+      providers: [settingsCscProvider(new SettingsService(app.getPath('userData')), { env: process.env, secrets: keychainSecretStore() })],
     });
     services = ready;
     const base = createHandlers(ready, bridge);

@@ -11,7 +11,10 @@ import { AppError, msg } from '../errors';
 import { basicLogin, clientCredentials, CscClient, CscError, refreshTokens, revokeToken, TokenSession } from '../remote/csc';
 import type { CscInfo, Tokens, TokenSource } from '../remote/csc';
 import type { RemoteAccount } from '../../preload/contract/schemas/settings';
+import { CscProvider } from './providers/csc';
 import type { CscAccountAccess } from './providers/csc';
+import type { SettingsService } from './settings';
+import { deleteSecret, getSecret, setSecret } from '../../native/keychain';
 
 /** Where refresh tokens are kept: the OS keychain (native/keychain), or a test's map. */
 export interface SecretStore {
@@ -91,4 +94,23 @@ export async function signOut(account: RemoteAccount, options: RemoteAccessOptio
     // Unreachable or refused: the token is forgotten here all the same.
   }
   return options.secrets.delete(account.name);
+}
+
+/** Where refresh tokens of code-grant accounts are kept: the OS keychain, under this service name. */
+export const REMOTE_KEYCHAIN_SERVICE = 'Paraphe remote signing';
+
+export function keychainSecretStore(): SecretStore {
+  return {
+    get: (account) => getSecret(REMOTE_KEYCHAIN_SERVICE, account),
+    set: (account, secret) => setSecret(REMOTE_KEYCHAIN_SERVICE, account, secret),
+    delete: (account) => deleteSecret(REMOTE_KEYCHAIN_SERVICE, account),
+  };
+}
+
+/**
+ * The CSC provider of the accounts in settings (read at each listing: an account added by
+ * `paraphe remote add` shows in the app at the next list), signed in on first use.
+ */
+export function settingsCscProvider(settings: SettingsService, options: RemoteAccessOptions): CscProvider {
+  return new CscProvider(async () => ((await settings.get()).remoteAccounts ?? []).map((account) => accountAccess(account, options)));
 }

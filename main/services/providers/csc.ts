@@ -48,6 +48,8 @@ const RSA_SIGN_OIDS: Record<HashAlgorithm, string> = { sha256: '1.2.840.113549.1
 const ECDSA_SIGN_OIDS: Record<HashAlgorithm, string> = { sha256: '1.2.840.10045.4.3.2', sha384: '1.2.840.10045.4.3.3', sha512: '1.2.840.10045.4.3.4' };
 const RSA_KEY = '1.2.840.113549.1.1.1';
 const EC_KEY = '1.2.840.10045.2.1';
+/** How long reading an account's credentials may take, each call (the picker waits for it). */
+const LIST_TIMEOUT_MS = 10_000;
 /** How long an implicit authorization (approval on the phone) may take. */
 const IMPLICIT_TIMEOUT_MS = 180_000;
 
@@ -196,7 +198,8 @@ export class CscProvider implements IdentityProvider<RemoteIdentity> {
 
   /** Reads an account's credentials and remembers them by identity id. */
   private async read(access: CscAccountAccess): Promise<Known[]> {
-    const csc = client(access);
+    // Bounded: the identity picker waits on every provider's list.
+    const csc = client(access, LIST_TIMEOUT_MS);
     const ids = await csc.listCredentials();
     const out: Known[] = [];
     for (const credentialID of ids.slice(0, 200)) {
