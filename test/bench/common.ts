@@ -73,6 +73,18 @@ export function repeat(command: string, args: string[], runs: number, options: M
   return { seconds: median(results.map((r) => r.seconds)), rssKb: Math.max(...results.map((r) => r.rssKb)) };
 }
 
+/** A positive number from the environment (a bench setting), else `fallback`. */
+export function envNumber(name: string, fallback: number): number {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
+  return value;
+}
+
+/** A duration for the tables: milliseconds below 10 s, else seconds. */
+export function ms(seconds: number): string {
+  return seconds < 10 ? `${(seconds * 1000).toFixed(0)} ms` : `${seconds.toFixed(1)} s`;
+}
+
 export function mb(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }

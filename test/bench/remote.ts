@@ -14,7 +14,7 @@ import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { startCscServer } from '../fixtures/csc-server';
 import { createTestPki, listenLocal, missingTools, run } from '../fixtures/pki';
-import { median } from './common';
+import { envNumber, median, ms } from './common';
 import type { BenchInputs } from './common';
 
 export interface RemoteBenchContext {
@@ -23,13 +23,6 @@ export interface RemoteBenchContext {
   inputs: BenchInputs;
 }
 
-function envNumber(name: string, fallback: number): number {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
-  return Math.round(value);
-}
-
-const ms = (seconds: number): string => (seconds < 10 ? `${(seconds * 1000).toFixed(0)} ms` : `${seconds.toFixed(1)} s`);
 
 export async function benchRemote(context: RemoteBenchContext): Promise<void> {
   const { dir, root, inputs } = context;
@@ -38,9 +31,9 @@ export async function benchRemote(context: RemoteBenchContext): Promise<void> {
     console.log(`\nSKIPPED remote bench: not installed: ${missing.join(', ')}`);
     return;
   }
-  const batchSize = envNumber('BENCH_REMOTE_BATCH', 100);
-  const multisign = envNumber('BENCH_REMOTE_MULTISIGN', 10);
-  const rounds = envNumber('BENCH_REMOTE_ROUNDS', 3);
+  const batchSize = Math.round(envNumber('BENCH_REMOTE_BATCH', 100));
+  const multisign = Math.round(envNumber('BENCH_REMOTE_MULTISIGN', 10));
+  const rounds = Math.round(envNumber('BENCH_REMOTE_ROUNDS', 3));
   const cli = join(root, 'main/bin/paraphe.cjs');
   const work = join(dir, 'remote');
   const batchIn = join(work, 'in');

@@ -22,7 +22,7 @@ import { createTestPki } from '../fixtures/pki';
 import type { TestPki } from '../fixtures/pki';
 import { createNssDb } from '../fixtures/signed-by-poppler';
 import type { NssDb } from '../fixtures/signed-by-poppler';
-import { LARGE_PDF_BYTES_PER_PAGE, failed, mb, measure, median, repeat } from './common';
+import { LARGE_PDF_BYTES_PER_PAGE, envNumber, failed, mb, measure, median, ms, repeat } from './common';
 import type { BenchInputs, MeasureResult, Measurement } from './common';
 
 export interface SignBenchContext {
@@ -35,12 +35,6 @@ export interface SignBenchContext {
 
 const PASSWORD_ENV = 'PARAPHE_BENCH_P12_PASSWORD';
 
-function envNumber(name: string, fallback: number): number {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
-  return value;
-}
-
 function envSizes(name: string, fallback: string): number[] {
   const raw = (process.env[name] ?? fallback).trim();
   if (raw === '') return [];
@@ -51,7 +45,6 @@ function envSizes(name: string, fallback: string): number[] {
   });
 }
 
-const ms = (seconds: number): string => (seconds < 10 ? `${(seconds * 1000).toFixed(0)} ms` : `${seconds.toFixed(1)} s`);
 const size = (bytes: number): string => (bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(1)} KB` : mb(bytes));
 const rss = (kb: number): string => `${(kb / 1024).toFixed(0)} MB`;
 const ratio = (a: number, b: number): string => (Number.isFinite(a / b) ? (a / b).toFixed(2) : 'n/a');

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { createTestPki, missingTools } from '../fixtures/pki';
 import { createSoftHsm, findSoftHsmModule, provisionTestTokens } from '../fixtures/softhsm';
 import type { SoftHsm } from '../fixtures/softhsm';
-import { measure, median } from './common';
+import { envNumber, measure, median, ms } from './common';
 import type { BenchInputs, Measurement } from './common';
 
 export interface TokensBenchContext {
@@ -25,13 +25,6 @@ export interface TokensBenchContext {
   inputs: BenchInputs;
 }
 
-function envNumber(name: string, fallback: number): number {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
-  return value;
-}
-
-const ms = (seconds: number): string => (seconds < 10 ? `${(seconds * 1000).toFixed(0)} ms` : `${seconds.toFixed(1)} s`);
 const rss = (kb: number): string => `${(kb / 1024).toFixed(0)} MB`;
 const verdict = (ok: boolean): string => (ok ? 'PASS' : 'MISS');
 
