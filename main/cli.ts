@@ -1,7 +1,7 @@
 // The `paraphe` command line: the same code as the app, without Electron. Bundled by esbuild into
 // dist/cli.cjs and started by main/bin/paraphe.cjs. `main` never throws and never exits: it
 // prints and returns the exit code (0 ok, 1 a file could not be read, 2 usage error, 70 a bug).
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { UsageError, extractLang, parseCommandLine } from './cli/args';
 import { COMMAND_USAGE, USAGE } from './cli/usage';
@@ -15,14 +15,13 @@ import type { SignDeps } from './cli/sign';
 import { runTokens } from './cli/tokens';
 import { runRemote } from './cli/remote';
 import type { RemoteDeps } from './cli/remote';
-import type { CscProvider } from './services/providers/csc';
-import { keychainSecretStore, settingsCscProvider } from './services/remote-accounts';
+import { keychainSecretStore } from './services/remote-accounts';
 import { runVerify } from './cli/verify';
 import { SettingsService } from './services/settings';
 import { TokenService } from './services/tokens';
 import { createServices } from './services';
 import type { Dialogs, IdentityProvider, Services } from './services';
-import { userDataDir } from './services/paths';
+import { keychainPort, userDataDir } from './services/paths';
 import type { Output } from './cli/info';
 
 /** Defined by the bundler (main/tools/build.mjs); undefined when running the sources under tsx. */
@@ -67,16 +66,36 @@ const NO_DIALOGS: Dialogs = {
   chooseSavePath: async () => null,
 };
 
+/** The most a PARAPHE_REMOTE_CA file is read (a PEM bundle of a few CAs is a few KB). */
+const MAX_REMOTE_CA_BYTES = 1024 * 1024;
+
 /** PEM trust anchors for remote services beside Node's roots (PARAPHE_REMOTE_CA: a private CA, e.g. a test server's). */
 function remoteCa(env: Readonly<Record<string, string | undefined>>): readonly string[] | undefined {
   const file = env.PARAPHE_REMOTE_CA;
-  return file ? [readFileSync(file, 'utf8')] : undefined;
+  if (!file) return undefined;
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    throw new UsageError(msg('error.usage.remote-ca', { file, why: 'unreadable', max: MAX_REMOTE_CA_BYTES / 1024 }));
+  }
+  try {
+    const buffer = Buffer.alloc(MAX_REMOTE_CA_BYTES + 1);
+    const read = readSync(fd, buffer, 0, buffer.length, 0);
+    if (read > MAX_REMOTE_CA_BYTES) throw new UsageError(msg('error.usage.remote-ca', { file, why: 'large', max: MAX_REMOTE_CA_BYTES / 1024 }));
+    return [buffer.subarray(0, read).toString('utf8')];
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(msg('error.usage.remote-ca', { file, why: 'unreadable', max: MAX_REMOTE_CA_BYTES / 1024 }));
+  } finally {
+    closeSync(fd);
+  }
 }
 
-/** The remote signing accounts of settings, signed in on first use (kind 'csc'). */
-function cscProvider(env: Readonly<Record<string, string | undefined>>): CscProvider {
+/** What the remote accounts of the settings need for this run: the environment, a private CA if given. */
+function remoteAccess(env: Readonly<Record<string, string | undefined>>): { env: Readonly<Record<string, string | undefined>>; ca?: readonly string[] } {
   const ca = remoteCa(env);
-  return settingsCscProvider(new SettingsService(userDataDir()), { env, secrets: keychainSecretStore(), ...(ca ? { ca } : {}) });
+  return { env, ...(ca ? { ca } : {}) };
 }
 
 /** Opens the system browser (or $BROWSER, as other tools honour it) at `url`. */
@@ -98,7 +117,7 @@ async function openBrowser(url: string): Promise<void> {
 
 function remoteDeps(): RemoteDeps {
   const ca = remoteCa(process.env);
-  return { settings: new SettingsService(userDataDir()), env: process.env, secrets: keychainSecretStore(), openBrowser, ...(ca ? { ca } : {}) };
+  return { settings: new SettingsService(userDataDir()), env: process.env, secrets: keychainSecretStore(keychainPort()), openBrowser, ...(ca ? { ca } : {}) };
 }
 
 /** The services of the app, as the app builds them (createServices), for one command. */
@@ -109,7 +128,8 @@ function cliServices(modules: readonly string[], extensions: CliExtensions, remo
     env: { appName: 'Paraphe', version: version(), platform: process.platform, systemLocale: environmentLocaleName(process.env) },
     appRoot: appRoot(),
     tokens: tokenService(modules),
-    providers: [...(extensions.providers ?? []), ...(remote ? [cscProvider(process.env)] : [])],
+    providers: extensions.providers,
+    ...(remote ? { remote: remoteAccess(process.env) } : {}),
   });
 }
 

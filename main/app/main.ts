@@ -14,8 +14,7 @@ import { appOriginPolicy, dispatch } from '../ipc/dispatch';
 import type { Handlers, SenderInfo } from '../ipc/dispatch';
 import { createHandlers, releaseLateResult, requestOpen, watchTokens } from '../ipc/handlers';
 import { RendererBridge } from '../ipc/renderer-bridge';
-import { createServices, SettingsService } from '../services';
-import { keychainSecretStore, settingsCscProvider } from '../services/remote-accounts';
+import { createServices } from '../services';
 import { confirmationText } from '../services/dialogs';
 import { effectiveLocale } from '../services/locale';
 import type { ConfirmRequest, SaveRequest, Services } from '../services';
@@ -98,7 +97,7 @@ function start(): void {
       appRoot: join(__dirname, '..'),
       env: { appName: 'Paraphe', version: app.getVersion(), platform: process.platform, systemLocale: app.getLocale() },
       // Remote signing accounts (added with `paraphe remote add`): their credentials in the picker.
-      providers: [settingsCscProvider(new SettingsService(app.getPath('userData')), { env: process.env, secrets: keychainSecretStore() })],
+      remote: { env: process.env },
     });
     services = ready;
     const base = createHandlers(ready, bridge);

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import type { ParseArgsConfig } from 'node:util';
 import { CERTIFY_MODES, DOC_MDP_PERMISSION, PADES_LEVELS } from '../../preload/contract/domain';
 import { IdentityId } from '../../preload/contract/schemas/identities';
+import { DTM_REGIONS, isDtmRegion } from '../remote/csc/dtm';
 import type { DocMdpPermission, PadesLevel } from '../../preload/contract/domain';
 import type { HashAlgorithm } from '../signers/signer';
 import { format } from '../../preload/contract/messages';
@@ -272,9 +273,9 @@ const SIGN_OPTIONS = {
 
 const HASHES: readonly HashAlgorithm[] = ['sha256', 'sha384', 'sha512'];
 
-function oneOf<T extends string>(option: string, value: string, allowed: readonly T[]): T {
+function oneOf<T extends string>(option: string, value: string, allowed: readonly T[], command = 'sign'): T {
   if ((allowed as readonly string[]).includes(value)) return value as T;
-  throw new UsageError(msg('error.usage.one-of', { option, allowed: allowed.join(', '), value }), 'sign');
+  throw new UsageError(msg('error.usage.one-of', { option, allowed: allowed.join(', '), value }), command);
 }
 
 function parseSign(args: readonly string[]): Command | SignCommand {
@@ -419,7 +420,7 @@ function parseRemote(args: readonly string[]): Command | RemoteCommand {
   if (actionWord === undefined) throw new UsageError(msg('error.usage.remote-no-action', { allowed: REMOTE_ACTIONS.join(', ') }), 'remote');
   if (!(REMOTE_ACTIONS as readonly string[]).includes(actionWord)) throw new UsageError(msg('error.usage.remote-action', { value: actionWord, allowed: REMOTE_ACTIONS.join(', ') }), 'remote');
   const action = actionWord as (typeof REMOTE_ACTIONS)[number];
-  if (extra.length > 0) throw new UsageError(msg('error.usage.other', { detail: `unexpected argument '${extra[0] ?? ''}'` }), 'remote');
+  if (extra.length > 0) throw new UsageError(msg('error.usage.unexpected-argument', { value: extra[0] ?? '' }), 'remote');
   const only = (allowed: readonly string[]) => {
     for (const key of Object.keys(v)) {
       if (key !== 'help' && !allowed.includes(key)) throw new UsageError(msg('error.usage.remote-option', { option: key, action }), 'remote');
@@ -427,7 +428,7 @@ function parseRemote(args: readonly string[]): Command | RemoteCommand {
   };
   if (action === 'list') {
     only(['json']);
-    if (name !== undefined) throw new UsageError(msg('error.usage.other', { detail: `unexpected argument '${name}'` }), 'remote');
+    if (name !== undefined) throw new UsageError(msg('error.usage.unexpected-argument', { value: name }), 'remote');
     return { kind: 'remote', action, json: v.json === true };
   }
   if (name === undefined) throw new UsageError(msg('error.usage.remote-needs-name', { action }), 'remote');
@@ -457,13 +458,16 @@ function parseRemote(args: readonly string[]): Command | RemoteCommand {
   }
   let dtm: { environment: 'demo' | 'production'; region: string } | null = null;
   if (v.dtm !== undefined) {
-    // demo, demo/REGION or production/REGION (the regions of DigiCert ONE: us, ch, nl, jp).
-    const match = /^(demo|production)(?:\/(us|ch|nl|jp))?$/.exec(v.dtm);
-    if (!match || (match[1] === 'production' && match[2] === undefined)) throw new UsageError(msg('error.usage.remote-dtm', { value: v.dtm }), 'remote');
-    dtm = { environment: match[1] as 'demo' | 'production', region: match[2] ?? 'us' };
+    // demo, demo/REGION or production/REGION (REGION: one of DigiCert ONE's, DTM_REGIONS).
+    const [environment, region, ...more] = v.dtm.split('/');
+    const chosen = region ?? (environment === 'demo' ? 'us' : '');
+    if ((environment !== 'demo' && environment !== 'production') || more.length > 0 || !isDtmRegion(chosen)) {
+      throw new UsageError(msg('error.usage.remote-dtm', { value: v.dtm, regions: Object.keys(DTM_REGIONS).join(', ') }), 'remote');
+    }
+    dtm = { environment, region: chosen };
   }
   if (v['client-id'] === undefined || v['client-id'] === '') throw new UsageError(msg('error.usage.remote-client-id'), 'remote');
-  const grant = oneOfFor('remote', 'grant', v.grant ?? 'code', GRANTS);
+  const grant = oneOf('grant', v.grant ?? 'code', GRANTS, 'remote');
   for (const [option, value] of [['client-secret-env', v['client-secret-env']], ['password-env', v['password-env']]] as const) {
     if (value !== undefined && !ENV_NAME.test(value)) throw new UsageError(msg('error.usage.remote-env-name', { option, value }), 'remote');
   }
@@ -482,9 +486,4 @@ function parseRemote(args: readonly string[]): Command | RemoteCommand {
     user: v.user ?? null,
     passwordEnv: v['password-env'] ?? null,
   };
-}
-
-function oneOfFor<T extends string>(command: string, option: string, value: string, allowed: readonly T[]): T {
-  if ((allowed as readonly string[]).includes(value)) return value as T;
-  throw new UsageError(msg('error.usage.one-of', { option, allowed: allowed.join(', '), value }), command);
 }

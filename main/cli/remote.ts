@@ -8,7 +8,8 @@
 import { randomBytes } from 'node:crypto';
 import type { RemoteCommand } from './args';
 import type { Output } from './info';
-import { isUserFacing, wordError } from '../errors';
+import { AppError, isUserFacing, msg, wordError } from '../errors';
+import { format } from '../../preload/contract/messages';
 import { KeychainError } from '../../native/keychain';
 import { authorizationUrl, CscClient, dtmServiceRoot, exchangeCode, isDtmRegion, loopbackRedirect, pkcePair } from '../remote/csc';
 import { CscProvider } from '../services/providers/csc';
@@ -32,13 +33,11 @@ export interface RemoteDeps {
 
 const LOGIN_TIMEOUT_MS = 5 * 60_000;
 
-async function accountNamed(deps: RemoteDeps, name: string): Promise<RemoteAccount | null> {
-  return ((await deps.settings.get()).remoteAccounts ?? []).find((a) => a.name === name) ?? null;
-}
-
-function unknownAccount(io: Output, name: string): number {
-  io.err(`paraphe: there is no remote signing account named ${name} (paraphe remote list shows them; paraphe remote add adds one)\n`);
-  return 1;
+/** The account `name` of the settings, or the error that says there is none. */
+async function existing(deps: RemoteDeps, name: string): Promise<RemoteAccount> {
+  const account = ((await deps.settings.get()).remoteAccounts ?? []).find((a) => a.name === name);
+  if (!account) throw new AppError('remote-account-unknown', msg('error.app.remote-account-unknown', { name }));
+  return account;
 }
 
 export async function runRemote(command: RemoteCommand, io: Output, deps: RemoteDeps): Promise<number> {
@@ -91,8 +90,7 @@ export async function runRemote(command: RemoteCommand, io: Output, deps: Remote
         return 0;
       }
       case 'login': {
-        const account = await accountNamed(deps, command.name);
-        if (!account) return unknownAccount(io, command.name);
+        const account = await existing(deps, command.name);
         if (account.grant !== 'code') {
           // Nothing to keep: checks that the secret the account names signs in.
           await accountAccess(account, { env: deps.env, secrets: deps.secrets, ...(deps.ca ? { ca: deps.ca } : {}) }).tokens.accessToken();
@@ -106,29 +104,24 @@ export async function runRemote(command: RemoteCommand, io: Output, deps: Remote
         const listener = await loopbackRedirect({ state, timeoutMs: deps.loginTimeoutMs ?? LOGIN_TIMEOUT_MS });
         const url = authorizationUrl({ oauth2, clientId: account.clientId, redirectUri: listener.redirectUri, scope: 'service', state, challenge });
         const answered = listener.wait();
-        io.err(`Sign in to ${account.name} in your browser. If it does not open, visit:\n${url}\n`);
+        io.err(`${format(locale, 'cli.remote-login-browser', { name: account.name })}\n${url}\n`);
         await deps.openBrowser(url).catch(() => undefined);
         const { code } = await answered;
         const clientSecret = account.clientSecretEnv ? deps.env[account.clientSecretEnv] : undefined;
         const tokens = await exchangeCode(oauth2, { code, verifier, clientId: account.clientId, redirectUri: listener.redirectUri, ...(clientSecret ? { clientSecret } : {}) }, deps.ca ? { ca: deps.ca } : {});
-        if (!tokens.refreshToken) {
-          io.err(`paraphe: ${account.name} gave no refresh token: you will be asked to sign in again at each run\n`);
-          return 1;
-        }
+        if (!tokens.refreshToken) throw new AppError('remote-no-refresh-token', msg('error.app.remote-no-refresh-token', { name: account.name }));
         await deps.secrets.set(account.name, tokens.refreshToken);
         io.out(`signed in to ${account.name}\n`);
         return 0;
       }
       case 'logout': {
-        const account = await accountNamed(deps, command.name);
-        if (!account) return unknownAccount(io, command.name);
+        const account = await existing(deps, command.name);
         const had = await signOut(account, { env: deps.env, secrets: deps.secrets, ...(deps.ca ? { ca: deps.ca } : {}) });
         io.out(had ? `signed out of ${account.name} (its refresh token revoked and removed from the keychain)\n` : `${account.name} was not signed in\n`);
         return 0;
       }
       case 'credentials': {
-        const account = await accountNamed(deps, command.name);
-        if (!account) return unknownAccount(io, command.name);
+        const account = await existing(deps, command.name);
         const provider = new CscProvider(async () => [accountAccess(account, { env: deps.env, secrets: deps.secrets, ...(deps.ca ? { ca: deps.ca } : {}) })]);
         const views = await provider.credentials(account.name);
         if (command.json) {
@@ -146,7 +139,8 @@ export async function runRemote(command: RemoteCommand, io: Output, deps: Remote
     }
   } catch (error) {
     if (error instanceof KeychainError) {
-      io.err(`paraphe: the system keychain could not keep or give the sign-in of this account: ${error.message}\n`);
+      const name = 'name' in command ? command.name : '';
+      io.err(`paraphe: ${format(locale, 'error.app.remote-keychain', { name, reason: error.code })}\n`);
       return 1;
     }
     if (!isUserFacing(error)) throw error;

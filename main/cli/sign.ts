@@ -113,11 +113,17 @@ async function openSigner(command: SignCommand, deps: SignDeps, services: Servic
     case 'id':
       return services.identities.openSigner(identity.id, authorizer);
     case 'remote': {
-      const provider = services.identities.registry.provider('csc');
-      if (!(provider instanceof CscProvider)) throw new Error('internal: no CSC provider for --remote');
+      const provider = cscProviderOf(services);
       return provider.open(await provider.find(identity.account, identity.credential ?? undefined), authorizer);
     }
   }
+}
+
+/** The CSC provider the services of a --remote command register (createServices `remote`). */
+function cscProviderOf(services: Services): CscProvider {
+  const provider = services.identities.registry.provider('csc');
+  if (!(provider instanceof CscProvider)) throw new Error('internal: no CSC provider for --remote');
+  return provider;
 }
 
 /**
@@ -282,8 +288,8 @@ async function signWith(command: SignCommand, outputs: string[], io: Output, dep
         return 1;
       }
     }
-    // --tsa csc: the remote account's signatures/timestamp is the TSA.
-    const remoteTsa = command.tsa === 'csc' && command.identity.kind === 'remote' ? services.identities.registry.provider('csc') : undefined;
+    // --tsa csc (args: only with --remote): the remote account's signatures/timestamp is the TSA.
+    const ports = command.tsa === 'csc' && command.identity.kind === 'remote' ? { timestamper: cscProviderOf(services).timestamper(command.identity.account) } : {};
     const session = new SigningSession(signer, {
       level: command.level,
       tsaUrl: command.tsa === 'csc' ? undefined : (command.tsa ?? undefined),
@@ -294,7 +300,7 @@ async function signWith(command: SignCommand, outputs: string[], io: Output, dep
       reason: command.reason ?? undefined,
       location: command.location ?? undefined,
       certify: command.certify ?? undefined,
-    }, deps.root, remoteTsa instanceof CscProvider && command.identity.kind === 'remote' ? { timestamper: remoteTsa.timestamper(command.identity.account) } : {});
+    }, deps.root, ports);
     const total = command.inputs.length;
     const report = (index: number, outcome: FileOutcome) => {
       const counter = total > 1 ? `[${index + 1}/${total}] ` : '';

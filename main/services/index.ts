@@ -17,6 +17,7 @@ import { personalIdProvider } from './providers/personal';
 import { pkcs12Provider } from './providers/pkcs12';
 import { pkcs11Provider } from './providers/pkcs11';
 import { IdentityRegistry } from './providers/registry';
+import { keychainSecretStore, settingsCscProvider } from './remote-accounts';
 import type { IdentityProvider } from './signing/ports';
 
 export type { CertificateDetails, ConfirmRequest, Dialogs, SaveRequest } from './dialogs';
@@ -68,6 +69,11 @@ export interface ServicesOptions {
   providers?: readonly IdentityProvider[];
   /** The token service (default: one of its own, with the drivers added in the settings). */
   tokens?: TokenService;
+  /**
+   * The remote signing accounts of the settings as identities (kind 'csc'), signed in with
+   * secrets named in `env` and refresh tokens in the keychain; absent: no remote identity.
+   */
+  remote?: { env: Readonly<Record<string, string | undefined>>; ca?: readonly string[] };
 }
 
 export function createServices(options: ServicesOptions): Services {
@@ -93,9 +99,11 @@ export function createServices(options: ServicesOptions): Services {
     ...(given.confirm ? { confirm: given.confirm.bind(given) } : {}),
   };
   const documents = new DocumentService(settings);
-  const personal = new PersonalIdStore({ dir: options.userDataDir, keychain: options.keychain ?? keychainPort() });
+  const keychain = options.keychain ?? keychainPort();
+  const personal = new PersonalIdStore({ dir: options.userDataDir, keychain });
   const tokens = options.tokens ?? new TokenService({ userModules: async () => (await settings.get()).pkcs11Modules ?? [] });
-  const registry = new IdentityRegistry([personalIdProvider(personal), pkcs12Provider(settings), pkcs11Provider(tokens), ...(options.providers ?? [])]);
+  const remote = options.remote ? [settingsCscProvider(settings, { env: options.remote.env, secrets: keychainSecretStore(keychain), ...(options.remote.ca ? { ca: options.remote.ca } : {}) })] : [];
+  const registry = new IdentityRegistry([personalIdProvider(personal), pkcs12Provider(settings), pkcs11Provider(tokens), ...(options.providers ?? []), ...remote]);
   const issuers = new IssuerCertificateStore(options.userDataDir, { trusted: () => settings.trustAnchors() });
   const identities = new IdentityService(settings, personal, dialogs, registry, issuers);
   const signing = new SignDocumentService({

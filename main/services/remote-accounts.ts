@@ -14,7 +14,7 @@ import type { RemoteAccount } from '../../preload/contract/schemas/settings';
 import { CscProvider } from './providers/csc';
 import type { CscAccountAccess } from './providers/csc';
 import type { SettingsService } from './settings';
-import { deleteSecret, getSecret, setSecret } from '../../native/keychain';
+import type { KeychainAccess } from '../signers';
 
 /** Where refresh tokens are kept: the OS keychain (native/keychain), or a test's map. */
 export interface SecretStore {
@@ -99,17 +99,18 @@ export async function signOut(account: RemoteAccount, options: RemoteAccessOptio
 /** Where refresh tokens of code-grant accounts are kept: the OS keychain, under this service name. */
 export const REMOTE_KEYCHAIN_SERVICE = 'Paraphe remote signing';
 
-export function keychainSecretStore(): SecretStore {
+/** The refresh tokens of the remote accounts, in the keychain the services use (keychainPort). */
+export function keychainSecretStore(keychain: KeychainAccess): SecretStore {
   return {
-    get: (account) => getSecret(REMOTE_KEYCHAIN_SERVICE, account),
-    set: (account, secret) => setSecret(REMOTE_KEYCHAIN_SERVICE, account, secret),
-    delete: (account) => deleteSecret(REMOTE_KEYCHAIN_SERVICE, account),
+    get: (account) => keychain.get(REMOTE_KEYCHAIN_SERVICE, account),
+    set: (account, secret) => keychain.set(REMOTE_KEYCHAIN_SERVICE, account, secret),
+    delete: (account) => keychain.delete(REMOTE_KEYCHAIN_SERVICE, account),
   };
 }
 
 /**
- * The CSC provider of the accounts in settings (read at each listing: an account added by
- * `paraphe remote add` shows in the app at the next list), signed in on first use.
+ * The CSC provider of the accounts in `settings` (as that service holds them: an account another
+ * process added shows after the app starts again), signed in on first use.
  */
 export function settingsCscProvider(settings: SettingsService, options: RemoteAccessOptions): CscProvider {
   return new CscProvider(async () => ((await settings.get()).remoteAccounts ?? []).map((account) => accountAccess(account, options)));

@@ -15,6 +15,7 @@ import {
   authorizationUrl, basicLogin, clientCredentials, CscClient, exchangeCode, isCscError, loopbackRedirect, needsOtp, needsPin, pkcePair, refreshTokens, TokenSession, triesLeftIn,
 } from '../../main/remote/csc';
 import type { TokenSource, Tokens } from '../../main/remote/csc';
+import { isRemoteError } from '../../main/remote';
 import { startCscServer } from '../fixtures/csc-server';
 import type { CscServer } from '../fixtures/csc-server';
 import { createTestPki, skipWithout } from '../fixtures/pki';
@@ -221,7 +222,8 @@ describe('the CSC client against the local CSC server', { skip, timeout: 120_000
     // The SAD is used up: one more is refused.
     assert.ok(isCscError(await failure(client.signHash(sad, [digest('four')], { hashAlgo: SHA256, signAlgo: SHA256_WITH_RSA })), 'sad-expired'));
     // More than multisign at once is refused before any PIN is checked.
-    assert.ok(await failure(client.authorize('pin-otp', { numSignatures: 4, pin: '123456' })));
+    const tooMany = await failure(client.authorize('pin-otp', { numSignatures: 4, pin: '123456' }));
+    assert.ok(isRemoteError(tooMany, 'http-status') && tooMany.status === 400 && /too high/i.test(tooMany.remote?.description ?? ''), String(tooMany));
   });
 
   it('SCAL 2: the SAD signs the hashes it was authorized for, no other; ECDSA signatures verify', async () => {
@@ -229,7 +231,8 @@ describe('the CSC client against the local CSC server', { skip, timeout: 120_000
     const client = new CscClient({ root: server.url, tokens: fixed(login.accessToken) });
     const hashes = [digest('a'), digest('b')];
     const sad = await client.authorize('scal2', { numSignatures: 2, hashes, pin: '2468' });
-    assert.ok(await failure(client.signHash(sad, [digest('c')], { hashAlgo: SHA256, signAlgo: ECDSA_SHA256 })), 'a hash not authorized');
+    const other = await failure(client.signHash(sad, [digest('c')], { hashAlgo: SHA256, signAlgo: ECDSA_SHA256 }));
+    assert.ok(isRemoteError(other, 'http-status') && /not authorized/i.test(other.remote?.description ?? ''), `a hash not authorized: ${String(other)}`);
     const signatures = await client.signHash(sad, hashes, { hashAlgo: SHA256, signAlgo: ECDSA_SHA256 });
     const cert = new X509Certificate(Buffer.from(ecChain[0] ?? new Uint8Array()));
     assert.ok(cryptoVerify('sha256', Buffer.from('a'), { key: cert.publicKey, dsaEncoding: 'der' }, signatures[0] ?? new Uint8Array()));

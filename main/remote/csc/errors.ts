@@ -29,8 +29,6 @@ export type CscErrorKind =
 export interface CscErrorDetails {
   triesLeft?: number;
   expired?: boolean;
-  /** What the service said (bounded, no secret: exchangeJson redacted it). */
-  said?: string;
   /** bad-answer: the field; unsupported: the method or auth type; unusable: why. */
   detail?: string;
   cause?: unknown;
@@ -50,8 +48,6 @@ export class CscError extends UserFacingError<`csc-${CscErrorKind}`> {
         method,
         tries: details.triesLeft ?? -1,
         expired: details.expired ? 'yes' : 'no',
-        said: details.said ?? '',
-        saidSome: details.said ? 'yes' : 'no',
         detail: details.detail ?? '',
       }),
       details.cause === undefined ? undefined : { cause: details.cause },
@@ -82,7 +78,9 @@ export function cscErrorOf(error: unknown, method: string, url: string): unknown
   if (!isRemoteError(error) || error instanceof CscError) return error;
   const code = error.remote?.error ?? '';
   const said = error.remote?.description ?? '';
-  const details = { said, cause: error };
+  // What the service said decides the kind; the message is Paraphe's own, in the user's language
+  // (the service's English stays in the RemoteError, the cause).
+  const details = { cause: error };
   if (error.status === 401 && (code === 'invalid_token' || code === '')) return new CscError('token-expired', method, url, details);
   if (error.status !== 400 && error.status !== 403) return error;
   switch (code) {

@@ -8,6 +8,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { exchangeJson } from '../json';
+import { isRemoteError } from '../errors';
 import { CscError, cscErrorOf } from './errors';
 import type { TokenSource } from './client';
 
@@ -179,10 +180,7 @@ async function tokenRequest(oauth2: string, form: Record<string, string>, transp
 function oauthErrorOf(error: unknown, url: string): unknown {
   const mapped = cscErrorOf(error, 'oauth2/token', url);
   if (mapped !== error) return mapped;
-  if (error instanceof Error && 'remote' in error) {
-    const remote = (error as { remote?: { error?: string; description?: string } }).remote;
-    if (remote?.error === 'invalid_grant') return new CscError('token-expired', 'oauth2/token', url, { said: remote.description ?? '', cause: error });
-  }
+  if (isRemoteError(error) && error.remote?.error === 'invalid_grant') return new CscError('token-expired', 'oauth2/token', url, { cause: error });
   return error;
 }
 

@@ -47,7 +47,6 @@ const HASH_OIDS: Record<HashAlgorithm, string> = { sha256: '2.16.840.1.101.3.4.2
 const RSA_SIGN_OIDS: Record<HashAlgorithm, string> = { sha256: '1.2.840.113549.1.1.11', sha384: '1.2.840.113549.1.1.12', sha512: '1.2.840.113549.1.1.13' };
 const ECDSA_SIGN_OIDS: Record<HashAlgorithm, string> = { sha256: '1.2.840.10045.4.3.2', sha384: '1.2.840.10045.4.3.3', sha512: '1.2.840.10045.4.3.4' };
 const RSA_KEY = '1.2.840.113549.1.1.1';
-const EC_KEY = '1.2.840.10045.2.1';
 /** How long reading an account's credentials may take, each call (the picker waits for it). */
 const LIST_TIMEOUT_MS = 10_000;
 /** How long an implicit authorization (approval on the phone) may take. */
@@ -144,7 +143,8 @@ export class CscProvider implements IdentityProvider<RemoteIdentity> {
     if (!known) throw new AppError('identity-not-found', msg('error.app.identity-not-found'));
     const [certificate, ...chain] = known.chain;
     if (!certificate) throw new CscError('unusable', 'credentials/info', known.access.account.url, { detail: 'no-certificate' });
-    const keyType = known.info.key.algo.includes(EC_KEY) || known.info.key.algo.some((a) => a.startsWith('1.2.840.10045.')) ? 'ec' : 'rsa';
+    // ecPublicKey and the ECDSA signature OIDs all sit under 1.2.840.10045.
+    const keyType = known.info.key.algo.some((a) => a.startsWith('1.2.840.10045.')) ? 'ec' : 'rsa';
     if (keyType === 'rsa' && !known.info.key.algo.some((a) => a === RSA_KEY || a.startsWith('1.2.840.113549.1.1.'))) {
       throw new CscError('unsupported', 'credentials/info', known.access.account.url, { detail: `key ${known.info.key.algo.join(', ')}` });
     }
