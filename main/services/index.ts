@@ -17,7 +17,7 @@ import { personalIdProvider } from './providers/personal';
 import { pkcs12Provider } from './providers/pkcs12';
 import { pkcs11Provider } from './providers/pkcs11';
 import { IdentityRegistry } from './providers/registry';
-import { keychainSecretStore, settingsCscProvider } from './remote-accounts';
+import { keychainSecretStore, RemoteAccountService } from './remote-accounts';
 import type { IdentityProvider } from './signing/ports';
 
 export type { CertificateDetails, ConfirmRequest, Dialogs, SaveRequest } from './dialogs';
@@ -40,6 +40,8 @@ export interface Services {
   issuers: IssuerCertificateStore;
   signing: SignDocumentService;
   tokens: TokenService;
+  /** The remote signing accounts (Settings → Accounts, `paraphe remote`). */
+  remoteAccounts: RemoteAccountService;
   /**
    * The OS dialogs and main's confirmations. The paths the open dialogs answer are granted (see
    * `paths`) as they come back.
@@ -73,7 +75,14 @@ export interface ServicesOptions {
    * The remote signing accounts of the settings as identities (kind 'csc'), signed in with
    * secrets named in `env` and refresh tokens in the keychain; absent: no remote identity.
    */
-  remote?: { env: Readonly<Record<string, string | undefined>>; ca?: readonly string[] };
+  remote?: {
+    env: Readonly<Record<string, string | undefined>>;
+    ca?: readonly string[];
+    /** Opens the system browser (the code grant's sign-in page); absent: no sign-in through the browser. */
+    openBrowser?: (url: string) => Promise<void>;
+    /** How long a sign-in waits for the browser (default 5 minutes). */
+    loginTimeoutMs?: number;
+  };
 }
 
 export function createServices(options: ServicesOptions): Services {
@@ -102,7 +111,8 @@ export function createServices(options: ServicesOptions): Services {
   const keychain = options.keychain ?? keychainPort();
   const personal = new PersonalIdStore({ dir: options.userDataDir, keychain });
   const tokens = options.tokens ?? new TokenService({ userModules: async () => (await settings.get()).pkcs11Modules ?? [] });
-  const remote = options.remote ? [settingsCscProvider(settings, { env: options.remote.env, secrets: keychainSecretStore(keychain), ...(options.remote.ca ? { ca: options.remote.ca } : {}) })] : [];
+  const remoteAccounts = new RemoteAccountService(settings, { env: {}, ...options.remote, secrets: keychainSecretStore(keychain) });
+  const remote = options.remote ? [remoteAccounts.provider()] : [];
   const registry = new IdentityRegistry([personalIdProvider(personal), pkcs12Provider(settings), pkcs11Provider(tokens), ...(options.providers ?? []), ...remote]);
   const issuers = new IssuerCertificateStore(options.userDataDir, { trusted: () => settings.trustAnchors() });
   const identities = new IdentityService(settings, personal, dialogs, registry, issuers);
@@ -123,6 +133,7 @@ export function createServices(options: ServicesOptions): Services {
     issuers,
     signing,
     tokens,
+    remoteAccounts,
     dialogs,
     paths,
     dispose: async () => {

@@ -27,6 +27,8 @@ export const RemoteAccount = z
     /** auth/login with Basic: the user, and the variable holding the password. */
     user: z.string().min(1).max(256).optional(),
     passwordEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/).optional(),
+    /** A secret typed in the app (client secret, password) is kept in the OS keychain, not here. */
+    secretKept: z.literal(true).optional(),
     addedAt: z.string(),
   })
   .strict();
