@@ -157,8 +157,9 @@ export default tseslint.config(
           { group: ['electron', 'electron/*'], message: 'The renderer never imports electron: use window.paraphe.' },
           { group: [...nodeBuiltins], message: 'The renderer never imports Node built-ins.' },
           { group: ['pkcs11js', 'keytar'], message: 'The renderer never imports native addons.' },
-          // Values from the contract stay in main, except the message catalog that both sides word with.
-          { regex: '(^|/)preload/+contract(/(?!messages$).*)?$', allowTypeImports: true, message: 'The renderer imports only types from preload/contract (and the message catalog, preload/contract/messages).' },
+          // Values from the contract stay in main, except the message catalog that both sides word
+          // with and the domain's plain constants (no zod, no imports: DTM regions, the CSC URL rule).
+          { regex: '(^|/)preload/+contract(/(?!messages$|domain$).*)?$', allowTypeImports: true, message: 'The renderer imports only types from preload/contract (and the message catalog, preload/contract/messages, and the domain words, preload/contract/domain).' },
         ],
       }],
       // A dynamic import() always yields values.

@@ -6,7 +6,7 @@
 // On ready: app protocol, services, IPC handlers, menu, window.
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
-import { app, dialog, ipcMain, protocol } from 'electron';
+import { app, dialog, ipcMain, protocol, shell } from 'electron';
 import type { BrowserWindow, FileFilter, IpcMainInvokeEvent, OpenDialogOptions, SaveDialogOptions, WebContents } from 'electron';
 import { channels } from '../../preload/contract/schemas';
 import type { ChannelName } from '../../preload/contract/schemas';
@@ -96,8 +96,10 @@ function start(): void {
       // dist/main.cjs -> the app folder (package.json, dist/, assets/), inside app.asar when packaged.
       appRoot: join(__dirname, '..'),
       env: { appName: 'Paraphe', version: app.getVersion(), platform: process.platform, systemLocale: app.getLocale() },
-      // Remote signing accounts (added with `paraphe remote add`): their credentials in the picker.
-      remote: { env: process.env },
+      // Remote signing accounts (Settings → Accounts, `paraphe remote add`): their credentials in
+      // the picker; the code grant signs in through the system browser (an https page only, which
+      // the service checked before: see RemoteAccountService.login).
+      remote: { env: process.env, openBrowser: (url) => shell.openExternal(url) },
     });
     services = ready;
     const base = createHandlers(ready, bridge);

@@ -2,7 +2,7 @@
 // Parsing only: it returns what to do or throws UsageError; it never prints or exits.
 import { parseArgs } from 'node:util';
 import type { ParseArgsConfig } from 'node:util';
-import { CERTIFY_MODES, DOC_MDP_PERMISSION, PADES_LEVELS } from '../../preload/contract/domain';
+import { CERTIFY_MODES, cscServiceRoot, DOC_MDP_PERMISSION, PADES_LEVELS, REMOTE_GRANTS } from '../../preload/contract/domain';
 import { IdentityId } from '../../preload/contract/schemas/identities';
 import { DTM_REGIONS, isDtmRegion } from '../remote/csc/dtm';
 import type { DocMdpPermission, PadesLevel } from '../../preload/contract/domain';
@@ -410,7 +410,6 @@ const REMOTE_OPTIONS = {
 } as const;
 
 const REMOTE_ACTIONS = ['add', 'list', 'login', 'logout', 'credentials'] as const;
-const GRANTS = ['code', 'client_credentials', 'basic'] as const;
 
 function parseRemote(args: readonly string[]): Command | RemoteCommand {
   const parsed = strictParse('remote', args, REMOTE_OPTIONS);
@@ -445,16 +444,8 @@ function parseRemote(args: readonly string[]): Command | RemoteCommand {
   if ((v['csc-url'] === undefined) === (v.dtm === undefined)) throw new UsageError(msg('error.usage.remote-where'), 'remote');
   let url: string | null = null;
   if (v['csc-url'] !== undefined) {
-    let parsedUrl: URL;
-    try {
-      parsedUrl = new URL(v['csc-url']);
-    } catch {
-      throw new UsageError(msg('error.usage.remote-url', { value: v['csc-url'] }), 'remote');
-    }
-    const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(parsedUrl.hostname);
-    if (parsedUrl.protocol !== 'https:' && !(parsedUrl.protocol === 'http:' && loopback)) throw new UsageError(msg('error.usage.remote-url', { value: v['csc-url'] }), 'remote');
-    if (parsedUrl.username || parsedUrl.password || parsedUrl.search || parsedUrl.hash) throw new UsageError(msg('error.usage.remote-url', { value: v['csc-url'] }), 'remote');
-    url = parsedUrl.toString().replace(/\/+$/, '');
+    url = cscServiceRoot(v['csc-url']);
+    if (url === null) throw new UsageError(msg('error.usage.remote-url', { value: v['csc-url'] }), 'remote');
   }
   let dtm: { environment: 'demo' | 'production'; region: string } | null = null;
   if (v.dtm !== undefined) {
@@ -467,7 +458,7 @@ function parseRemote(args: readonly string[]): Command | RemoteCommand {
     dtm = { environment, region: chosen };
   }
   if (v['client-id'] === undefined || v['client-id'] === '') throw new UsageError(msg('error.usage.remote-client-id'), 'remote');
-  const grant = oneOf('grant', v.grant ?? 'code', GRANTS, 'remote');
+  const grant = oneOf('grant', v.grant ?? 'code', REMOTE_GRANTS, 'remote');
   for (const [option, value] of [['client-secret-env', v['client-secret-env']], ['password-env', v['password-env']]] as const) {
     if (value !== undefined && !ENV_NAME.test(value)) throw new UsageError(msg('error.usage.remote-env-name', { option, value }), 'remote');
   }

@@ -66,6 +66,12 @@ export const CHANNEL_DEADLINES: Record<ChannelName, number | null> = {
   'tokens:list': 2 * 60_000,
   'tokens:addModule': null, // the OS open dialog
   'tokens:removeModule': 2 * 60_000,
+  'remote:list': DEFAULT_DEADLINE_MS,
+  'remote:add': DEFAULT_DEADLINE_MS,
+  'remote:login': null,
+  'remote:cancelLogin': DEFAULT_DEADLINE_MS,
+  'remote:logout': DEFAULT_DEADLINE_MS,
+  'remote:remove': null,
   'signature:preview': DEFAULT_DEADLINE_MS,
   'document:sign': null, // the save dialog, the PIN/OTP prompts; a 200 MB file
   'renderer:answer': 15_000,

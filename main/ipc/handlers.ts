@@ -14,7 +14,7 @@ import type { Handlers } from './dispatch';
 import type { RendererBridge } from './renderer-bridge';
 
 export function createHandlers(services: Services, bridge: RendererBridge): Handlers {
-  const { settings, documents, identities, issuers, signing, dialogs, env, tokens, paths } = services;
+  const { settings, documents, identities, issuers, signing, dialogs, env, tokens, paths, remoteAccounts } = services;
   const tokenList = async () => toTokenList(await tokens.scan());
   /** Per open document, the hosts the user agreed to contact for its online checks. */
   const onlineConsent = new Map<string, Set<string>>();
@@ -106,6 +106,31 @@ export function createHandlers(services: Services, bridge: RendererBridge): Hand
     'tokens:removeModule': async ({ path }) => {
       await settings.removePkcs11Module(path);
       return tokenList();
+    },
+    'remote:list': () => remoteAccounts.list(),
+    'remote:add': async (request) => {
+      await remoteAccounts.add(request, { replace: false });
+      return remoteAccounts.list();
+    },
+    'remote:login': async ({ name }) => {
+      await remoteAccounts.login(name);
+      return remoteAccounts.list();
+    },
+    'remote:cancelLogin': ({ name }) => {
+      remoteAccounts.cancelLogin(name);
+      return null;
+    },
+    'remote:logout': async ({ name }) => {
+      await remoteAccounts.logout(name);
+      return remoteAccounts.list();
+    },
+    'remote:remove': async ({ name }) => {
+      const account = (await remoteAccounts.list()).find((a) => a.name === name);
+      if (account) {
+        await confirmOrDecline(dialogs, { kind: 'remove-remote-account', name, url: account.url, signedIn: account.signedIn === true });
+        await remoteAccounts.remove(name);
+      }
+      return remoteAccounts.list();
     },
     'signature:preview': (request) => signing.preview(request),
     'document:sign': (request) => signing.sign(request),

@@ -30,7 +30,9 @@ export type ConfirmRequest =
   /** `holder`: where the identity's key is held ('keychain': the key is deleted; 'file': the file stays; others are only forgotten). */
   | { kind: 'remove-identity'; holder: IdentityHolder; certificate: CertificateDetails }
   | { kind: 'create-personal-id'; name: string; email: string; keyType: string }
-  | { kind: 'check-online'; document: string; hosts: string[] };
+  | { kind: 'check-online'; document: string; hosts: string[] }
+  /** A remote signing account: forgotten, signed out first (its refresh token revoked). */
+  | { kind: 'remove-remote-account'; name: string; url: string; signedIn: boolean };
 
 export interface Dialogs {
   /** Ask the user for a PDF to open; null when they cancel. */
@@ -121,6 +123,14 @@ export function confirmationText(request: ConfirmRequest, locale: Locale): Confi
         message: t('confirm.online.message', { document: request.document }),
         detail: request.hosts.length > 0 ? request.hosts.join('\n') : t('confirm.online.noHosts'),
         yes: t('confirm.online.yes'),
+        no: t('confirm.cancel'),
+      };
+    case 'remove-remote-account':
+      return {
+        title: t('confirm.remoteRemove.title'),
+        message: t('confirm.remoteRemove.message', { name: request.name, signedIn: request.signedIn ? 'yes' : 'no' }),
+        detail: request.url,
+        yes: t('confirm.remoteRemove.yes'),
         no: t('confirm.cancel'),
       };
   }

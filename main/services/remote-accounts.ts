@@ -10,10 +10,12 @@
 // The OAuth endpoints are the ones the service's `info` advertises (info.oauth2), and only an auth
 // type it advertises is used.
 import { randomBytes } from 'node:crypto';
+import { cscServiceRoot } from '../../preload/contract/domain';
 import { AppError, msg } from '../errors';
 import { basicLogin, clientCredentials, CscClient, CscError, refreshTokens, revokeToken, TokenSession } from '../remote/csc';
 import type { CscInfo, Tokens, TokenSource } from '../remote/csc';
 import type { RemoteAccount } from '../../preload/contract/schemas/settings';
+import type { RemoteAccountView } from '../../preload/contract/schemas/remote';
 import { CscProvider } from './providers/csc';
 import type { CscAccountAccess } from './providers/csc';
 import type { SettingsService } from './settings';
@@ -145,23 +147,6 @@ export interface NewRemoteAccount {
   secret?: string;
 }
 
-/** An account as the lists show it: its settings, and whether it is signed in (code grant) or has its secret. */
-export interface RemoteAccountView {
-  name: string;
-  url: string;
-  grant: RemoteAccount['grant'];
-  clientId: string;
-  dtm: { environment: 'demo' | 'production'; region: string } | null;
-  clientSecretEnv: string | null;
-  user: string | null;
-  passwordEnv: string | null;
-  /** The secret typed in the app is in the keychain. */
-  secretKept: boolean;
-  /** Code grant: a refresh token is kept (null for the other grants, which sign in at each run). */
-  signedIn: boolean | null;
-  addedAt: string;
-}
-
 export interface RemoteAccountServiceOptions extends RemoteAccessOptions {
   /** Opens the system browser at `url` (the code grant's consent page). Absent: nobody can sign in with the code grant. */
   openBrowser?: (url: string) => Promise<void>;
@@ -176,6 +161,14 @@ const MAX_ACCOUNTS = 20;
 function keychainFailure(name: string, error: unknown): unknown {
   if (!(error instanceof KeychainError)) return error;
   return new AppError('remote-keychain', msg('error.app.remote-keychain', { name, reason: error.code }), { cause: error });
+}
+
+/** What the browser's answer to a sign-in means, in words of the account (not of a signature). */
+function loginFailure(name: string, error: unknown, timeoutMs: number): unknown {
+  if (!(error instanceof CscError) || error.method !== 'oauth2/authorize') return error;
+  if (error.kind === 'approval-timeout') return new AppError('remote-login-timeout', msg('error.app.remote-login-timeout', { name, minutes: Math.max(1, Math.round(timeoutMs / 60_000)) }), { cause: error });
+  if (error.detail === 'cancelled') return new AppError('remote-login-cancelled', msg('error.app.remote-login-cancelled', { name }), { cause: error });
+  return new AppError('remote-login-refused', msg('error.app.remote-login-refused', { name, detail: error.detail ?? 'refused' }), { cause: error });
 }
 
 /**
@@ -284,14 +277,19 @@ export class RemoteAccountService {
       const info = await serviceInfo(account, this.options.ca);
       if (!info.authType.includes('oauth2code')) throw new CscError('unsupported', 'info', account.url, { detail: 'authType oauth2code' });
       const oauth2 = info.oauth2 ?? account.url;
+      // The browser opens what the service named: only an https page (http to this computer).
+      if (cscServiceRoot(oauth2) === null) throw new CscError('bad-answer', 'info', account.url, { detail: 'oauth2' });
       const { verifier, challenge } = pkcePair();
       const state = randomBytes(16).toString('base64url');
       const listener = await loopbackRedirect({ state, timeoutMs: this.options.loginTimeoutMs ?? LOGIN_TIMEOUT_MS, signal });
       const url = authorizationUrl({ oauth2, clientId: account.clientId, redirectUri: listener.redirectUri, scope: 'service', state, challenge });
-      const answered = listener.wait();
+      // Settled as an outcome at once: the browser may answer before openBrowser returns.
+      const answered = listener.wait().then((redirect) => ({ ok: true as const, redirect }), (error: unknown) => ({ ok: false as const, error }));
       options.onUrl?.(url);
       await openBrowser(url).catch(() => undefined);
-      const { code } = await answered;
+      const outcome = await answered;
+      if (!outcome.ok) throw loginFailure(name, outcome.error, this.options.loginTimeoutMs ?? LOGIN_TIMEOUT_MS);
+      const { code } = outcome.redirect;
       const clientSecret = await optionalClientSecret(account, access).catch((error: unknown) => Promise.reject(keychainFailure(name, error)));
       const transport = this.options.ca ? { ca: this.options.ca, signal } : { signal };
       const tokens = await exchangeCode(oauth2, { code, verifier, clientId: account.clientId, redirectUri: listener.redirectUri, ...(clientSecret ? { clientSecret } : {}) }, transport);

@@ -35,6 +35,12 @@ export const verbs = {
   removeIdentity: 'identity:remove',
   getSigningWarnings: 'identity:warnings',
   exportPersonalId: 'identity:exportPersonal',
+  listRemoteAccounts: 'remote:list',
+  addRemoteAccount: 'remote:add',
+  loginRemoteAccount: 'remote:login',
+  cancelRemoteLogin: 'remote:cancelLogin',
+  logoutRemoteAccount: 'remote:logout',
+  removeRemoteAccount: 'remote:remove',
   previewSignature: 'signature:preview',
   signDocument: 'document:sign',
 } as const satisfies Record<string, ChannelName>;

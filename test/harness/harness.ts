@@ -19,7 +19,7 @@ import { appOriginPolicy, dispatch } from '../../main/ipc/dispatch';
 import { createHandlers, releaseLateResult, requestOpen, watchTokens } from '../../main/ipc/handlers';
 import { RendererBridge } from '../../main/ipc/renderer-bridge';
 import { createServices } from '../../main/services';
-import type { ConfirmRequest, IdentityProvider, SaveRequest, Services } from '../../main/services';
+import type { ConfirmRequest, IdentityProvider, SaveRequest, Services, ServicesOptions } from '../../main/services';
 import type { KeychainAccess } from '../../main/signers';
 import { decodeWire, encodeWire } from './wire';
 
@@ -93,6 +93,8 @@ export interface HarnessOptions {
   watchTokens?: { intervalMs: number };
   /** More identity providers for createServices (a test-only signing backend). */
   providers?: readonly IdentityProvider[];
+  /** The remote signing accounts of the settings (Settings → Accounts), as the app registers them; the test plays the browser in `openBrowser`. */
+  remote?: ServicesOptions['remote'];
 }
 
 export interface AppSession {
@@ -208,6 +210,7 @@ export class Harness {
       askPin: async (request) => (await bridge.ask('prompt:pin', request))?.pin ?? null,
       askOtp: async (request) => (await bridge.ask('prompt:otp', request))?.otp ?? null,
       providers: options.providers,
+      ...(options.remote ? { remote: options.remote } : {}),
     });
     const handlers = createHandlers(services, bridge);
     const policy = appOriginPolicy(this.origin);

@@ -54,6 +54,7 @@ describe('dispatch deadlines', () => {
     const waitOnUser: ChannelName[] = [
       'document:chooseAndOpen', 'trust:addFromSignature', 'identity:createPersonal', 'identity:chooseP12File',
       'identity:remove', 'identity:exportPersonal', 'tokens:addModule', 'issuers:import', 'document:sign',
+      'remote:login', 'remote:remove',
     ];
     for (const [channel, ms] of Object.entries(CHANNEL_DEADLINES) as [ChannelName, number | null][]) {
       if (waitOnUser.includes(channel)) assert.equal(ms, null, channel);

@@ -1,9 +1,11 @@
 // DigiCert Document Trust Manager as a CSC service: its service root in each environment and
 // region of DigiCert ONE (the hostnames DigiCert lists for its platform, demo hosts prefixed
 // `demo.`), with the product's path; the CSC methods are under `${root}/csc/v1`.
-export const DTM_REGIONS = { us: 'one.digicert.com', ch: 'one.ch.digicert.com', nl: 'one.nl.digicert.com', jp: 'one.digicert.co.jp' } as const;
-export type DtmRegion = keyof typeof DTM_REGIONS;
-export type DtmEnvironment = 'demo' | 'production';
+import type { DTM_ENVIRONMENTS, DTM_REGION_NAMES } from '../../../preload/contract/domain';
+
+export type DtmRegion = (typeof DTM_REGION_NAMES)[number];
+export type DtmEnvironment = (typeof DTM_ENVIRONMENTS)[number];
+export const DTM_REGIONS: Readonly<Record<DtmRegion, string>> = { us: 'one.digicert.com', ch: 'one.ch.digicert.com', nl: 'one.nl.digicert.com', jp: 'one.digicert.co.jp' };
 
 export function isDtmRegion(region: string): region is DtmRegion {
   return Object.hasOwn(DTM_REGIONS, region);

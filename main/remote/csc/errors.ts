@@ -40,6 +40,8 @@ export class CscError extends UserFacingError<`csc-${CscErrorKind}`> {
   readonly method: string;
   readonly url: string;
   declare readonly triesLeft?: number;
+  /** What details.detail said (the field, the method or auth type, why). */
+  declare readonly detail?: string;
 
   constructor(kind: CscErrorKind, method: string, url: string, details: CscErrorDetails = {}) {
     super(
@@ -56,6 +58,7 @@ export class CscError extends UserFacingError<`csc-${CscErrorKind}`> {
     this.method = method;
     this.url = url;
     if (details.triesLeft !== undefined) this.triesLeft = details.triesLeft;
+    if (details.detail !== undefined) this.detail = details.detail;
   }
 }
 

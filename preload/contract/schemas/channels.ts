@@ -9,6 +9,7 @@ import { Identity, IdentityId, PersonalKeyType } from './identities';
 import { Settings } from './settings';
 import { Points, SignatureText, SigningWarning, SignRequest } from './signing';
 import { TokenList } from './tokens';
+import { NewRemoteAccount, RemoteAccountName, RemoteAccountView } from './remote';
 import { DocumentValidation, IssuerCertificate, IssuerImport, TrustedCertificate } from './validation';
 
 const Empty = z.object({}).strict();
@@ -88,6 +89,21 @@ export const channels = {
   /** The OS open dialog for a PKCS#11 library; it is kept in settings and loaded. null when cancelled. */
   'tokens:addModule': { request: Empty, response: TokenList.nullable() },
   'tokens:removeModule': { request: z.object({ path: FilePath }).strict(), response: TokenList },
+  /** The remote signing accounts (Settings → Accounts), with whether each is signed in; never a secret. */
+  'remote:list': { request: Empty, response: z.array(RemoteAccountView) },
+  /** Adds an account (a new name): DTM by environment and region, or any CSC service by its root. */
+  'remote:add': { request: NewRemoteAccount, response: z.array(RemoteAccountView) },
+  /**
+   * Signs in: the code grant opens the service's page in the system browser and waits for its
+   * answer (up to 5 minutes, or remote:cancelLogin); the other grants check their secret.
+   */
+  'remote:login': { request: z.object({ name: RemoteAccountName }).strict(), response: z.array(RemoteAccountView) },
+  /** Stops the sign-in that waits on the browser (remote:login then fails as cancelled). */
+  'remote:cancelLogin': { request: z.object({ name: RemoteAccountName }).strict(), response: z.null() },
+  /** Signs out: the refresh token is revoked at the service and removed from the keychain. */
+  'remote:logout': { request: z.object({ name: RemoteAccountName }).strict(), response: z.array(RemoteAccountView) },
+  /** Removes the account, once the user confirmed it in main's dialog (signed out first). */
+  'remote:remove': { request: z.object({ name: RemoteAccountName }).strict(), response: z.array(RemoteAccountView) },
   /** A one-page PDF of exactly width x height points showing the signature's appearance. */
   'signature:preview': {
     request: z

@@ -12,6 +12,7 @@ export { DocumentSummary, RecentDocument, SignatureSummary } from './documents';
 export { FileIdentity, Identity, IdentityId, IdentityKind, KeychainIdentity, PersonalKeyType, RemoteIdentity, SavedP12Identity, TokenIdentity } from './identities';
 export type { IdentityHolder } from './identities';
 export { Settings } from './settings';
+export { NewRemoteAccount, RemoteAccountName, RemoteAccountView, RemoteService } from './remote';
 export { CertifyMode, PadesLevel, SignaturePlacement, SigningWarning, SignRequest } from './signing';
 export { TokenCertificateView, TokenList } from './tokens';
 export { CertificateView, DocumentValidation, IssuerCertificate, IssuerImport, SignatureValidation, TrustedCertificate, ValidationReason } from './validation';

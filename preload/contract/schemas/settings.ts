@@ -5,6 +5,8 @@ import { LocalePreference } from './app';
 import { RecentDocument } from './documents';
 import { SavedP12Identity } from './identities';
 import { TrustedCertificate } from './validation';
+import { DTM_ENVIRONMENTS, REMOTE_GRANTS } from '../domain';
+import { RemoteAccountName } from './remote';
 
 /**
  * A remote signing account (a CSC service: DigiCert Document Trust Manager or another): where it
@@ -15,13 +17,13 @@ import { TrustedCertificate } from './validation';
 export const RemoteAccount = z
   .object({
     /** How the user names it (`--remote NAME`). */
-    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/),
+    name: RemoteAccountName,
     /** The service root, before /csc/v1 (https, or http to the loopback). */
     url: z.string().url().max(2048),
     /** The DTM preset it was made from, when it was. */
-    dtm: z.object({ environment: z.enum(['demo', 'production']), region: z.string().min(1).max(32) }).strict().optional(),
+    dtm: z.object({ environment: z.enum(DTM_ENVIRONMENTS), region: z.string().min(1).max(32) }).strict().optional(),
     clientId: z.string().min(1).max(256),
-    grant: z.enum(['code', 'client_credentials', 'basic']),
+    grant: z.enum(REMOTE_GRANTS),
     /** The environment variable holding the OAuth client secret (client_credentials; code grant of a confidential client). */
     clientSecretEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/).optional(),
     /** auth/login with Basic: the user, and the variable holding the password. */

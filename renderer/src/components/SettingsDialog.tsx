@@ -1,5 +1,5 @@
-// Settings, opened from the header (and from the sign panel's chain notice). Today one section,
-// "Issuer certificates": the certificates of the authorities that issued the user's certificate,
+// Settings, opened from the header (and from the sign panel's chain notice). Two sections: the
+// remote signing accounts (RemoteAccounts.tsx), and "Issuer certificates": the certificates of the authorities that issued the user's certificate,
 // imported from files main's own dialog chooses, listed with who they name, who issued them, until
 // when and their fingerprint, and removable. Main keeps them and adds them to every signature.
 import { useEffect, useRef } from 'react';
@@ -8,6 +8,7 @@ import { useT } from '../i18n/useT';
 import { importIssuerCertificates, loadIssuerCertificates, removeIssuerCertificate } from '../services/issuers';
 import { useStore } from '../store';
 import { ErrorText } from './ErrorBanner';
+import { RemoteAccounts } from './RemoteAccounts';
 
 function IssuerOutcome() {
   const t = useT();
@@ -92,6 +93,7 @@ export function SettingsDialog() {
       >
         <h2 id="settings-title">{t('settings.title')}</h2>
         <div className="settings-body">
+          <RemoteAccounts />
           <IssuerCertificates />
         </div>
         <div className="modal-actions">

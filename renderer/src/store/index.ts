@@ -4,7 +4,7 @@ import { create } from 'zustand';
 import type { StateCreator } from 'zustand';
 import type {
   AppInfo, CertifyMode, DocumentSummary, DocumentValidation, Identity, IssuerCertificate, IssuerImport, Locale, LocalePreference, PadesLevel,
-  RecentDocument, SigningWarning, TokenList,
+  RecentDocument, RemoteAccountView, SigningWarning, TokenList,
 } from '../../../preload/contract/schemas';
 
 /**
@@ -101,6 +101,15 @@ export interface SettingsSlice {
   /** The last import's counts, or its error (one or the other, null before any). */
   issuerOutcome: { kind: 'imported'; counts: Omit<IssuerImport, 'certificates'> } | { kind: 'failed'; error: UiError } | null;
   setIssuerOutcome: (outcome: SettingsSlice['issuerOutcome']) => void;
+  /** Settings → Accounts: the remote signing accounts (null until listed). */
+  remoteAccounts: RemoteAccountView[] | null;
+  setRemoteAccounts: (accounts: RemoteAccountView[]) => void;
+  /** The account an action waits on (a sign-in waits on the browser), or null. */
+  remoteBusy: { name: string; action: 'login' | 'logout' | 'remove' } | null;
+  setRemoteBusy: (busy: SettingsSlice['remoteBusy']) => void;
+  /** What the last action on the accounts did, or its error. */
+  remoteOutcome: { kind: 'added' | 'signed-in' | 'checked' | 'signed-out'; name: string } | { kind: 'failed'; name: string | null; error: UiError } | null;
+  setRemoteOutcome: (outcome: SettingsSlice['remoteOutcome']) => void;
 }
 
 export type PlacementMode = 'invisible' | 'visible';
@@ -251,12 +260,18 @@ const createSignSlice: StateCreator<Store, [], [], SignSlice> = (set) => ({
 
 const createSettingsSlice: StateCreator<Store, [], [], SettingsSlice> = (set) => ({
   settingsOpen: false,
-  openSettings: () => set({ settingsOpen: true, issuerOutcome: null }),
-  closeSettings: () => set({ settingsOpen: false, issuerOutcome: null }),
+  openSettings: () => set({ settingsOpen: true, issuerOutcome: null, remoteOutcome: null }),
+  closeSettings: () => set({ settingsOpen: false, issuerOutcome: null, remoteOutcome: null }),
   issuerCertificates: null,
   setIssuerCertificates: (issuerCertificates) => set({ issuerCertificates }),
   issuerOutcome: null,
   setIssuerOutcome: (issuerOutcome) => set({ issuerOutcome }),
+  remoteAccounts: null,
+  setRemoteAccounts: (remoteAccounts) => set({ remoteAccounts }),
+  remoteBusy: null,
+  setRemoteBusy: (remoteBusy) => set({ remoteBusy }),
+  remoteOutcome: null,
+  setRemoteOutcome: (remoteOutcome) => set({ remoteOutcome }),
 });
 
 export const useStore = create<Store>()((...a) => ({
